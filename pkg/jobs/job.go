@@ -1,0 +1,110 @@
+// Package jobs defines the deployment Job wire type (v1), job kinds, the job status state
+// machine, idempotency keys and environment naming.
+package jobs
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// WireVersion is the Job wire version this code writes and accepts.
+const WireVersion = 1
+
+// Kind is what a job asks for.
+type Kind string
+
+// Job kinds.
+const (
+	KindDeploy  Kind = "deploy"
+	KindDestroy Kind = "destroy"
+	KindStop    Kind = "stop"
+	KindStart   Kind = "start"
+	KindStatus  Kind = "status"
+	KindPlan    Kind = "plan"
+	KindReap    Kind = "reap"
+)
+
+// Kinds lists every kind in a stable order.
+var Kinds = []Kind{KindDeploy, KindDestroy, KindStop, KindStart, KindStatus, KindPlan, KindReap}
+
+// String implements fmt.Stringer.
+func (k Kind) String() string { return string(k) }
+
+// ParseKind returns the Kind named v, or an error listing the valid kinds.
+func ParseKind(v string) (Kind, error) {
+	for _, k := range Kinds {
+		if string(k) == v {
+			return k, nil
+		}
+	}
+	return "", fmt.Errorf("unknown job kind %q; valid: deploy, destroy, stop, start, status, plan, reap", v)
+}
+
+// Mutates reports whether a job of this kind changes the environment (and so needs the lease
+// and takes part in the generation check).
+func (k Kind) Mutates() bool {
+	switch k {
+	case KindDeploy, KindDestroy, KindStop, KindStart, KindReap:
+		return true
+	}
+	return false
+}
+
+// ConfigBlob carries the raw sindri.yaml so the executor re-validates with the same code.
+type ConfigBlob struct {
+	// Path is the config's path relative to the repository root, for error messages.
+	Path string `json:"path"`
+	// Text is the file's exact content.
+	Text string `json:"text"`
+}
+
+// Job is one unit of work on the bus (wire version 1).
+type Job struct {
+	V           int        `json:"v"`
+	ID          string     `json:"id"` // UUIDv7
+	Kind        Kind       `json:"kind"`
+	Env         string     `json:"env"`
+	Provider    string     `json:"provider"`
+	Generation  uint64     `json:"generation"`
+	Repo        string     `json:"repo,omitempty"`
+	PR          int        `json:"pr,omitempty"`
+	SHA         string     `json:"sha,omitempty"`
+	Ref         string     `json:"ref,omitempty"`
+	Trigger     string     `json:"trigger,omitempty"` // e.g. pull_request.synchronize
+	RequestedBy string     `json:"requested_by,omitempty"`
+	Config      ConfigBlob `json:"config"`
+	// SealedSecrets holds secret values sealed to the executor's curve key (nkeys xkey),
+	// base64; empty in embedded mode, where the executor resolves secrets itself.
+	SealedSecrets string    `json:"sealed_secrets,omitempty"`
+	Options       Options   `json:"options,omitempty"`
+	CreatedAt     time.Time `json:"created_at"`
+	Deadline      time.Time `json:"deadline,omitempty"`
+}
+
+// Options are per-job switches.
+type Options struct {
+	Force bool `json:"force,omitempty"`
+	// TTL, when set, is how long the environment may live before the reaper removes it.
+	TTL Duration `json:"ttl,omitempty"`
+}
+
+// Duration is a time.Duration encoded as a Go duration string ("1h30m").
+type Duration time.Duration
+
+// MarshalJSON implements json.Marshaler.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("duration must be a string like \"1h30m\": %w", err)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = Duration(v)
+	return nil
+}
