@@ -77,9 +77,9 @@ type Job struct {
 	// SealedSecrets holds secret values sealed to the executor's curve key (nkeys xkey),
 	// base64; empty in embedded mode, where the executor resolves secrets itself.
 	SealedSecrets string    `json:"sealed_secrets,omitempty"`
-	Options       Options   `json:"options,omitempty"`
+	Options       Options   `json:"options,omitzero"`
 	CreatedAt     time.Time `json:"created_at"`
-	Deadline      time.Time `json:"deadline,omitempty"`
+	Deadline      time.Time `json:"deadline,omitzero"`
 }
 
 // Options are per-job switches.

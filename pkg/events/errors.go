@@ -1,0 +1,50 @@
+package events
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Sentinel errors of this package. Test with errors.Is.
+var (
+	// ErrBadSubject: a provider name or job id cannot be a NATS subject token.
+	ErrBadSubject = errors.New("bad subject token")
+	// ErrUnknownEventType: an envelope's type is not one this code knows (or not "v1").
+	ErrUnknownEventType = errors.New("unknown event type")
+	// ErrMalformedEvent: an envelope is not valid JSON, lacks a required attribute, or its
+	// data does not match its type.
+	ErrMalformedEvent = errors.New("malformed event")
+	// ErrEnvNotFound: the environment has no record in sindri_envs.
+	ErrEnvNotFound = errors.New("environment record not found")
+	// ErrRevisionMismatch: a compare-and-set write lost against a concurrent writer.
+	ErrRevisionMismatch = errors.New("revision mismatch")
+	// ErrEnvClosed: the environment was closed (its PR closed or it was destroyed with
+	// closing=true); deploys are refused until Reopen.
+	ErrEnvClosed = errors.New("environment is closed")
+	// ErrLeaseHeld: another holder has a live lease on the environment. The concrete error is
+	// a *LeaseHeldError naming the holder and expiry.
+	ErrLeaseHeld = errors.New("environment lease held")
+	// ErrLeaseLost: the caller's lease expired and was taken over, or was released, before a
+	// Renew or Release.
+	ErrLeaseLost = errors.New("environment lease lost")
+	// ErrConnect: a connection to NATS could not be configured or established.
+	ErrConnect = errors.New("nats connect")
+	// ErrTooManyConflicts: a compare-and-set loop gave up after repeated conflicts.
+	ErrTooManyConflicts = errors.New("too many concurrent updates")
+)
+
+// LeaseHeldError says who holds an environment's lease. errors.Is(err, ErrLeaseHeld) is true.
+type LeaseHeldError struct {
+	Env     string
+	Holder  string
+	Expires time.Time
+}
+
+// Error implements error.
+func (e *LeaseHeldError) Error() string {
+	return fmt.Sprintf("environment %s is leased by %s until %s", e.Env, e.Holder, e.Expires.UTC().Format(time.RFC3339))
+}
+
+// Is makes errors.Is(err, ErrLeaseHeld) true.
+func (e *LeaseHeldError) Is(target error) bool { return target == ErrLeaseHeld }
