@@ -345,13 +345,13 @@ type NorthflankPort struct {
 
 // NorthflankHealth is providers.northflank.healthCheck.
 type NorthflankHealth struct {
-	Type                string `yaml:"type,omitempty" json:"type,omitempty"` // http, tcp, command
-	Path                string `yaml:"path,omitempty" json:"path,omitempty"`
-	Port                *int   `yaml:"port,omitempty" json:"port,omitempty"`
-	Command             string `yaml:"command,omitempty" json:"command,omitempty"`
-	InitialDelaySeconds *int   `yaml:"initialDelaySeconds,omitempty" json:"initialDelaySeconds,omitempty"`
-	PeriodSeconds       *int   `yaml:"periodSeconds,omitempty" json:"periodSeconds,omitempty"`
-	FailureThreshold    *int   `yaml:"failureThreshold,omitempty" json:"failureThreshold,omitempty"`
+	Type                string   `yaml:"type,omitempty" json:"type,omitempty"` // http, tcp, command
+	Path                string   `yaml:"path,omitempty" json:"path,omitempty"`
+	Port                *int     `yaml:"port,omitempty" json:"port,omitempty"`
+	Command             []string `yaml:"command,omitempty" json:"command,omitempty"` // argv, as in the upstream schema
+	InitialDelaySeconds *int     `yaml:"initialDelaySeconds,omitempty" json:"initialDelaySeconds,omitempty"`
+	PeriodSeconds       *int     `yaml:"periodSeconds,omitempty" json:"periodSeconds,omitempty"`
+	FailureThreshold    *int     `yaml:"failureThreshold,omitempty" json:"failureThreshold,omitempty"`
 }
 
 // NorthflankAutoScaling is providers.northflank.autoScaling.
