@@ -161,6 +161,14 @@ func fold(s string) string {
 			continue // combining mark left by NFKD: "é" -> "e"
 		}
 		r = unicode.ToLower(r)
+		if sub, ok := foldLetters[r]; ok {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			dash = false
+			b.WriteString(sub)
+			continue
+		}
 		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
 			if dash && b.Len() > 0 {
 				b.WriteByte('-')
@@ -172,6 +180,11 @@ func fold(s string) string {
 		dash = true
 	}
 	return b.String()
+}
+
+// foldLetters spells letters that NFKD does not decompose into ASCII.
+var foldLetters = map[rune]string{
+	'ß': "ss", 'æ': "ae", 'ø': "o", 'œ': "oe", 'đ': "d", 'ð': "d", 'ł': "l", 'þ': "th", 'ı': "i",
 }
 
 // inputHash is a short stable hash of every input field and the effective template.
