@@ -21,12 +21,12 @@ func TestIdempotencyKey(t *testing.T) {
 		t.Errorf("not deterministic: %q then %q", k, again)
 	}
 	variants := map[string]func(*IdempotencyInput){
-		"repo":       func(in *IdempotencyInput) { in.Repo = "acme/other" },
-		"env":        func(in *IdempotencyInput) { in.Env = "app-pr-8" },
-		"kind":       func(in *IdempotencyInput) { in.Kind = KindDestroy },
-		"generation": func(in *IdempotencyInput) { in.Generation = 4 },
-		"sha":        func(in *IdempotencyInput) { in.SHA = "1123456789abcdef0123456789abcdef01234567" },
-		"trigger":    func(in *IdempotencyInput) { in.Trigger = "pull_request.opened" },
+		"repo":        func(in *IdempotencyInput) { in.Repo = "acme/other" },
+		"env":         func(in *IdempotencyInput) { in.Env = "app-pr-8" },
+		"kind":        func(in *IdempotencyInput) { in.Kind = KindDestroy },
+		"generation":  func(in *IdempotencyInput) { in.Generation = 4 },
+		"sha":         func(in *IdempotencyInput) { in.SHA = "1123456789abcdef0123456789abcdef01234567" },
+		"trigger":     func(in *IdempotencyInput) { in.Trigger = "pull_request.opened" },
 		"run attempt": func(in *IdempotencyInput) { in.Delivery = RunDelivery("123", "2") },
 		// Field boundaries must not blur: moving a character between fields changes the key.
 		"boundary": func(in *IdempotencyInput) { in.Repo, in.Env = "acme/appa", "pp-pr-7" },
