@@ -1,0 +1,143 @@
+// Package docker is the Docker provider: it runs one Sindri environment as one container on a
+// Docker engine, talking to the Engine API with the moby client (no docker CLI, no compose
+// binary). It also renders the equivalent docker-compose.yml as an inspectable artifact.
+//
+// Everything it creates carries the sindri.dev/* labels and deterministic names derived from the
+// environment name: container <env>, home volume <env>_home (mounted at /alt/home/developer),
+// DinD volume <env>_docker (privileged DinD only) and network <env>_net (bridge mode only). It
+// finds its resources again from those names and labels alone, and it never modifies or removes
+// anything that does not carry its labels.
+package docker
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/moby/moby/client"
+
+	"github.com/sindri/deploy/v3/pkg/providers"
+)
+
+// Name is the provider's registry name.
+const Name = "docker"
+
+// handlePrefix versions Deployment.Handle so a restarted worker can parse it.
+const handlePrefix = "docker/v1:"
+
+// Defaults used when Config leaves a field empty.
+const (
+	DefaultBindAddress = "127.0.0.1"
+	DefaultTimeout     = 60 * time.Second
+	DefaultStopTimeout = 10 * time.Second
+	// cleanupTimeout bounds rollback work that runs after the caller's context is gone.
+	cleanupTimeout = 30 * time.Second
+)
+
+// Config configures a Provider. The caller (cmd/*) reads DOCKER_HOST and friends; this package
+// never reads the environment.
+type Config struct {
+	// Host is the engine address, e.g. "unix:///var/run/docker.sock" or "tcp://127.0.0.1:2375".
+	// Empty means the platform default socket.
+	Host string
+	// BindAddress is the host address published ports bind to when a port spec does not name
+	// one. Default 127.0.0.1: publishing on all interfaces must be asked for explicitly.
+	BindAddress string
+	// ComposeDir, when set, makes Deploy write the rendered compose file (which never holds
+	// secret values) to <ComposeDir>/<env>/docker-compose.yml.
+	ComposeDir string
+	// StopTimeout is the grace period between SIGTERM and SIGKILL on Stop and replacement.
+	StopTimeout time.Duration
+	// DefaultTimeout bounds Deploy's and Start's wait for readiness when Spec.Options.Timeout is 0.
+	DefaultTimeout time.Duration
+}
+
+// Provider is the Docker provider. It is safe for concurrent use on different environments.
+type Provider struct {
+	cli         *client.Client
+	host        string
+	bindAddress string
+	composeDir  string
+	stopTimeout time.Duration
+	timeout     time.Duration
+}
+
+var _ providers.Provider = (*Provider)(nil)
+
+// New returns a Provider for the engine at cfg.Host with API version negotiation on (engines
+// here speak older API versions than the client's default). It does not contact the engine;
+// an unreachable engine surfaces on the first operation as an error wrapping
+// providers.ErrUnavailable that names the address. New returns an error wrapping
+// providers.ErrInvalidSpec when cfg.Host or cfg.BindAddress cannot be parsed.
+func New(cfg Config) (*Provider, error) {
+	host := cfg.Host
+	if host == "" {
+		host = client.DefaultDockerHost
+	}
+	if _, err := client.ParseHostURL(host); err != nil {
+		return nil, fmt.Errorf("docker: engine host %q: %w: %w", host, providers.ErrInvalidSpec, err)
+	}
+	bind := cfg.BindAddress
+	if bind == "" {
+		bind = DefaultBindAddress
+	}
+	if _, err := parseIP(bind); err != nil {
+		return nil, fmt.Errorf("docker: bind address %q: %w: %w", bind, providers.ErrInvalidSpec, err)
+	}
+	cli, err := client.New(client.WithHost(host), client.WithAPIVersionNegotiation())
+	if err != nil {
+		return nil, fmt.Errorf("docker: client for %s: %w", host, err)
+	}
+	p := &Provider{cli: cli, host: host, bindAddress: bind, composeDir: cfg.ComposeDir,
+		stopTimeout: cfg.StopTimeout, timeout: cfg.DefaultTimeout}
+	if p.stopTimeout <= 0 {
+		p.stopTimeout = DefaultStopTimeout
+	}
+	if p.timeout <= 0 {
+		p.timeout = DefaultTimeout
+	}
+	return p, nil
+}
+
+// Close releases the client's connections.
+func (p *Provider) Close() error { return p.cli.Close() }
+
+// Host returns the engine address the provider talks to.
+func (p *Provider) Host() string { return p.host }
+
+// Name implements providers.Provider.
+func (p *Provider) Name() string { return Name }
+
+// Capabilities implements providers.Provider.
+func (p *Provider) Capabilities() providers.Capabilities {
+	return providers.Capabilities{
+		GPU:          true,
+		StopStart:    true,
+		ConnectKinds: []providers.ConnectKind{providers.ConnectExec, providers.ConnectHTTP},
+	}
+}
+
+// localEngine reports whether published ports are reachable on this machine (the engine runs
+// here), so TCP readiness checks and port pre-flight checks make sense.
+func (p *Provider) localEngine() bool {
+	u, err := url.Parse(p.host)
+	if err != nil {
+		return false
+	}
+	switch u.Scheme {
+	case "unix", "npipe":
+		return true
+	case "tcp", "http", "https":
+		h := u.Hostname()
+		return h == "localhost" || strings.HasPrefix(h, "127.") || h == "::1"
+	}
+	return false
+}
+
+func (p *Provider) timeoutFor(s *providers.Spec) time.Duration {
+	if s.Options.Timeout > 0 {
+		return s.Options.Timeout
+	}
+	return p.timeout
+}

@@ -1,0 +1,304 @@
+package docker
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/client"
+
+	"github.com/sindri/deploy/v3/pkg/providers"
+)
+
+// ensureNetwork finds or creates the per-env bridge network.
+func (p *Provider) ensureNetwork(ctx context.Context, d *desired, undo *rollback) error {
+	if d.Network == "" {
+		return nil
+	}
+	res, err := p.cli.NetworkInspect(ctx, d.Network, client.NetworkInspectOptions{})
+	switch {
+	case err == nil && res.Network.Name == d.Network:
+		if !ours(res.Network.Labels, d.Env) {
+			return fmt.Errorf("docker: a network named %s exists that sindri did not create; it is left alone: %w", d.Network, providers.ErrConflict)
+		}
+		return nil
+	case err != nil && !cerrdefs.IsNotFound(err):
+		return p.wrap("inspect network "+d.Network, err)
+	}
+	created, err := p.cli.NetworkCreate(ctx, d.Network, client.NetworkCreateOptions{Driver: "bridge", Labels: d.Labels})
+	if err != nil {
+		return p.wrap("create network "+d.Network, err)
+	}
+	undo.add("remove network "+d.Network, func(ctx context.Context) error {
+		_, err := p.cli.NetworkRemove(ctx, created.ID, client.NetworkRemoveOptions{})
+		return ignoreNotFound(err)
+	})
+	return nil
+}
+
+// ensureVolume finds or creates a named volume; an existing one must carry our labels.
+func (p *Provider) ensureVolume(ctx context.Context, d *desired, name string, undo *rollback) error {
+	res, err := p.cli.VolumeInspect(ctx, name, client.VolumeInspectOptions{})
+	switch {
+	case err == nil:
+		if !ours(res.Volume.Labels, d.Env) {
+			return fmt.Errorf("docker: a volume named %s exists that sindri did not create; it is left alone: %w", name, providers.ErrConflict)
+		}
+		return nil
+	case !cerrdefs.IsNotFound(err):
+		return p.wrap("inspect volume "+name, err)
+	}
+	if _, err := p.cli.VolumeCreate(ctx, client.VolumeCreateOptions{Name: name, Driver: "local", Labels: d.Labels}); err != nil {
+		return p.wrap("create volume "+name, err)
+	}
+	undo.add("remove volume "+name, func(ctx context.Context) error {
+		_, err := p.cli.VolumeRemove(ctx, name, client.VolumeRemoveOptions{Force: true})
+		return ignoreNotFound(err)
+	})
+	return nil
+}
+
+// preflightPorts fails early, before anything is created, when a host port is taken by
+// something other than the container being replaced. Only meaningful for a local engine.
+func (p *Provider) preflightPorts(d *desired, existing *container.InspectResponse) error {
+	if !p.localEngine() {
+		return nil
+	}
+	held := map[string]bool{}
+	if existing != nil && existing.State != nil && existing.State.Running && existing.HostConfig != nil {
+		for port, bindings := range existing.HostConfig.PortBindings {
+			for _, b := range bindings {
+				held[b.HostPort+"/"+string(port.Proto())] = true
+			}
+		}
+	}
+	for _, pm := range d.Ports {
+		if held[strconv.Itoa(int(pm.HostPort))+"/"+pm.Proto] {
+			continue
+		}
+		if err := portFree(pm); err != nil {
+			return fmt.Errorf("docker: host port %s:%d/%s is already in use (providers.docker.ports): %w",
+				pm.HostIP, pm.HostPort, pm.Proto, providers.ErrConflict)
+		}
+	}
+	return nil
+}
+
+// portFree reports whether the host port of pm can be bound right now.
+func portFree(pm portMapping) error {
+	addr := net.JoinHostPort(pm.HostIP, strconv.Itoa(int(pm.HostPort)))
+	if pm.Proto == "udp" {
+		c, err := net.ListenPacket("udp", addr)
+		if err != nil {
+			return err
+		}
+		return c.Close()
+	}
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	return l.Close()
+}
+
+// copySecretFiles writes file secrets into the created (not yet started) container through
+// the archive API, with their modes, owned by the image's user. They never touch the host's
+// disk on our side.
+func (p *Provider) copySecretFiles(ctx context.Context, id string, d *desired) error {
+	for _, fs := range d.SecretFiles {
+		var buf bytes.Buffer
+		tw := tar.NewWriter(&buf)
+		hdr := &tar.Header{Name: strings.TrimPrefix(fs.Path, "/"), Mode: fs.Mode, Size: int64(len(fs.content)),
+			Typeflag: tar.TypeReg, ModTime: time.Unix(0, 0)}
+		if err := tw.WriteHeader(hdr); err != nil {
+			return fmt.Errorf("docker: secret file %s: %w", fs.Name, err)
+		}
+		if _, err := tw.Write(fs.content); err != nil {
+			return fmt.Errorf("docker: secret file %s: %w", fs.Name, err)
+		}
+		if err := tw.Close(); err != nil {
+			return fmt.Errorf("docker: secret file %s: %w", fs.Name, err)
+		}
+		if _, err := p.cli.CopyToContainer(ctx, id, client.CopyToContainerOptions{
+			DestinationPath: "/", Content: &buf, CopyUIDGID: true}); err != nil {
+			// The engine's message names paths only, never content.
+			return p.wrap("copy secret "+fs.Name+" to "+fs.Path, err)
+		}
+	}
+	return nil
+}
+
+// secretsMatch compares the secrets a container holds with the desired ones, in memory.
+func (p *Provider) secretsMatch(ctx context.Context, c *container.InspectResponse, d *desired) (bool, error) {
+	have := map[string]string{}
+	if c.Config != nil {
+		for _, kv := range c.Config.Env {
+			k, v, _ := strings.Cut(kv, "=")
+			have[k] = v
+		}
+	}
+	for _, s := range d.secrets {
+		if v, ok := have[s.Name]; !ok || v != s.value {
+			return false, nil
+		}
+	}
+	for _, fs := range d.SecretFiles {
+		res, err := p.cli.CopyFromContainer(ctx, c.ID, client.CopyFromContainerOptions{SourcePath: fs.Path})
+		if err != nil {
+			if cerrdefs.IsNotFound(err) {
+				return false, nil
+			}
+			return false, p.wrap("read back secret "+fs.Name, err)
+		}
+		same, err := tarHolds(res.Content, fs)
+		res.Content.Close()
+		if err != nil {
+			return false, fmt.Errorf("docker: read back secret %s: %w", fs.Name, err)
+		}
+		if !same {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// tarHolds reports whether the single-file archive r has fs's content and mode.
+func tarHolds(r io.Reader, fs fileSecret) (bool, error) {
+	tr := tar.NewReader(r)
+	hdr, err := tr.Next()
+	if errors.Is(err, io.EOF) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if hdr.Typeflag != tar.TypeReg || hdr.Mode&0o777 != fs.Mode || hdr.Size != int64(len(fs.content)) {
+		return false, nil
+	}
+	got, err := io.ReadAll(io.LimitReader(tr, hdr.Size+1))
+	if err != nil {
+		return false, err
+	}
+	return bytes.Equal(got, fs.content), nil
+}
+
+// waitReady waits until the container runs and every published TCP port accepts connections.
+func (p *Provider) waitReady(ctx context.Context, id string, d *desired, timeout time.Duration) error {
+	wctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+	last := "unknown"
+	for {
+		res, err := p.cli.ContainerInspect(wctx, id, client.ContainerInspectOptions{})
+		if err == nil {
+			c := res.Container
+			last = stateOf(&c)
+			st := c.State
+			if st != nil && st.Running && !st.Restarting && !st.Paused {
+				if p.portsReady(d) {
+					return nil
+				}
+				last = "running, published ports not accepting connections yet"
+			}
+			if st != nil && (st.Status == container.StateExited || st.Status == container.StateDead) && d.Restart == "no" {
+				return fmt.Errorf("docker: container %s exited with code %d before it was ready", d.ContainerName, st.ExitCode)
+			}
+		} else if wctx.Err() == nil {
+			return p.wrap("inspect container "+d.ContainerName, err)
+		}
+		select {
+		case <-wctx.Done():
+			if ctx.Err() != nil {
+				return fmt.Errorf("docker: waiting for %s: %w", d.ContainerName, ctx.Err())
+			}
+			return fmt.Errorf("docker: container %s not ready within %s (last state: %s): %w",
+				d.ContainerName, timeout, last, context.DeadlineExceeded)
+		case <-tick.C:
+		}
+	}
+}
+
+// portsReady probes the published TCP ports. Docker's userland proxy accepts connections even
+// when nothing listens inside and then closes them, so an immediate EOF counts as not ready;
+// an open, silent connection (or a server greeting) counts as ready.
+func (p *Provider) portsReady(d *desired) bool {
+	if !p.localEngine() {
+		return true
+	}
+	for _, pm := range d.Ports {
+		if pm.Proto != "tcp" {
+			continue
+		}
+		c, err := net.DialTimeout("tcp", net.JoinHostPort(dialHost(pm.HostIP), strconv.Itoa(int(pm.HostPort))), time.Second)
+		if err != nil {
+			return false
+		}
+		_ = c.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+		_, err = c.Read(make([]byte, 1))
+		c.Close()
+		var ne net.Error
+		if err != nil && !(errors.As(err, &ne) && ne.Timeout()) {
+			return false
+		}
+	}
+	return true
+}
+
+// dialHost turns a wildcard bind address into a loopback address that can be dialled.
+func dialHost(ip string) string {
+	switch ip {
+	case "0.0.0.0", "":
+		return "127.0.0.1"
+	case "::":
+		return "::1"
+	}
+	return ip
+}
+
+// connection describes how to reach the environment.
+func (p *Provider) connection(d *desired) *providers.Connection {
+	host := ""
+	if p.host != client.DefaultDockerHost {
+		host = " -H " + p.host
+	}
+	c := &providers.Connection{
+		ExecCommand: fmt.Sprintf("docker%s exec -it -e HOME=%s -u developer -w %s %s bash -l", host, homePath, homePath, d.ContainerName),
+	}
+	var urls []string
+	for _, pm := range d.Ports {
+		if pm.Proto == "tcp" {
+			urls = append(urls, "http://"+net.JoinHostPort(dialHost(pm.HostIP), strconv.Itoa(int(pm.HostPort))))
+		}
+	}
+	if len(urls) > 0 {
+		c.HTTPURL = urls[0]
+		if len(urls) > 1 {
+			c.Instructions = "published ports: " + strings.Join(urls, " ")
+		}
+	}
+	return c
+}
+
+// stateOf renders a container state for messages.
+func stateOf(c *container.InspectResponse) string {
+	if c == nil || c.State == nil {
+		return "unknown"
+	}
+	s := string(c.State.Status)
+	if c.State.Status == container.StateExited {
+		s += " (exit code " + strconv.Itoa(c.State.ExitCode) + ")"
+	}
+	return s
+}
+
+func joinHostPort(host, port string) string { return net.JoinHostPort(host, port) }
