@@ -1,0 +1,102 @@
+package github
+
+import (
+	"context"
+	"fmt"
+
+	gh "github.com/google/go-github/v60/github"
+)
+
+// DeploymentState is a GitHub deployment status state.
+type DeploymentState string
+
+// Deployment states sindri writes.
+const (
+	StateInProgress DeploymentState = "in_progress"
+	StateSuccess    DeploymentState = "success"
+	StateFailure    DeploymentState = "failure"
+	StateInactive   DeploymentState = "inactive"
+)
+
+// String implements fmt.Stringer.
+func (s DeploymentState) String() string { return string(s) }
+
+// EnsureDeployment returns the id of env's GitHub Deployment: id itself when non-zero (kept in
+// the env record), else the newest deployment for that environment, else — when create is
+// true — a new one for ref: transient, not production, no auto-merge, no required contexts.
+// It returns 0 and no error when none exists and create is false. A create whose response was
+// lost is looked up before it is repeated. Errors are *APIError.
+func (c *Client) EnsureDeployment(ctx context.Context, owner, repo, env, ref string, id int64, create bool) (int64, error) {
+	if id != 0 {
+		return id, nil
+	}
+	found, err := c.findDeployment(ctx, owner, repo, env)
+	if err != nil || found != 0 || !create {
+		return found, err
+	}
+	req := &gh.DeploymentRequest{
+		Ref:                   gh.String(ref),
+		Environment:           gh.String(env),
+		Description:           gh.String(c.redact("sindri preview environment " + env)),
+		TransientEnvironment:  gh.Bool(true),
+		ProductionEnvironment: gh.Bool(false),
+		AutoMerge:             gh.Bool(false),
+		RequiredContexts:      &[]string{},
+	}
+	d, resp, err := c.api.Repositories.CreateDeployment(ctx, owner, repo, req)
+	if err == nil {
+		return d.GetID(), nil
+	}
+	err = wrap("create deployment "+env, resp, err)
+	if !maybeApplied(err) {
+		return 0, err
+	}
+	if found, ferr := c.findDeployment(ctx, owner, repo, env); ferr == nil && found != 0 {
+		return found, nil
+	}
+	d, resp, err = c.api.Repositories.CreateDeployment(ctx, owner, repo, req)
+	if err != nil {
+		return 0, wrap("create deployment "+env, resp, err)
+	}
+	return d.GetID(), nil
+}
+
+func (c *Client) findDeployment(ctx context.Context, owner, repo, env string) (int64, error) {
+	list, resp, err := c.api.Repositories.ListDeployments(ctx, owner, repo,
+		&gh.DeploymentsListOptions{Environment: env, ListOptions: gh.ListOptions{PerPage: 1}})
+	if err != nil {
+		return 0, wrap("list deployments of "+env, resp, err)
+	}
+	if len(list) == 0 {
+		return 0, nil
+	}
+	return list[0].GetID(), nil
+}
+
+// DeploymentStatus describes one status to add.
+type DeploymentStatus struct {
+	State          DeploymentState
+	EnvironmentURL string // shown as "View deployment"; success only
+	LogURL         string // the workflow run
+	Description    string // at most 140 characters are kept
+}
+
+// SetDeploymentStatus adds a status to deployment id. Errors are *APIError.
+func (c *Client) SetDeploymentStatus(ctx context.Context, owner, repo string, id int64, s DeploymentStatus) error {
+	req := &gh.DeploymentStatusRequest{State: gh.String(string(s.State))}
+	if s.LogURL != "" {
+		req.LogURL = gh.String(s.LogURL)
+	}
+	if s.EnvironmentURL != "" {
+		req.EnvironmentURL = gh.String(s.EnvironmentURL)
+	}
+	if s.Description != "" {
+		d := []rune(c.redact(s.Description))
+		if len(d) > 140 {
+			d = append(d[:139], '…')
+		}
+		req.Description = gh.String(string(d))
+	}
+	_, resp, err := c.api.Repositories.CreateDeploymentStatus(ctx, owner, repo, id, req)
+	return wrap(fmt.Sprintf("deployment %d status %s", id, s.State), resp, err)
+}

@@ -1,0 +1,294 @@
+// Package githubtest is a stateful fake of the parts of the GitHub REST API sindri uses: issue
+// comments (paginated, with Link headers), reactions, collaborator permissions, pull requests,
+// deployments and deployment statuses. It checks every request's method, path, auth header and
+// JSON body (required fields, known fields only, enums), counts requests per route, and can
+// inject 429 with Retry-After, secondary rate limit 403s, 5xx and lost responses.
+package githubtest
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Routes, as counted by Count and targeted by Inject.
+const (
+	RouteListComments     = "GET /repos/{owner}/{repo}/issues/{number}/comments"
+	RouteCreateComment    = "POST /repos/{owner}/{repo}/issues/{number}/comments"
+	RouteEditComment      = "PATCH /repos/{owner}/{repo}/issues/comments/{id}"
+	RouteCreateReaction   = "POST /repos/{owner}/{repo}/issues/comments/{id}/reactions"
+	RoutePermission       = "GET /repos/{owner}/{repo}/collaborators/{user}/permission"
+	RouteGetPull          = "GET /repos/{owner}/{repo}/pulls/{number}"
+	RouteListDeployments  = "GET /repos/{owner}/{repo}/deployments"
+	RouteCreateDeployment = "POST /repos/{owner}/{repo}/deployments"
+	RouteCreateStatus     = "POST /repos/{owner}/{repo}/deployments/{id}/statuses"
+	RouteListStatuses     = "GET /repos/{owner}/{repo}/deployments/{id}/statuses"
+)
+
+// Fault is an injected misbehaviour for one request on a route.
+type Fault struct {
+	// Status, when non-zero, is answered instead of handling the request (429, 403, 5xx).
+	Status int
+	// RetryAfter is sent as the Retry-After header when non-empty.
+	RetryAfter string
+	// Secondary makes a 403 a secondary rate limit (its documentation_url).
+	Secondary bool
+	// Lost applies the request, then drops the connection without answering.
+	Lost bool
+}
+
+// Comment is an issue comment held by the fake.
+type Comment struct {
+	ID     int64
+	Issue  int
+	User   string
+	Body   string
+	Edits  int
+	Create time.Time
+}
+
+// PullRequest seeds a pull request.
+type PullRequest struct {
+	Number   int
+	State    string // "open" when empty
+	Draft    bool
+	HeadSHA  string
+	HeadRef  string
+	HeadRepo string // empty: deleted fork
+}
+
+// Deployment is a deployment held by the fake, as it was requested.
+type Deployment struct {
+	ID                    int64
+	Ref                   string
+	Environment           string
+	Description           string
+	TransientEnvironment  *bool
+	ProductionEnvironment *bool
+	AutoMerge             *bool
+	RequiredContexts      *[]string
+}
+
+// DeploymentStatus is a status held by the fake.
+type DeploymentStatus struct {
+	ID             int64
+	State          string
+	EnvironmentURL string
+	LogURL         string
+	Description    string
+}
+
+// Server is the fake. Create it with New; it is closed by t.Cleanup.
+type Server struct {
+	// URL is the API base URL to give the client.
+	URL string
+	// PerPage is the default page size of list endpoints (GitHub's is 30).
+	PerPage int
+
+	t      testing.TB
+	srv    *httptest.Server
+	owner  string
+	repo   string
+	token  string
+	botLog string
+
+	mu          sync.Mutex
+	nextID      int64
+	comments    []*Comment
+	reactions   map[int64][]string
+	perms       map[string][2]string
+	pulls       map[int]PullRequest
+	deployments []*Deployment
+	statuses    map[int64][]DeploymentStatus
+	counts      map[string]int
+	faults      map[string][]Fault
+}
+
+// New starts a fake of repository owner/repo that accepts only token. Shape violations fail
+// t (and are answered 422 as GitHub would).
+func New(t testing.TB, owner, repo, token string) *Server {
+	t.Helper()
+	s := &Server{t: t, owner: owner, repo: repo, token: token, botLog: "github-actions[bot]", PerPage: 30,
+		nextID: 1000, reactions: map[int64][]string{}, perms: map[string][2]string{}, pulls: map[int]PullRequest{},
+		statuses: map[int64][]DeploymentStatus{}, counts: map[string]int{}, faults: map[string][]Fault{}}
+	mux := http.NewServeMux()
+	for route, h := range map[string]func(http.ResponseWriter, *http.Request) any{
+		RouteListComments: s.listComments, RouteCreateComment: s.createComment, RouteEditComment: s.editComment,
+		RouteCreateReaction: s.createReaction, RoutePermission: s.permission, RouteGetPull: s.getPull,
+		RouteListDeployments: s.listDeployments, RouteCreateDeployment: s.createDeployment,
+		RouteCreateStatus: s.createStatus, RouteListStatuses: s.listStatuses,
+	} {
+		mux.HandleFunc(route, s.wrap(route, h))
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.violation("unexpected request %s %s", r.Method, r.URL.Path)
+		writeJSON(w, http.StatusNotFound, map[string]string{"message": "Not Found"})
+	})
+	s.srv = httptest.NewServer(mux)
+	s.URL = s.srv.URL + "/"
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+func (s *Server) violation(format string, args ...any) {
+	s.t.Errorf("githubtest: "+format, args...)
+}
+
+// apiError makes a handler answer status with GitHub's error shape.
+type apiError struct {
+	status int
+	msg    string
+}
+
+// wrap applies auth, counting, faults, routing to this repo, and JSON encoding.
+func (s *Server) wrap(route string, h func(http.ResponseWriter, *http.Request) any) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.counts[route]++
+		var f *Fault
+		if q := s.faults[route]; len(q) > 0 {
+			f = &q[0]
+			s.faults[route] = q[1:]
+		}
+		s.mu.Unlock()
+
+		auth := r.Header.Get("Authorization")
+		if auth != "Bearer "+s.token && auth != "token "+s.token {
+			s.violation("%s: bad or missing Authorization header", route)
+			writeJSON(w, http.StatusUnauthorized, map[string]string{"message": "Bad credentials"})
+			return
+		}
+		if r.PathValue("owner") != s.owner || r.PathValue("repo") != s.repo {
+			writeJSON(w, http.StatusNotFound, map[string]string{"message": "Not Found"})
+			return
+		}
+		if f != nil && f.Status != 0 {
+			if f.RetryAfter != "" {
+				w.Header().Set("Retry-After", f.RetryAfter)
+			}
+			body := map[string]string{"message": http.StatusText(f.Status)}
+			if f.Secondary {
+				body = map[string]string{"message": "You have exceeded a secondary rate limit.",
+					"documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"}
+			}
+			writeJSON(w, f.Status, body)
+			return
+		}
+		if r.Method == http.MethodPost || r.Method == http.MethodPatch {
+			if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+				s.violation("%s: Content-Type %q, want application/json", route, ct)
+			}
+		}
+		res := h(w, r)
+		if f != nil && f.Lost {
+			hj, ok := w.(http.Hijacker)
+			if !ok {
+				s.violation("lost response: cannot hijack")
+				return
+			}
+			conn, _, err := hj.Hijack()
+			if err == nil {
+				conn.Close()
+			}
+			return
+		}
+		switch v := res.(type) {
+		case apiError:
+			writeJSON(w, v.status, map[string]string{"message": v.msg})
+		case created:
+			writeJSON(w, http.StatusCreated, v.v)
+		default:
+			writeJSON(w, http.StatusOK, v)
+		}
+	}
+}
+
+type created struct{ v any }
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("X-GitHub-Request-Id", "FAKE:"+strconv.Itoa(status))
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// decode reads r's JSON body into v strictly (unknown fields are violations).
+func (s *Server) decode(route string, r *http.Request, v any) bool {
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		return false
+	}
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		s.violation("%s: body %s: %v", route, b, err)
+		return false
+	}
+	return true
+}
+
+func invalid(msg string) apiError { return apiError{http.StatusUnprocessableEntity, msg} }
+
+var notFound = apiError{http.StatusNotFound, "Not Found"}
+
+func (s *Server) id() int64 { s.nextID++; return s.nextID }
+
+// paginate slices items per page/per_page and sets the Link header like GitHub.
+func (s *Server) paginate(w http.ResponseWriter, r *http.Request, n int) (lo, hi int, bad bool) {
+	q := r.URL.Query()
+	per, page := s.PerPage, 1
+	if v := q.Get("per_page"); v != "" {
+		p, err := strconv.Atoi(v)
+		if err != nil || p < 1 || p > 100 {
+			s.violation("per_page %q out of range 1..100", v)
+			return 0, 0, true
+		}
+		per = p
+	}
+	if v := q.Get("page"); v != "" {
+		p, err := strconv.Atoi(v)
+		if err != nil || p < 1 {
+			s.violation("bad page %q", v)
+			return 0, 0, true
+		}
+		page = p
+	}
+	last := max(1, (n+per-1)/per)
+	link := func(p int, rel string) string {
+		u := *r.URL
+		u.Scheme, u.Host = "http", r.Host
+		qq := u.Query()
+		qq.Set("page", strconv.Itoa(p))
+		qq.Set("per_page", strconv.Itoa(per))
+		u.RawQuery = qq.Encode()
+		return fmt.Sprintf("<%s>; rel=%q", u.String(), rel)
+	}
+	var links []string
+	if page < last {
+		links = append(links, link(page+1, "next"), link(last, "last"))
+	}
+	if page > 1 {
+		links = append(links, link(1, "first"), link(page-1, "prev"))
+	}
+	if len(links) > 0 {
+		w.Header().Set("Link", strings.Join(links, ", "))
+	}
+	lo = min((page-1)*per, n)
+	return lo, min(lo+per, n), false
+}
+
+func (s *Server) intPath(r *http.Request, name string) (int64, bool) {
+	v, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || v <= 0 {
+		s.violation("%s %s: path %s=%q is not a positive number", r.Method, r.URL.Path, name, r.PathValue(name))
+		return 0, false
+	}
+	return v, true
+}

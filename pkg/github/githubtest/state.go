@@ -1,0 +1,125 @@
+package githubtest
+
+import (
+	"maps"
+	"slices"
+	"strconv"
+	"time"
+)
+
+func itoa(v int64) string { return strconv.FormatInt(v, 10) }
+
+// Inject queues faults for the next requests on route (one fault per request, in order).
+func (s *Server) Inject(route string, faults ...Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults[route] = append(s.faults[route], faults...)
+}
+
+// Count returns how many requests route has received (faulted ones included).
+func (s *Server) Count(route string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.counts[route]
+}
+
+// Counts returns a copy of the per-route request counts.
+func (s *Server) Counts() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return maps.Clone(s.counts)
+}
+
+// Total returns the number of requests received on all routes.
+func (s *Server) Total() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, c := range s.counts {
+		n += c
+	}
+	return n
+}
+
+// ResetCounts zeroes the request counts.
+func (s *Server) ResetCounts() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.counts)
+}
+
+// AddComment seeds a comment by user on issue or pull request issue and returns its id.
+// Comments by users other than the token's bot cannot be edited (403), as on GitHub.
+func (s *Server) AddComment(issue int, user, body string) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if user == "" {
+		user = s.botLog
+	}
+	c := &Comment{ID: s.id(), Issue: issue, User: user, Body: body, Create: time.Now()}
+	s.comments = append(s.comments, c)
+	return c.ID
+}
+
+// DeleteComment removes a comment, as a user deleting it would.
+func (s *Server) DeleteComment(id int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.comments = slices.DeleteFunc(s.comments, func(c *Comment) bool { return c.ID == id })
+}
+
+// Comments returns copies of the comments on issue, oldest first.
+func (s *Server) Comments(issue int) []Comment {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Comment
+	for _, c := range s.comments {
+		if c.Issue == issue {
+			out = append(out, *c)
+		}
+	}
+	return out
+}
+
+// Reactions returns the reactions on comment id, in the order they were added.
+func (s *Server) Reactions(id int64) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.reactions[id])
+}
+
+// SetPermission seeds user's collaborator permission: the legacy permission (admin, write,
+// read, none) and the role_name (admin, maintain, write, triage, read or a custom role).
+func (s *Server) SetPermission(user, permission, roleName string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.perms[user] = [2]string{permission, roleName}
+}
+
+// AddPull seeds a pull request.
+func (s *Server) AddPull(pr PullRequest) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if pr.State == "" {
+		pr.State = "open"
+	}
+	s.pulls[pr.Number] = pr
+}
+
+// Deployments returns copies of all deployments, oldest first.
+func (s *Server) Deployments() []Deployment {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Deployment, len(s.deployments))
+	for i, d := range s.deployments {
+		out[i] = *d
+	}
+	return out
+}
+
+// Statuses returns deployment id's statuses, oldest first.
+func (s *Server) Statuses(id int64) []DeploymentStatus {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.statuses[id])
+}
