@@ -2,6 +2,7 @@ package secrets
 
 import (
 	"encoding/base64"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -72,3 +73,5 @@ func valueOf(t *testing.T, res *Result, name string) Resolved {
 	}
 	return got
 }
+
+func sprintf(format string, a ...any) string { return fmt.Sprintf(format, a...) }

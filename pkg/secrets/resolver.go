@@ -423,11 +423,11 @@ func (run *resolveRun) vaultSecret(ctx context.Context, s config.Secret) (Resolv
 		return out, warns, vr.err
 	}
 	v, err := vr.data.field(s.VaultKey)
-	if err != nil {
-		return out, warns, fmt.Errorf("vault: read %s/%s: %w", mount, p, err)
+	if err == nil && v == "" {
+		err = fmt.Errorf("key %q is empty: %w", s.VaultKey, ErrNotFound)
 	}
-	if v == "" {
-		return out, warns, fmt.Errorf("vault: read %s/%s: key %q is empty: %w", mount, p, s.VaultKey, ErrNotFound)
+	if err != nil {
+		return out, warns, &VaultError{Mount: mount, Path: p, Err: err}
 	}
 	out.Value, out.Origin = New(v), fmt.Sprintf("vault %s/%s#%s", mount, p, s.VaultKey)
 	return out, warns, nil
