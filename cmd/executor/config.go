@@ -1,0 +1,340 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/gohcl"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+)
+
+// config is the executor's resolved configuration. Each setting comes from, in increasing
+// precedence: the built-in default, the HCL file, a SINDRI_* environment variable, a flag.
+type config struct {
+	ConfigFile string
+
+	NATSURL   string
+	NATSCreds string // path of a .creds file
+	NATSNKey  string // path of an nkey seed file
+	TLSCA     string
+	TLSCert   string
+	TLSKey    string
+
+	Concurrency  int
+	Providers    []string // empty = every registered provider
+	AllowedRepos []string // empty = any repository
+
+	// ReaperInterval is how often the executor publishes reap jobs; 0 disables the reaper.
+	ReaperInterval   time.Duration
+	ReaperDefaultTTL time.Duration
+
+	MetricsListen string
+	DrainTimeout  time.Duration
+	LeaseTTL      time.Duration
+	MaxDeliver    int
+	LogLevel      string
+}
+
+func defaultConfig() config {
+	return config{
+		NATSURL:          "nats://127.0.0.1:4222",
+		Concurrency:      4,
+		ReaperDefaultTTL: 72 * time.Hour,
+		MetricsListen:    "127.0.0.1:9090",
+		DrainTimeout:     30 * time.Second,
+		LeaseTTL:         30 * time.Second,
+		MaxDeliver:       10,
+		LogLevel:         "info",
+	}
+}
+
+// errConfig is wrapped by every configuration error so callers can tell them apart (exit 2).
+var errConfig = errors.New("configuration")
+
+// setting describes one configuration key in all three sources.
+type setting struct {
+	hclPath string // "concurrency" or "nats.url"
+	env     string
+	flag    string
+	usage   string
+	set     func(c *config, v string) error
+}
+
+func durationSetter(dst func(*config) *time.Duration, allowZero bool) func(*config, string) error {
+	return func(c *config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("%q is not a duration like \"30s\" or \"1h\"", v)
+		}
+		if d < 0 || (d == 0 && !allowZero) {
+			return fmt.Errorf("%q must be positive", v)
+		}
+		*dst(c) = d
+		return nil
+	}
+}
+
+func intSetter(dst func(*config) *int, min int) func(*config, string) error {
+	return func(c *config, v string) error {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("%q is not an integer", v)
+		}
+		if n < min {
+			return fmt.Errorf("%d is below the minimum %d", n, min)
+		}
+		*dst(c) = n
+		return nil
+	}
+}
+
+func stringSetter(dst func(*config) *string) func(*config, string) error {
+	return func(c *config, v string) error { *dst(c) = v; return nil }
+}
+
+func listSetter(dst func(*config) *[]string) func(*config, string) error {
+	return func(c *config, v string) error {
+		var out []string
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+		*dst(c) = out
+		return nil
+	}
+}
+
+var logLevels = []string{"trace", "debug", "info", "warn", "error"}
+
+// settings is the one table of keys; docs/executor.md mirrors it.
+func settings() []setting {
+	return []setting{
+		{"nats.url", "SINDRI_NATS_URL", "nats-url", "NATS server URL(s), comma separated", stringSetter(func(c *config) *string { return &c.NATSURL })},
+		{"nats.creds", "SINDRI_NATS_CREDS", "nats-creds", "NATS user credentials file", stringSetter(func(c *config) *string { return &c.NATSCreds })},
+		{"nats.nkey", "SINDRI_NATS_NKEY", "nats-nkey", "NATS nkey seed file", stringSetter(func(c *config) *string { return &c.NATSNKey })},
+		{"nats.tls.ca", "SINDRI_NATS_TLS_CA", "nats-tls-ca", "CA bundle for the NATS server certificate", stringSetter(func(c *config) *string { return &c.TLSCA })},
+		{"nats.tls.cert", "SINDRI_NATS_TLS_CERT", "nats-tls-cert", "client certificate for NATS mTLS", stringSetter(func(c *config) *string { return &c.TLSCert })},
+		{"nats.tls.key", "SINDRI_NATS_TLS_KEY", "nats-tls-key", "client key for NATS mTLS", stringSetter(func(c *config) *string { return &c.TLSKey })},
+		{"concurrency", "SINDRI_CONCURRENCY", "concurrency", "jobs run at once", intSetter(func(c *config) *int { return &c.Concurrency }, 1)},
+		{"providers", "SINDRI_PROVIDERS", "providers", "providers this executor serves, comma separated (empty = all registered)", listSetter(func(c *config) *[]string { return &c.Providers })},
+		{"allowed_repos", "SINDRI_ALLOWED_REPOS", "allowed-repos", "owner/name patterns (path.Match) of repositories whose jobs run (empty = any)", listSetter(func(c *config) *[]string { return &c.AllowedRepos })},
+		{"reaper.interval", "SINDRI_REAPER_INTERVAL", "reaper-interval", "how often to publish a reap job (0 = reaper off)", durationSetter(func(c *config) *time.Duration { return &c.ReaperInterval }, true)},
+		{"reaper.default_ttl", "SINDRI_REAPER_DEFAULT_TTL", "reaper-default-ttl", "lifetime of an environment whose job set no TTL", durationSetter(func(c *config) *time.Duration { return &c.ReaperDefaultTTL }, false)},
+		{"metrics_listen", "SINDRI_METRICS_LISTEN", "metrics-listen", "listen address of /metrics, /healthz, /readyz (empty = off)", stringSetter(func(c *config) *string { return &c.MetricsListen })},
+		{"drain_timeout", "SINDRI_DRAIN_TIMEOUT", "drain-timeout", "on SIGTERM, how long in-flight jobs may finish before they are handed back", durationSetter(func(c *config) *time.Duration { return &c.DrainTimeout }, false)},
+		{"lease_ttl", "SINDRI_LEASE_TTL", "lease-ttl", "per-environment lease lifetime (renewed while a job runs)", durationSetter(func(c *config) *time.Duration { return &c.LeaseTTL }, false)},
+		{"max_deliver", "SINDRI_MAX_DELIVER", "max-deliver", "deliveries of a job before it is dead-lettered", intSetter(func(c *config) *int { return &c.MaxDeliver }, 1)},
+		{"log_level", "SINDRI_LOG_LEVEL", "log-level", "trace, debug, info, warn or error", func(c *config, v string) error {
+			for _, l := range logLevels {
+				if v == l {
+					c.LogLevel = v
+					return nil
+				}
+			}
+			return fmt.Errorf("%q is not one of %s", v, strings.Join(logLevels, ", "))
+		}},
+	}
+}
+
+// loadConfig resolves the configuration from args (without the program name) and getenv.
+// The file is -config, else SINDRI_EXECUTOR_CONFIG, else none. Every error wraps errConfig and
+// names its source: file:line:col for the HCL file, the variable name, or the flag.
+func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	c := defaultConfig()
+	table := settings()
+
+	fs := flag.NewFlagSet("executor", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.ConfigFile, "config", "", "path of executor.hcl (env SINDRI_EXECUTOR_CONFIG)")
+	flagVals := map[string]*string{}
+	for _, s := range table {
+		flagVals[s.flag] = fs.String(s.flag, "", s.usage+" (env "+s.env+", file "+s.hclPath+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, fmt.Errorf("%w: %w", errConfig, err)
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("%w: unexpected arguments %q", errConfig, fs.Args())
+	}
+	if c.ConfigFile == "" {
+		c.ConfigFile = getenv("SINDRI_EXECUTOR_CONFIG")
+	}
+
+	var errs []error
+	if c.ConfigFile != "" {
+		src, err := os.ReadFile(c.ConfigFile)
+		if err != nil {
+			return c, fmt.Errorf("%w: %w", errConfig, err)
+		}
+		if err := applyHCL(&c, c.ConfigFile, src, table); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, s := range table {
+		if v, ok := lookup(getenv, s.env); ok {
+			if err := s.set(&c, v); err != nil {
+				errs = append(errs, fmt.Errorf("%w: env %s: %w", errConfig, s.env, err))
+			}
+		}
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	for _, s := range table {
+		if set[s.flag] {
+			if err := s.set(&c, *flagVals[s.flag]); err != nil {
+				errs = append(errs, fmt.Errorf("%w: flag -%s: %w", errConfig, s.flag, err))
+			}
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return c, err
+	}
+	if err := c.validate(); err != nil {
+		return c, fmt.Errorf("%w: %w", errConfig, err)
+	}
+	return c, nil
+}
+
+// lookup treats an empty variable as unset, the way a blank line in a unit file is meant.
+func lookup(getenv func(string) string, key string) (string, bool) {
+	v := getenv(key)
+	return v, v != ""
+}
+
+func (c *config) validate() error {
+	var errs []error
+	if c.NATSURL == "" {
+		errs = append(errs, errors.New("nats url is empty"))
+	}
+	if c.NATSCreds != "" && c.NATSNKey != "" {
+		errs = append(errs, errors.New("nats creds and nkey are exclusive: set one"))
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		errs = append(errs, errors.New("nats tls cert and key must be set together"))
+	}
+	if c.LeaseTTL < time.Second {
+		errs = append(errs, fmt.Errorf("lease_ttl %s is below 1s", c.LeaseTTL))
+	}
+	return errors.Join(errs...)
+}
+
+// HCL file shape. Every attribute is optional; absent keeps the lower-precedence value.
+type fileConfig struct {
+	NATS          *fileNATS   `hcl:"nats,block"`
+	Concurrency   *string     `hcl:"concurrency,optional"`
+	Providers     []string    `hcl:"providers,optional"`
+	AllowedRepos  []string    `hcl:"allowed_repos,optional"`
+	Reaper        *fileReaper `hcl:"reaper,block"`
+	MetricsListen *string     `hcl:"metrics_listen,optional"`
+	DrainTimeout  *string     `hcl:"drain_timeout,optional"`
+	LeaseTTL      *string     `hcl:"lease_ttl,optional"`
+	MaxDeliver    *string     `hcl:"max_deliver,optional"`
+	LogLevel      *string     `hcl:"log_level,optional"`
+}
+
+type fileNATS struct {
+	URL   *string  `hcl:"url,optional"`
+	Creds *string  `hcl:"creds,optional"`
+	NKey  *string  `hcl:"nkey,optional"`
+	TLS   *fileTLS `hcl:"tls,block"`
+}
+
+type fileTLS struct {
+	CA   *string `hcl:"ca,optional"`
+	Cert *string `hcl:"cert,optional"`
+	Key  *string `hcl:"key,optional"`
+}
+
+type fileReaper struct {
+	Interval   *string `hcl:"interval,optional"`
+	DefaultTTL *string `hcl:"default_ttl,optional"`
+}
+
+// applyHCL decodes the file and applies each present attribute through the settings table, so
+// value checks are the same as for env vars and flags; their errors carry file:line:col.
+func applyHCL(c *config, filename string, src []byte, table []setting) error {
+	f, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
+	if diags.HasErrors() {
+		return fmt.Errorf("%w: %w", errConfig, diags)
+	}
+	var fc fileConfig
+	if diags := gohcl.DecodeBody(f.Body, nil, &fc); diags.HasErrors() {
+		return fmt.Errorf("%w: %w", errConfig, diags)
+	}
+	values := map[string]string{}
+	put := func(k string, v *string) {
+		if v != nil {
+			values[k] = *v
+		}
+	}
+	put("concurrency", fc.Concurrency)
+	put("metrics_listen", fc.MetricsListen)
+	put("drain_timeout", fc.DrainTimeout)
+	put("lease_ttl", fc.LeaseTTL)
+	put("max_deliver", fc.MaxDeliver)
+	put("log_level", fc.LogLevel)
+	if fc.Providers != nil {
+		values["providers"] = strings.Join(fc.Providers, ",")
+	}
+	if fc.AllowedRepos != nil {
+		values["allowed_repos"] = strings.Join(fc.AllowedRepos, ",")
+	}
+	if n := fc.NATS; n != nil {
+		put("nats.url", n.URL)
+		put("nats.creds", n.Creds)
+		put("nats.nkey", n.NKey)
+		if t := n.TLS; t != nil {
+			put("nats.tls.ca", t.CA)
+			put("nats.tls.cert", t.Cert)
+			put("nats.tls.key", t.Key)
+		}
+	}
+	if r := fc.Reaper; r != nil {
+		put("reaper.interval", r.Interval)
+		put("reaper.default_ttl", r.DefaultTTL)
+	}
+	body := f.Body.(*hclsyntax.Body)
+	var errs []error
+	for _, s := range table {
+		v, ok := values[s.hclPath]
+		if !ok {
+			continue
+		}
+		if err := s.set(c, v); err != nil {
+			errs = append(errs, fmt.Errorf("%w: %s: %s: %w", errConfig, attrPos(body, s.hclPath, filename), s.hclPath, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// attrPos returns "file:line:col" of the attribute at a dotted path ("nats.tls.ca").
+func attrPos(body *hclsyntax.Body, path, filename string) string {
+	parts := strings.Split(path, ".")
+	for _, blk := range parts[:len(parts)-1] {
+		var next *hclsyntax.Body
+		for _, b := range body.Blocks {
+			if b.Type == blk {
+				next = b.Body
+				break
+			}
+		}
+		if next == nil {
+			return filename
+		}
+		body = next
+	}
+	a, ok := body.Attributes[parts[len(parts)-1]]
+	if !ok {
+		return filename
+	}
+	r := a.Expr.Range()
+	return fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
+}

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"errors"
+	"io"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func envMap(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestLoadConfigDefaults(t *testing.T) {
+	t.Parallel()
+	got, err := loadConfig(nil, envMap(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := defaultConfig()
+	if got.NATSURL != want.NATSURL || got.Concurrency != want.Concurrency || got.DrainTimeout != want.DrainTimeout || got.LeaseTTL != want.LeaseTTL {
+		t.Errorf("loadConfig() = %+v, want defaults %+v", got, want)
+	}
+}
+
+func TestLoadConfigFullFile(t *testing.T) {
+	t.Parallel()
+	got, err := loadConfig([]string{"-config", filepath.Join("testdata", "full.hcl")}, envMap(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"nats url", got.NATSURL, "nats://a:4222,nats://b:4222"},
+		{"creds", got.NATSCreds, "/etc/sindri/executor.creds"},
+		{"tls ca", got.TLSCA, "/etc/sindri/ca.pem"},
+		{"concurrency", got.Concurrency, 8},
+		{"providers", strings.Join(got.Providers, ","), "docker,fly"},
+		{"allowed repos", strings.Join(got.AllowedRepos, ","), "sindri/*,acme/app"},
+		{"reaper interval", got.ReaperInterval, 15 * time.Minute},
+		{"reaper ttl", got.ReaperDefaultTTL, 48 * time.Hour},
+		{"metrics", got.MetricsListen, "127.0.0.1:9191"},
+		{"drain", got.DrainTimeout, 45 * time.Second},
+		{"lease", got.LeaseTTL, 20 * time.Second},
+		{"max deliver", got.MaxDeliver, 5},
+		{"log level", got.LogLevel, "debug"},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+}
+
+// TestLoadConfigPrecedence walks default < file < env < flag for one key of each type.
+func TestLoadConfigPrecedence(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join("testdata", "full.hcl") // concurrency 8, drain 45s, providers docker,fly
+	cases := []struct {
+		name       string
+		args       []string
+		env        map[string]string
+		wantConc   int
+		wantDrain  time.Duration
+		wantProvs  []string
+		wantConfig string
+	}{
+		{"default", nil, nil, 4, 30 * time.Second, nil, ""},
+		{"file over default", []string{"-config", file}, nil, 8, 45 * time.Second, []string{"docker", "fly"}, file},
+		{"file from env var", nil, map[string]string{"SINDRI_EXECUTOR_CONFIG": file}, 8, 45 * time.Second, []string{"docker", "fly"}, file},
+		{"env over file", []string{"-config", file}, map[string]string{"SINDRI_CONCURRENCY": "3", "SINDRI_DRAIN_TIMEOUT": "5s", "SINDRI_PROVIDERS": "fake"}, 3, 5 * time.Second, []string{"fake"}, file},
+		{"empty env is unset", []string{"-config", file}, map[string]string{"SINDRI_CONCURRENCY": ""}, 8, 45 * time.Second, []string{"docker", "fly"}, file},
+		{"flag over env", []string{"-config", file, "-concurrency", "2", "-drain-timeout", "1s", "-providers", "a, b"}, map[string]string{"SINDRI_CONCURRENCY": "3", "SINDRI_DRAIN_TIMEOUT": "5s"}, 2, time.Second, []string{"a", "b"}, file},
+		{"flag config over env config", []string{"-config", file}, map[string]string{"SINDRI_EXECUTOR_CONFIG": "testdata/missing.hcl"}, 8, 45 * time.Second, []string{"docker", "fly"}, file},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := loadConfig(tc.args, envMap(tc.env), io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Concurrency != tc.wantConc || got.DrainTimeout != tc.wantDrain || !slices.Equal(got.Providers, tc.wantProvs) || got.ConfigFile != tc.wantConfig {
+				t.Errorf("got concurrency %d drain %s providers %q file %q; want %d %s %q %q",
+					got.Concurrency, got.DrainTimeout, got.Providers, got.ConfigFile, tc.wantConc, tc.wantDrain, tc.wantProvs, tc.wantConfig)
+			}
+		})
+	}
+}
+
+func TestLoadConfigErrors(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name  string
+		args  []string
+		env   map[string]string
+		wants []string // substrings the error must contain (positions and key names)
+	}{
+		{"syntax", []string{"-config", "testdata/bad_syntax.hcl"}, nil, []string{"testdata/bad_syntax.hcl:2"}},
+		{"bad duration has line and col", []string{"-config", "testdata/bad_duration.hcl"}, nil, []string{"testdata/bad_duration.hcl:3:17", "drain_timeout", `"soon"`}},
+		{"unknown key", []string{"-config", "testdata/unknown_key.hcl"}, nil, []string{"testdata/unknown_key.hcl:1", "concurency"}},
+		{"wrong type", []string{"-config", "testdata/bad_type.hcl"}, nil, []string{"testdata/bad_type.hcl:1"}},
+		{"nested errors all reported", []string{"-config", "testdata/bad_nested.hcl"}, nil, []string{"testdata/bad_nested.hcl:8:17", "reaper.default_ttl"}},
+		{"cert without key", []string{"-nats-tls-cert", "c.pem"}, nil, []string{"cert and key"}},
+		{"missing file", []string{"-config", "testdata/nope.hcl"}, nil, []string{"nope.hcl"}},
+		{"bad env", nil, map[string]string{"SINDRI_CONCURRENCY": "many", "SINDRI_LOG_LEVEL": "loud"}, []string{"SINDRI_CONCURRENCY", "SINDRI_LOG_LEVEL", `"loud"`}},
+		{"bad flag", []string{"-lease-ttl", "0s"}, nil, []string{"-lease-ttl"}},
+		{"unknown flag", []string{"-frobnicate"}, nil, []string{"frobnicate"}},
+		{"creds and nkey", nil, map[string]string{"SINDRI_NATS_CREDS": "a", "SINDRI_NATS_NKEY": "b"}, []string{"exclusive"}},
+		{"zero concurrency", []string{"-concurrency", "0"}, nil, []string{"-concurrency", "minimum 1"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := loadConfig(tc.args, envMap(tc.env), io.Discard)
+			if err == nil {
+				t.Fatal("loadConfig succeeded, want an error")
+			}
+			if !errors.Is(err, errConfig) {
+				t.Errorf("error %v does not wrap errConfig", err)
+			}
+			for _, w := range tc.wants {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,3 @@
+concurrency = 2
+
+drain_timeout = "soon"

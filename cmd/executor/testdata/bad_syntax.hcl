@@ -1,0 +1,3 @@
+concurrency = 4
+nats {
+  url = "nats://x:4222"

@@ -1,0 +1,20 @@
+# Every setting, as in docs/executor.md.
+nats {
+  url   = "nats://a:4222,nats://b:4222"
+  creds = "/etc/sindri/executor.creds"
+  tls {
+    ca = "/etc/sindri/ca.pem"
+  }
+}
+concurrency    = 8
+providers      = ["docker", "fly"]
+allowed_repos  = ["sindri/*", "acme/app"]
+reaper {
+  interval    = "15m"
+  default_ttl = "48h"
+}
+metrics_listen = "127.0.0.1:9191"
+drain_timeout  = "45s"
+lease_ttl      = "20s"
+max_deliver    = 5
+log_level      = "debug"

@@ -1,0 +1,1 @@
+concurency = 2
