@@ -2,6 +2,7 @@ package events
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -81,7 +82,10 @@ func (e *Envelope) Encode() ([]byte, error) {
 func Decode(b []byte) (*Envelope, error) {
 	var e Envelope
 	if err := json.Unmarshal(b, &e); err != nil {
-		return nil, err
+		if errors.Is(err, ErrMalformedEvent) || errors.Is(err, ErrUnknownEventType) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("events: decode envelope: %w: %w", ErrMalformedEvent, err)
 	}
 	if err := e.check(); err != nil {
 		return nil, err

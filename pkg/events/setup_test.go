@@ -1,0 +1,133 @@
+package events
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+func TestSetupIsIdempotent(t *testing.T) {
+	t.Parallel()
+	ctx := testCtx(t)
+	_, js := connectJS(t, startServer(t))
+	for i := range 3 {
+		if err := Setup(ctx, js, SetupOptions{}); err != nil {
+			t.Fatalf("Setup #%d: %v", i+1, err)
+		}
+	}
+	jobs, err := js.Stream(ctx, JobsStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := jobs.CachedInfo().Config
+	if cfg.Retention != jetstream.WorkQueuePolicy || cfg.Storage != jetstream.FileStorage ||
+		cfg.Duplicates < MinJobsDuplicateWindow || cfg.Subjects[0] != "sindri.jobs.>" {
+		t.Errorf("SINDRI_JOBS config = %+v", cfg)
+	}
+	ev, err := js.Stream(ctx, EventsStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ecfg := ev.CachedInfo().Config
+	if ecfg.Retention != jetstream.LimitsPolicy || ecfg.MaxAge != DefaultEventsMaxAge || ecfg.MaxBytes != DefaultEventsMaxBytes {
+		t.Errorf("SINDRI_EVENTS config = %+v", ecfg)
+	}
+	locks, err := js.KeyValue(ctx, LocksBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := locks.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.TTL() != DefaultLockTTL {
+		t.Errorf("%s TTL = %s, want %s", LocksBucket, st.TTL(), DefaultLockTTL)
+	}
+	if _, err := js.KeyValue(ctx, EnvsBucket); err != nil {
+		t.Errorf("%s: %v", EnvsBucket, err)
+	}
+}
+
+func TestSetupUpdatesExistingStream(t *testing.T) {
+	t.Parallel()
+	ctx := testCtx(t)
+	_, js := connectJS(t, startServer(t))
+	// An operator created SINDRI_EVENTS by hand with other limits and a narrower subject.
+	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{
+		Name: EventsStream, Subjects: []string{"sindri.events.x"}, MaxAge: time.Hour, Storage: jetstream.FileStorage,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	opts := SetupOptions{EventsMaxAge: 48 * time.Hour, EventsMaxBytes: 64 << 20, JobsDuplicateWindow: 30 * time.Minute}
+	if err := Setup(ctx, js, opts); err != nil {
+		t.Fatalf("Setup over an existing stream: %v", err)
+	}
+	s, err := js.Stream(ctx, EventsStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := s.CachedInfo().Config
+	if cfg.MaxAge != 48*time.Hour || cfg.MaxBytes != 64<<20 || cfg.Subjects[0] != EventsSubjectAll {
+		t.Errorf("after Setup: max age %s, max bytes %d, subjects %v", cfg.MaxAge, cfg.MaxBytes, cfg.Subjects)
+	}
+	j, _ := js.Stream(ctx, JobsStream)
+	if d := j.CachedInfo().Config.Duplicates; d != 30*time.Minute {
+		t.Errorf("jobs duplicate window %s, want 30m", d)
+	}
+}
+
+func TestSetupRefusesImpossibleChange(t *testing.T) {
+	t.Parallel()
+	ctx := testCtx(t)
+	_, js := connectJS(t, startServer(t))
+	if err := Setup(ctx, js, SetupOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// JetStream cannot change a stream's storage in place: Setup must say so, not ignore it.
+	err := Setup(ctx, js, SetupOptions{Storage: StorageMemory})
+	if err == nil {
+		t.Fatal("Setup changed storage file -> memory without error")
+	}
+	var apiErr *jetstream.APIError
+	if !errors.As(err, &apiErr) {
+		t.Errorf("want the server's *jetstream.APIError wrapped, got %v", err)
+	}
+}
+
+func TestSetupOptionErrors(t *testing.T) {
+	t.Parallel()
+	for name, o := range map[string]SetupOptions{
+		"short duplicate window": {JobsDuplicateWindow: 5 * time.Minute},
+		"replicas":               {Replicas: 7},
+		"max age below window":   {JobsMaxAge: 15 * time.Minute, JobsDuplicateWindow: 20 * time.Minute},
+		"history":                {EnvHistory: 65},
+		"negative":               {EventsMaxBytes: -1},
+	} {
+		if _, err := JobsStreamConfig(o); err == nil {
+			t.Errorf("%s: JobsStreamConfig accepted %+v", name, o)
+		}
+		if err := Setup(testCtx(t), nil, o); err == nil {
+			t.Errorf("%s: Setup accepted %+v", name, o)
+		}
+	}
+}
+
+func TestSubjects(t *testing.T) {
+	t.Parallel()
+	if s, err := JobsSubject("docker"); err != nil || s != "sindri.jobs.docker" {
+		t.Errorf("JobsSubject = %q, %v", s, err)
+	}
+	if s, err := EventsSubject("0192f0c4-8d3a-7b2c-9d1e-2f3a4b5c6d7e"); err != nil || s != "sindri.events.0192f0c4-8d3a-7b2c-9d1e-2f3a4b5c6d7e" {
+		t.Errorf("EventsSubject = %q, %v", s, err)
+	}
+	for _, bad := range []string{"", "a.b", "*", ">", "a b"} {
+		if _, err := JobsSubject(bad); !errors.Is(err, ErrBadSubject) {
+			t.Errorf("JobsSubject(%q) = %v, want ErrBadSubject", bad, err)
+		}
+		if _, err := EventsSubject(bad); !errors.Is(err, ErrBadSubject) {
+			t.Errorf("EventsSubject(%q) = %v, want ErrBadSubject", bad, err)
+		}
+	}
+}
