@@ -535,7 +535,7 @@ func (d *decoder) northflank(m *mapView) *NorthflankConfig {
 		s.intp("targetCpuUtilization", nil, &a.TargetCPUUtilization, 1, 100)
 		s.intp("targetMemoryUtilization", nil, &a.TargetMemoryUtilization, 1, 100)
 		if a.MinInstances != nil && a.MaxInstances != nil && *a.MinInstances > *a.MaxInstances {
-			d.errorf(resolve(s.entries["minInstances"].v), join(s.path, "minInstances"), "", "minInstances (%d) is above maxInstances (%d)", *a.MinInstances, *a.MaxInstances)
+			d.warnf(resolve(s.entries["minInstances"].v), join(s.path, "minInstances"), "", "minInstances (%d) is above maxInstances (%d)", *a.MinInstances, *a.MaxInstances)
 		}
 	})
 	return c
