@@ -1,0 +1,280 @@
+package action
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sethvargo/go-githubactions"
+
+	"github.com/sindri/deploy/v3/pkg/chatops"
+	"github.com/sindri/deploy/v3/pkg/github"
+)
+
+// Command is the value of the `command` input.
+type Command string
+
+// Commands accepted by the `command` input. CommandAuto derives the command from the event.
+const (
+	CommandAuto    Command = "auto"
+	CommandDeploy  Command = "deploy"
+	CommandDestroy Command = "destroy"
+	CommandStop    Command = "stop"
+	CommandStart   Command = "start"
+	CommandStatus  Command = "status"
+	CommandPlan    Command = "plan"
+	CommandReap    Command = "reap"
+)
+
+var commands = []Command{CommandAuto, CommandDeploy, CommandDestroy, CommandStop, CommandStart,
+	CommandStatus, CommandPlan, CommandReap}
+
+// String implements fmt.Stringer.
+func (c Command) String() string { return string(c) }
+
+// ParseCommand returns the Command named s, or an error naming the valid values.
+func ParseCommand(s string) (Command, error) {
+	for _, c := range commands {
+		if string(c) == strings.ToLower(strings.TrimSpace(s)) {
+			return c, nil
+		}
+	}
+	return "", fmt.Errorf("want one of auto, deploy, destroy, stop, start, status, plan, reap")
+}
+
+// OnDraft is the value of the `on-draft` input: what draft pull requests get.
+type OnDraft string
+
+// OnDraft values.
+const (
+	// DraftIgnore: draft PRs get no preview; converting a PR to draft leaves its environment
+	// as it is. The default.
+	DraftIgnore OnDraft = "ignore"
+	// DraftStop: as DraftIgnore, and converting to draft stops the environment.
+	DraftStop OnDraft = "stop"
+	// DraftDestroy: as DraftIgnore, and converting to draft destroys the environment.
+	DraftDestroy OnDraft = "destroy"
+	// DraftDeploy: draft PRs are previewed like any other.
+	DraftDeploy OnDraft = "deploy"
+)
+
+// String implements fmt.Stringer.
+func (o OnDraft) String() string { return string(o) }
+
+// Inputs are the action's parsed and validated inputs (see action.yml).
+type Inputs struct {
+	Command           Command
+	Config            string // path of sindri.yaml, relative to the workspace
+	Provider          string // overrides the config's provider when set
+	Environment       string // environment name template; empty means the default naming
+	NATSURL           string // empty: embedded NATS server and in-process executor
+	NATSCreds         string // secret: NATS credentials file content
+	GitHubToken       string // secret
+	Wait              bool
+	Timeout           time.Duration
+	Comment           bool
+	Deployment        bool
+	ChatOpsPrefix     string
+	ChatOpsPermission github.Permission
+	AllowForks        bool
+	OnDraft           OnDraft
+	DryRun            bool
+}
+
+// Input defaults, applied when an input is empty (action.yml declares the same values).
+const (
+	DefaultConfig  = "sindri.yaml"
+	DefaultTimeout = 30 * time.Minute
+	MaxTimeout     = 6 * time.Hour
+)
+
+// InputError describes one invalid input. It never holds a secret input's value.
+type InputError struct {
+	Input  string // the input name as written in action.yml
+	Value  string // the offending value; "***" for secret inputs
+	Reason string
+}
+
+// Error implements error.
+func (e *InputError) Error() string {
+	return fmt.Sprintf("input %q: invalid value %q: %s", e.Input, e.Value, e.Reason)
+}
+
+// Unwrap returns ErrInvalidInput.
+func (e *InputError) Unwrap() error { return ErrInvalidInput }
+
+// ErrInvalidInput is the sentinel every *InputError unwraps to.
+var ErrInvalidInput = errors.New("invalid action input")
+
+var providerName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
+
+// ParseInputs masks the secret inputs (github-token, nats-creds) with ::add-mask:: before
+// anything else, then reads and validates every input through a. All problems are returned
+// together, joined with errors.Join, each an *InputError (wrapping ErrInvalidInput).
+func ParseInputs(a *githubactions.Action) (Inputs, error) {
+	for _, name := range []string{"github-token", "nats-creds"} {
+		maskSecret(a, a.GetInput(name))
+	}
+	if u, err := url.Parse(a.GetInput("nats-url")); err == nil && u.User != nil {
+		if pw, ok := u.User.Password(); ok {
+			maskSecret(a, pw)
+		}
+	}
+	var errs []error
+	bad := func(input, value, reason string) {
+		errs = append(errs, &InputError{Input: input, Value: value, Reason: reason})
+	}
+	get := func(name, def string) string {
+		if v := a.GetInput(name); v != "" {
+			return v
+		}
+		return def
+	}
+	boolean := func(name string, def bool) bool {
+		v := a.GetInput(name)
+		if v == "" {
+			return def
+		}
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			bad(name, v, "want true or false")
+			return def
+		}
+		return b
+	}
+
+	in := Inputs{
+		Config:      get("config", DefaultConfig),
+		Environment: a.GetInput("environment"),
+		NATSCreds:   a.GetInput("nats-creds"),
+		GitHubToken: a.GetInput("github-token"),
+		Wait:        boolean("wait", true),
+		Comment:     boolean("comment", true),
+		Deployment:  boolean("deployment", true),
+		AllowForks:  boolean("allow-forks", false),
+		DryRun:      boolean("dry-run", false),
+	}
+
+	{
+		v := get("command", string(CommandAuto))
+		c, err := ParseCommand(v)
+		if err != nil {
+			bad("command", v, err.Error())
+		}
+		in.Command = c
+	}
+	if strings.Contains(in.Config, "\x00") || strings.HasPrefix(in.Config, "/") || hasDotDot(in.Config) {
+		bad("config", in.Config, "want a path inside the repository, such as sindri.yaml or deploy/sindri.yaml")
+	}
+	if v := a.GetInput("provider"); v != "" {
+		if !providerName.MatchString(v) {
+			bad("provider", v, "want a provider name such as docker, fly, kubernetes")
+		}
+		in.Provider = v
+	}
+	if strings.ContainsAny(in.Environment, "\n\r\x00") {
+		bad("environment", in.Environment, "must be one line")
+	}
+	if v := a.GetInput("nats-url"); v != "" {
+		if err := checkNATSURL(v); err != nil {
+			bad("nats-url", redactURL(v), err.Error())
+		}
+		in.NATSURL = v
+	}
+	{
+		v := get("timeout", DefaultTimeout.String())
+		d, err := time.ParseDuration(v)
+		switch {
+		case err != nil:
+			bad("timeout", v, "want a duration such as 30m or 1h")
+		case d <= 0 || d > MaxTimeout:
+			bad("timeout", v, "want a duration above 0 and at most 6h (the GitHub job limit)")
+		default:
+			in.Timeout = d
+		}
+	}
+	{
+		v := get("chatops-prefix", chatops.DefaultPrefix)
+		if err := chatops.ValidatePrefix(v); err != nil {
+			bad("chatops-prefix", v, "want a word without spaces, such as /sindri")
+		}
+		in.ChatOpsPrefix = v
+	}
+	{
+		v := get("chatops-permission", "write")
+		p, err := github.ParsePermission(v)
+		if err != nil || p == github.PermNone {
+			bad("chatops-permission", v, "want read, triage, write, maintain or admin")
+		}
+		in.ChatOpsPermission = p
+	}
+	{
+		v := get("on-draft", string(DraftIgnore))
+		switch o := OnDraft(strings.ToLower(v)); o {
+		case DraftIgnore, DraftStop, DraftDestroy, DraftDeploy:
+			in.OnDraft = o
+		default:
+			bad("on-draft", v, "want ignore, stop, destroy or deploy")
+		}
+	}
+	if in.NATSCreds != "" && in.NATSURL == "" {
+		bad("nats-creds", "***", "set only together with nats-url (the embedded server needs no credentials)")
+	}
+	return in, errors.Join(errs...)
+}
+
+func hasDotDot(p string) bool {
+	for _, seg := range strings.Split(strings.ReplaceAll(p, `\`, "/"), "/") {
+		if seg == ".." {
+			return true
+		}
+	}
+	return false
+}
+
+func checkNATSURL(raw string) error {
+	for _, one := range strings.Split(raw, ",") {
+		u, err := url.Parse(strings.TrimSpace(one))
+		if err != nil || u.Host == "" {
+			return errors.New("want nats://host:port (comma-separated for a cluster)")
+		}
+		switch u.Scheme {
+		case "nats", "tls", "ws", "wss":
+		default:
+			return fmt.Errorf("scheme %q: want nats, tls, ws or wss", u.Scheme)
+		}
+	}
+	return nil
+}
+
+// redactURL drops any user:password part of a URL before it is shown in an error.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		if strings.Contains(raw, "@") {
+			return "***"
+		}
+		return raw
+	}
+	u.User = url.User("***")
+	return u.String()
+}
+
+// maskSecret masks v and, because the runner matches masks line by line, each of its lines.
+func maskSecret(a *githubactions.Action, v string) {
+	if strings.TrimSpace(v) == "" {
+		return
+	}
+	a.AddMask(v)
+	if strings.Contains(v, "\n") {
+		for _, line := range strings.Split(v, "\n") {
+			if l := strings.TrimSpace(line); len(l) >= 4 {
+				a.AddMask(l)
+			}
+		}
+	}
+}

@@ -1,0 +1,107 @@
+package action
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sethvargo/go-githubactions"
+
+	"github.com/sindri/deploy/v3/pkg/github"
+)
+
+// parse runs ParseInputs over inputs given by action.yml name, as the runner passes them.
+func parse(t *testing.T, inputs map[string]string) (Inputs, error) {
+	t.Helper()
+	in, _, err := parseOut(inputs)
+	return in, err
+}
+
+func parseOut(inputs map[string]string) (Inputs, string, error) {
+	env := map[string]string{}
+	for k, v := range inputs {
+		env["INPUT_"+strings.ToUpper(k)] = v
+	}
+	var out bytes.Buffer
+	a := githubactions.New(githubactions.WithGetenv(func(k string) string { return env[k] }), githubactions.WithWriter(&out))
+	in, err := ParseInputs(a)
+	return in, out.String(), err
+}
+
+func TestParseInputsDefaults(t *testing.T) {
+	t.Parallel()
+	in, err := parse(t, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Inputs{Command: CommandAuto, Config: "sindri.yaml", Wait: true, Timeout: 30 * time.Minute, Comment: true,
+		Deployment: true, ChatOpsPrefix: "/sindri", ChatOpsPermission: github.PermWrite, OnDraft: DraftIgnore}
+	if in != want {
+		t.Errorf("defaults = %+v\nwant %+v", in, want)
+	}
+}
+
+func TestParseInputsAll(t *testing.T) {
+	t.Parallel()
+	in, err := parse(t, map[string]string{
+		"command": "destroy", "config": "deploy/sindri.yaml", "provider": "fly", "environment": "pr-{pr}",
+		"nats-url": "nats://a:4222,tls://b:4222", "nats-creds": "-----BEGIN NATS USER JWT-----\neyJhbGciOi\n------END NATS USER JWT------",
+		"github-token": "ghs_x", "wait": "false", "timeout": "1h", "comment": "false", "deployment": "false",
+		"chatops-prefix": "/preview", "chatops-permission": "maintain", "allow-forks": "true", "on-draft": "destroy", "dry-run": "true",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Command != CommandDestroy || in.Provider != "fly" || in.Wait || in.Timeout != time.Hour || in.Comment ||
+		in.Deployment || in.ChatOpsPrefix != "/preview" || in.ChatOpsPermission != github.PermMaintain || !in.AllowForks ||
+		in.OnDraft != DraftDestroy || !in.DryRun || in.Environment != "pr-{pr}" || in.Config != "deploy/sindri.yaml" {
+		t.Errorf("inputs = %+v", in)
+	}
+}
+
+func TestParseInputsErrorsJoined(t *testing.T) {
+	t.Parallel()
+	const secret = "s3cr3t-creds-line"
+	_, out, err := parseOut(map[string]string{
+		"command": "launch", "config": "../etc/passwd", "provider": "Fly!", "nats-url": "http://user:pw@x",
+		"timeout": "7h", "wait": "maybe", "chatops-prefix": "/a b", "chatops-permission": "none", "on-draft": "pause",
+		"nats-creds": secret,
+	})
+	if err == nil {
+		t.Fatal("no error")
+	}
+	wantInputs := []string{"command", "config", "provider", "nats-url", "timeout", "wait", "chatops-prefix", "chatops-permission", "on-draft"}
+	for _, name := range wantInputs {
+		if !strings.Contains(err.Error(), `input "`+name+`"`) {
+			t.Errorf("error does not mention input %s:\n%v", name, err)
+		}
+	}
+	var ie *InputError
+	if !errors.As(err, &ie) || !errors.Is(err, ErrInvalidInput) {
+		t.Errorf("error is not an *InputError / ErrInvalidInput: %v", err)
+	}
+	if strings.Contains(err.Error(), "pw@") || strings.Contains(err.Error(), secret) {
+		t.Errorf("error leaks a secret: %v", err)
+	}
+	if !strings.Contains(out, "::add-mask::"+secret) {
+		t.Errorf("nats-creds not masked; output:\n%s", out)
+	}
+}
+
+func TestParseInputsMasksSecretsFirst(t *testing.T) {
+	t.Parallel()
+	_, out, err := parseOut(map[string]string{
+		"github-token": "ghs_tok", "nats-url": "nats://u:natspw@h:4222",
+		"nats-creds": "-----BEGIN-----\nline-one-secret\nline-two-secret\n",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"ghs_tok", "line-one-secret", "line-two-secret", "natspw"} {
+		if !strings.Contains(out, "::add-mask::"+s) {
+			t.Errorf("%s not masked; output:\n%s", s, out)
+		}
+	}
+}
