@@ -303,7 +303,7 @@ func mutations() []mutation {
 		"providers.northflank.", "providers.northflank.healthCheck.", "providers.northflank.autoScaling."} {
 		add(p+"zzUnknown", "x", "unknownKeyClosed")
 	}
-	add("extensions.autoInstall", true, "autoInstall") // same value as auto_install: warning only
+	add("extensions.autoInstall", true, "autoInstall")            // same value as auto_install: warning only
 	add("extensions.active", []any{"git"}, "")                    // with profile and additional
 	add("extensions", map[string]any{"active": []any{"git"}}, "") // active alone
 	add("extensions", map[string]any{"active": []any{"a"}, "additional": []any{"b"}}, "")
