@@ -88,7 +88,7 @@ func (c *Client) SetDeploymentStatus(ctx context.Context, owner, repo string, id
 		req.LogURL = gh.String(s.LogURL)
 	}
 	if s.EnvironmentURL != "" {
-		req.EnvironmentURL = gh.String(s.EnvironmentURL)
+		req.EnvironmentURL = gh.String(c.redact(s.EnvironmentURL))
 	}
 	if s.Description != "" {
 		d := []rune(c.redact(s.Description))

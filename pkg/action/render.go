@@ -1,0 +1,225 @@
+package action
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sindri/deploy/v3/pkg/providers"
+)
+
+// MaxLogLines bounds the log lines shown on failure.
+const MaxLogLines = 30
+
+var phaseIcon = map[Phase]string{
+	PhaseDeploying: "🟡", PhaseReady: "🟢", PhaseFailed: "🔴", PhaseDestroying: "🟡", PhaseDestroyed: "⚪",
+	PhaseStopped: "⏸️", PhaseStarted: "🟢", PhasePlanned: "📝", PhaseStatus: "ℹ️", PhaseSuperseded: "⏭️",
+}
+
+var phaseTitle = map[Phase]string{
+	PhaseDeploying: "Deploying", PhaseReady: "Ready", PhaseFailed: "Failed", PhaseDestroying: "Destroying",
+	PhaseDestroyed: "Destroyed", PhaseStopped: "Stopped", PhaseStarted: "Started", PhasePlanned: "Plan",
+	PhaseStatus: "Status", PhaseSuperseded: "Superseded",
+}
+
+func title(p Phase) string {
+	t, ok := phaseTitle[p]
+	if !ok {
+		t = string(p)
+	}
+	if i, ok := phaseIcon[p]; ok {
+		return i + " " + t
+	}
+	return t
+}
+
+// RenderSummary returns the job summary Markdown for v: a facts table (environment, provider,
+// state, URL, connect command, duration), the plan table when there is one, and the last log
+// lines on failure. The whole text passes through redact.
+func RenderSummary(v View, redact Redactor) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "## %s `%s`\n\n", title(v.Phase), code(v.Env))
+	b.WriteString("| | |\n|---|---|\n")
+	row := func(k, val string) {
+		if val != "" {
+			fmt.Fprintf(&b, "| %s | %s |\n", k, val)
+		}
+	}
+	row("Environment", "`"+code(v.Env)+"`")
+	row("Provider", cell(v.Provider))
+	if v.Kind != "" {
+		row("Command", cell(string(v.Kind)))
+	}
+	row("Phase", cell(string(v.Phase)))
+	if v.State != providers.StateUnknown {
+		row("State", cell(v.State.String()))
+	}
+	if v.URL != "" {
+		row("URL", link(v.URL))
+	}
+	if v.Connect != "" {
+		row("Connect", "`"+code(v.Connect)+"`")
+	}
+	if v.PR > 0 {
+		row("Pull request", "#"+strconv.Itoa(v.PR))
+	}
+	row("Commit", shortSHA(v.SHA))
+	row("Trigger", cell(v.Trigger))
+	row("Requested by", cell(v.Actor))
+	if v.Duration > 0 {
+		row("Duration", v.Duration.Round(time.Second).String())
+	}
+	row("Job", cell(v.JobID))
+	if v.Error != "" {
+		fmt.Fprintf(&b, "\n**Error:** %s\n", cell(v.Error))
+	}
+	if v.Plan != nil {
+		b.WriteString("\n")
+		writePlan(&b, v.Plan)
+	}
+	if v.Phase == PhaseFailed && len(v.LogTail) > 0 {
+		writeLogs(&b, v.LogTail)
+	}
+	return redact(b.String())
+}
+
+// RenderComment returns the sticky comment Markdown for v (without the marker, which the
+// Reporter adds): deploying, ready with URL and connect command, failed with the error and the
+// last log lines folded away, destroyed. The whole text passes through redact.
+func RenderComment(v View, redact Redactor) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "### %s: `%s`", title(v.Phase), code(v.Env))
+	if v.Provider != "" {
+		fmt.Fprintf(&b, " on %s", cell(v.Provider))
+	}
+	b.WriteString("\n\n")
+	sha := shortSHA(v.SHA)
+	switch v.Phase {
+	case PhaseDeploying:
+		fmt.Fprintf(&b, "Deploying %s…", orDash(sha))
+	case PhaseReady, PhaseStarted, PhaseStatus:
+		if v.URL != "" {
+			fmt.Fprintf(&b, "**URL:** %s\n\n", link(v.URL))
+		}
+		if v.Connect != "" {
+			fmt.Fprintf(&b, "**Connect:**\n\n```sh\n%s\n```\n\n", fenceSafe(v.Connect))
+		}
+		fmt.Fprintf(&b, "Commit %s", orDash(sha))
+		if v.State != providers.StateUnknown {
+			fmt.Fprintf(&b, ", state `%s`", code(v.State.String()))
+		}
+		if v.Duration > 0 {
+			fmt.Fprintf(&b, ", took %s", v.Duration.Round(time.Second))
+		}
+		b.WriteString(".")
+	case PhaseFailed:
+		fmt.Fprintf(&b, "Commit %s failed: %s", orDash(sha), cell(v.Error))
+		if len(v.LogTail) > 0 {
+			b.WriteString("\n\n<details><summary>Last log lines</summary>\n")
+			writeLogs(&b, v.LogTail)
+			b.WriteString("\n</details>")
+		}
+	case PhaseDestroying:
+		b.WriteString("Tearing the environment down…")
+	case PhaseDestroyed:
+		b.WriteString("The environment was removed.")
+	case PhaseStopped:
+		b.WriteString("Stopped; data is kept. Comment `/sindri start` to start it again.")
+	default:
+		fmt.Fprintf(&b, "%s.", cell(string(v.Phase)))
+	}
+	if v.RunURL != "" {
+		fmt.Fprintf(&b, "\n\n[Workflow run](%s)", v.RunURL)
+	}
+	b.WriteString("\n")
+	return redact(b.String())
+}
+
+func writePlan(b *strings.Builder, p *providers.Plan) {
+	fmt.Fprintf(b, "### Plan (%s)\n\n", cell(p.Provider))
+	if len(p.Actions) == 0 {
+		b.WriteString("No changes.\n")
+	} else {
+		b.WriteString("| Action | Resource | Description |\n|---|---|---|\n")
+		for _, a := range p.Actions {
+			fmt.Fprintf(b, "| %s | %s | %s |\n", cell(string(a.Action)), cell(a.Resource), cell(a.Description))
+		}
+	}
+	if c := p.EstimatedCost; c != nil {
+		var parts []string
+		if c.Hourly != nil {
+			parts = append(parts, fmt.Sprintf("%.2f %s/hour", *c.Hourly, cell(c.Currency)))
+		}
+		if c.Monthly != nil {
+			parts = append(parts, fmt.Sprintf("%.2f %s/month", *c.Monthly, cell(c.Currency)))
+		}
+		if len(parts) > 0 {
+			fmt.Fprintf(b, "\nEstimated cost: %s", strings.Join(parts, ", "))
+			if c.Notes != "" {
+				fmt.Fprintf(b, " (%s)", cell(c.Notes))
+			}
+			b.WriteString("\n")
+		}
+	}
+	if len(p.Calls) > 0 {
+		b.WriteString("\n<details><summary>API calls</summary>\n\n```\n")
+		for _, c := range p.Calls {
+			b.WriteString(fenceSafe(c) + "\n")
+		}
+		b.WriteString("```\n</details>\n")
+	}
+}
+
+func writeLogs(b *strings.Builder, lines []string) {
+	if len(lines) > MaxLogLines {
+		lines = lines[len(lines)-MaxLogLines:]
+	}
+	b.WriteString("\n```\n")
+	for _, l := range lines {
+		b.WriteString(fenceSafe(l) + "\n")
+	}
+	b.WriteString("```\n")
+}
+
+// cell makes text safe inside a Markdown table cell or a line: one line, pipes escaped, no
+// HTML.
+func cell(s string) string {
+	r := strings.NewReplacer("\r", " ", "\n", " ", "|", `\|`, "<", "&lt;", ">", "&gt;")
+	return r.Replace(s)
+}
+
+// code makes text safe inside a single-backtick code span.
+func code(s string) string {
+	return strings.NewReplacer("`", "'", "\r", " ", "\n", " ").Replace(s)
+}
+
+// fenceSafe keeps a line from closing a ``` fence.
+func fenceSafe(s string) string {
+	s = strings.NewReplacer("\r", "", "\n", " ").Replace(s)
+	if strings.HasPrefix(strings.TrimSpace(s), "```") || strings.HasPrefix(strings.TrimSpace(s), "~~~") {
+		return " " + s
+	}
+	return s
+}
+
+func link(u string) string {
+	if strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") {
+		return "<" + strings.NewReplacer(">", "%3E", " ", "%20", "|", "%7C").Replace(u) + ">"
+	}
+	return "`" + code(u) + "`"
+}
+
+func shortSHA(s string) string {
+	if len(s) > 12 {
+		return s[:12]
+	}
+	return s
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return "`" + code(s) + "`"
+}
