@@ -2,9 +2,11 @@ package secrets
 
 import (
 	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -24,7 +26,13 @@ func mustNotLeak(t *testing.T, label, out string, secrets ...string) {
 		secrets = []string{canary, canaryToken}
 	}
 	for _, s := range secrets {
-		for _, form := range []string{s, base64.StdEncoding.EncodeToString([]byte(s))} {
+		forms := []string{s, base64.StdEncoding.EncodeToString([]byte(s)), hex.EncodeToString([]byte(s)),
+			strconv.Quote(s), jsonEscape(s, true), jsonEscape(s, false)}
+		if s == canary || s == canaryToken {
+			// Fragments no quoting or escaping changes.
+			forms = append(forms, "CANARY-7f9c", "s3cr3t+v4lue", "CANARYTOKEN")
+		}
+		for _, form := range forms {
 			if strings.Contains(out, form) {
 				t.Errorf("%s: output contains a secret value (output withheld, %d bytes)", label, len(out))
 				return

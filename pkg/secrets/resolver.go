@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/sindri/deploy/v3/pkg/config"
+	"github.com/sindri/deploy/v3/pkg/providers"
 )
 
 // Defaults for file secrets.
@@ -431,4 +432,16 @@ func (run *resolveRun) vaultSecret(ctx context.Context, s config.Secret) (Resolv
 	}
 	out.Value, out.Origin = New(v), fmt.Sprintf("vault %s/%s#%s", mount, p, s.VaultKey)
 	return out, warns, nil
+}
+
+// ProviderSecrets converts the resolved secrets into the form providers receive in Spec.Secrets.
+func (r *Result) ProviderSecrets() []providers.SecretValue {
+	if r == nil {
+		return nil
+	}
+	out := make([]providers.SecretValue, len(r.Secrets))
+	for i, s := range r.Secrets {
+		out[i] = providers.SecretValue{Name: s.Name, Value: s.Value, MountPath: s.MountPath, Permissions: s.Permissions}
+	}
+	return out
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+
+	"github.com/sindri/deploy/v3/pkg/providers"
 )
 
 // Redacted is what every rendering of a Value prints instead of its content.
@@ -106,3 +108,6 @@ func (v Value) MarshalText() ([]byte, error) { return []byte(Redacted), nil }
 
 // LogValue implements slog.LogValuer; it returns [Redacted].
 func (v Value) LogValue() slog.Value { return slog.StringValue(Redacted) }
+
+// Value satisfies the providers' view of a secret.
+var _ providers.Revealer = Value{}
