@@ -37,7 +37,7 @@ func mapState(s container.ContainerState) providers.State {
 // Status implements providers.Provider. An absent container is StateNotDeployed with a nil
 // error; a container with the env's name that sindri did not create is an error wrapping
 // providers.ErrConflict. When running, Resources holds a CPU and memory sample (about one
-// second to collect). An unreachable engine wraps providers.ErrUnavailable.
+// quarter second to collect). An unreachable engine wraps providers.ErrUnavailable.
 func (p *Provider) Status(ctx context.Context, s *providers.Spec) (*providers.Status, error) {
 	if err := specEnv(s); err != nil {
 		return nil, err
@@ -103,20 +103,30 @@ func (p *Provider) Status(ctx context.Context, s *providers.Spec) (*providers.St
 	return st, nil
 }
 
-// usage takes one stats sample with a previous sample for the CPU delta.
+// statsGap is the interval between the two stats samples the CPU percentage is computed from.
+// The engine's own "previous sample" mode waits a full second (or two); this is enough.
+const statsGap = 250 * time.Millisecond
+
+// usage samples CPU and memory: two one-shot samples statsGap apart give the CPU delta.
 func (p *Provider) usage(ctx context.Context, id string) (*providers.ResourceUsage, error) {
-	res, err := p.cli.ContainerStats(ctx, id, client.ContainerStatsOptions{IncludePreviousSample: true})
+	first, err := p.statsSample(ctx, id)
 	if err != nil {
-		return nil, p.wrap("container stats", err)
+		return nil, err
 	}
-	defer res.Body.Close()
-	var sr container.StatsResponse
-	if err := json.NewDecoder(res.Body).Decode(&sr); err != nil {
-		return nil, fmt.Errorf("docker: decode stats: %w", err)
+	t := time.NewTimer(statsGap)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-t.C:
+	}
+	sr, err := p.statsSample(ctx, id)
+	if err != nil {
+		return nil, err
 	}
 	u := &providers.ResourceUsage{}
-	cpuDelta := float64(sr.CPUStats.CPUUsage.TotalUsage) - float64(sr.PreCPUStats.CPUUsage.TotalUsage)
-	sysDelta := float64(sr.CPUStats.SystemUsage) - float64(sr.PreCPUStats.SystemUsage)
+	cpuDelta := float64(sr.CPUStats.CPUUsage.TotalUsage) - float64(first.CPUStats.CPUUsage.TotalUsage)
+	sysDelta := float64(sr.CPUStats.SystemUsage) - float64(first.CPUStats.SystemUsage)
 	if sysDelta > 0 && cpuDelta >= 0 {
 		online := float64(sr.CPUStats.OnlineCPUs)
 		if online == 0 {
@@ -138,6 +148,19 @@ func (p *Provider) usage(ctx context.Context, id string) (*providers.ResourceUsa
 		u.MemoryLimit = &limit
 	}
 	return u, nil
+}
+
+func (p *Provider) statsSample(ctx context.Context, id string) (*container.StatsResponse, error) {
+	res, err := p.cli.ContainerStats(ctx, id, client.ContainerStatsOptions{})
+	if err != nil {
+		return nil, p.wrap("container stats", err)
+	}
+	defer res.Body.Close()
+	var sr container.StatsResponse
+	if err := json.NewDecoder(res.Body).Decode(&sr); err != nil {
+		return nil, fmt.Errorf("docker: decode stats: %w", err)
+	}
+	return &sr, nil
 }
 
 // Stop implements providers.Provider: it stops the container, keeping it and its volume.
