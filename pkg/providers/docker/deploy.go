@@ -115,6 +115,11 @@ func (p *Provider) Deploy(ctx context.Context, s *providers.Spec, r providers.Re
 	}
 	created, err := p.cli.ContainerCreate(ctx, d.containerSpec(hash))
 	if err != nil {
+		// A cancelled request may still have created the container: the name was free a
+		// moment ago, so whatever holds it now with our labels is ours to remove.
+		undo.add("remove container "+d.ContainerName, func(ctx context.Context) error {
+			return p.removeIfOurs(ctx, d)
+		})
 		return nil, p.wrap("create container "+d.ContainerName, err)
 	}
 	undo.add("remove container "+d.ContainerName, func(ctx context.Context) error {
@@ -227,6 +232,19 @@ func (p *Provider) ownedContainer(ctx context.Context, name, env string) (*conta
 			name, providers.LabelManagedBy, providers.ManagedByValue, providers.ErrConflict)
 	}
 	return &c, nil
+}
+
+// removeIfOurs removes the container called d.ContainerName when it carries our labels.
+func (p *Provider) removeIfOurs(ctx context.Context, d *desired) error {
+	c, err := p.ownedContainer(ctx, d.ContainerName, d.Env)
+	if err != nil || c == nil {
+		if errors.Is(err, providers.ErrConflict) {
+			return nil
+		}
+		return err
+	}
+	_, err = p.cli.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true})
+	return ignoreNotFound(err)
 }
 
 // reapReplaced removes labelled containers of env left set aside by an interrupted replace.

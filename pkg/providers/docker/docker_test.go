@@ -462,20 +462,54 @@ func TestRotatedEnvSecretRecreates(t *testing.T) {
 func TestCancelledDeployLeavesNothing(t *testing.T) {
 	t.Parallel()
 	needEngine(t)
+	for _, step := range []string{"resolve image", "find existing environment", "network and volumes",
+		"create container", "start container", "wait for readiness"} {
+		t.Run(step, func(t *testing.T) {
+			t.Parallel()
+			p := newProvider(t, docker.Config{})
+			env := uniqueEnv("cancel")
+			s := newSpec(env, image1, nil)
+			destroyOnCleanup(t, p, s)
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			r := &cancelAt{step: step, cancel: cancel}
+			if _, err := p.Deploy(ctx, s, r); err == nil {
+				t.Fatalf("Deploy cancelled at %q succeeded", step)
+			}
+			if !r.hit {
+				t.Fatalf("step %q never reported", step)
+			}
+			if left := leftovers(t, rawClient(t), env); len(left) != 0 {
+				t.Errorf("leftovers after Deploy cancelled at %q: %v", step, left)
+			}
+		})
+	}
+}
+
+func TestCancelledReplaceRestoresOldContainer(t *testing.T) {
+	t.Parallel()
+	needEngine(t)
 	p := newProvider(t, docker.Config{})
-	cli := rawClient(t)
-	env := uniqueEnv("cancel")
-	s := newSpec(env, image1, nil)
-	destroyOnCleanup(t, p, s)
+	env := uniqueEnv("restore")
+	port := freePort(t)
+	ports := func(c *config.Config) {
+		c.Providers.Docker = &config.DockerConfig{Ports: []string{fmt.Sprintf("%d:8080", port)}}
+	}
+	d1 := deployed(t, p, newSpec(env, image1, ports), nil)
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	r := &cancelAt{step: "start container", cancel: cancel}
-	_, err := p.Deploy(ctx, s, r)
-	if err == nil {
-		t.Fatal("Deploy cancelled before start succeeded")
+	if _, err := p.Deploy(ctx, newSpec(env, image2, ports), &cancelAt{step: "wait for readiness", cancel: cancel}); err == nil {
+		t.Fatal("cancelled replace succeeded")
 	}
-	if left := leftovers(t, cli, env); len(left) != 0 {
-		t.Errorf("leftovers after cancelled Deploy: %v", left)
+	st, err := p.Status(t.Context(), newSpec(env, image1, ports))
+	if err != nil || st.State != providers.StateRunning || "docker/v1:"+st.Details["container_id"] != d1.Handle {
+		t.Fatalf("after cancelled replace: %+v, %v; want the old container running", st, err)
+	}
+	if got := httpGet(t, fmt.Sprintf("http://127.0.0.1:%d/", port)); !strings.Contains(got, "v1") {
+		t.Errorf("GET after cancelled replace = %q, want v1", got)
+	}
+	if left := leftovers(t, rawClient(t), env); len(left) != 3 {
+		t.Errorf("resources after cancelled replace: %v, want container, volume, network", left)
 	}
 }
 
@@ -483,11 +517,13 @@ func TestCancelledDeployLeavesNothing(t *testing.T) {
 type cancelAt struct {
 	step   string
 	cancel context.CancelFunc
+	hit    bool
 }
 
 func (c *cancelAt) Log(string) {}
 func (c *cancelAt) Progress(step string, _, _ int) {
 	if step == c.step {
+		c.hit = true
 		c.cancel()
 	}
 }

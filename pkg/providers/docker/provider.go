@@ -41,6 +41,9 @@ type Config struct {
 	// Host is the engine address, e.g. "unix:///var/run/docker.sock" or "tcp://127.0.0.1:2375".
 	// Empty means the platform default socket.
 	Host string
+	// TLSCAFile, TLSCertFile and TLSKeyFile enable TLS to a tcp:// engine (DOCKER_CERT_PATH's
+	// ca.pem, cert.pem and key.pem); all empty means no TLS.
+	TLSCAFile, TLSCertFile, TLSKeyFile string
 	// BindAddress is the host address published ports bind to when a port spec does not name
 	// one. Default 127.0.0.1: publishing on all interfaces must be asked for explicitly.
 	BindAddress string
@@ -85,7 +88,11 @@ func New(cfg Config) (*Provider, error) {
 	if _, err := parseIP(bind); err != nil {
 		return nil, fmt.Errorf("docker: bind address %q: %w: %w", bind, providers.ErrInvalidSpec, err)
 	}
-	cli, err := client.New(client.WithHost(host), client.WithAPIVersionNegotiation())
+	opts := []client.Opt{client.WithHost(host), client.WithAPIVersionNegotiation()}
+	if cfg.TLSCAFile != "" || cfg.TLSCertFile != "" || cfg.TLSKeyFile != "" {
+		opts = append(opts, client.WithTLSClientConfig(cfg.TLSCAFile, cfg.TLSCertFile, cfg.TLSKeyFile))
+	}
+	cli, err := client.New(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("docker: client for %s: %w", host, err)
 	}

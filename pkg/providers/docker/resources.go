@@ -36,6 +36,15 @@ func (p *Provider) ensureNetwork(ctx context.Context, d *desired, undo *rollback
 	}
 	created, err := p.cli.NetworkCreate(ctx, d.Network, client.NetworkCreateOptions{Driver: "bridge", Labels: d.Labels})
 	if err != nil {
+		// A cancelled request may still have created it; remove it only if it is ours.
+		undo.add("remove network "+d.Network, func(ctx context.Context) error {
+			res, err := p.cli.NetworkInspect(ctx, d.Network, client.NetworkInspectOptions{})
+			if err != nil || res.Network.Name != d.Network || !ours(res.Network.Labels, d.Env) {
+				return ignoreNotFound(err)
+			}
+			_, err = p.cli.NetworkRemove(ctx, res.Network.ID, client.NetworkRemoveOptions{})
+			return ignoreNotFound(err)
+		})
 		return p.wrap("create network "+d.Network, err)
 	}
 	undo.add("remove network "+d.Network, func(ctx context.Context) error {
@@ -57,13 +66,19 @@ func (p *Provider) ensureVolume(ctx context.Context, d *desired, name string, un
 	case !cerrdefs.IsNotFound(err):
 		return p.wrap("inspect volume "+name, err)
 	}
+	// Registered before the call: a cancelled request may still create the volume. Removal
+	// is guarded by our labels, and the volume did not exist a moment ago.
+	undo.add("remove volume "+name, func(ctx context.Context) error {
+		res, err := p.cli.VolumeInspect(ctx, name, client.VolumeInspectOptions{})
+		if err != nil || !ours(res.Volume.Labels, d.Env) {
+			return ignoreNotFound(err)
+		}
+		_, err = p.cli.VolumeRemove(ctx, name, client.VolumeRemoveOptions{Force: true})
+		return ignoreNotFound(err)
+	})
 	if _, err := p.cli.VolumeCreate(ctx, client.VolumeCreateOptions{Name: name, Driver: "local", Labels: d.Labels}); err != nil {
 		return p.wrap("create volume "+name, err)
 	}
-	undo.add("remove volume "+name, func(ctx context.Context) error {
-		_, err := p.cli.VolumeRemove(ctx, name, client.VolumeRemoveOptions{Force: true})
-		return ignoreNotFound(err)
-	})
 	return nil
 }
 
