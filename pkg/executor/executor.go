@@ -1,0 +1,323 @@
+// Package executor is the worker that pulls deployment jobs from SINDRI_JOBS, runs them with a
+// provider under a per-environment lease, publishes the job's events and decides each
+// message's fate (ack, nak with delay, terminate). docs/executor.md describes the semantics.
+package executor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/rs/zerolog"
+
+	"github.com/sindri/deploy/v3/pkg/events"
+	"github.com/sindri/deploy/v3/pkg/providers"
+)
+
+// Defaults of Config.
+const (
+	DefaultConcurrency  = 4
+	DefaultLeaseTTL     = 30 * time.Second
+	DefaultAckWait      = 30 * time.Second
+	DefaultMaxAttempts  = 10
+	DefaultRetryBase    = 2 * time.Second
+	DefaultRetryMax     = 5 * time.Minute
+	DefaultLeaseRetry   = time.Second
+	DefaultDrainTimeout = 30 * time.Second
+	// ConsumerPrefix prefixes the durable consumer of each provider: sindri-exec-<provider>.
+	ConsumerPrefix = "sindri-exec-"
+)
+
+// ErrNoProviders is returned by New when the executor would serve no provider.
+var ErrNoProviders = errors.New("executor: no providers to serve")
+
+// Config configures an Executor. Zero fields take the defaults above.
+type Config struct {
+	// Worker names this executor in events and leases (default host-pid-random).
+	Worker string
+	// Registry holds the providers this executor can run.
+	Registry *providers.Registry
+	// Providers restricts the providers served (default: every registered one).
+	Providers []string
+	// Concurrency bounds the jobs handled at once.
+	Concurrency int
+	// AllowedRepos are path.Match patterns ("acme/*"); a job of another repository is refused.
+	// Empty allows any repository.
+	AllowedRepos []string
+	// LeaseTTL is the per-environment lease lifetime; it is renewed every LeaseTTL/3.
+	LeaseTTL time.Duration
+	// LeaseRetry is the base delay before a job that met a held lease is redelivered.
+	LeaseRetry time.Duration
+	// AckWait is the consumers' ack wait; in-progress acks go out every AckWait/3.
+	AckWait time.Duration
+	// MaxAttempts is how many times a job may reach its provider; after the last failed
+	// attempt the job is dead-lettered.
+	MaxAttempts int
+	// RetryBase and RetryMax bound the jittered exponential backoff of transient failures.
+	RetryBase, RetryMax time.Duration
+	// DrainTimeout bounds how long in-flight jobs may run after Run's context ends; then they
+	// are cancelled and handed back.
+	DrainTimeout time.Duration
+	// DefaultTTL is the lifetime of an environment whose job set none (0 = no expiry).
+	DefaultTTL time.Duration
+	// LoadConfig validates a job's sindri.yaml (nil: the config is not parsed).
+	LoadConfig ConfigLoader
+	// BuildSpec overrides the Spec construction (default: from LoadConfig and the job).
+	BuildSpec SpecBuilder
+	// Logger receives structured logs (default: disabled).
+	Logger *zerolog.Logger
+	// Metrics records Prometheus metrics (nil: none).
+	Metrics *Metrics
+}
+
+func (c Config) withDefaults() Config {
+	if c.Worker == "" {
+		host, _ := os.Hostname()
+		c.Worker = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), uuid.NewString()[:8])
+	}
+	if c.Concurrency <= 0 {
+		c.Concurrency = DefaultConcurrency
+	}
+	if c.LeaseTTL <= 0 {
+		c.LeaseTTL = DefaultLeaseTTL
+	}
+	if c.LeaseRetry <= 0 {
+		c.LeaseRetry = DefaultLeaseRetry
+	}
+	if c.AckWait <= 0 {
+		c.AckWait = DefaultAckWait
+	}
+	if c.MaxAttempts <= 0 {
+		c.MaxAttempts = DefaultMaxAttempts
+	}
+	if c.RetryBase <= 0 {
+		c.RetryBase = DefaultRetryBase
+	}
+	if c.RetryMax <= 0 {
+		c.RetryMax = DefaultRetryMax
+	}
+	if c.DrainTimeout <= 0 {
+		c.DrainTimeout = DefaultDrainTimeout
+	}
+	if c.BuildSpec == nil {
+		c.BuildSpec = specBuilder(c.LoadConfig, c.DefaultTTL)
+	}
+	if c.Logger == nil {
+		l := zerolog.Nop()
+		c.Logger = &l
+	}
+	return c
+}
+
+// Executor pulls and runs jobs. Create it with New, then call Run once.
+type Executor struct {
+	cfg          Config
+	log          zerolog.Logger
+	js           jetstream.JetStream
+	pub          *events.Publisher
+	envs         *events.EnvStore
+	leases       *events.Leases
+	eventsStream jetstream.Stream
+	consumers    map[string]jetstream.Consumer
+	source       string
+	ready        atomic.Bool
+}
+
+// New binds an executor to js: it opens SINDRI_EVENTS, sindri_envs and sindri_locks (created by
+// events.Setup) and creates or updates one durable pull consumer per served provider
+// (ConsumerPrefix+provider, filtered on sindri.jobs.<provider>). Errors: ErrNoProviders, a
+// provider name that is not registered (providers.ErrUnknownProvider), or the JetStream
+// error, wrapped.
+func New(ctx context.Context, js jetstream.JetStream, cfg Config) (*Executor, error) {
+	cfg = cfg.withDefaults()
+	if cfg.Registry == nil {
+		return nil, ErrNoProviders
+	}
+	serve := cfg.Providers
+	if len(serve) == 0 {
+		serve = cfg.Registry.Names()
+	}
+	if len(serve) == 0 {
+		return nil, ErrNoProviders
+	}
+	for _, p := range cfg.AllowedRepos {
+		if _, err := path.Match(p, "x/y"); err != nil {
+			return nil, fmt.Errorf("executor: allowed repo pattern %q: %w", p, err)
+		}
+	}
+	e := &Executor{
+		cfg:       cfg,
+		log:       cfg.Logger.With().Str("worker", cfg.Worker).Logger(),
+		js:        js,
+		pub:       events.NewPublisher(js),
+		consumers: map[string]jetstream.Consumer{},
+		source:    "urn:sindri:executor:" + cfg.Worker,
+	}
+	var err error
+	if e.eventsStream, err = js.Stream(ctx, events.EventsStream); err != nil {
+		return nil, fmt.Errorf("executor: open %s: %w", events.EventsStream, err)
+	}
+	if e.envs, err = events.OpenEnvStore(ctx, js); err != nil {
+		return nil, fmt.Errorf("executor: %w", err)
+	}
+	if e.leases, err = events.OpenLeases(ctx, js); err != nil {
+		return nil, fmt.Errorf("executor: %w", err)
+	}
+	for _, name := range serve {
+		if _, err := cfg.Registry.Get(name); err != nil {
+			return nil, fmt.Errorf("executor: serve %q: %w", name, err)
+		}
+		subj, err := events.JobsSubject(name)
+		if err != nil {
+			return nil, fmt.Errorf("executor: serve %q: %w", name, err)
+		}
+		cons, err := js.CreateOrUpdateConsumer(ctx, events.JobsStream, ConsumerConfig(name, subj, cfg.AckWait))
+		if err != nil {
+			return nil, fmt.Errorf("executor: consumer for %s: %w", name, err)
+		}
+		e.consumers[name] = cons
+	}
+	return e, nil
+}
+
+// ConsumerConfig is the durable pull consumer every executor serving provider binds to; all
+// executors must agree on it. MaxDeliver is unlimited: the executor counts provider attempts
+// itself (waiting for a lease is not an attempt) and dead-letters after Config.MaxAttempts.
+func ConsumerConfig(provider, subject string, ackWait time.Duration) jetstream.ConsumerConfig {
+	return jetstream.ConsumerConfig{
+		Durable:       ConsumerPrefix + provider,
+		Description:   "sindri executors for provider " + provider,
+		FilterSubject: subject,
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       ackWait,
+		MaxDeliver:    -1,
+		MaxAckPending: 20000,
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+	}
+}
+
+// Worker returns the executor's worker name.
+func (e *Executor) Worker() string { return e.cfg.Worker }
+
+// Ready reports whether Run is pulling jobs (for /readyz).
+func (e *Executor) Ready() bool { return e.ready.Load() }
+
+// fetchWait bounds one pull request, so that slots reserved for one provider's consumer go
+// back to the others regularly.
+const fetchWait = time.Second
+
+// Run pulls and handles jobs until ctx ends, then drains: it stops pulling, lets in-flight jobs
+// finish for up to DrainTimeout, cancels the rest (they are handed back with a nak and a
+// retrying event) and returns. It returns nil after a drain; it never returns early on a
+// transient NATS error (it retries).
+func (e *Executor) Run(ctx context.Context) error {
+	// Jobs run under hard, which outlives ctx by at most DrainTimeout.
+	hard, cancelHard := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelHard()
+	slots := make(chan struct{}, e.cfg.Concurrency)
+	var jobsWG, pullWG sync.WaitGroup
+	for name, cons := range e.consumers {
+		pullWG.Go(func() { e.pull(ctx, hard, name, cons, slots, &jobsWG) })
+	}
+	e.ready.Store(true)
+	e.log.Info().Int("concurrency", e.cfg.Concurrency).Int("consumers", len(e.consumers)).Msg("executor started")
+	<-ctx.Done()
+	e.ready.Store(false)
+	e.log.Info().Dur("drain_timeout", e.cfg.DrainTimeout).Msg("draining")
+	pullWG.Wait()
+	done := make(chan struct{})
+	go func() { jobsWG.Wait(); close(done) }()
+	t := time.NewTimer(e.cfg.DrainTimeout)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		e.log.Warn().Msg("drain timeout: handing back in-flight jobs")
+		cancelHard()
+		<-done
+	}
+	e.log.Info().Msg("executor stopped")
+	return nil
+}
+
+// pull fetches as many messages as there are free slots and starts a handler for each.
+func (e *Executor) pull(ctx, hard context.Context, name string, cons jetstream.Consumer, slots chan struct{}, jobsWG *sync.WaitGroup) {
+	log := e.log.With().Str("provider", name).Logger()
+	for {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+		n := 1
+	grab:
+		for n < cap(slots) {
+			select {
+			case slots <- struct{}{}:
+				n++
+			default:
+				break grab
+			}
+		}
+		fctx, cancel := context.WithTimeout(ctx, fetchWait)
+		batch, err := cons.Fetch(n, jetstream.FetchContext(fctx))
+		got := 0
+		if err == nil {
+			for msg := range batch.Messages() {
+				got++
+				if ctx.Err() != nil {
+					// Arrived after the drain began: hand it back untouched at once.
+					_ = msg.Nak()
+					<-slots
+					continue
+				}
+				jobsWG.Go(func() {
+					defer func() { <-slots }()
+					e.handle(hard, msg)
+				})
+			}
+			err = batch.Error()
+		}
+		cancel()
+		for i := got; i < n; i++ {
+			<-slots
+		}
+		if err != nil && ctx.Err() == nil && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, jetstream.ErrNoMessages) {
+			log.Warn().Err(err).Msg("fetch failed; retrying")
+			if waitCtx(ctx, 250*time.Millisecond) != nil {
+				return
+			}
+		}
+	}
+}
+
+// waitCtx waits d or until ctx ends (returning ctx's error).
+func waitCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func (e *Executor) repoAllowed(repo string) bool {
+	if len(e.cfg.AllowedRepos) == 0 {
+		return true
+	}
+	for _, p := range e.cfg.AllowedRepos {
+		if ok, _ := path.Match(p, repo); ok {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,537 @@
+package executor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/rs/zerolog"
+
+	"github.com/sindri/deploy/v3/pkg/events"
+	"github.com/sindri/deploy/v3/pkg/jobs"
+	"github.com/sindri/deploy/v3/pkg/providers"
+)
+
+// finalTimeout bounds the publishes and acks that settle a job; they run even when the job's
+// context was cancelled by a drain.
+const finalTimeout = 5 * time.Second
+
+var errLeaseLost = errors.New("environment lease lost while the job ran")
+
+// delivery is one message being handled.
+type delivery struct {
+	e       *Executor
+	msg     jetstream.Msg
+	meta    *jetstream.MsgMetadata
+	job     *jobs.Job
+	log     zerolog.Logger
+	em      *events.Emitter
+	attempt int // this attempt's number, 1-based
+}
+
+func (e *Executor) handle(ctx context.Context, msg jetstream.Msg) {
+	start := time.Now()
+	e.cfg.Metrics.flight(1)
+	defer e.cfg.Metrics.flight(-1)
+	meta, err := msg.Metadata()
+	if err != nil {
+		// Not a JetStream message: nothing can be acked; the server will not redeliver it.
+		e.log.Error().Err(err).Msg("message without JetStream metadata")
+		return
+	}
+	if meta.NumDelivered > 1 {
+		e.cfg.Metrics.redelivery()
+	}
+	d := &delivery{e: e, msg: msg, meta: meta, log: e.log}
+	kind, outcome := d.process(ctx)
+	e.cfg.Metrics.observe(kind, outcome, time.Since(start).Seconds())
+}
+
+func settleCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), finalTimeout)
+}
+
+// emit publishes d's next event; it reports failure to the caller, which hands the job back.
+func (d *delivery) emit(ctx context.Context, data events.Data) error {
+	sctx, cancel := settleCtx(ctx)
+	defer cancel()
+	_, err := d.em.Emit(sctx, data)
+	if err != nil {
+		d.log.Warn().Err(err).Str("event", string(data.EventType())).Msg("publish event")
+	}
+	return err
+}
+
+// handBack naks the message with delay (0: at once) after a failure to talk to NATS.
+func (d *delivery) handBack(delay time.Duration, why error) (string, string) {
+	d.log.Warn().Err(why).Dur("delay", delay).Msg("handing job back")
+	var err error
+	if delay > 0 {
+		err = d.msg.NakWithDelay(delay)
+	} else {
+		err = d.msg.Nak()
+	}
+	if err != nil {
+		d.log.Warn().Err(err).Msg("nak failed; the job comes back after the ack wait")
+	}
+	return d.kind(), OutcomeHandedBack
+}
+
+func (d *delivery) kind() string {
+	if d.job == nil {
+		return ""
+	}
+	return string(d.job.Kind)
+}
+
+func (d *delivery) ack(ctx context.Context) error {
+	sctx, cancel := settleCtx(ctx)
+	defer cancel()
+	return d.msg.DoubleAck(sctx)
+}
+
+func (d *delivery) term(reason string) {
+	if err := d.msg.TermWithReason(reason); err != nil {
+		d.log.Warn().Err(err).Msg("term failed")
+	}
+}
+
+func (d *delivery) process(ctx context.Context) (string, string) {
+	e := d.e
+	j, err := jobs.Decode(d.msg.Data())
+	d.job = j
+	if err != nil {
+		return d.refuse(ctx, err)
+	}
+	d.log = e.log.With().Str("job", j.ID).Str("kind", string(j.Kind)).Str("env", j.Env).
+		Uint64("generation", j.Generation).Uint64("delivery", d.meta.NumDelivered).Logger()
+	if !e.repoAllowed(j.Repo) {
+		return d.refuse(ctx, fmt.Errorf("repository %q is not in this executor's allowed repositories", j.Repo))
+	}
+	h, err := e.readHistory(ctx, j.ID)
+	if err != nil {
+		return d.handBack(jitter(e.cfg.LeaseRetry), err)
+	}
+	if h.terminal != "" {
+		// An earlier delivery finished the job (its ack was lost, or the job was queued twice).
+		d.log.Info().Str("terminal", string(h.terminal)).Msg("job already finished; acking duplicate")
+		if err := d.ack(ctx); err != nil {
+			d.log.Warn().Err(err).Msg("ack duplicate")
+		}
+		return d.kind(), OutcomeDuplicate
+	}
+	if d.em, err = events.NewEmitter(e.pub, j.ID, e.source, h.lastSeq); err != nil {
+		return d.refuse(ctx, err)
+	}
+	d.attempt = h.attempts + 1
+	if h.lastSeq == 0 {
+		if err := d.emit(ctx, &events.Accepted{Worker: e.cfg.Worker, Attempt: d.attempt, Kind: j.Kind, Env: j.Env, Provider: j.Provider, Generation: j.Generation}); err != nil {
+			return d.handBack(jitter(e.cfg.LeaseRetry), err)
+		}
+	}
+	if d.attempt > e.cfg.MaxAttempts {
+		return d.deadletter(ctx, fmt.Sprintf("gave up after %d attempts", h.attempts))
+	}
+	if !j.Deadline.IsZero() && time.Now().After(j.Deadline) {
+		return d.fail(ctx, events.FailDeadline, fmt.Sprintf("deadline %s passed before the job could start", j.Deadline.UTC().Format(time.RFC3339)), nil)
+	}
+	p, err := e.cfg.Registry.Get(j.Provider)
+	if err != nil {
+		return d.fail(ctx, events.FailInvalidJob, err.Error(), nil)
+	}
+	if !j.Kind.Mutates() {
+		return d.run(ctx, p, nil)
+	}
+	if out, done := d.supersededCheck(ctx); done {
+		return d.kind(), out
+	}
+	lease, err := e.leases.Acquire(ctx, j.Env, d.holder(), e.cfg.LeaseTTL)
+	var held *events.LeaseHeldError
+	switch {
+	case errors.As(err, &held):
+		return d.leaseWait(ctx, held)
+	case err != nil:
+		return d.handBack(jitter(e.cfg.LeaseRetry), err)
+	}
+	defer func() {
+		sctx, cancel := settleCtx(ctx)
+		defer cancel()
+		if err := e.leases.Release(sctx, lease); err != nil {
+			d.log.Warn().Err(err).Msg("release lease")
+		}
+	}()
+	// Authoritative check under the lease: the desired generation may have moved meanwhile.
+	if out, done := d.supersededCheck(ctx); done {
+		return d.kind(), out
+	}
+	return d.run(ctx, p, &lease)
+}
+
+// holder is unique per delivery, so a redelivery of the same job (ack wait expired while the
+// first delivery still runs) can never share the first one's lease.
+func (d *delivery) holder() string {
+	return d.e.cfg.Worker + "/" + d.job.ID + "/" + strconv.FormatUint(d.meta.Sequence.Consumer, 10)
+}
+
+// supersededCheck acks the job with a superseded event when the env record says it is moot.
+func (d *delivery) supersededCheck(ctx context.Context) (string, bool) {
+	rec, _, err := d.e.envs.Get(ctx, d.job.Env)
+	if errors.Is(err, events.ErrEnvNotFound) {
+		return "", false // embedded mode forgets; the job itself is the newest we know
+	}
+	if err != nil {
+		d.handBack(jitter(d.e.cfg.LeaseRetry), err)
+		return OutcomeHandedBack, true
+	}
+	moot, reason := rec.Supersedes(d.job.Kind, d.job.Generation)
+	if !moot {
+		return "", false
+	}
+	d.log.Info().Str("reason", reason).Uint64("desired", rec.DesiredGeneration).Msg("superseded")
+	if err := d.emit(ctx, &events.Superseded{Generation: d.job.Generation, DesiredGeneration: rec.DesiredGeneration, Closed: rec.Closed, Reason: reason}); err != nil {
+		d.handBack(jitter(d.e.cfg.LeaseRetry), err)
+		return OutcomeHandedBack, true
+	}
+	if err := d.ack(ctx); err != nil {
+		d.log.Warn().Err(err).Msg("ack superseded")
+	}
+	return OutcomeSuperseded, true
+}
+
+func (d *delivery) leaseWait(ctx context.Context, held *events.LeaseHeldError) (string, string) {
+	d.e.cfg.Metrics.leaseWait()
+	delay := retryDelay(int(min(d.meta.NumDelivered, 6)), d.e.cfg.LeaseRetry, d.e.cfg.LeaseTTL)
+	d.log.Debug().Str("holder", held.Holder).Dur("delay", delay).Msg("environment leased; requeueing")
+	_ = d.emit(ctx, &events.Retrying{
+		Reason: events.RetryLeaseHeld, Message: "environment " + d.job.Env + " is busy with another job",
+		Attempt: d.attempt - 1, MaxAttempts: d.e.cfg.MaxAttempts, Delay: jobs.Duration(delay),
+	})
+	if err := d.msg.NakWithDelay(delay); err != nil {
+		d.log.Warn().Err(err).Msg("nak")
+	}
+	return d.kind(), OutcomeLeaseWait
+}
+
+// run calls the provider with keep-alives (in-progress acks, lease renewal) and settles the
+// job from the result.
+func (d *delivery) run(ctx context.Context, p providers.Provider, lease *events.Lease) (string, string) {
+	e, j := d.e, d.job
+	spec, err := e.cfg.BuildSpec(ctx, j)
+	if err != nil {
+		if providers.IsRetryable(err) {
+			return d.retry(ctx, err)
+		}
+		return d.fail(ctx, events.FailInvalidConfig, err.Error(), nil)
+	}
+	started := &events.Started{Worker: e.cfg.Worker, Attempt: d.attempt}
+	if lease != nil {
+		started.LeaseExpires = lease.Expires
+	}
+	if err := d.emit(ctx, started); err != nil {
+		return d.handBack(jitter(e.cfg.LeaseRetry), err)
+	}
+	opCtx, cancelOp := context.WithCancelCause(ctx)
+	defer cancelOp(nil)
+	if !j.Deadline.IsZero() {
+		var cancelDL context.CancelFunc
+		opCtx, cancelDL = context.WithDeadline(opCtx, j.Deadline)
+		defer cancelDL()
+	}
+	stopKeep := d.keepAlive(opCtx, lease, cancelOp)
+	rep := newEventReporter(ctx, d.em, d.log, spec)
+	t0 := time.Now()
+	res, opErr := d.call(opCtx, p, spec, rep)
+	stopKeep()
+	elapsed := time.Since(t0)
+
+	switch {
+	case opErr == nil:
+		return d.succeed(ctx, p, spec, res, elapsed)
+	case ctx.Err() != nil:
+		// Drain deadline: the attempt did not count; another worker takes the job.
+		d.emit(ctx, &events.Retrying{Reason: events.RetryShutdown, Message: "worker " + e.cfg.Worker + " is shutting down", Attempt: d.attempt - 1, MaxAttempts: e.cfg.MaxAttempts})
+		return d.handBack(0, opErr)
+	case errors.Is(context.Cause(opCtx), errLeaseLost):
+		return d.retry(ctx, fmt.Errorf("%w: %w", errLeaseLost, opErr))
+	case !j.Deadline.IsZero() && time.Now().After(j.Deadline):
+		return d.fail(ctx, events.FailDeadline, fmt.Sprintf("deadline passed: %v", opErr), rep.lastLines())
+	case providers.IsRetryable(opErr):
+		return d.retry(ctx, opErr)
+	default:
+		d.recordFailure(ctx)
+		return d.fail(ctx, events.FailProvider, opErr.Error(), rep.lastLines())
+	}
+}
+
+// keepAlive sends in-progress acks and renews the lease until stopped. Losing the lease cancels
+// the operation: running on without it could overlap another worker.
+func (d *delivery) keepAlive(ctx context.Context, lease *events.Lease, cancelOp context.CancelCauseFunc) (stop func()) {
+	every := d.e.cfg.AckWait / 3
+	if lease != nil {
+		every = min(every, d.e.cfg.LeaseTTL/3)
+	}
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			if err := d.msg.InProgress(); err != nil {
+				d.log.Warn().Err(err).Msg("in-progress ack")
+			}
+			if lease == nil {
+				continue
+			}
+			rctx, cancel := context.WithTimeout(ctx, every)
+			nl, err := d.e.leases.Renew(rctx, *lease, d.e.cfg.LeaseTTL)
+			cancel()
+			switch {
+			case err == nil:
+				*lease = nl
+			case errors.Is(err, events.ErrLeaseLost):
+				d.log.Error().Err(err).Msg("lease lost; cancelling the operation")
+				cancelOp(errLeaseLost)
+				return
+			default:
+				// Transient: the lease is still ours until it expires; try again next tick.
+				d.log.Warn().Err(err).Msg("renew lease")
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}
+
+// result is what a provider call produced, by kind.
+type result struct {
+	deployment *providers.Deployment
+	status     *providers.Status
+	plan       *providers.Plan
+	// reaped is set when a reap job found the environment expired and destroyed it.
+	reaped bool
+}
+
+func (d *delivery) call(ctx context.Context, p providers.Provider, s *providers.Spec, rep providers.Reporter) (result, error) {
+	var r result
+	var err error
+	switch d.job.Kind {
+	case jobs.KindDeploy:
+		r.deployment, err = p.Deploy(ctx, s, rep)
+	case jobs.KindDestroy:
+		err = p.Destroy(ctx, s)
+	case jobs.KindStop:
+		if err = p.Stop(ctx, s); err == nil {
+			r.status, err = p.Status(ctx, s)
+		}
+	case jobs.KindStart:
+		if err = p.Start(ctx, s); err == nil {
+			r.status, err = p.Status(ctx, s)
+		}
+	case jobs.KindStatus:
+		r.status, err = p.Status(ctx, s)
+	case jobs.KindPlan:
+		r.plan, err = p.Plan(ctx, s)
+	case jobs.KindReap:
+		r.reaped, err = d.reap(ctx, p, s, rep)
+	default:
+		err = fmt.Errorf("kind %q: %w", d.job.Kind, providers.ErrUnsupported)
+	}
+	return r, err
+}
+
+// reap destroys the environment when its record says it expired; otherwise it does nothing.
+func (d *delivery) reap(ctx context.Context, p providers.Provider, s *providers.Spec, rep providers.Reporter) (bool, error) {
+	rec, _, err := d.e.envs.Get(ctx, d.job.Env)
+	if err != nil && !errors.Is(err, events.ErrEnvNotFound) {
+		return false, providers.Transient(err)
+	}
+	if rec != nil && (rec.ExpiresAt.IsZero() || time.Now().Before(rec.ExpiresAt)) {
+		rep.Log("environment " + d.job.Env + " has not expired; nothing to reap")
+		return false, nil
+	}
+	rep.Log("reaping environment " + d.job.Env)
+	return true, p.Destroy(ctx, s)
+}
+
+func (d *delivery) succeed(ctx context.Context, p providers.Provider, s *providers.Spec, r result, elapsed time.Duration) (string, string) {
+	j := d.job
+	ev := &events.Succeeded{Kind: j.Kind, Env: j.Env, Provider: j.Provider, Generation: j.Generation,
+		Deployment: r.deployment, Status: r.status, Plan: r.plan, DurationMS: elapsed.Milliseconds()}
+	if r.deployment != nil && r.deployment.Connection != nil {
+		c := r.deployment.Connection
+		ev.URL = firstNonEmpty(c.HTTPSURL, c.HTTPURL)
+		ev.Connect = firstNonEmpty(c.SSHCommand, c.ExecCommand)
+	}
+	if j.Kind.Mutates() {
+		if err := d.recordSuccess(ctx, r, ev, s); err != nil {
+			// The work is done and idempotent; a redelivery repeats it cheaply and records it.
+			return d.handBack(jitter(d.e.cfg.LeaseRetry), err)
+		}
+	}
+	if err := d.emit(ctx, ev); err != nil {
+		return d.handBack(jitter(d.e.cfg.LeaseRetry), err)
+	}
+	if err := d.ack(ctx); err != nil {
+		d.log.Warn().Err(err).Msg("ack; a redelivery will find the succeeded event and ack it")
+	}
+	d.log.Info().Dur("took", elapsed).Msg("job succeeded")
+	return d.kind(), OutcomeSucceeded
+}
+
+func firstNonEmpty(v ...string) string {
+	for _, s := range v {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// recordSuccess writes the applied generation and observed state into the env record.
+func (d *delivery) recordSuccess(ctx context.Context, r result, ev *events.Succeeded, s *providers.Spec) error {
+	j := d.job
+	sctx, cancel := settleCtx(ctx)
+	defer cancel()
+	_, _, err := d.e.envs.Update(sctx, j.Env, func(rec *events.EnvRecord, _ bool) error {
+		rec.Provider = j.Provider
+		if j.Repo != "" {
+			rec.Repo = j.Repo
+		}
+		if j.PR > 0 {
+			rec.PR = j.PR
+		}
+		if j.SHA != "" {
+			rec.SHA = j.SHA
+		}
+		rec.AppliedGeneration = max(rec.AppliedGeneration, j.Generation)
+		rec.DesiredGeneration = max(rec.DesiredGeneration, j.Generation)
+		rec.LastJobID = j.ID
+		rec.LastStatus = jobs.StatusSucceeded
+		switch j.Kind {
+		case jobs.KindDeploy:
+			rec.State = r.deployment.State
+			rec.Handle = r.deployment.Handle
+			rec.Connection = r.deployment.Connection
+			rec.URL = ev.URL
+			if exp, err := strconv.ParseInt(s.Labels[providers.LabelExpiresAt], 10, 64); err == nil {
+				rec.ExpiresAt = time.Unix(exp, 0).UTC()
+			}
+		case jobs.KindDestroy, jobs.KindReap:
+			if j.Kind == jobs.KindReap && !r.reaped {
+				return nil
+			}
+			rec.State = providers.StateNotDeployed
+			rec.Handle, rec.URL, rec.Connection = "", "", nil
+		case jobs.KindStop, jobs.KindStart:
+			if r.status != nil {
+				rec.State = r.status.State
+			}
+		}
+		return nil
+	})
+	return err
+}
+
+// recordFailure notes a permanently failed mutating job in the env record, best effort.
+func (d *delivery) recordFailure(ctx context.Context) {
+	if !d.job.Kind.Mutates() {
+		return
+	}
+	sctx, cancel := settleCtx(ctx)
+	defer cancel()
+	if _, _, err := d.e.envs.Update(sctx, d.job.Env, func(rec *events.EnvRecord, _ bool) error {
+		rec.LastJobID = d.job.ID
+		rec.LastStatus = jobs.StatusFailed
+		return nil
+	}); err != nil {
+		d.log.Warn().Err(err).Msg("record failure")
+	}
+}
+
+// retry hands a transiently failed attempt back with backoff, or dead-letters it after the
+// last attempt.
+func (d *delivery) retry(ctx context.Context, cause error) (string, string) {
+	if d.attempt >= d.e.cfg.MaxAttempts {
+		d.recordFailure(ctx)
+		return d.deadletter(ctx, fmt.Sprintf("attempt %d of %d failed: %v", d.attempt, d.e.cfg.MaxAttempts, cause))
+	}
+	delay := retryDelay(d.attempt, d.e.cfg.RetryBase, d.e.cfg.RetryMax)
+	d.log.Warn().Err(cause).Int("attempt", d.attempt).Dur("delay", delay).Msg("transient failure; retrying")
+	if err := d.emit(ctx, &events.Retrying{Reason: events.RetryTransient, Message: cause.Error(), Attempt: d.attempt, MaxAttempts: d.e.cfg.MaxAttempts, Delay: jobs.Duration(delay)}); err != nil {
+		return d.handBack(delay, err)
+	}
+	if err := d.msg.NakWithDelay(delay); err != nil {
+		d.log.Warn().Err(err).Msg("nak")
+	}
+	return d.kind(), OutcomeRetrying
+}
+
+func (d *delivery) deadletter(ctx context.Context, msg string) (string, string) {
+	d.log.Error().Str("reason", msg).Msg("dead-lettering job")
+	if err := d.emit(ctx, &events.Deadlettered{Attempts: d.attempt, Message: msg}); err != nil {
+		return d.handBack(jitter(d.e.cfg.LeaseRetry), err)
+	}
+	d.term("deadlettered")
+	return d.kind(), OutcomeDeadlettered
+}
+
+func (d *delivery) fail(ctx context.Context, code events.FailCode, msg string, last []string) (string, string) {
+	d.log.Error().Str("code", string(code)).Str("reason", msg).Msg("job failed")
+	if err := d.emit(ctx, &events.Failed{Code: code, Message: msg, Retryable: false, Attempt: d.attempt, LastLines: last}); err != nil {
+		return d.handBack(jitter(d.e.cfg.LeaseRetry), err)
+	}
+	d.term(string(code))
+	return d.kind(), OutcomeFailed
+}
+
+// refuse terminates a job that cannot be run at all (malformed, unknown version, invalid,
+// not allowed) with a failed event, under the job's id when it could be read.
+func (d *delivery) refuse(ctx context.Context, cause error) (string, string) {
+	code := events.FailInternal
+	switch {
+	case errors.Is(cause, jobs.ErrUnknownVersion):
+		code = events.FailUnknownVersion
+	case errors.Is(cause, jobs.ErrMalformed):
+		code = events.FailMalformed
+	case errors.Is(cause, jobs.ErrInvalid):
+		code = events.FailInvalidJob
+	case d.job != nil && cause != nil && !d.e.repoAllowed(d.job.Repo):
+		code = events.FailUnauthorized
+	}
+	id := "refused-" + strconv.FormatUint(d.meta.Sequence.Stream, 10)
+	if d.job != nil {
+		if _, err := events.EventsSubject(d.job.ID); err == nil {
+			id = d.job.ID
+		}
+	}
+	d.log = d.log.With().Str("job", id).Logger()
+	d.log.Error().Err(cause).Str("code", string(code)).Msg("refusing job")
+	sctx, cancel := settleCtx(ctx)
+	defer cancel()
+	last, err := events.LastSeq(sctx, d.e.js, id)
+	if err != nil {
+		return d.handBack(jitter(d.e.cfg.LeaseRetry), err)
+	}
+	if d.em, err = events.NewEmitter(d.e.pub, id, d.e.source, last); err != nil {
+		d.term(string(code))
+		return d.kind(), OutcomeRefused
+	}
+	if d.attempt == 0 {
+		d.attempt = 1
+	}
+	if err := d.emit(ctx, &events.Failed{Code: code, Message: cause.Error(), Attempt: d.attempt}); err != nil {
+		return d.handBack(jitter(d.e.cfg.LeaseRetry), err)
+	}
+	d.term(string(code))
+	return d.kind(), OutcomeRefused
+}

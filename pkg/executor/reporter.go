@@ -1,0 +1,83 @@
+package executor
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/sindri/deploy/v3/pkg/events"
+	"github.com/sindri/deploy/v3/pkg/providers"
+)
+
+// lastLinesKept is how many log lines a failed event carries.
+const lastLinesKept = 20
+
+// eventReporter is the providers.Reporter of one job: it redacts secret values and publishes
+// each line and progress step as an event, in call order.
+type eventReporter struct {
+	ctx     context.Context
+	em      *events.Emitter
+	log     zerolog.Logger
+	secrets []string
+	timeout time.Duration
+
+	mu   sync.Mutex
+	last []string
+}
+
+func newEventReporter(ctx context.Context, em *events.Emitter, log zerolog.Logger, s *providers.Spec) *eventReporter {
+	r := &eventReporter{ctx: ctx, em: em, log: log, timeout: 5 * time.Second}
+	if s != nil {
+		for _, sv := range s.Secrets {
+			if sv.Value == nil {
+				continue
+			}
+			if v := sv.Value.Reveal(); len(v) >= 4 { // shorter values would redact ordinary words
+				r.secrets = append(r.secrets, v)
+			}
+		}
+	}
+	return r
+}
+
+func (r *eventReporter) redact(s string) string {
+	for _, v := range r.secrets {
+		s = strings.ReplaceAll(s, v, "[redacted]")
+	}
+	return s
+}
+
+func (r *eventReporter) emit(d events.Data) {
+	// The job's own context may be cancelled (drain); its last words still go out.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.ctx), r.timeout)
+	defer cancel()
+	if _, err := r.em.Emit(ctx, d); err != nil {
+		r.log.Warn().Err(err).Str("event", string(d.EventType())).Msg("publish event")
+	}
+}
+
+// Log implements providers.Reporter.
+func (r *eventReporter) Log(line string) {
+	line = r.redact(line)
+	r.mu.Lock()
+	r.last = append(r.last, line)
+	if len(r.last) > lastLinesKept {
+		r.last = r.last[len(r.last)-lastLinesKept:]
+	}
+	r.mu.Unlock()
+	r.emit(&events.Log{Level: events.LevelInfo, Message: line})
+}
+
+// Progress implements providers.Reporter.
+func (r *eventReporter) Progress(step string, done, total int) {
+	r.emit(&events.Progress{Step: r.redact(step), Done: done, Total: total})
+}
+
+func (r *eventReporter) lastLines() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.last...)
+}
