@@ -1,7 +1,9 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strings"
 	"testing"
@@ -95,18 +97,26 @@ func TestLoadFileAndDiscover(t *testing.T) {
 	if c.Source.Dir != root+"/a" || c.ProviderName() != ProviderDocker {
 		t.Errorf("source %+v provider %s", c.Source, c.ProviderName())
 	}
-	if _, _, err := LoadFile(root + "/missing.yaml"); !os.IsNotExist(unwrapAll(err)) {
+	if _, _, err := LoadFile(root + "/missing.yaml"); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("LoadFile missing: %v", err)
 	}
 }
 
-func unwrapAll(err error) error {
-	for {
-		u, ok := err.(interface{ Unwrap() error })
-		if !ok || u.Unwrap() == nil {
-			return err
-		}
-		err = u.Unwrap()
+// TestManyProblemsBounded: a hostile file full of bad keys yields a bounded report that still
+// refuses the file.
+func TestManyProblemsBounded(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString(base + "secrets:\n")
+	for i := range 3000 {
+		fmt.Fprintf(&b, "  - {name: bad%d, source: env, zzzzzzzzzzzzzzzzzzzzzzzzzz%d: 1}\n", i, i)
+	}
+	c, diags := Load("x.yaml", []byte(b.String()))
+	if c != nil || len(diags) > maxDiagnostics+1 {
+		t.Fatalf("config %v, %d diagnostics", c != nil, len(diags))
+	}
+	if !strings.Contains(diags.Err().Error(), "more problems not shown") {
+		t.Errorf("no summary of dropped problems: %s", render(diags[:3]))
 	}
 }
 

@@ -43,6 +43,7 @@ func Load(path string, data []byte) (*Config, Diagnostics) {
 	}
 	c := d.decodeConfig(root)
 	d.checkRules(c)
+	d.summarizeDropped()
 	d.diags.sort()
 	if d.diags.HasErrors() {
 		return nil, d.diags

@@ -19,9 +19,37 @@ type decoder struct {
 	// present maps the dotted path of every key that was set (canonical spelling) to its key
 	// node, so later passes (unused fields, cross-field rules) can point at it.
 	present map[string]*yaml.Node
+	// droppedErrors and droppedWarnings count diagnostics past maxDiagnostics.
+	droppedErrors, droppedWarnings int
 }
 
+// summarizeDropped appends one diagnostic standing for everything past maxDiagnostics, as an
+// error if any dropped diagnostic was one (so the file is still refused).
+func (d *decoder) summarizeDropped() {
+	n := d.droppedErrors + d.droppedWarnings
+	if n == 0 {
+		return
+	}
+	sev := SeverityWarning
+	if d.droppedErrors > 0 {
+		sev = SeverityError
+	}
+	d.diags = append(d.diags, Diagnostic{File: d.file, Severity: sev,
+		Message: fmt.Sprintf("%d more problems not shown (%d errors)", n, d.droppedErrors)})
+}
+
+// maxDiagnostics bounds the report (and the work of producing it) for hostile input.
+const maxDiagnostics = 500
+
 func (d *decoder) report(sev Severity, n *yaml.Node, field, msg, hint string) {
+	if len(d.diags) >= maxDiagnostics {
+		if sev == SeverityError {
+			d.droppedErrors++
+		} else {
+			d.droppedWarnings++
+		}
+		return
+	}
 	line, col := 0, 0
 	if n != nil {
 		line, col = n.Line, n.Column
