@@ -169,8 +169,9 @@ const (
 	FailInternal       FailCode = "internal"        // anything else
 )
 
-// Failed ends an attempt that failed. When Retryable is true a retrying or deadlettered event
-// follows from the same job; when false the job is over.
+// Failed ends a job that failed; it is always terminal. Retryable says whether the cause was
+// transient, so that running the workflow again may succeed (a transient error with deliveries
+// left is reported as Retrying instead, and one on the last delivery as Deadlettered).
 type Failed struct {
 	Code      FailCode `json:"code"`
 	Message   string   `json:"message"`

@@ -76,9 +76,8 @@ func (s *Status) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// transitions is the one table of allowed status changes. A status absent as a key (or with
-// no targets) is terminal. Self-transitions are not listed: they are refused, except that
-// Running may repeat (several started events are never emitted, so it is refused too).
+// transitions is the one table of allowed status changes. A status absent as a key is
+// terminal. Self-transitions are refused: each status is entered once per attempt.
 var transitions = map[Status][]Status{
 	// Queued: a worker accepts it; or it is refused before acceptance (unknown version,
 	// malformed) -> failed; superseded before any work; canceled (deadline).
@@ -89,9 +88,8 @@ var transitions = map[Status][]Status{
 	StatusAccepted: {StatusRunning, StatusRetrying, StatusSuperseded, StatusFailed, StatusCanceled, StatusDeadlettered},
 	// Running: the provider finished, failed permanently or transiently, or was canceled.
 	StatusRunning: {StatusSucceeded, StatusFailed, StatusRetrying, StatusCanceled, StatusDeadlettered},
-	// Retrying: redelivered and accepted again, or retries are exhausted, or canceled;
-	// a newer generation may also arrive meanwhile -> superseded at re-acceptance only, so
-	// not listed here.
+	// Retrying: redelivered and accepted again, retries exhausted, or canceled. A newer
+	// generation that arrives meanwhile supersedes the job only after re-acceptance.
 	StatusRetrying: {StatusAccepted, StatusDeadlettered, StatusCanceled},
 }
 
