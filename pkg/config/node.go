@@ -237,7 +237,7 @@ func (m *mapView) finish() {
 		}
 		e := m.entries[name]
 		hint := m.special[name]
-		if hint == "" {
+		if hint == "" && len(m.d.diags) < maxDiagnostics {
 			if s := suggest(name, m.known); s != "" {
 				hint = fmt.Sprintf("did you mean %q?", s)
 			}
