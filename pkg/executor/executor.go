@@ -67,7 +67,7 @@ type Config struct {
 	DrainTimeout time.Duration
 	// DefaultTTL is the lifetime of an environment whose job set none (0 = no expiry).
 	DefaultTTL time.Duration
-	// LoadConfig validates a job's sindri.yaml (nil: the config is not parsed).
+	// LoadConfig validates a job's sindri.yaml (default LoadSindriConfig).
 	LoadConfig ConfigLoader
 	// BuildSpec overrides the Spec construction (default: from LoadConfig and the job).
 	BuildSpec SpecBuilder
@@ -105,6 +105,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.DrainTimeout <= 0 {
 		c.DrainTimeout = DefaultDrainTimeout
+	}
+	if c.LoadConfig == nil {
+		c.LoadConfig = LoadSindriConfig
 	}
 	if c.BuildSpec == nil {
 		c.BuildSpec = specBuilder(c.LoadConfig, c.DefaultTTL)

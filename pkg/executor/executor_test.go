@@ -408,3 +408,22 @@ func TestReadOnlyKinds(t *testing.T) {
 		t.Errorf("status result = %+v", s)
 	}
 }
+
+func TestInvalidSindriConfigFailsWithDiagnostics(t *testing.T) {
+	t.Parallel()
+	b := startBus(t)
+	fake := providertest.NewFake()
+	runExecutor(t, b, testConfig(fake))
+	j := newJob(t, jobs.KindDeploy, "badcfg", b.bump(t, "badcfg", false))
+	j.Config.Text = "version: \"3.0\"\nname: demo\ndeployment:\n  provider: teleporter\n"
+	b.publish(t, j)
+	evs := b.follow(t, j.ID, waitEvents)
+	wantTerminal(t, evs, events.TypeFailed)
+	f := last(evs).Data.(*events.Failed)
+	if f.Code != events.FailInvalidConfig || !strings.Contains(f.Message, "sindri.yaml:4") {
+		t.Errorf("failed = %+v, want invalid_config naming sindri.yaml:4", f)
+	}
+	if fake.Count("badcfg") != 0 {
+		t.Error("the provider ran with an invalid config")
+	}
+}

@@ -15,12 +15,22 @@ import (
 // error that matches config.ErrInvalidConfig for a file that does not validate).
 type ConfigLoader func(path string, data []byte) (*config.Config, error)
 
+// LoadSindriConfig is the default ConfigLoader: config.Load, with its error diagnostics as a
+// *config.ValidationError (errors.Is config.ErrInvalidConfig).
+func LoadSindriConfig(path string, data []byte) (*config.Config, error) {
+	c, diags := config.Load(path, data)
+	if err := diags.Err(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
 // SpecBuilder turns a job into the provider's Spec. An error that is not retryable
 // (providers.IsRetryable) fails the job permanently with code invalid_config.
 type SpecBuilder func(ctx context.Context, j *jobs.Job) (*providers.Spec, error)
 
 // specBuilder returns the default SpecBuilder: the job's config text through load (when the
-// job carries one), the image from deployment.image, and the standard labels plus the job's
+// job carries one), the image from Config.ImageRef, and the standard labels plus the job's
 // generation and id.
 func specBuilder(load ConfigLoader, defaultTTL time.Duration) SpecBuilder {
 	return func(_ context.Context, j *jobs.Job) (*providers.Spec, error) {
@@ -59,7 +69,11 @@ func specBuilder(load ConfigLoader, defaultTTL time.Duration) SpecBuilder {
 				return nil, fmt.Errorf("executor: %s: %w", j.Config.Path, err)
 			}
 			s.Config = cfg
-			s.Image = cfg.Deployment.Image
+			img, err := cfg.ImageRef()
+			if err != nil {
+				return nil, fmt.Errorf("executor: %s: %w", j.Config.Path, err)
+			}
+			s.Image = img
 		}
 		return s, nil
 	}
