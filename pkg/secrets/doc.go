@@ -1,11 +1,27 @@
 // Package secrets resolves the secrets declared in sindri.yaml (contract §1.5) and keeps their
 // values out of every log, event, error and test output.
 //
-// A resolved value is a [Value]: every fmt verb, JSON, text, slog and zerolog rendering of it
-// prints [Redacted]; only [Value.Reveal] gives the content, and providers call it at the point of
-// delivery. A [Resolver] reads the sources named in the contract (process environment,
-// <configdir>/.env.local, <configdir>/.env, fromFile, confined files, HashiCorp Vault KV v2) from
-// an explicit [ResolverConfig]: the package never reads the process environment itself. A
-// [Redactor] scrubs resolved values, and their base64, JSON-escaped and URL-escaped forms, from
-// free text and byte streams.
+// A resolved value is a [Value]: every fmt verb, JSON, text, YAML, slog and zerolog rendering of
+// it prints [Redacted]; only [Value.Reveal] gives the content, and providers call it at the
+// point of delivery.
+//
+// A [Resolver] reads the sources of the contract from an explicit [ResolverConfig]; the package
+// never reads the process environment itself (cmd/* passes os.LookupEnv, the home directory and
+// [VaultFromEnv]'s result):
+//
+//   - env: the process environment, then <configdir>/.env.local, then <configdir>/.env, then
+//     fromFile (trimmed, "~" and $VAR expanded, relative to the config directory). Empty values
+//     count as unset.
+//   - file: raw bytes of a file that must resolve, symlinks included, under the config directory
+//     or an allowed root; delivered at mountPath (default /secrets/<basename>) with permissions
+//     (default 0644). fromFile and the .env files are confined the same way.
+//   - vault: a HashiCorp Vault KV v2 read of vaultMount/vaultPath, field vaultKey, with retries
+//     and backoff for 429, 5xx and timeouts.
+//   - s3: refused with [ErrUnsupportedSource].
+//
+// [Resolver.Resolve] returns a [Result] (secrets plus warnings for optional secrets that were
+// skipped) and a [*ResolutionError] naming every required secret that failed and why.
+//
+// A [Redactor] scrubs resolved values, and their base64, JSON-escaped and URL-escaped forms,
+// from strings ([Redactor.Redact]) and byte streams ([Redactor.Writer]).
 package secrets

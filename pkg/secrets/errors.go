@@ -40,11 +40,13 @@ var (
 	ErrInvalidConfig = errors.New("invalid resolver configuration")
 )
 
-// SecretError is the failure of one secret. Err wraps one of the sentinels above.
+// SecretError is the failure of one secret.
 type SecretError struct {
+	// Name and Source are the secret's declared name and source.
 	Name   string
 	Source config.SecretSource
-	Err    error
+	// Err wraps one of the sentinels above.
+	Err error
 }
 
 // Error implements error.
@@ -86,8 +88,10 @@ func (e *ResolutionError) Unwrap() []error {
 // EnvFileError locates a malformed line of a .env file. It never carries the line's text, which
 // may hold a secret.
 type EnvFileError struct {
-	File   string
-	Line   int
+	// File is the path of the env file, Line the 1-based line number.
+	File string
+	Line int
+	// Reason says what is wrong with the line.
 	Reason string
 }
 
@@ -101,11 +105,16 @@ func (e *EnvFileError) Unwrap() error { return ErrMalformedEnvFile }
 
 // VaultError is a failed Vault read. It names the mount and path, never the token or any data.
 type VaultError struct {
-	Mount    string
-	Path     string
-	Status   int // HTTP status of the last answer, 0 when none arrived
+	// Mount and Path locate the KV v2 secret (after normalisation).
+	Mount string
+	Path  string
+	// Status is the HTTP status of the last answer, 0 when none arrived or the answer was read.
+	Status int
+	// Attempts is how many requests were made.
 	Attempts int
-	Err      error
+	// Err wraps the sentinel: ErrNotFound, ErrPermissionDenied, ErrUnavailable,
+	// ErrInvalidResponse, or the context's error.
+	Err error
 }
 
 // Error implements error.

@@ -27,6 +27,7 @@ const minEncodedLength = 6
 // A Redactor is immutable and safe for concurrent use. The nil *Redactor redacts nothing.
 type Redactor struct {
 	needles [][]byte // longest first
+	first   [256]bool
 	rep     *strings.Replacer
 	maxLen  int
 }
@@ -86,6 +87,7 @@ func NewRedactor(values ...Value) *Redactor {
 	for _, s := range needles {
 		args = append(args, s, Redacted)
 		r.needles = append(r.needles, []byte(s))
+		r.first[s[0]] = true
 	}
 	r.rep = strings.NewReplacer(args...)
 	r.maxLen = len(needles[0])
@@ -192,7 +194,7 @@ func (r *Redactor) safeCut(b []byte) int {
 	}
 	k := n
 	for p := max(0, n-r.maxLen+1); p < n; p++ {
-		if r.isProperPrefix(b[p:]) {
+		if r.first[b[p]] && r.isProperPrefix(b[p:]) {
 			k = p
 			break
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"path"
@@ -27,8 +28,10 @@ const (
 
 // Env file names looked up in the config directory, highest precedence first.
 const (
+	// EnvLocalFile is consulted right after the process environment.
 	EnvLocalFile = ".env.local"
-	EnvFile      = ".env"
+	// EnvFile is consulted after EnvLocalFile and before fromFile.
+	EnvFile = ".env"
 )
 
 // DefaultAllowedRoots returns the directories outside the config directory from which file
@@ -128,17 +131,20 @@ type Resolved struct {
 func (r Resolved) IsFile() bool { return r.Source == config.SecretSourceFile }
 
 // FileMode returns Permissions as a file mode (0 when r is not a file secret).
-func (r Resolved) FileMode() uint32 {
+func (r Resolved) FileMode() fs.FileMode {
 	m, _ := strconv.ParseUint(r.Permissions, 8, 32)
-	return uint32(m)
+	return fs.FileMode(m) & fs.ModePerm
 }
 
 // Warning is something Resolve did not treat as fatal but the user must see: an optional
 // secret that could not be resolved (Err says why), or a fix applied to a declaration.
 type Warning struct {
-	Secret  string
+	// Secret is the name of the secret concerned.
+	Secret string
+	// Message says what happened.
 	Message string
-	Err     error
+	// Err is the cause for a skipped secret (it wraps a sentinel), nil for a notice.
+	Err error
 }
 
 // String renders the warning for a log line.

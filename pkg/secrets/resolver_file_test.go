@@ -3,6 +3,7 @@ package secrets
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -32,7 +33,7 @@ func TestFileSecretResolves(t *testing.T) {
 	}
 	tests := []struct {
 		name, value, mount, perm string
-		mode                     uint32
+		mode                     fs.FileMode
 	}{
 		{"TLS_CERT", "-----BEGIN CERT-----\nabc\n-----END CERT-----\n", "/etc/ssl/certs/server.crt", "0644", 0o644},
 		{"TLS_KEY", "  key with spaces kept  \n", "/secrets/server.key", "0600", 0o600},

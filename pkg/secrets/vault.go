@@ -2,6 +2,7 @@ package secrets
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,11 +16,16 @@ import (
 
 // Vault and retry defaults (contract §1.5.2).
 const (
-	DefaultVaultMount        = "secret"
-	DefaultVaultTimeout      = 30 * time.Second
-	DefaultMaxRetries        = 3
+	// DefaultVaultMount is the KV v2 mount used when a secret declares no vaultMount.
+	DefaultVaultMount = "secret"
+	// DefaultVaultTimeout bounds one Vault HTTP attempt when VaultConfig.Timeout is 0.
+	DefaultVaultTimeout = 30 * time.Second
+	// DefaultMaxRetries is the number of extra attempts after a transient Vault failure.
+	DefaultMaxRetries = 3
+	// DefaultRetryInitialDelay is the first wait before a retry; it doubles each time.
 	DefaultRetryInitialDelay = 500 * time.Millisecond
-	DefaultRetryMaxDelay     = 10 * time.Second
+	// DefaultRetryMaxDelay caps the wait between retries.
+	DefaultRetryMaxDelay = 10 * time.Second
 )
 
 // maxVaultBody bounds how much of a Vault answer is read.
@@ -190,6 +196,10 @@ func (c *vaultClient) once(ctx context.Context, u *url.URL) (kvData, int, time.D
 	resp, err := c.http.Do(req)
 	if err != nil {
 		// *url.Error names the URL (no token: it travels in a header) and the cause.
+		var certErr *tls.CertificateVerificationError
+		if errors.As(err, &certErr) {
+			return nil, 0, 0, permanentError{fmt.Errorf("%w: vault TLS certificate not trusted (configure its CA, or VAULT_SKIP_VERIFY): %w", ErrInvalidConfig, err)}
+		}
 		return nil, 0, 0, err
 	}
 	defer resp.Body.Close()
