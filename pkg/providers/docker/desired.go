@@ -18,7 +18,7 @@ import (
 
 // Paths and values fixed by the container contract (contract §1.9).
 const (
-	homePath      = "/alt/home/developer"
+	homePath      = config.HomeDir
 	dindPath      = "/var/lib/docker"
 	dockerSocket  = "/var/run/docker.sock"
 	sysboxRuntime = "sysbox-runc"
@@ -212,7 +212,8 @@ func resolve(s *providers.Spec, bindAddress string, facts engineFacts) (*desired
 
 	if g := res.GPU; g != nil && g.Enabled {
 		if g.Type != "" && g.Type != "nvidia" {
-			return nil, fmt.Errorf("docker: deployment.resources.gpu.type %q: %w: only nvidia GPUs can be requested from Docker", g.Type, providers.ErrInvalidSpec)
+			// As everywhere upstream (and as pkg/config warns): requested as NVIDIA devices.
+			d.warnings = append(d.warnings, fmt.Sprintf("deployment.resources.gpu.type %s: Docker requests GPUs through the nvidia driver", g.Type))
 		}
 		d.GPUCount = 1
 		if g.Count != nil {

@@ -149,9 +149,6 @@ func TestResolveRejects(t *testing.T) {
 		"bad storage driver": func(s *providers.Spec) {
 			s.Config.Providers.Docker = &config.DockerConfig{DinD: &config.DinDConfig{Enabled: true, Mode: "privileged", StorageDriver: "fuseoverlayfs"}}
 		},
-		"amd gpu": func(s *providers.Spec) {
-			s.Config.Deployment.Resources.GPU = &config.GPU{Enabled: true, Type: "amd"}
-		},
 		"secret reserved name": func(s *providers.Spec) {
 			s.Secrets = []providers.SecretValue{{Name: "INIT_WORKSPACE", Value: plainSecret("x")}}
 		},
