@@ -32,7 +32,7 @@ func TestParseEnvFile(t *testing.T) {
 		{"crlf", "A=1\r\nB=2\r\n", map[string]string{"A": "1", "B": "2"}},
 		{"bom", "\uFEFFA=1\n", map[string]string{"A": "1"}},
 		{"lowercase and underscore keys", "lower_case=1\n_X=2\n", map[string]string{"lower_case": "1", "_X": "2"}},
-		{"mismatched quotes kept literally", `A="x'`, nil},
+		{"mismatched quotes are an error", `A="x'`, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
