@@ -527,3 +527,54 @@ func (c *cancelAt) Progress(step string, _, _ int) {
 		c.cancel()
 	}
 }
+
+func TestStartWithPortTakenMeanwhileIsAConflict(t *testing.T) {
+	t.Parallel()
+	needEngine(t)
+	p := newProvider(t, docker.Config{})
+	port := freePort(t)
+	s := newSpec(uniqueEnv("taken"), image1, func(c *config.Config) {
+		c.Providers.Docker = &config.DockerConfig{Ports: []string{fmt.Sprintf("%d:8080", port)}}
+	})
+	deployed(t, p, s, nil)
+	ctx := testCtx(t)
+	if err := p.Stop(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = p.Start(ctx, s)
+	l.Close()
+	wantErrIs(t, err, providers.ErrConflict)
+	if !strings.Contains(err.Error(), strconv.Itoa(port)) {
+		t.Errorf("error %q does not name port %d", err, port)
+	}
+	if err := p.Start(ctx, s); err != nil {
+		t.Fatalf("Start once the port is free again: %v", err)
+	}
+}
+
+func TestContainerThatExitsFailsAndRollsBack(t *testing.T) {
+	t.Parallel()
+	needEngine(t)
+	p := newProvider(t, docker.Config{})
+	env := uniqueEnv("exits")
+	s := newSpec(env, image1, func(c *config.Config) {
+		c.Providers.Docker = &config.DockerConfig{Restart: "no"}
+	})
+	// The test server exits at once when PORT is not a port.
+	s.Secrets = []providers.SecretValue{{Name: "PORT", Value: secret("not-a-port")}}
+	destroyOnCleanup(t, p, s)
+	_, err := p.Deploy(testCtx(t), s, nil)
+	if err == nil || !strings.Contains(err.Error(), "exited with code") {
+		t.Fatalf("Deploy of a crashing container: %v, want an exit error", err)
+	}
+	if strings.Contains(err.Error(), "not-a-port") {
+		t.Errorf("error contains the secret value")
+	}
+	if left := leftovers(t, rawClient(t), env); len(left) != 0 {
+		t.Errorf("leftovers: %v", left)
+	}
+}
