@@ -76,6 +76,14 @@ func TestSetupUpdatesExistingStream(t *testing.T) {
 	if d := j.CachedInfo().Config.Duplicates; d != 30*time.Minute {
 		t.Errorf("jobs duplicate window %s, want 30m", d)
 	}
+	// Buckets are updated too.
+	if err := Setup(ctx, js, SetupOptions{LockTTL: 5 * time.Minute}); err != nil {
+		t.Fatal(err)
+	}
+	locks, _ := js.KeyValue(ctx, LocksBucket)
+	if st, err := locks.Status(ctx); err != nil || st.TTL() != 5*time.Minute {
+		t.Errorf("%s TTL after update: %v, %v", LocksBucket, st, err)
+	}
 }
 
 func TestSetupRefusesImpossibleChange(t *testing.T) {
