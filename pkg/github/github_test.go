@@ -451,12 +451,16 @@ func TestReactionsAndRedaction(t *testing.T) {
 
 func TestMarkerRejectsBreakout(t *testing.T) {
 	t.Parallel()
-	for _, env := range []string{"", "a-->b", "a\nb", "x<y"} {
+	for _, env := range []string{"", "a-->b", "a--!>b", "a\nb", "x<y"} {
 		if _, err := github.Marker(env); !errors.Is(err, github.ErrBadEnv) {
 			t.Errorf("Marker(%q) err = %v, want ErrBadEnv", env, err)
 		}
 	}
 	if m, err := github.Marker("app-pr-1"); err != nil || m != "<!-- sindri:env=app-pr-1 -->" {
 		t.Errorf("Marker = %q, %v", m, err)
+	}
+	// DNS-1123 labels may hold "--"; inside the comment it does not end it.
+	if _, err := github.Marker("octo--app-pr-1"); err != nil {
+		t.Errorf("Marker(octo--app-pr-1) err = %v", err)
 	}
 }

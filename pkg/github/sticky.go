@@ -12,7 +12,7 @@ import (
 // Marker returns the hidden HTML comment that identifies env's sticky comment. It returns
 // ErrBadEnv for a name that would break out of the HTML comment.
 func Marker(env string) (string, error) {
-	if env == "" || strings.ContainsAny(env, "<>\r\n") || strings.Contains(env, "--") {
+	if env == "" || strings.ContainsAny(env, "<>!\r\n") {
 		return "", fmt.Errorf("%w: %q", ErrBadEnv, env)
 	}
 	return "<!-- sindri:env=" + env + " -->", nil
