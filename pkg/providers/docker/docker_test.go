@@ -561,10 +561,12 @@ func TestContainerThatExitsFailsAndRollsBack(t *testing.T) {
 	needEngine(t)
 	p := newProvider(t, docker.Config{})
 	env := uniqueEnv("exits")
+	port := freePort(t)
 	s := newSpec(env, image1, func(c *config.Config) {
-		c.Providers.Docker = &config.DockerConfig{Restart: "no"}
+		c.Providers.Docker = &config.DockerConfig{Restart: "no", Ports: []string{fmt.Sprintf("%d:8080", port)}}
 	})
-	// The test server exits at once when PORT is not a port.
+	// The test server exits at once when PORT is not a port. With a published port, readiness
+	// needs the port to answer, so the short "running" moment before the exit never counts.
 	s.Secrets = []providers.SecretValue{{Name: "PORT", Value: secret("not-a-port")}}
 	destroyOnCleanup(t, p, s)
 	_, err := p.Deploy(testCtx(t), s, nil)
