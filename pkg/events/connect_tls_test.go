@@ -105,4 +105,3 @@ func TestConnectMutualTLS(t *testing.T) {
 		t.Errorf("connect without CA: %v", err)
 	}
 }
-

@@ -243,29 +243,29 @@ func StartCluster(ctx context.Context, opts ClusterOptions) (*Cluster, error) {
 		}
 		c.baseDir, c.ownsDir = dir, true
 	}
-	ports := make([]int, n)
-	routes := make([]string, n)
-	for i := range ports {
-		p, err := freePort()
-		if err != nil {
-			c.Close()
-			return nil, fmt.Errorf("events: cluster: free port: %w", err)
+	// A port found free can be taken by someone else before the node binds it; a node that
+	// cannot bind its route port never becomes ready, so the whole set is retried on new ports.
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		if err = c.startNodes(ctx, n, name); err == nil {
+			break
 		}
-		ports[i] = p
-		routes[i] = "nats://127.0.0.1:" + strconv.Itoa(p)
+		for _, node := range c.Nodes {
+			node.Close()
+		}
+		c.Nodes = nil
+		if c.ownsDir {
+			for i := range n {
+				_ = os.RemoveAll(filepath.Join(c.baseDir, "n"+strconv.Itoa(i)))
+			}
+		}
+		if ctx.Err() != nil {
+			break
+		}
 	}
-	for i := range n {
-		node, err := StartEmbedded(ctx, EmbeddedOptions{
-			StoreDir:   filepath.Join(c.baseDir, "n"+strconv.Itoa(i)),
-			Listen:     true,
-			ServerName: "n" + strconv.Itoa(i),
-			Cluster:    &ClusterRoute{Name: name, Host: "127.0.0.1", Port: ports[i], Routes: routes},
-		})
-		if err != nil {
-			c.Close()
-			return nil, fmt.Errorf("events: cluster node %d: %w", i, err)
-		}
-		c.Nodes = append(c.Nodes, node)
+	if err != nil {
+		c.Close()
+		return nil, err
 	}
 	timeout := opts.ReadyTimeout
 	if timeout == 0 {
@@ -276,6 +276,33 @@ func StartCluster(ctx context.Context, opts ClusterOptions) (*Cluster, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+func (c *Cluster) startNodes(ctx context.Context, n int, name string) error {
+	ports := make([]int, n)
+	routes := make([]string, n)
+	for i := range ports {
+		p, err := freePort()
+		if err != nil {
+			return fmt.Errorf("events: cluster: free port: %w", err)
+		}
+		ports[i] = p
+		routes[i] = "nats://127.0.0.1:" + strconv.Itoa(p)
+	}
+	for i := range n {
+		node, err := StartEmbedded(ctx, EmbeddedOptions{
+			StoreDir:     filepath.Join(c.baseDir, "n"+strconv.Itoa(i)),
+			Listen:       true,
+			ServerName:   "n" + strconv.Itoa(i),
+			Cluster:      &ClusterRoute{Name: name, Host: "127.0.0.1", Port: ports[i], Routes: routes},
+			ReadyTimeout: 5 * time.Second,
+		})
+		if err != nil {
+			return fmt.Errorf("events: cluster node %d: %w", i, err)
+		}
+		c.Nodes = append(c.Nodes, node)
+	}
+	return nil
 }
 
 // WaitLeader waits until one running node is the JetStream meta leader. Errors: ctx's error
