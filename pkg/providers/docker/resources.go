@@ -210,8 +210,10 @@ func tarHolds(r io.Reader, fs fileSecret) (bool, error) {
 func (p *Provider) waitReady(ctx context.Context, id string, d *desired, timeout time.Duration) error {
 	wctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	tick := time.NewTicker(200 * time.Millisecond)
-	defer tick.Stop()
+	// Poll fast at first (a started container is usually running at once), then back off.
+	interval := 25 * time.Millisecond
+	timer := time.NewTimer(interval)
+	defer timer.Stop()
 	last := "unknown"
 	for {
 		res, err := p.cli.ContainerInspect(wctx, id, client.ContainerInspectOptions{})
@@ -231,6 +233,7 @@ func (p *Provider) waitReady(ctx context.Context, id string, d *desired, timeout
 		} else if wctx.Err() == nil {
 			return p.wrap("inspect container "+d.ContainerName, err)
 		}
+		timer.Reset(interval)
 		select {
 		case <-wctx.Done():
 			if ctx.Err() != nil {
@@ -238,8 +241,9 @@ func (p *Provider) waitReady(ctx context.Context, id string, d *desired, timeout
 			}
 			return fmt.Errorf("docker: container %s not ready within %s (last state: %s): %w",
 				d.ContainerName, timeout, last, context.DeadlineExceeded)
-		case <-tick.C:
+		case <-timer.C:
 		}
+		interval = min(interval*2, 500*time.Millisecond)
 	}
 }
 
