@@ -164,7 +164,11 @@ func TestFollowSkipsUndecodableEvents(t *testing.T) {
 	if _, err := js.PublishMsg(ctx, &nats.Msg{Subject: subj, Data: []byte(`{"specversion":"1.0","id":"x","source":"s","type":"dev.sindri.job.teleported.v2","subject":"` + job.ID + `","time":"2026-01-01T00:00:00Z","seq":1,"data":{}}`)}); err != nil {
 		t.Fatal(err)
 	}
-	em, _ := NewEmitter(NewPublisher(js), job.ID, "urn:test", 1)
+	last, err := LastSeq(ctx, js, job.ID)
+	if err != nil || last != 1 {
+		t.Fatalf("LastSeq over an unknown event type = %d, %v; want 1", last, err)
+	}
+	em, _ := NewEmitter(NewPublisher(js), job.ID, "urn:test", last)
 	emitAll(t, em, &Superseded{Generation: 1, DesiredGeneration: 2})
 	evs, errs := collect(t, ctx, js, job.ID)
 	if len(errs) != 1 || !errors.Is(errs[0], ErrUnknownEventType) {

@@ -2,6 +2,7 @@ package events
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -134,7 +135,7 @@ type StreamGetter interface {
 // LastSeq returns the seq of the last event stored for job jobID, or 0 when there is none.
 // A worker that receives a redelivered job passes it to NewEmitter, so that its events follow
 // the earlier attempt's instead of colliding with their Nats-Msg-Ids. Errors: ErrBadSubject,
-// the stream lookup error, or ErrMalformedEvent when the last stored event does not decode.
+// the stream lookup error, or ErrMalformedEvent when the last stored event has no seq.
 func LastSeq(ctx context.Context, js StreamGetter, jobID string) (uint64, error) {
 	subj, err := EventsSubject(jobID)
 	if err != nil {
@@ -151,9 +152,13 @@ func LastSeq(ctx context.Context, js StreamGetter, jobID string) (uint64, error)
 	if err != nil {
 		return 0, fmt.Errorf("events: last seq of %s: %w", jobID, err)
 	}
-	ev, err := Decode(m.Data)
-	if err != nil {
-		return 0, fmt.Errorf("events: last seq of %s: %w", jobID, err)
+	// Only seq is read, so that an event of a type this code does not know (written by a
+	// newer executor) does not stop the numbering.
+	var head struct {
+		Seq uint64 `json:"seq"`
 	}
-	return ev.Seq, nil
+	if err := json.Unmarshal(m.Data, &head); err != nil || head.Seq == 0 {
+		return 0, fmt.Errorf("events: last seq of %s: stored event has no seq: %w", jobID, ErrMalformedEvent)
+	}
+	return head.Seq, nil
 }

@@ -25,6 +25,9 @@ const (
 	DefaultEnvHistory = 10
 )
 
+// eventsDuplicateWindow covers a publisher retrying an event after a lost ack.
+const eventsDuplicateWindow = 2 * time.Minute
+
 // Storage is where JetStream keeps a stream's data.
 type Storage int
 
@@ -143,7 +146,7 @@ func EventsStreamConfig(o SetupOptions) (jetstream.StreamConfig, error) {
 		MaxAge:      o.EventsMaxAge,
 		MaxBytes:    o.EventsMaxBytes,
 		Discard:     jetstream.DiscardOld,
-		Duplicates:  2 * time.Minute,
+		Duplicates:  min(eventsDuplicateWindow, o.EventsMaxAge),
 	}, nil
 }
 

@@ -86,6 +86,19 @@ func TestSetupUpdatesExistingStream(t *testing.T) {
 	}
 }
 
+func TestSetupShortEventRetention(t *testing.T) {
+	t.Parallel()
+	ctx := testCtx(t)
+	_, js := connectJS(t, startServer(t))
+	if err := Setup(ctx, js, SetupOptions{EventsMaxAge: time.Minute}); err != nil {
+		t.Fatalf("Setup with 1m event retention: %v", err)
+	}
+	s, _ := js.Stream(ctx, EventsStream)
+	if d := s.CachedInfo().Config.Duplicates; d != time.Minute {
+		t.Errorf("events duplicate window %s, want it clamped to the 1m max age", d)
+	}
+}
+
 func TestSetupRefusesImpossibleChange(t *testing.T) {
 	t.Parallel()
 	ctx := testCtx(t)
