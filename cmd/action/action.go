@@ -1,0 +1,154 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/sethvargo/go-githubactions"
+
+	"github.com/sindri/deploy/v3/pkg/action"
+	"github.com/sindri/deploy/v3/pkg/events"
+	"github.com/sindri/deploy/v3/pkg/github"
+	"github.com/sindri/deploy/v3/pkg/jobs"
+	"github.com/sindri/deploy/v3/pkg/runner"
+	"github.com/sindri/deploy/v3/pkg/secrets"
+)
+
+// runAction runs as the GitHub action: inputs from INPUT_*, the event from GITHUB_EVENT_NAME
+// and GITHUB_EVENT_PATH, results to stdout (workflow commands), GITHUB_STEP_SUMMARY and
+// GITHUB_OUTPUT.
+func runAction(ctx context.Context, getenv func(string) string, stdout io.Writer) int {
+	a := githubactions.New(githubactions.WithGetenv(getenv), githubactions.WithWriter(stdout))
+	out := &runner.ActionOutput{A: a, W: stdout}
+	in, err := action.ParseInputs(a)
+	if err != nil {
+		for _, e := range unjoin(err) {
+			out.Error(e.Error(), nil)
+		}
+		return runner.ExitFailed
+	}
+	eventName := getenv("GITHUB_EVENT_NAME")
+	if eventName == "" {
+		out.Error("GITHUB_EVENT_NAME is not set: run this inside a GitHub Actions workflow, or use `sindri-action local`", nil)
+		return runner.ExitFailed
+	}
+	var payload []byte
+	if p := getenv("GITHUB_EVENT_PATH"); p != "" {
+		if payload, err = os.ReadFile(p); err != nil {
+			out.Error(fmt.Sprintf("read the event payload: %v", err), nil)
+			return runner.ExitFailed
+		}
+	}
+	it, err := action.Route(eventName, payload, in)
+	if err != nil {
+		out.Error(err.Error(), nil)
+		return runner.ExitFailed
+	}
+	if it.Repo == "" {
+		it.Repo = getenv("GITHUB_REPOSITORY")
+		it.Owner, it.Name, _ = strings.Cut(it.Repo, "/")
+	}
+	if it.Actor == "" {
+		it.Actor = getenv("GITHUB_ACTOR")
+	}
+
+	workspace := getenv("GITHUB_WORKSPACE")
+	if workspace == "" {
+		workspace, _ = os.Getwd()
+	}
+	lookup := func(k string) (string, bool) {
+		v := getenv(k)
+		return v, v != ""
+	}
+	vault, _, err := secrets.VaultFromEnv(lookup)
+	if err != nil {
+		out.Error(fmt.Sprintf("vault settings: %v", err), nil)
+		return runner.ExitFailed
+	}
+	req := runner.Request{
+		Intent:    it,
+		Inputs:    in,
+		Workspace: workspace,
+		LookupEnv: lookup,
+		HomeDir:   getenv("HOME"),
+		Vault:     vault,
+		Delivery:  jobs.RunDelivery(getenv("GITHUB_RUN_ID"), getenv("GITHUB_RUN_ATTEMPT")),
+		RunURL:    runURL(getenv),
+	}
+	reg, err := buildRegistry(getenv)
+	if err != nil {
+		out.Error(fmt.Sprintf("providers: %v", err), nil)
+		return runner.ExitFailed
+	}
+	deps := runner.Deps{Out: out, Mask: a.AddMask, Registry: reg}
+	if in.GitHubToken != "" {
+		opts := []github.Option{}
+		if api := getenv("GITHUB_API_URL"); api != "" && api != "https://api.github.com" {
+			opts = append(opts, github.WithBaseURL(strings.TrimRight(api, "/")+"/"))
+		}
+		gh, err := github.New(in.GitHubToken, opts...)
+		if err != nil {
+			out.Error(fmt.Sprintf("github client: %v", err), nil)
+			return runner.ExitFailed
+		}
+		deps.GitHub = gh
+	}
+	if in.NATSURL == "" {
+		deps.OpenBus = runner.EmbeddedOpener(runner.EmbeddedConfig{Registry: reg, LoadConfig: loadConfig})
+	} else {
+		deps.OpenBus = externalOpener(in, getenv)
+	}
+	return runner.Run(ctx, req, deps)
+}
+
+// externalOpener connects to the NATS deployment named by the nats-url input; the credentials
+// input is written to a private temporary file for the client library and removed afterwards.
+func externalOpener(in action.Inputs, getenv func(string) string) runner.BusOpener {
+	return func(ctx context.Context, _ []secrets.Resolved) (*runner.Bus, error) {
+		o := events.ConnectOptions{URLs: splitList(in.NATSURL), Name: "sindri-action " + getenv("GITHUB_REPOSITORY")}
+		if in.NATSCreds != "" {
+			dir, err := os.MkdirTemp("", "sindri-creds-")
+			if err != nil {
+				return nil, err
+			}
+			defer os.RemoveAll(dir)
+			o.CredsFile = filepath.Join(dir, "nats.creds")
+			if err := os.WriteFile(o.CredsFile, []byte(in.NATSCreds), 0o600); err != nil {
+				return nil, err
+			}
+		}
+		return runner.Connect(ctx, o, events.SetupOptions{})
+	}
+}
+
+func runURL(getenv func(string) string) string {
+	server, repo, id := getenv("GITHUB_SERVER_URL"), getenv("GITHUB_REPOSITORY"), getenv("GITHUB_RUN_ID")
+	if server == "" || repo == "" || id == "" {
+		return ""
+	}
+	return fmt.Sprintf("%s/%s/actions/runs/%s", strings.TrimRight(server, "/"), repo, id)
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// unjoin returns the errors joined in err (errors.Join), or err itself.
+func unjoin(err error) []error {
+	var j interface{ Unwrap() []error }
+	if errors.As(err, &j) {
+		return j.Unwrap()
+	}
+	return []error{err}
+}

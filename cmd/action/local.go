@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/sindri/deploy/v3/pkg/action"
+	"github.com/sindri/deploy/v3/pkg/config"
+	"github.com/sindri/deploy/v3/pkg/runner"
+)
+
+// runLocal runs one job on the embedded bus from a terminal: the same path as the action, with
+// console output instead of workflow commands and no GitHub reporting.
+func runLocal(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		io.WriteString(stderr, usage)
+		return 2
+	}
+	verb := args[0]
+	cmd, err := action.ParseCommand(verb)
+	if err != nil || cmd == action.CommandAuto {
+		fmt.Fprintf(stderr, "sindri-action local: unknown verb %q; use deploy, destroy, stop, start, status, plan or reap\n", verb)
+		return 2
+	}
+	fs := flag.NewFlagSet("local "+verb, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("c", "", "path of sindri.yaml (default: discovered from the current directory)")
+	env := fs.String("env", "", "environment name template (default: the config's name)")
+	prov := fs.String("provider", "", "override deployment.provider")
+	timeout := fs.Duration("timeout", 10*time.Minute, "give up after this long")
+	force := fs.Bool("force", false, "recreate even when the environment is up to date")
+	if err := fs.Parse(args[1:]); err != nil {
+		return 2
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		fmt.Fprintln(stderr, "sindri-action:", err)
+		return 2
+	}
+	if *cfgPath == "" {
+		if *cfgPath, err = config.Discover(wd); err != nil {
+			fmt.Fprintln(stderr, "sindri-action:", err)
+			return 2
+		}
+	}
+	if abs, err := filepath.Abs(*cfgPath); err == nil {
+		*cfgPath = abs
+	}
+	lookup := func(k string) (string, bool) {
+		v := getenv(k)
+		return v, v != ""
+	}
+	reg, err := buildRegistry(getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, "sindri-action: providers:", err)
+		return 2
+	}
+	kind := action.Kind(cmd)
+	req := runner.Request{
+		Intent: action.Intent{Kind: kind, Trigger: "local." + verb, Actor: getenv("USER"), Force: *force},
+		Inputs: action.Inputs{
+			Command: cmd, Config: *cfgPath, Provider: *prov, Environment: *env,
+			Wait: true, Timeout: *timeout,
+		},
+		Workspace: wd,
+		LookupEnv: lookup,
+		HomeDir:   getenv("HOME"),
+		Delivery:  fmt.Sprintf("local/%d/%d", os.Getpid(), time.Now().UnixNano()),
+	}
+	deps := runner.Deps{
+		Out:      &runner.ConsoleOutput{W: stdout},
+		Registry: reg,
+		OpenBus:  runner.EmbeddedOpener(runner.EmbeddedConfig{Registry: reg, LoadConfig: loadConfig}),
+	}
+	return runner.Run(ctx, req, deps)
+}

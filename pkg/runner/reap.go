@@ -1,0 +1,160 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sindri/deploy/v3/pkg/action"
+	"github.com/sindri/deploy/v3/pkg/events"
+	"github.com/sindri/deploy/v3/pkg/jobs"
+	"github.com/sindri/deploy/v3/pkg/providers"
+)
+
+// candidate is an environment the reaper found expired.
+type candidate struct {
+	env, provider string
+	generation    uint64
+	expired       time.Time
+}
+
+// reap finds expired environments — in the env records and, through providers.Lister, on the
+// platforms themselves, so that nothing depends on the bus remembering — and runs a reap job
+// for each. The executor re-checks expiry under the environment's lease.
+func (r *run) reap(ctx context.Context) int {
+	bus, err := r.deps.OpenBus(ctx, nil)
+	if err != nil {
+		r.out().Error(fmt.Sprintf("job bus: %v", err), nil)
+		return ExitFailed
+	}
+	defer bus.Close()
+	now := r.deps.Now()
+	found := map[string]candidate{}
+	recs, err := bus.Envs.List(ctx)
+	if err != nil {
+		r.out().Warning(fmt.Sprintf("list environment records: %v", err), nil)
+	}
+	for _, rec := range recs {
+		if rec.ExpiresAt.IsZero() || rec.ExpiresAt.After(now) || rec.State == providers.StateNotDeployed {
+			continue
+		}
+		if r.it.Repo != "" && rec.Repo != "" && rec.Repo != r.it.Repo {
+			continue
+		}
+		found[rec.Env] = candidate{env: rec.Env, provider: rec.Provider, generation: rec.DesiredGeneration, expired: rec.ExpiresAt}
+	}
+	if r.deps.Registry != nil {
+		for _, name := range r.deps.Registry.Names() {
+			p, err := r.deps.Registry.Get(name)
+			if err != nil {
+				continue
+			}
+			lister, ok := p.(providers.Lister)
+			if !ok {
+				continue
+			}
+			envs, err := lister.List(ctx)
+			if err != nil {
+				r.out().Warning(fmt.Sprintf("list %s environments: %v", name, err), nil)
+				continue
+			}
+			for _, m := range envs {
+				exp, ok := expiresAt(m.Labels)
+				if !ok || exp.After(now) {
+					continue
+				}
+				if repo := m.Labels[providers.LabelRepo]; r.it.Repo != "" && repo != "" && repo != r.it.Repo {
+					continue
+				}
+				if _, dup := found[m.Env]; !dup {
+					found[m.Env] = candidate{env: m.Env, provider: name, expired: exp}
+				}
+			}
+		}
+	}
+	if len(found) == 0 {
+		r.out().Notice("reaper: no expired environments")
+		r.setOutputs(action.Outputs{Status: "reaped"})
+		return ExitOK
+	}
+	list := make([]candidate, 0, len(found))
+	for _, c := range found {
+		list = append(list, c)
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].env < list[j].env })
+	text, rel := r.configText()
+	failed := 0
+	var reaped []string
+	for _, c := range list {
+		j, err := jobs.New(jobs.KindReap, c.env, c.provider)
+		if err == nil {
+			j.Generation = c.generation
+			j.Repo, j.Trigger, j.RequestedBy = r.it.Repo, r.it.Trigger, r.it.Actor
+			j.Config = jobs.ConfigBlob{Path: rel, Text: text}
+			err = j.Validate()
+		}
+		if err == nil {
+			key := jobs.IdempotencyKey(jobs.IdempotencyInput{Repo: j.Repo, Env: j.Env, Kind: j.Kind, Generation: j.Generation, Trigger: j.Trigger, Delivery: r.req.Delivery})
+			_, err = events.NewPublisher(bus.JS).PublishJob(ctx, j, key)
+		}
+		if err != nil {
+			r.out().Error(fmt.Sprintf("reap %s: %v", c.env, err), nil)
+			failed++
+			continue
+		}
+		v := action.View{Kind: action.KindReap, Env: c.env, Provider: c.provider, JobID: j.ID, Phase: action.PhaseDestroying}
+		if _, ok := r.follow(ctx, bus, j, &v); !ok || v.Phase == action.PhaseFailed {
+			r.out().Error(fmt.Sprintf("reap %s: %s", c.env, v.Error), nil)
+			failed++
+			continue
+		}
+		reaped = append(reaped, c.env)
+	}
+	md := fmt.Sprintf("### sindri reaper\n\nExpired environments: %d, reaped: %d, failed: %d\n", len(list), len(reaped), failed)
+	for _, e := range reaped {
+		md += "\n- `" + e + "`"
+	}
+	if err := r.out().Summary(r.redact(md) + "\n"); err != nil {
+		r.out().Warning(err.Error(), nil)
+	}
+	r.setOutputs(action.Outputs{Status: "reaped", Environment: strings.Join(reaped, ",")})
+	if failed > 0 {
+		return ExitFailed
+	}
+	return ExitOK
+}
+
+// configText returns the workspace's config, when there is one, for reap jobs (providers may
+// need provider settings to find what they made).
+func (r *run) configText() (text, rel string) {
+	rel = r.req.Inputs.Config
+	if rel == "" {
+		rel = action.DefaultConfig
+	}
+	abs := rel
+	if !filepath.IsAbs(abs) {
+		abs = filepath.Join(r.req.Workspace, rel)
+	}
+	b, err := os.ReadFile(abs)
+	if err != nil {
+		return "", ""
+	}
+	return string(b), rel
+}
+
+func expiresAt(labels map[string]string) (time.Time, bool) {
+	v, ok := labels[providers.LabelExpiresAt]
+	if !ok {
+		return time.Time{}, false
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return time.Unix(n, 0), true
+}

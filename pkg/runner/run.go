@@ -1,0 +1,244 @@
+// Package runner carries out one invocation of the action: it turns a routed Intent into a
+// job on the bus and follows the job's events into the workflow log, the job summary, the step
+// outputs, the sticky PR comment and the GitHub Deployment. The thin main in cmd/action builds a
+// Request from the runner's environment; the local commands build one from flags.
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/sindri/deploy/v3/pkg/action"
+	"github.com/sindri/deploy/v3/pkg/config"
+	"github.com/sindri/deploy/v3/pkg/github"
+	"github.com/sindri/deploy/v3/pkg/jobs"
+	"github.com/sindri/deploy/v3/pkg/providers"
+	"github.com/sindri/deploy/v3/pkg/secrets"
+)
+
+// Request is one invocation.
+type Request struct {
+	Intent action.Intent
+	Inputs action.Inputs
+	// Workspace is the directory Inputs.Config is relative to (GITHUB_WORKSPACE).
+	Workspace string
+	// LookupEnv resolves env secrets and $VAR in secret paths (the process environment).
+	LookupEnv func(string) (string, bool)
+	// HomeDir expands ~ in secret paths.
+	HomeDir string
+	// Vault reaches HashiCorp Vault for vault secrets.
+	Vault secrets.VaultConfig
+	// Delivery identifies the cause for idempotency (jobs.RunDelivery of the run id and attempt).
+	Delivery string
+	// RunURL links the workflow run.
+	RunURL string
+}
+
+// BusOpener opens the bus for one invocation. It receives the secrets resolved for the job, so
+// that an embedded executor can hand them to its provider without putting them on the bus.
+type BusOpener func(ctx context.Context, resolved []secrets.Resolved) (*Bus, error)
+
+// Deps are the collaborators of Run.
+type Deps struct {
+	Out Output
+	// Mask registers a secret with the log masker (::add-mask::); nil when there is none.
+	Mask func(secret string)
+	// OpenBus opens the bus; it is called only once a job is certain to be published.
+	OpenBus BusOpener
+	// GitHub is the API client; nil disables comments, deployments and reactions (local mode).
+	GitHub *github.Client
+	// Registry, when set, lets the reaper ask providers (providers.Lister) for expired
+	// environments that the bus has no record of.
+	Registry *providers.Registry
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// Exit codes of Run.
+const (
+	ExitOK     = 0
+	ExitFailed = 1
+)
+
+// Run carries out req and returns the process exit code: 0 when the job succeeded, was
+// superseded, or the event needed no job; 1 when the input was bad or the job failed. Every
+// problem is reported through deps.Out before Run returns.
+func Run(ctx context.Context, req Request, deps Deps) int {
+	r := &run{req: req, deps: deps, redact: action.NoRedaction}
+	if r.deps.Now == nil {
+		r.deps.Now = time.Now
+	}
+	if r.deps.Mask == nil {
+		r.deps.Mask = func(string) {}
+	}
+	return r.do(ctx)
+}
+
+type run struct {
+	req    Request
+	deps   Deps
+	redact action.Redactor
+	it     action.Intent
+	gh     *github.Reporter
+}
+
+func (r *run) out() Output { return r.deps.Out }
+
+func (r *run) do(ctx context.Context) int {
+	r.it = r.req.Intent
+	if r.deps.GitHub != nil {
+		r.gh = &github.Reporter{Client: r.deps.GitHub, Comments: r.req.Inputs.Comment, Deployments: r.req.Inputs.Deployment}
+	}
+	if r.deps.GitHub != nil {
+		if err := action.Acknowledge(ctx, r.deps.GitHub, r.it); err != nil {
+			r.out().Warning(fmt.Sprintf("acknowledge the command: %v", err), nil)
+		}
+	}
+	if r.it.NeedsPR || (r.it.ChatOps != nil && r.it.Kind != action.KindReply) {
+		if r.deps.GitHub == nil {
+			r.out().Error("this event needs the GitHub API (to read the pull request and the commenter's permission): set the github-token input", nil)
+			return ExitFailed
+		}
+		it, err := action.Authorize(ctx, r.deps.GitHub, r.it, r.req.Inputs)
+		if err != nil {
+			r.out().Error(fmt.Sprintf("check the pull request and permissions: %v", err), nil)
+			r.respond(ctx, false)
+			return ExitFailed
+		}
+		r.it = it
+	}
+	switch r.it.Kind {
+	case action.KindSkip:
+		r.out().Notice(r.it.Reason)
+		r.setOutputs(action.Outputs{Status: "skipped"})
+		return ExitOK
+	case action.KindReply:
+		r.respond(ctx, true)
+		r.setOutputs(action.Outputs{Status: "skipped"})
+		return ExitOK
+	case action.KindRefuse:
+		r.out().Warning(r.it.Reason, nil)
+		r.respond(ctx, false)
+		r.setOutputs(action.Outputs{Status: "refused"})
+		return ExitOK
+	}
+	kind, ok := r.it.Kind.Job()
+	if !ok {
+		r.out().Error(fmt.Sprintf("internal: intent %q runs no job", r.it.Kind), nil)
+		return ExitFailed
+	}
+	if kind == jobs.KindReap {
+		return r.reap(ctx)
+	}
+	return r.job(ctx, kind)
+}
+
+// loaded is a validated config ready to become a job.
+type loaded struct {
+	cfg      *config.Config
+	relPath  string
+	text     []byte
+	env      string
+	provider string
+	resolved []secrets.Resolved
+}
+
+// load reads, validates and names the environment, and resolves secrets. Every problem is
+// reported; nil means the invocation must stop with ExitFailed.
+func (r *run) load(ctx context.Context) *loaded {
+	rel := r.req.Inputs.Config
+	if rel == "" {
+		rel = action.DefaultConfig
+	}
+	abs := rel
+	if !filepath.IsAbs(abs) {
+		abs = filepath.Join(r.req.Workspace, rel)
+	}
+	text, err := os.ReadFile(abs)
+	if err != nil {
+		msg := fmt.Sprintf("read config: %v", err)
+		if errors.Is(err, os.ErrNotExist) {
+			msg = fmt.Sprintf("config file %s not found: set the `config` input to the path of your sindri.yaml (relative to the repository root)", rel)
+		}
+		r.out().Error(msg, &Position{File: rel})
+		return nil
+	}
+	cfg, diags := config.Load(rel, text)
+	for _, d := range diags {
+		pos := &Position{File: rel, Line: d.Line, Col: d.Col}
+		msg := d.Field + ": " + d.Message
+		if d.Field == "" {
+			msg = d.Message
+		}
+		if d.Hint != "" {
+			msg += " (hint: " + d.Hint + ")"
+		}
+		if d.Severity == config.SeverityError {
+			r.out().Error(msg, pos)
+		} else {
+			r.out().Warning(msg, pos)
+		}
+	}
+	if diags.HasErrors() || cfg == nil {
+		r.out().Error(fmt.Sprintf("%s is not valid: %d error(s); nothing was published", rel, len(diags.Errors())), nil)
+		return nil
+	}
+	l := &loaded{cfg: cfg, relPath: rel, text: text}
+	l.provider = string(cfg.ProviderName())
+	if r.req.Inputs.Provider != "" {
+		l.provider = r.req.Inputs.Provider
+	}
+	if r.it.Provider != "" {
+		l.provider = r.it.Provider
+	}
+	if !jobs.ValidProviderName(l.provider) {
+		r.out().Error(fmt.Sprintf("provider %q is not a valid provider name", l.provider), nil)
+		return nil
+	}
+	env, err := jobs.EnvName(jobs.NameInput{
+		Name: cfg.Name, Repo: r.it.Repo, PR: r.it.PR, Branch: r.it.Branch,
+		Template: r.req.Inputs.Environment,
+	})
+	if err != nil {
+		r.out().Error(fmt.Sprintf("environment name: %v (check the `environment` input)", err), nil)
+		return nil
+	}
+	l.env = env
+	res, err := secrets.NewResolver(secrets.ResolverConfig{
+		ConfigDir: filepath.Dir(abs),
+		LookupEnv: r.req.LookupEnv,
+		HomeDir:   r.req.HomeDir,
+		Vault:     r.req.Vault,
+	})
+	if err != nil {
+		r.out().Error(fmt.Sprintf("secrets: %v", err), nil)
+		return nil
+	}
+	result, err := res.Resolve(ctx, cfg.Secrets)
+	if result != nil {
+		values := make([]secrets.Value, 0, len(result.Secrets))
+		for _, s := range result.Secrets {
+			values = append(values, s.Value)
+			for _, line := range strings.Split(s.Value.Reveal(), "\n") {
+				if len(line) >= secrets.MinRedactLength {
+					r.deps.Mask(line)
+				}
+			}
+		}
+		r.redact = secrets.NewRedactor(values...).Redact
+		for _, w := range result.Warnings {
+			r.out().Warning(fmt.Sprintf("secret %s: %s", w.Secret, w.Message), &Position{File: rel})
+		}
+		l.resolved = result.Secrets
+	}
+	if err != nil {
+		r.out().Error(fmt.Sprintf("secrets: %v; nothing was published", err), &Position{File: rel})
+		return nil
+	}
+	return l
+}
