@@ -20,7 +20,6 @@ var providerBlock = map[ProviderName]string{
 // Remove an entry here when a provider starts honouring the field.
 var unusedFields = map[ProviderName][]string{
 	ProviderFly:        {"providers.fly.highAvailability"},
-	ProviderDocker:     {"providers.docker.network", "providers.docker.restart", "providers.docker.runtime"},
 	ProviderKubernetes: {"providers.kubernetes.ingress"},
 	ProviderDevPod: {"providers.devpod.aws", "providers.devpod.gcp", "providers.devpod.azure",
 		"providers.devpod.digitalocean", "providers.devpod.ssh", "providers.devpod.docker",

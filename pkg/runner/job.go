@@ -34,6 +34,12 @@ func (r *run) job(ctx context.Context, kind jobs.Kind) int {
 	defer bus.Close()
 
 	j, rec, err := r.publish(ctx, bus, kind, l)
+	if errors.Is(err, errClosed) {
+		r.out().Notice(fmt.Sprintf("%s of %s skipped: its pull request was closed and the environment torn down (close wins); reopen the PR to deploy again", kind, l.env))
+		r.setOutputs(action.Outputs{Environment: l.env, Status: "superseded"})
+		r.respond(ctx, false)
+		return ExitOK
+	}
 	if err != nil {
 		r.out().Error(r.redact(err.Error()), nil)
 		r.respond(ctx, false)
@@ -77,6 +83,9 @@ func (r *run) job(ctx context.Context, kind jobs.Kind) int {
 	return ExitOK
 }
 
+// errClosed reports that the environment's PR was closed after this job was asked for.
+var errClosed = errors.New("environment closed")
+
 // publish bumps the environment's desired generation (for jobs that change it) and publishes
 // the job with its idempotency key.
 func (r *run) publish(ctx context.Context, bus *Bus, kind jobs.Kind, l *loaded) (*jobs.Job, *events.EnvRecord, error) {
@@ -89,6 +98,9 @@ func (r *run) publish(ctx context.Context, bus *Bus, kind jobs.Kind, l *loaded) 
 		}
 		closing := kind == jobs.KindDestroy && (r.it.Trigger == "pull_request.closed" || strings.HasPrefix(r.it.Trigger, "delete"))
 		g, err := bus.Envs.BumpDesired(ctx, l.env, closing)
+		if errors.Is(err, events.ErrEnvClosed) {
+			return nil, nil, errClosed
+		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("bump desired generation of %s: %w", l.env, err)
 		}

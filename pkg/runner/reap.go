@@ -19,7 +19,6 @@ import (
 // candidate is an environment the reaper found expired.
 type candidate struct {
 	env, provider string
-	generation    uint64
 	expired       time.Time
 }
 
@@ -46,7 +45,7 @@ func (r *run) reap(ctx context.Context) int {
 		if r.it.Repo != "" && rec.Repo != "" && rec.Repo != r.it.Repo {
 			continue
 		}
-		found[rec.Env] = candidate{env: rec.Env, provider: rec.Provider, generation: rec.DesiredGeneration, expired: rec.ExpiresAt}
+		found[rec.Env] = candidate{env: rec.Env, provider: rec.Provider, expired: rec.ExpiresAt}
 	}
 	if r.deps.Registry != nil {
 		for _, name := range r.deps.Registry.Names() {
@@ -91,9 +90,13 @@ func (r *run) reap(ctx context.Context) int {
 	failed := 0
 	var reaped []string
 	for _, c := range list {
-		j, err := jobs.New(jobs.KindReap, c.env, c.provider)
+		gen, err := r.reapGeneration(ctx, bus, c)
+		var j *jobs.Job
 		if err == nil {
-			j.Generation = c.generation
+			j, err = jobs.New(jobs.KindReap, c.env, c.provider)
+		}
+		if err == nil {
+			j.Generation = gen
 			j.Repo, j.Trigger, j.RequestedBy = r.it.Repo, r.it.Trigger, r.it.Actor
 			j.Config = jobs.ConfigBlob{Path: rel, Text: text}
 			err = j.Validate()
@@ -127,6 +130,26 @@ func (r *run) reap(ctx context.Context) int {
 		return ExitFailed
 	}
 	return ExitOK
+}
+
+// reapGeneration makes sure the environment has a record carrying the expiry the reaper saw
+// (an environment found only through its labels has none in embedded mode) and bumps its
+// desired generation, so the reap supersedes older queued jobs and the executor re-checks the
+// expiry under the lease.
+func (r *run) reapGeneration(ctx context.Context, bus *Bus, c candidate) (uint64, error) {
+	_, _, err := bus.Envs.Update(ctx, c.env, func(rec *events.EnvRecord, exists bool) error {
+		if rec.Provider == "" {
+			rec.Provider = c.provider
+		}
+		if rec.ExpiresAt.IsZero() {
+			rec.ExpiresAt = c.expired
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("record expiry: %w", err)
+	}
+	return bus.Envs.BumpDesired(ctx, c.env, false)
 }
 
 // configText returns the workspace's config, when there is one, for reap jobs (providers may
