@@ -31,10 +31,12 @@ vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 	$(GO) vet ./...
 
-FUZZTIME ?= 20s
+FUZZTIME ?= 15s
 fuzz:
 	$(GO) test ./pkg/config -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./pkg/chatops -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./pkg/secrets -run '^$$' -fuzz '^FuzzRedactingWriter$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./pkg/secrets -run '^$$' -fuzz '^FuzzParseEnvFile$$' -fuzztime $(FUZZTIME)
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -253,8 +253,8 @@ func (d *decoder) secrets(parent *mapView, items []*yaml.Node, path string) []Se
 			if strings.HasPrefix(strings.TrimPrefix(s.VaultPath, "/"), mount+"/data/") {
 				d.warnf(resolve(m.entries["vaultPath"].v), join(p, "vaultPath"),
 					fmt.Sprintf("write vaultPath without the %q prefix", mount+"/data/"),
-					"vaultPath starts with %q, which the KV v2 API adds itself; the secret would be read from %s/data/%s",
-					mount+"/data/", mount, s.VaultPath)
+					"vaultPath starts with %q, which the KV v2 API adds itself; the prefix is dropped and the secret is read from %s/data/%s",
+					mount+"/data/", mount, strings.TrimPrefix(strings.TrimPrefix(s.VaultPath, "/"), mount+"/data/"))
 			}
 		case SecretSourceS3:
 			k := resolve(m.entries["source"].v)
