@@ -1,0 +1,111 @@
+package main
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/sindri/deploy/v3/pkg/github/githubtest"
+)
+
+// TestE2EChatOps drives the binary with issue_comment events: a deploy command from a reader
+// is refused (reply, -1, no job), help is answered, and edited or deleted comments do nothing.
+func TestE2EChatOps(t *testing.T) {
+	needHeavy(t)
+	t.Parallel()
+
+	t.Run("deploy refused without write permission", func(t *testing.T) {
+		t.Parallel()
+		r := newRepo(t, "")
+		r.gh.AddPull(githubtest.PullRequest{Number: e2ePR, HeadSHA: shaOpened, HeadRef: "changes", HeadRepo: e2eOwner + "/" + e2eRepo})
+		r.gh.SetPermission("mallory", "read", "read")
+		cmdID := r.gh.AddComment(e2ePR, "mallory", "/sindri deploy")
+
+		res := r.invoke("issue_comment", commentPayload(t, "created", cmdID, "mallory", "/sindri deploy"), nil)
+		if res.code != 0 {
+			t.Errorf("exit %d, want 0 (a refusal is not a failure of the workflow)", res.code)
+		}
+		if errs := res.annotations("error"); len(errs) > 0 {
+			t.Errorf("error annotations %q, want none", errs)
+		}
+		if w := res.annotations("warning"); len(w) != 1 || !strings.Contains(w[0], "needs write permission") {
+			t.Errorf("warnings %q, want one saying the commenter needs write permission", w)
+		}
+		if res.outputs["job-id"] != "" || res.outputs["status"] != "refused" {
+			t.Errorf("outputs job-id=%q status=%q, want no job and refused", res.outputs["job-id"], res.outputs["status"])
+		}
+		if strings.Contains(res.stdout, "::group::sindri") || strings.Contains(res.stdout, "accepted by") {
+			t.Errorf("a job was followed:\n%s", res.stdout)
+		}
+		comments := r.gh.Comments(e2ePR)
+		if len(comments) != 2 {
+			t.Fatalf("%d comments on the PR, want the command and one reply", len(comments))
+		}
+		reply := comments[1]
+		if !strings.Contains(reply.Body, "@mallory needs write permission") || strings.HasPrefix(reply.Body, "<!-- sindri:env=") {
+			t.Errorf("reply %q, want a plain refusal naming the missing permission", reply.Body)
+		}
+		if got := r.gh.Reactions(cmdID); !slices.Equal(got, []string{"eyes", "-1"}) {
+			t.Errorf("reactions on the command %v, want [eyes -1]", got)
+		}
+		if d := r.gh.Deployments(); len(d) != 0 {
+			t.Errorf("deployments %+v, want none", d)
+		}
+		if left := leftovers(t, r.env()); len(left) > 0 {
+			t.Errorf("refused command created %v", left)
+		}
+	})
+
+	t.Run("help", func(t *testing.T) {
+		t.Parallel()
+		r := newRepo(t, "")
+		cmdID := r.gh.AddComment(e2ePR, "stranger", "/sindri help")
+		res := r.invoke("issue_comment", commentPayload(t, "created", cmdID, "stranger", "/sindri help"), nil)
+		if res.code != 0 || len(res.annotations("error")) > 0 {
+			t.Fatalf("exit %d, errors %q; want 0 and none", res.code, res.annotations("error"))
+		}
+		if res.outputs["job-id"] != "" || res.outputs["status"] != "skipped" {
+			t.Errorf("outputs job-id=%q status=%q, want no job and skipped", res.outputs["job-id"], res.outputs["status"])
+		}
+		comments := r.gh.Comments(e2ePR)
+		if len(comments) != 2 {
+			t.Fatalf("%d comments, want the command and the help reply", len(comments))
+		}
+		for _, verb := range []string{"deploy", "destroy", "stop", "start", "status", "plan", "help"} {
+			if !strings.Contains(comments[1].Body, "/sindri "+verb) {
+				t.Errorf("help reply does not list /sindri %s:\n%s", verb, comments[1].Body)
+			}
+		}
+		if got := r.gh.Reactions(cmdID); !slices.Equal(got, []string{"eyes", "rocket"}) {
+			t.Errorf("reactions %v, want [eyes rocket]", got)
+		}
+		if n := r.gh.Count(githubtest.RoutePermission); n != 0 {
+			t.Errorf("help read the commenter's permission %d times; it needs none", n)
+		}
+	})
+
+	for _, action := range []string{"edited", "deleted"} {
+		t.Run(action+" comment", func(t *testing.T) {
+			t.Parallel()
+			r := newRepo(t, "")
+			cmdID := r.gh.AddComment(e2ePR, e2eActor, "/sindri deploy")
+			r.gh.ResetCounts()
+			res := r.invoke("issue_comment", commentPayload(t, action, cmdID, e2eActor, "/sindri deploy"), nil)
+			if res.code != 0 || len(res.annotations("error")) > 0 || len(res.annotations("warning")) > 0 {
+				t.Errorf("exit %d, errors %q, warnings %q; want 0 and none", res.code, res.annotations("error"), res.annotations("warning"))
+			}
+			if n := res.annotations("notice"); len(n) != 1 || !strings.Contains(n[0], "issue_comment."+action) {
+				t.Errorf("notices %q, want one naming issue_comment.%s", n, action)
+			}
+			if res.outputs["status"] != "skipped" || res.outputs["job-id"] != "" {
+				t.Errorf("outputs status=%q job-id=%q, want skipped and no job", res.outputs["status"], res.outputs["job-id"])
+			}
+			if n := r.gh.Total(); n != 0 {
+				t.Errorf("%d GitHub requests (%s), want none", n, countsLine(r.gh.Counts()))
+			}
+			if len(r.gh.Comments(e2ePR)) != 1 || len(r.gh.Reactions(cmdID)) != 0 || len(r.gh.Deployments()) != 0 {
+				t.Error("the event wrote to GitHub")
+			}
+		})
+	}
+}

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/sindri/deploy/v3/pkg/github/githubtest"
+)
+
+var uuidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+
+// TestE2EPullRequestLifecycle runs the action binary for a PR's opened, synchronize and closed
+// events, as three workflow runs would: one sticky comment and one Deployment for the whole
+// life of the environment, truthful outputs at every step, a URL that answers while deployed,
+// and nothing left in Docker at the end.
+func TestE2EPullRequestLifecycle(t *testing.T) {
+	needHeavy(t)
+	t.Parallel()
+	r := newRepo(t, "")
+	r.gh.AddPull(githubtest.PullRequest{Number: e2ePR, HeadSHA: shaOpened, HeadRef: "changes", HeadRepo: e2eOwner + "/" + e2eRepo})
+
+	steps := []struct {
+		action, sha string
+		status      string
+		deployed    bool
+	}{
+		{"opened", shaOpened, "ready", true},
+		{"synchronize", shaPushed, "ready", true},
+		{"closed", shaPushed, "destroyed", false},
+	}
+	for i, s := range steps {
+		r.gh.ResetCounts()
+		res := r.invoke("pull_request", prPayload(t, s.action, s.sha), nil)
+		// The runner's request report: what one PR event costs against the GitHub API.
+		t.Logf("GitHub API, pull_request.%s: %s", s.action, countsLine(r.gh.Counts()))
+		if res.code != 0 {
+			t.Fatalf("pull_request.%s: exit %d, want 0", s.action, res.code)
+		}
+		if errs := res.annotations("error"); len(errs) > 0 {
+			t.Errorf("pull_request.%s: error annotations %q", s.action, errs)
+		}
+		o := res.outputs
+		if o["status"] != s.status || o["environment"] != r.env() || !uuidRE.MatchString(o["job-id"]) {
+			t.Errorf("pull_request.%s: outputs status=%q environment=%q job-id=%q, want %s, %s and a UUIDv7",
+				s.action, o["status"], o["environment"], o["job-id"], s.status, r.env())
+		}
+		if s.deployed {
+			if o["url"] != r.url() {
+				t.Errorf("pull_request.%s: output url=%q, want %s", s.action, o["url"], r.url())
+			}
+			if !strings.Contains(o["connect"], "docker") || !strings.Contains(o["connect"], r.env()) {
+				t.Errorf("pull_request.%s: output connect=%q, want a docker exec into %s", s.action, o["connect"], r.env())
+			}
+			code, body, err := httpGet(o["url"])
+			if err != nil || code != 200 || !strings.HasPrefix(body, "sindri-test ok") {
+				t.Errorf("GET %s after %s: %d %q %v, want 200 sindri-test ok", o["url"], s.action, code, body, err)
+			}
+		} else {
+			if o["url"] != "" || o["connect"] != "" {
+				t.Errorf("pull_request.%s: outputs url=%q connect=%q, want both empty", s.action, o["url"], o["connect"])
+			}
+			if _, _, err := httpGet(r.url()); err == nil {
+				t.Errorf("GET %s after %s answered; want connection refused", r.url(), s.action)
+			}
+		}
+		sticky := r.stickyComments()
+		if len(sticky) != 1 {
+			t.Fatalf("after %s: %d sticky comments for %s, want exactly 1", s.action, len(sticky), r.env())
+		}
+		if all := r.gh.Comments(e2ePR); len(all) != 1 {
+			t.Errorf("after %s: %d comments on the PR, want only the sticky one", s.action, len(all))
+		}
+		if deps := r.gh.Deployments(); len(deps) != 1 || deps[0].Environment != r.env() {
+			t.Fatalf("after %s: deployments %+v, want exactly one for %s", s.action, deps, r.env())
+		}
+		golden(t, "pr-"+s.action+".summary.md", r.normalize(res.summary))
+		golden(t, "pr-"+s.action+".comment.md", r.normalize(sticky[0].Body))
+		if i == 0 && sticky[0].Edits != 1 {
+			t.Errorf("after opened: sticky comment edited %d times, want 1 (created deploying, edited ready)", sticky[0].Edits)
+		}
+	}
+
+	final := r.stickyComments()[0]
+	if !strings.Contains(final.Body, "Destroyed") {
+		t.Errorf("final sticky comment does not say destroyed:\n%s", final.Body)
+	}
+	dep := r.gh.Deployments()[0]
+	if dep.TransientEnvironment == nil || !*dep.TransientEnvironment || dep.ProductionEnvironment == nil || *dep.ProductionEnvironment {
+		t.Errorf("deployment transient=%v production=%v, want transient and not production", dep.TransientEnvironment, dep.ProductionEnvironment)
+	}
+	sts := r.gh.Statuses(dep.ID)
+	var states []string
+	for _, st := range sts {
+		states = append(states, st.State)
+		if st.State == "success" && st.EnvironmentURL != r.url() {
+			t.Errorf("success status environment_url=%q, want %s", st.EnvironmentURL, r.url())
+		}
+		if st.State != "success" && st.EnvironmentURL != "" {
+			t.Errorf("%s status has environment_url %q; only success may", st.State, st.EnvironmentURL)
+		}
+		if st.LogURL == "" || !strings.HasPrefix(st.LogURL, "https://github.com/"+e2eOwner+"/"+e2eRepo+"/actions/runs/") {
+			t.Errorf("%s status log_url=%q, want the workflow run", st.State, st.LogURL)
+		}
+	}
+	want := []string{"in_progress", "success", "in_progress", "success", "in_progress", "inactive"}
+	if strings.Join(states, ",") != strings.Join(want, ",") {
+		t.Errorf("deployment statuses %v, want %v", states, want)
+	}
+	if left := leftovers(t, r.env()); len(left) > 0 {
+		t.Errorf("left in Docker after closed: %v", left)
+	}
+}
