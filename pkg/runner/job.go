@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -33,7 +34,32 @@ func (r *run) job(ctx context.Context, kind jobs.Kind) int {
 	}
 	defer bus.Close()
 
-	j, rec, err := r.publish(ctx, bus, kind, l)
+	rec, _, err := bus.Envs.Get(ctx, l.env)
+	if err != nil && !errors.Is(err, events.ErrEnvNotFound) {
+		r.out().Error(r.redact(fmt.Sprintf("read environment record %s: %v; nothing was published", l.env, err)), nil)
+		r.respond(ctx, false)
+		return ExitFailed
+	}
+	v := action.View{
+		Kind: r.it.Kind, Env: l.env, Provider: l.provider, Repo: r.it.Repo, PR: r.it.PR,
+		SHA: r.it.SHA, Trigger: r.it.Trigger, Actor: r.it.Actor, RunURL: r.req.RunURL,
+		Phase: inProgressPhase(kind),
+	}
+	target := r.target(l.env, rec)
+	// A deploy reports "deploying" before its job is published, so a token GitHub rejects
+	// outright stops it with one error and nothing deployed that could not be reported. (A
+	// deploy of a closed environment is refused by publish below and reports nothing.) Destroys
+	// always run: tearing down must not depend on GitHub.
+	closed := rec != nil && rec.Closed && !r.reopens(kind)
+	if kind == jobs.KindDeploy && !closed {
+		if e := badCredentials(r.report(ctx, bus, target, v)); e != nil {
+			r.out().Error(r.redact(fmt.Sprintf("GitHub rejected the github-token input: HTTP 401 (bad credentials) to %s (request %s); nothing was published. Pass a valid token, or set comment: false and deployment: false to run without GitHub reporting", e.Op, e.RequestID)), nil)
+			r.respond(ctx, false)
+			return ExitFailed
+		}
+	}
+
+	j, _, err := r.publish(ctx, bus, kind, l)
 	if errors.Is(err, errClosed) {
 		r.out().Notice(fmt.Sprintf("%s of %s skipped: its pull request was closed and the environment torn down (close wins); reopen the PR to deploy again", kind, l.env))
 		r.setOutputs(action.Outputs{Environment: l.env, Status: "superseded"})
@@ -45,14 +71,9 @@ func (r *run) job(ctx context.Context, kind jobs.Kind) int {
 		r.respond(ctx, false)
 		return ExitFailed
 	}
-	v := action.View{
-		Kind: r.it.Kind, Env: l.env, Provider: l.provider, Repo: r.it.Repo, PR: r.it.PR,
-		SHA: r.it.SHA, Trigger: r.it.Trigger, Actor: r.it.Actor, JobID: j.ID, RunURL: r.req.RunURL,
-		Phase: inProgressPhase(kind),
-	}
-	target := r.target(l.env, rec)
-	if kind == jobs.KindDeploy || kind == jobs.KindDestroy {
-		r.report(ctx, bus, target, v)
+	v.JobID = j.ID
+	if kind == jobs.KindDestroy {
+		r.reportWarn(ctx, bus, target, v)
 	}
 	if !r.req.Inputs.Wait && !bus.Embedded {
 		r.out().Notice(fmt.Sprintf("queued %s job %s for %s; not waiting (wait: false)", kind, j.ID, l.env))
@@ -73,7 +94,7 @@ func (r *run) job(ctx context.Context, kind jobs.Kind) int {
 		r.out().Warning(err.Error(), nil)
 	}
 	r.setOutputs(action.OutputsFromView(v))
-	r.report(ctx, bus, target, v)
+	r.reportWarn(ctx, bus, target, v)
 	succeeded := v.Phase != action.PhaseFailed
 	r.respond(ctx, succeeded)
 	if !succeeded {
@@ -81,6 +102,12 @@ func (r *run) job(ctx context.Context, kind jobs.Kind) int {
 		return ExitFailed
 	}
 	return ExitOK
+}
+
+// reopens reports whether a job of kind for this intent reopens a closed environment: a
+// reopened pull request, or a deploy asked for by ChatOps.
+func (r *run) reopens(kind jobs.Kind) bool {
+	return r.it.Trigger == "pull_request.reopened" || (kind == jobs.KindDeploy && r.it.ChatOps != nil)
 }
 
 // errClosed reports that the environment's PR was closed after this job was asked for.
@@ -91,7 +118,7 @@ var errClosed = errors.New("environment closed")
 func (r *run) publish(ctx context.Context, bus *Bus, kind jobs.Kind, l *loaded) (*jobs.Job, *events.EnvRecord, error) {
 	var gen uint64
 	if kind.Mutates() {
-		if r.it.Trigger == "pull_request.reopened" || (kind == jobs.KindDeploy && r.it.ChatOps != nil) {
+		if r.reopens(kind) {
 			if _, err := bus.Envs.Reopen(ctx, l.env); err != nil && !errors.Is(err, events.ErrEnvNotFound) {
 				return nil, nil, fmt.Errorf("reopen environment %s: %w", l.env, err)
 			}
@@ -259,21 +286,23 @@ func (r *run) target(env string, rec *events.EnvRecord) *github.Target {
 }
 
 // report writes v to GitHub (deployment status first, then the sticky comment) and keeps the
-// ids in the env record so the next event costs fewer requests.
-func (r *run) report(ctx context.Context, bus *Bus, t *github.Target, v action.View) {
+// ids in the env record so the next event costs fewer requests. A GitHub error is reported as
+// a warning and returned, except a rejected token (badCredentials), which the caller reports.
+func (r *run) report(ctx context.Context, bus *Bus, t *github.Target, v action.View) error {
 	if r.gh == nil || t.Owner == "" {
-		return
+		return nil
 	}
 	u, ok := action.GitHubUpdate(v, r.redact)
 	if !ok {
-		return
+		return nil
 	}
 	before := *t
-	if err := r.gh.Report(ctx, t, u); err != nil {
-		r.out().Warning(r.redact(fmt.Sprintf("GitHub report: %v", err)), nil)
+	rerr := r.gh.Report(ctx, t, u)
+	if rerr != nil && badCredentials(rerr) == nil {
+		r.out().Warning(r.redact(fmt.Sprintf("GitHub report: %v", rerr)), nil)
 	}
 	if t.CommentID == before.CommentID && t.DeploymentID == before.DeploymentID {
-		return
+		return rerr
 	}
 	_, _, err := bus.Envs.Update(ctx, t.Env, func(rec *events.EnvRecord, _ bool) error {
 		rec.CommentID, rec.DeploymentID = t.CommentID, t.DeploymentID
@@ -282,6 +311,26 @@ func (r *run) report(ctx context.Context, bus *Bus, t *github.Target, v action.V
 	if err != nil {
 		r.out().Warning(fmt.Sprintf("keep GitHub ids in the environment record: %v", err), nil)
 	}
+	return rerr
+}
+
+// reportWarn is report for callers that go on whatever GitHub answers: a rejected token is
+// one more warning.
+func (r *run) reportWarn(ctx context.Context, bus *Bus, t *github.Target, v action.View) {
+	if err := r.report(ctx, bus, t, v); badCredentials(err) != nil {
+		r.out().Warning(r.redact(fmt.Sprintf("GitHub report: %v", err)), nil)
+	}
+}
+
+// badCredentials returns the GitHub error in err that answered 401, meaning the token is
+// invalid or expired, or nil. (A 403 is a missing permission or a rate limit, which does not
+// stop a deployment.)
+func badCredentials(err error) *github.APIError {
+	var e *github.APIError
+	if errors.As(err, &e) && e.Status == http.StatusUnauthorized {
+		return e
+	}
+	return nil
 }
 
 // respond closes a ChatOps exchange (reply and final reaction); without the GitHub API a

@@ -169,6 +169,7 @@ func (r *run) load(ctx context.Context) *loaded {
 		return nil
 	}
 	cfg, diags := config.Load(rel, text)
+	annotated := false
 	for _, d := range diags {
 		pos := &Position{File: rel, Line: d.Line, Col: d.Col}
 		msg := d.Field + ": " + d.Message
@@ -180,12 +181,20 @@ func (r *run) load(ctx context.Context) *loaded {
 		}
 		if d.Severity == config.SeverityError {
 			r.out().Error(msg, pos)
+			annotated = true
 		} else {
 			r.out().Warning(msg, pos)
 		}
 	}
 	if diags.HasErrors() || cfg == nil {
-		r.out().Error(fmt.Sprintf("%s is not valid: %d error(s); nothing was published", rel, len(diags.Errors())), nil)
+		// One problem, one error annotation: the count is a notice when each error already
+		// has its own annotation.
+		msg := fmt.Sprintf("%s is not valid: %d error(s); nothing was published", rel, len(diags.Errors()))
+		if annotated {
+			r.out().Notice(msg)
+		} else {
+			r.out().Error(msg, &Position{File: rel})
+		}
 		return nil
 	}
 	l := &loaded{cfg: cfg, relPath: rel, text: text}
