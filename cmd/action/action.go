@@ -99,7 +99,11 @@ func runAction(ctx context.Context, getenv func(string) string, stdout io.Writer
 		deps.GitHub = gh
 	}
 	if in.NATSURL == "" {
-		deps.OpenBus = runner.EmbeddedOpener(runner.EmbeddedConfig{Registry: reg, LoadConfig: loadConfig})
+		// SINDRI_EMBEDDED_STORE_DIR keeps the embedded bus's JetStream store (jobs, events, env
+		// records) in that directory instead of a temporary one removed on exit: for inspecting
+		// a run, or for keeping env records between runs on a persistent runner.
+		deps.OpenBus = runner.EmbeddedOpener(runner.EmbeddedConfig{Registry: reg, LoadConfig: loadConfig,
+			StoreDir: getenv("SINDRI_EMBEDDED_STORE_DIR")})
 	} else {
 		deps.OpenBus = externalOpener(in, getenv)
 	}

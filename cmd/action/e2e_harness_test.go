@@ -54,6 +54,8 @@ type repoSim struct {
 	extraEnv map[string]string
 	// invocations records every run, for leak checks.
 	invocations []*result
+	// secrets are replaced by *** in what the test logs.
+	secrets []string
 }
 
 // result is one finished invocation of the action binary.
@@ -72,6 +74,7 @@ func newRepo(t *testing.T, extra string) *repoSim {
 	t.Helper()
 	r := &repoSim{t: t, token: "ghs_e2e" + randHex(8), dir: t.TempDir(), name: "e2e-" + randHex(4),
 		port: freePort(t), extraEnv: map[string]string{}}
+	r.secrets = []string{r.token}
 	r.gh = githubtest.New(t, e2eOwner, e2eRepo, r.token)
 	r.ws = filepath.Join(r.dir, "workspace")
 	if err := os.MkdirAll(r.ws, 0o755); err != nil {
@@ -186,8 +189,16 @@ func (r *repoSim) invoke(event string, payload []byte, inputs map[string]string)
 	}
 	res.summary = string(b)
 	r.invocations = append(r.invocations, res)
-	r.t.Logf("%s run %s: exit %d\n--- stdout\n%s--- stderr\n%s", event, n, res.code, res.stdout, res.stderr)
+	r.t.Logf("%s run %s: exit %d\n--- stdout\n%s--- stderr\n%s", event, n, res.code, r.redact(res.stdout), r.redact(res.stderr))
 	return res
+}
+
+// redact hides the test's secrets from what it logs.
+func (r *repoSim) redact(s string) string {
+	for _, v := range r.secrets {
+		s = strings.ReplaceAll(s, v, "***")
+	}
+	return s
 }
 
 // inputVar is the variable the runner sets for an input: INPUT_ and the name upper-cased,
