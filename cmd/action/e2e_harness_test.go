@@ -56,6 +56,8 @@ type repoSim struct {
 	invocations []*result
 	// secrets are replaced by *** in what the test logs.
 	secrets []string
+	// inProcess calls run instead of the binary (for the fast tests that deploy nothing).
+	inProcess bool
 }
 
 // result is one finished invocation of the action binary.
@@ -68,8 +70,10 @@ type result struct {
 }
 
 // newRepo starts the GitHub fake and writes a sindri.yaml (the Docker provider, the test image,
-// a free port on 127.0.0.1) with extra appended to it. Containers labelled with the
-// environment are removed when the test ends, whatever happened.
+// a free port on 127.0.0.1) with extra appended to it. With SINDRI_HEAVY=1 the action runs as
+// the built binary and containers labelled with the environment are removed when the test
+// ends, whatever happened; without it, the action runs in process (run), for tests that never
+// reach Docker.
 func newRepo(t *testing.T, extra string) *repoSim {
 	t.Helper()
 	r := &repoSim{t: t, token: "ghs_e2e" + randHex(8), dir: t.TempDir(), name: "e2e-" + randHex(4),
@@ -81,7 +85,11 @@ func newRepo(t *testing.T, extra string) *repoSim {
 		t.Fatal(err)
 	}
 	r.writeFile("sindri.yaml", r.config(extra))
-	t.Cleanup(func() { removeEnv(t, r.env()) })
+	if suite.heavy {
+		t.Cleanup(func() { removeEnv(t, r.env()) })
+	} else {
+		r.inProcess = true
+	}
 	return r
 }
 
@@ -166,20 +174,25 @@ func (r *repoSim) invoke(event string, payload []byte, inputs map[string]string)
 	}
 	ctx, cancel := context.WithTimeout(r.t.Context(), 4*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, suite.bin)
-	cmd.Dir = r.ws
-	cmd.Env = envList(env)
 	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	res := &result{code: -1}
-	if err := cmd.Run(); err != nil {
-		if ee, ok := err.(*exec.ExitError); ok {
-			res.code = ee.ExitCode()
-		} else {
-			r.t.Fatalf("run the action: %v", err)
-		}
+	if r.inProcess {
+		// The same entry point main calls, with the same environment as a map.
+		res.code = run(ctx, nil, func(k string) string { return env[k] }, &stdout, &stderr)
 	} else {
-		res.code = 0
+		cmd := exec.CommandContext(ctx, suite.bin)
+		cmd.Dir = r.ws
+		cmd.Env = envList(env)
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err := cmd.Run(); err != nil {
+			if ee, ok := err.(*exec.ExitError); ok {
+				res.code = ee.ExitCode()
+			} else {
+				r.t.Fatalf("run the action: %v", err)
+			}
+		} else {
+			res.code = 0
+		}
 	}
 	res.stdout, res.stderr = stdout.String(), stderr.String()
 	res.outputs = readOutputs(r.t, outPath)
