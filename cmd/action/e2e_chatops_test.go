@@ -109,3 +109,48 @@ func TestE2EChatOps(t *testing.T) {
 		})
 	}
 }
+
+// TestE2EChatOpsDeployDestroy runs `/sindri deploy` and then `/sindri destroy` from a writer:
+// each is acknowledged (eyes) and closed with a rocket, the environment comes up and goes away,
+// and the PR keeps a single sticky comment next to the two commands.
+func TestE2EChatOpsDeployDestroy(t *testing.T) {
+	needHeavy(t)
+	t.Parallel()
+	r := newRepo(t, "")
+	r.gh.AddPull(githubtest.PullRequest{Number: e2ePR, HeadSHA: shaPushed, HeadRef: "changes", HeadRepo: e2eOwner + "/" + e2eRepo})
+	r.gh.SetPermission(e2eActor, "write", "write")
+
+	for _, step := range []struct{ verb, status string }{{"deploy", "ready"}, {"destroy", "destroyed"}} {
+		body := "/sindri " + step.verb
+		id := r.gh.AddComment(e2ePR, e2eActor, body)
+		res := r.invoke("issue_comment", commentPayload(t, "created", id, e2eActor, body), nil)
+		if res.code != 0 || res.outputs["status"] != step.status || !uuidRE.MatchString(res.outputs["job-id"]) {
+			t.Fatalf("%s: exit %d, status %q, job-id %q; want 0, %s and a job", body, res.code, res.outputs["status"], res.outputs["job-id"], step.status)
+		}
+		if got := r.gh.Reactions(id); !slices.Equal(got, []string{"eyes", "rocket"}) {
+			t.Errorf("%s: reactions %v, want [eyes rocket]", body, got)
+		}
+		if step.verb == "deploy" {
+			if code, _, err := httpGet(res.outputs["url"]); err != nil || code != 200 {
+				t.Errorf("GET %q after %s: %d %v", res.outputs["url"], body, code, err)
+			}
+			if !strings.Contains(res.summary, shaPushed[:12]) {
+				t.Errorf("the summary does not name the PR head %s read from the API:\n%s", shaPushed[:12], res.summary)
+			}
+		}
+	}
+	if n := len(r.stickyComments()); n != 1 {
+		t.Errorf("%d sticky comments, want 1", n)
+	}
+	if n := len(r.gh.Comments(e2ePR)); n != 3 {
+		t.Errorf("%d comments on the PR, want the two commands and the sticky comment", n)
+	}
+	if deps := r.gh.Deployments(); len(deps) != 1 || deps[0].Ref != shaPushed {
+		t.Errorf("deployments %+v, want one for %s", deps, shaPushed)
+	} else if sts := r.gh.Statuses(deps[0].ID); len(sts) == 0 || sts[len(sts)-1].State != "inactive" {
+		t.Errorf("deployment statuses %+v, want the last inactive", sts)
+	}
+	if left := leftovers(t, r.env()); len(left) > 0 {
+		t.Errorf("left in Docker after /sindri destroy: %v", left)
+	}
+}

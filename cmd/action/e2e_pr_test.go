@@ -111,3 +111,24 @@ func TestE2EPullRequestLifecycle(t *testing.T) {
 		t.Errorf("left in Docker after closed: %v", left)
 	}
 }
+
+// TestE2EDryRun: with dry-run, an opened PR is routed and validated and its plan printed, and
+// nothing is deployed or written to GitHub.
+func TestE2EDryRun(t *testing.T) {
+	needHeavy(t)
+	t.Parallel()
+	r := newRepo(t, "")
+	res := r.invoke("pull_request", prPayload(t, "opened", shaOpened), map[string]string{"dry-run": "true"})
+	if res.code != 0 || res.outputs["status"] != "planned" {
+		t.Fatalf("exit %d status %q, want 0 planned", res.code, res.outputs["status"])
+	}
+	if !strings.Contains(res.outputs["plan"], `"provider":"docker"`) {
+		t.Errorf("plan output %q, want the docker plan as JSON", res.outputs["plan"])
+	}
+	if n := r.gh.Total(); n != 0 {
+		t.Errorf("dry-run made %d GitHub requests (%s), want none", n, countsLine(r.gh.Counts()))
+	}
+	if left := leftovers(t, r.env()); len(left) > 0 {
+		t.Errorf("dry-run created %v", left)
+	}
+}
