@@ -38,8 +38,11 @@ type config struct {
 	MetricsListen string
 	DrainTimeout  time.Duration
 	LeaseTTL      time.Duration
+	AckWait       time.Duration
 	MaxDeliver    int
 	LogLevel      string
+	// StreamReplicas is used when the executor creates missing streams and buckets.
+	StreamReplicas int
 }
 
 func defaultConfig() config {
@@ -50,8 +53,10 @@ func defaultConfig() config {
 		MetricsListen:    "127.0.0.1:9090",
 		DrainTimeout:     30 * time.Second,
 		LeaseTTL:         30 * time.Second,
+		AckWait:          30 * time.Second,
 		MaxDeliver:       10,
 		LogLevel:         "info",
+		StreamReplicas:   1,
 	}
 }
 
@@ -131,7 +136,9 @@ func settings() []setting {
 		{"metrics_listen", "SINDRI_METRICS_LISTEN", "metrics-listen", "listen address of /metrics, /healthz, /readyz (empty = off)", stringSetter(func(c *config) *string { return &c.MetricsListen })},
 		{"drain_timeout", "SINDRI_DRAIN_TIMEOUT", "drain-timeout", "on SIGTERM, how long in-flight jobs may finish before they are handed back", durationSetter(func(c *config) *time.Duration { return &c.DrainTimeout }, false)},
 		{"lease_ttl", "SINDRI_LEASE_TTL", "lease-ttl", "per-environment lease lifetime (renewed while a job runs)", durationSetter(func(c *config) *time.Duration { return &c.LeaseTTL }, false)},
-		{"max_deliver", "SINDRI_MAX_DELIVER", "max-deliver", "deliveries of a job before it is dead-lettered", intSetter(func(c *config) *int { return &c.MaxDeliver }, 1)},
+		{"ack_wait", "SINDRI_ACK_WAIT", "ack-wait", "how long JetStream waits for an ack before redelivering a job (in-progress acks every third of it)", durationSetter(func(c *config) *time.Duration { return &c.AckWait }, false)},
+		{"max_deliver", "SINDRI_MAX_DELIVER", "max-deliver", "provider attempts of a job before it is dead-lettered (waiting for a lease is not an attempt)", intSetter(func(c *config) *int { return &c.MaxDeliver }, 1)},
+		{"stream_replicas", "SINDRI_STREAM_REPLICAS", "stream-replicas", "replicas of the streams and buckets when the executor has to create them (1 or 3)", intSetter(func(c *config) *int { return &c.StreamReplicas }, 1)},
 		{"log_level", "SINDRI_LOG_LEVEL", "log-level", "trace, debug, info, warn or error", func(c *config, v string) error {
 			for _, l := range logLevels {
 				if v == l {
@@ -236,7 +243,9 @@ type fileConfig struct {
 	MetricsListen *string     `hcl:"metrics_listen,optional"`
 	DrainTimeout  *string     `hcl:"drain_timeout,optional"`
 	LeaseTTL      *string     `hcl:"lease_ttl,optional"`
+	AckWait       *string     `hcl:"ack_wait,optional"`
 	MaxDeliver    *string     `hcl:"max_deliver,optional"`
+	Replicas      *string     `hcl:"stream_replicas,optional"`
 	LogLevel      *string     `hcl:"log_level,optional"`
 }
 
@@ -279,7 +288,9 @@ func applyHCL(c *config, filename string, src []byte, table []setting) error {
 	put("metrics_listen", fc.MetricsListen)
 	put("drain_timeout", fc.DrainTimeout)
 	put("lease_ttl", fc.LeaseTTL)
+	put("ack_wait", fc.AckWait)
 	put("max_deliver", fc.MaxDeliver)
+	put("stream_replicas", fc.Replicas)
 	put("log_level", fc.LogLevel)
 	if fc.Providers != nil {
 		values["providers"] = strings.Join(fc.Providers, ",")

@@ -1,5 +1,25 @@
 // Command executor pulls deployment jobs from NATS JetStream and runs them with the enabled
-// providers. See docs/executor.md.
+// providers. Configuration: executor.hcl, then SINDRI_* environment variables, then flags (see
+// docs/executor.md). SIGTERM or SIGINT drain it within drain_timeout.
 package main
 
-func main() {}
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "executor:", err)
+		if errors.Is(err, errConfig) {
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+}

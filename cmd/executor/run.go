@@ -1,0 +1,154 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/rs/zerolog"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/sindri/deploy/v3/pkg/events"
+	"github.com/sindri/deploy/v3/pkg/executor"
+	"github.com/sindri/deploy/v3/pkg/providers"
+)
+
+// run is the whole program: it returns when ctx ends (after draining) or on a fatal error.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	return runWith(ctx, args, getenv, stdout, nil)
+}
+
+// runWith is run with extra providers registered next to the built-in ones (tests register a
+// providertest.Fake this way).
+func runWith(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer, extra []providers.Provider) error {
+	cfg, err := loadConfig(args, getenv, stdout)
+	if err != nil {
+		return err
+	}
+	level, _ := zerolog.ParseLevel(cfg.LogLevel)
+	log := zerolog.New(stdout).Level(level).With().Timestamp().Str("component", "executor").Logger()
+
+	reg, err := buildRegistry(cfg, getenv, extra)
+	if err != nil {
+		return fmt.Errorf("%w: %w", errConfig, err)
+	}
+	nc, err := events.Connect(ctx, events.ConnectOptions{
+		URLs: strings.Split(cfg.NATSURL, ","), CredsFile: cfg.NATSCreds, NKeySeedFile: cfg.NATSNKey,
+		CAFile: cfg.TLSCA, CertFile: cfg.TLSCert, KeyFile: cfg.TLSKey, Name: "sindri-executor",
+	})
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return fmt.Errorf("jetstream: %w", err)
+	}
+	if err := ensureStreams(ctx, js, cfg.StreamReplicas); err != nil {
+		return err
+	}
+
+	promReg := prometheus.NewRegistry()
+	promReg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics, err := executor.NewMetrics(promReg)
+	if err != nil {
+		return err
+	}
+	ex, err := executor.New(ctx, js, executor.Config{
+		Registry:     reg,
+		Providers:    cfg.Providers,
+		Concurrency:  cfg.Concurrency,
+		AllowedRepos: cfg.AllowedRepos,
+		LeaseTTL:     cfg.LeaseTTL,
+		AckWait:      cfg.AckWait,
+		MaxAttempts:  cfg.MaxDeliver,
+		DrainTimeout: cfg.DrainTimeout,
+		DefaultTTL:   cfg.ReaperDefaultTTL,
+		Logger:       &log,
+		Metrics:      metrics,
+	})
+	if err != nil {
+		return err
+	}
+
+	g, gctx := errgroup.WithContext(ctx)
+	if cfg.MetricsListen != "" {
+		ln, err := net.Listen("tcp", cfg.MetricsListen)
+		if err != nil {
+			return fmt.Errorf("metrics listener: %w", err)
+		}
+		srv := &http.Server{Handler: opsHandler(promReg, ex, nc), ReadHeaderTimeout: 5 * time.Second}
+		log.Info().Str("addr", ln.Addr().String()).Msg("metrics listening")
+		g.Go(func() error {
+			if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+				return fmt.Errorf("metrics server: %w", err)
+			}
+			return nil
+		})
+		g.Go(func() error {
+			<-gctx.Done()
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(gctx), 2*time.Second)
+			defer cancel()
+			return srv.Shutdown(sctx)
+		})
+	}
+	if cfg.ReaperInterval > 0 {
+		g.Go(func() error { return reaper(gctx, js, cfg, log) })
+	}
+	g.Go(func() error {
+		err := ex.Run(gctx)
+		if err == nil && ctx.Err() == nil {
+			err = errors.New("executor stopped unexpectedly")
+		}
+		return err
+	})
+	err = g.Wait()
+	if ctx.Err() != nil && err == nil {
+		log.Info().Msg("drained; exiting")
+	}
+	return err
+}
+
+// ensureStreams creates SINDRI_JOBS, SINDRI_EVENTS and the buckets when SINDRI_JOBS is missing
+// (first start). Existing streams are left as their operator configured them.
+func ensureStreams(ctx context.Context, js jetstream.JetStream, replicas int) error {
+	_, err := js.Stream(ctx, events.JobsStream)
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, jetstream.ErrStreamNotFound) {
+		return fmt.Errorf("look up %s: %w", events.JobsStream, err)
+	}
+	return events.Setup(ctx, js, events.SetupOptions{Replicas: replicas})
+}
+
+// opsHandler serves /metrics, /healthz (the process is alive) and /readyz (pulling jobs over a
+// live connection).
+func opsHandler(reg *prometheus.Registry, ex *executor.Executor, nc *nats.Conn) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, "ok\n")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
+		switch {
+		case !nc.IsConnected():
+			http.Error(w, "nats: not connected", http.StatusServiceUnavailable)
+		case !ex.Ready():
+			http.Error(w, "executor: not pulling jobs", http.StatusServiceUnavailable)
+		default:
+			_, _ = io.WriteString(w, "ready\n")
+		}
+	})
+	return mux
+}
