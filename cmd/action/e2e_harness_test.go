@@ -475,6 +475,7 @@ func (r *repoSim) normalize(s string) string {
 	s = strings.ReplaceAll(s, r.env(), "ENV")
 	s = strings.ReplaceAll(s, r.name, "NAME")
 	s = strings.ReplaceAll(s, strconv.Itoa(r.port), "PORT")
+	s = strings.ReplaceAll(s, suite.engine, "ENGINE")
 	for _, re := range volatile {
 		s = re.re.ReplaceAllString(s, re.with)
 	}

@@ -1,0 +1,49 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestE2EDeployFailure: a deploy that cannot succeed (the image does not exist and there is no
+// registry) exits non-zero with one error annotation, and GitHub tells the truth: a failure
+// status without an environment URL, and a sticky comment that says failed.
+func TestE2EDeployFailure(t *testing.T) {
+	needHeavy(t)
+	t.Parallel()
+	r := newRepo(t, "")
+	r.writeFile("sindri.yaml", strings.Replace(r.config(""), testImage, "sindri-test/missing:0", 1))
+	res := r.invoke("pull_request", prPayload(t, "opened", shaOpened), map[string]string{"timeout": "2m"})
+	if res.code == 0 || res.outputs["status"] != "failed" {
+		t.Fatalf("exit %d status %q, want non-zero and failed", res.code, res.outputs["status"])
+	}
+	if errs := res.annotations("error"); len(errs) != 1 || !strings.Contains(errs[0], "deploy of "+r.env()+" failed") {
+		t.Errorf("error annotations %q, want exactly one saying the deploy failed", errs)
+	}
+	if !strings.Contains(res.summary, "**Error:**") {
+		t.Errorf("the summary shows no error:\n%s", res.summary)
+	}
+	sticky := r.stickyComments()
+	if len(sticky) != 1 || !strings.Contains(sticky[0].Body, "Failed") {
+		t.Fatalf("sticky comments %+v, want one that says failed", sticky)
+	}
+	deps := r.gh.Deployments()
+	if len(deps) != 1 {
+		t.Fatalf("deployments %+v, want 1", deps)
+	}
+	var states []string
+	for _, st := range r.gh.Statuses(deps[0].ID) {
+		states = append(states, st.State)
+		if st.EnvironmentURL != "" {
+			t.Errorf("%s status has environment_url %q", st.State, st.EnvironmentURL)
+		}
+	}
+	if strings.Join(states, ",") != "in_progress,failure" {
+		t.Errorf("deployment statuses %v, want [in_progress failure]", states)
+	}
+	golden(t, "failed.summary.md", r.normalize(res.summary))
+	golden(t, "failed.comment.md", r.normalize(sticky[0].Body))
+	if left := leftovers(t, r.env()); len(left) > 0 {
+		t.Errorf("a failed deploy left %v", left)
+	}
+}
