@@ -81,7 +81,7 @@ func startProc(t testing.TB, natsURL, fakeDir string, env ...string) *proc {
 		"SINDRI_NATS_URL="+natsURL,
 		"SINDRI_FAKE_DIR="+fakeDir,
 		"SINDRI_PROVIDERS=fake",
-		"SINDRI_METRICS_LISTEN=",
+		"SINDRI_METRICS_LISTEN=127.0.0.1:0",
 		"SINDRI_LEASE_TTL=2s",
 		"SINDRI_ACK_WAIT=3s",
 		"SINDRI_DRAIN_TIMEOUT=2s",
@@ -118,7 +118,7 @@ func tail(s string, n int) string {
 func (p *proc) kill(t testing.TB) time.Time {
 	t.Helper()
 	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
+		t.Errorf("kill pid %d: %v\n%s", p.cmd.Process.Pid, err, tail(p.out.String(), 20))
 	}
 	<-p.done
 	p.done <- nil // keep Cleanup's receive from blocking

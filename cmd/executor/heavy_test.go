@@ -221,7 +221,7 @@ func TestHeavyClusterStreamLeaderKilled(t *testing.T) {
 	for i := 0; i < 2; i++ {
 		rctx, cancel := context.WithCancel(ctx)
 		done := make(chan error, 1)
-		env := map[string]string{"SINDRI_NATS_URL": urls, "SINDRI_PROVIDERS": "fake", "SINDRI_METRICS_LISTEN": "",
+		env := map[string]string{"SINDRI_NATS_URL": urls, "SINDRI_PROVIDERS": "fake", "SINDRI_METRICS_LISTEN": "127.0.0.1:0",
 			"SINDRI_LEASE_TTL": "2s", "SINDRI_ACK_WAIT": "3s", "SINDRI_LOG_LEVEL": "warn"}
 		go func() {
 			done <- runWith(rctx, nil, func(k string) string { return env[k] }, os.Stderr, []providers.Provider{fake})

@@ -131,6 +131,28 @@ type Executor struct {
 	consumers    map[string]jetstream.Consumer
 	source       string
 	ready        atomic.Bool
+
+	localMu sync.Mutex
+	local   map[string]bool // environments with an operation running in this process
+}
+
+func (e *Executor) claimLocal(env string) bool {
+	e.localMu.Lock()
+	defer e.localMu.Unlock()
+	if e.local[env] {
+		return false
+	}
+	if e.local == nil {
+		e.local = map[string]bool{}
+	}
+	e.local[env] = true
+	return true
+}
+
+func (e *Executor) releaseLocal(env string) {
+	e.localMu.Lock()
+	defer e.localMu.Unlock()
+	delete(e.local, env)
 }
 
 // New binds an executor to js: it opens SINDRI_EVENTS, sindri_envs and sindri_locks (created by

@@ -148,6 +148,12 @@ func (d *delivery) process(ctx context.Context) (string, string) {
 	if out, done := d.supersededCheck(ctx); done {
 		return d.kind(), out
 	}
+	// One operation per environment in this process too: a second job of a busy env waits
+	// like one that met another worker's lease.
+	if !e.claimLocal(j.Env) {
+		return d.leaseWait(ctx, &events.LeaseHeldError{Env: j.Env, Holder: e.cfg.Worker})
+	}
+	defer e.releaseLocal(j.Env)
 	lease, err := e.leases.Acquire(ctx, j.Env, d.holder(), e.cfg.LeaseTTL)
 	var held *events.LeaseHeldError
 	switch {
@@ -241,7 +247,7 @@ func (d *delivery) run(ctx context.Context, p providers.Provider, lease *events.
 		defer cancelDL()
 	}
 	stopKeep := d.keepAlive(opCtx, lease, cancelOp)
-	rep := newEventReporter(ctx, d.em, d.log, spec)
+	rep := newEventReporter(opCtx, d.em, d.log, spec)
 	t0 := time.Now()
 	res, opErr := d.call(opCtx, p, spec, rep)
 	stopKeep()
@@ -266,8 +272,10 @@ func (d *delivery) run(ctx context.Context, p providers.Provider, lease *events.
 	}
 }
 
-// keepAlive sends in-progress acks and renews the lease until stopped. Losing the lease cancels
-// the operation: running on without it could overlap another worker.
+// keepAlive sends in-progress acks and renews the lease until stopped. The operation is
+// cancelled when the lease is lost, and also when renewals keep failing until the lease is
+// about to expire: past its expiry another worker may take the environment over, so this one
+// must have stopped by then.
 func (d *delivery) keepAlive(ctx context.Context, lease *events.Lease, cancelOp context.CancelCauseFunc) (stop func()) {
 	every := d.e.cfg.AckWait / 3
 	if lease != nil {
@@ -293,7 +301,7 @@ func (d *delivery) keepAlive(ctx context.Context, lease *events.Lease, cancelOp 
 			if lease == nil {
 				continue
 			}
-			rctx, cancel := context.WithTimeout(ctx, every)
+			rctx, cancel := context.WithTimeout(ctx, every/2)
 			nl, err := d.e.leases.Renew(rctx, *lease, d.e.cfg.LeaseTTL)
 			cancel()
 			switch {
@@ -303,9 +311,13 @@ func (d *delivery) keepAlive(ctx context.Context, lease *events.Lease, cancelOp 
 				d.log.Error().Err(err).Msg("lease lost; cancelling the operation")
 				cancelOp(errLeaseLost)
 				return
+			case time.Until(lease.Expires) < 2*every:
+				// The next renewal could come too late; stop while the lease still holds.
+				d.log.Error().Err(err).Time("expires", lease.Expires).Msg("cannot renew lease before it expires; cancelling the operation")
+				cancelOp(errLeaseLost)
+				return
 			default:
-				// Transient: the lease is still ours until it expires; try again next tick.
-				d.log.Warn().Err(err).Msg("renew lease")
+				d.log.Warn().Err(err).Msg("renew lease; retrying")
 			}
 		}
 	}()

@@ -29,7 +29,7 @@ type eventReporter struct {
 }
 
 func newEventReporter(ctx context.Context, em *events.Emitter, log zerolog.Logger, s *providers.Spec) *eventReporter {
-	r := &eventReporter{ctx: ctx, em: em, log: log, timeout: 5 * time.Second}
+	r := &eventReporter{ctx: ctx, em: em, log: log, timeout: 2 * time.Second}
 	if s != nil {
 		for _, sv := range s.Secrets {
 			if sv.Value == nil {
@@ -51,8 +51,9 @@ func (r *eventReporter) redact(s string) string {
 }
 
 func (r *eventReporter) emit(d events.Data) {
-	// The job's own context may be cancelled (drain); its last words still go out.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.ctx), r.timeout)
+	// Bounded by the operation's context: a provider blocked in Log while NATS is away must
+	// still notice a cancellation (lease about to expire, drain). Such lines are dropped.
+	ctx, cancel := context.WithTimeout(r.ctx, r.timeout)
 	defer cancel()
 	if _, err := r.em.Emit(ctx, d); err != nil {
 		r.log.Warn().Err(err).Str("event", string(d.EventType())).Msg("publish event")
