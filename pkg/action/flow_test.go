@@ -67,7 +67,7 @@ func TestChatOpsFlow(t *testing.T) {
 		t.Errorf("reactions = %v, want [eyes rocket]", got)
 	}
 	comments := fake.Comments(1)
-	if len(comments) != 2 || !strings.HasPrefix(comments[1].Body, "<!-- sindri:env=hello-world-pr-1 -->") {
+	if m, ok := github.ParseMarker(comments[len(comments)-1].Body); len(comments) != 2 || !ok || m.Env != "hello-world-pr-1" {
 		t.Fatalf("comments = %+v, want the command and one sticky comment", comments)
 	}
 	for _, c := range comments {

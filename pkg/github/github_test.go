@@ -99,17 +99,17 @@ func TestReporterLifecycleOneCommentInPlace(t *testing.T) {
 	if sticky.ID != tgt.CommentID {
 		t.Errorf("target comment id = %d, want %d", tgt.CommentID, sticky.ID)
 	}
-	if want := "<!-- sindri:env=app-pr-7 -->\nDestroyed"; sticky.Body != want {
+	deps := fake.Deployments()
+	if len(deps) != 1 {
+		t.Fatalf("got %d deployments, want 1", len(deps))
+	}
+	if want := fmt.Sprintf("<!-- sindri:env=app-pr-7 deployment=%d closed=0 -->\nDestroyed", deps[0].ID); sticky.Body != want {
 		t.Errorf("sticky body = %q, want %q", sticky.Body, want)
 	}
 	if sticky.Edits != len(steps)-1 {
 		t.Errorf("sticky edited %d times, want %d", sticky.Edits, len(steps)-1)
 	}
 
-	deps := fake.Deployments()
-	if len(deps) != 1 {
-		t.Fatalf("got %d deployments, want 1", len(deps))
-	}
 	d := deps[0]
 	if d.Environment != "app-pr-7" || d.Ref != "abc123" || !*d.TransientEnvironment || *d.ProductionEnvironment ||
 		*d.AutoMerge || d.RequiredContexts == nil || len(*d.RequiredContexts) != 0 {
@@ -181,7 +181,7 @@ func TestUpsertFindsMarkerOnLaterPage(t *testing.T) {
 	fake.AddComment(5, "", "<!-- sindri:env=other -->\nnot mine")
 	fake.AddComment(5, "mallory", "<!-- sindri:env=e5 -->\nspoofed")
 	ours := fake.AddComment(5, "", "<!-- sindri:env=e5 -->\nold")
-	id, err := c.UpsertComment(t.Context(), owner, repo, 5, "e5", 0, "new")
+	id, err := c.UpsertComment(t.Context(), &github.Target{Owner: owner, Repo: repo, PR: 5, Env: "e5"}, "new")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,12 +199,12 @@ func TestUpsertFindsMarkerOnLaterPage(t *testing.T) {
 func TestUpsertRecreatesDeletedComment(t *testing.T) {
 	t.Parallel()
 	c, fake, _ := newClient(t)
-	id, err := c.UpsertComment(t.Context(), owner, repo, 9, "e9", 0, "one")
+	id, err := c.UpsertComment(t.Context(), &github.Target{Owner: owner, Repo: repo, PR: 9, Env: "e9"}, "one")
 	if err != nil {
 		t.Fatal(err)
 	}
 	fake.DeleteComment(id)
-	id2, err := c.UpsertComment(t.Context(), owner, repo, 9, "e9", id, "two")
+	id2, err := c.UpsertComment(t.Context(), &github.Target{Owner: owner, Repo: repo, PR: 9, Env: "e9", CommentID: id}, "two")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +217,7 @@ func TestLostCreateResponseMakesNoDuplicate(t *testing.T) {
 	t.Parallel()
 	c, fake, _ := newClient(t)
 	fake.Inject(githubtest.RouteCreateComment, githubtest.Fault{Lost: true})
-	id, err := c.UpsertComment(t.Context(), owner, repo, 4, "e4", 0, "hello")
+	id, err := c.UpsertComment(t.Context(), &github.Target{Owner: owner, Repo: repo, PR: 4, Env: "e4"}, "hello")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,7 +241,7 @@ func TestLostEditResponseIsRetried(t *testing.T) {
 	c, fake, w := newClient(t)
 	id := fake.AddComment(2, "", "<!-- sindri:env=e2 -->\nv1")
 	fake.Inject(githubtest.RouteEditComment, githubtest.Fault{Lost: true})
-	if _, err := c.UpsertComment(t.Context(), owner, repo, 2, "e2", id, "v2"); err != nil {
+	if _, err := c.UpsertComment(t.Context(), &github.Target{Owner: owner, Repo: repo, PR: 2, Env: "e2", CommentID: id}, "v2"); err != nil {
 		t.Fatal(err)
 	}
 	if got := fake.Count(githubtest.RouteEditComment); got != 2 {
@@ -257,7 +257,7 @@ func TestRetryAfterHonoured(t *testing.T) {
 	c, fake, w := newClient(t)
 	id := fake.AddComment(2, "", "<!-- sindri:env=e2 -->\nv1")
 	fake.Inject(githubtest.RouteEditComment, githubtest.Fault{Status: 429, RetryAfter: "7"})
-	if _, err := c.UpsertComment(t.Context(), owner, repo, 2, "e2", id, "v2"); err != nil {
+	if _, err := c.UpsertComment(t.Context(), &github.Target{Owner: owner, Repo: repo, PR: 2, Env: "e2", CommentID: id}, "v2"); err != nil {
 		t.Fatal(err)
 	}
 	if got := w.got(); !slices.Equal(got, []time.Duration{7 * time.Second}) {
@@ -439,7 +439,7 @@ func TestReactionsAndRedaction(t *testing.T) {
 	if _, err := c.Reply(t.Context(), owner, repo, 6, "token "+canary); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.UpsertComment(t.Context(), owner, repo, 6, "e6", 0, "url "+canary); err != nil {
+	if _, err := c.UpsertComment(t.Context(), &github.Target{Owner: owner, Repo: repo, PR: 6, Env: "e6"}, "url "+canary); err != nil {
 		t.Fatal(err)
 	}
 	for _, cm := range fake.Comments(6) {
@@ -451,16 +451,16 @@ func TestReactionsAndRedaction(t *testing.T) {
 
 func TestMarkerRejectsBreakout(t *testing.T) {
 	t.Parallel()
-	for _, env := range []string{"", "a-->b", "a--!>b", "a\nb", "x<y"} {
-		if _, err := github.Marker(env); !errors.Is(err, github.ErrBadEnv) {
+	for _, env := range []string{"", "a-->b", "a--!>b", "a\nb", "x<y", "a b", "a=b closed=1"} {
+		if _, err := github.Marker(github.Sticky{Env: env}); !errors.Is(err, github.ErrBadEnv) {
 			t.Errorf("Marker(%q) err = %v, want ErrBadEnv", env, err)
 		}
 	}
-	if m, err := github.Marker("app-pr-1"); err != nil || m != "<!-- sindri:env=app-pr-1 -->" {
+	if m, err := github.Marker(github.Sticky{Env: "app-pr-1", DeploymentID: 42, Closed: true}); err != nil || m != "<!-- sindri:env=app-pr-1 deployment=42 closed=1 -->" {
 		t.Errorf("Marker = %q, %v", m, err)
 	}
 	// DNS-1123 labels may hold "--"; inside the comment it does not end it.
-	if _, err := github.Marker("octo--app-pr-1"); err != nil {
+	if _, err := github.Marker(github.Sticky{Env: "octo--app-pr-1"}); err != nil {
 		t.Errorf("Marker(octo--app-pr-1) err = %v", err)
 	}
 }

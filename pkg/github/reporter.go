@@ -5,16 +5,22 @@ import (
 	"errors"
 )
 
-// Target names one environment's GitHub objects. CommentID and DeploymentID are the cached ids
-// (from the env record); Report fills them in so the caller can store them again, which keeps a
-// steady-state PR event to two requests per Report.
+// Target names one environment's GitHub objects. CommentID and DeploymentID are the known ids
+// (from the env record, or from the sticky comment's marker through Lookup); Report fills them
+// in so the caller can store them again.
 type Target struct {
-	Owner, Repo  string
-	PR           int    // 0 for branch environments: no comment is written
-	Env          string // environment name: Deployment environment and comment marker
-	Ref          string // ref or SHA a new Deployment is created for
-	CommentID    int64
+	Owner, Repo string
+	PR          int    // 0 for branch environments: no comment is written
+	Env         string // environment name: Deployment environment and comment marker
+	Ref         string // ref or SHA a new Deployment is created for
+	CommentID   int64
+	// DeploymentID is the environment's GitHub Deployment; it is written into the marker.
 	DeploymentID int64
+	// Closed is written into the marker: the PR was closed and the environment torn down.
+	Closed bool
+	// Searched records that the PR's comments were searched (Lookup) and CommentID is what
+	// was found, 0 meaning there is none: the next comment write creates without searching.
+	Searched bool
 }
 
 // Update is one report: a deployment status and the sticky comment text.
@@ -31,19 +37,46 @@ type Reporter struct {
 	Deployments bool // write Deployments and statuses
 }
 
+// Lookup finds t's sticky comment with one listing of the PR's comments (one request per 100
+// comments) when its id is not known yet, and fills in t.CommentID and, from the marker, the
+// DeploymentID (unless t already knows one) and Closed; t.Searched is set once the search
+// completed. It returns what the marker said (ok false when nothing was found or nothing was
+// searched: comments off, no PR, id already known). Errors are *APIError or ErrBadEnv.
+func (r *Reporter) Lookup(ctx context.Context, t *Target) (s Sticky, ok bool, err error) {
+	if !r.Comments || t.PR <= 0 || t.CommentID != 0 {
+		return Sticky{}, false, nil
+	}
+	sc, found, err := r.Client.FindSticky(ctx, t.Owner, t.Repo, t.PR, t.Env)
+	if err != nil {
+		return Sticky{}, false, err
+	}
+	t.Searched = true
+	if !found {
+		return Sticky{}, false, nil
+	}
+	t.CommentID = sc.ID
+	if t.DeploymentID == 0 {
+		t.DeploymentID = sc.DeploymentID
+	}
+	t.Closed = t.Closed || sc.Closed
+	return sc.Sticky, true, nil
+}
+
 // Report writes u for t: first the deployment status (creating the Deployment when needed,
-// but never just to mark it inactive), then the sticky comment, so a failed comment never
-// leaves the deployment looking pending. Both are attempted; their errors are joined.
+// but never just to mark it inactive), then the sticky comment, whose marker then carries the
+// deployment id, so a failed comment never leaves the deployment looking pending. Both are
+// attempted; their errors are joined.
 func (r *Reporter) Report(ctx context.Context, t *Target, u Update) error {
 	var depErr, comErr error
 	if r.Deployments {
 		create := u.Status.State != StateInactive
+		known := t.DeploymentID != 0
 		id, err := r.Client.EnsureDeployment(ctx, t.Owner, t.Repo, t.Env, t.Ref, t.DeploymentID, create)
 		if err == nil && id != 0 {
 			t.DeploymentID = id
 			err = r.Client.SetDeploymentStatus(ctx, t.Owner, t.Repo, id, u.Status)
-			if errors.Is(err, ErrNotFound) && t.DeploymentID != 0 {
-				// The cached deployment was deleted: find or make a new one once.
+			if errors.Is(err, ErrNotFound) && known {
+				// The known deployment was deleted: find or make a new one once.
 				t.DeploymentID = 0
 				if id, err = r.Client.EnsureDeployment(ctx, t.Owner, t.Repo, t.Env, t.Ref, 0, create); err == nil && id != 0 {
 					t.DeploymentID = id
@@ -54,7 +87,7 @@ func (r *Reporter) Report(ctx context.Context, t *Target, u Update) error {
 		depErr = err
 	}
 	if r.Comments && t.PR > 0 && u.Comment != "" {
-		id, err := r.Client.UpsertComment(ctx, t.Owner, t.Repo, t.PR, t.Env, t.CommentID, u.Comment)
+		id, err := r.Client.UpsertComment(ctx, t, u.Comment)
 		if err == nil {
 			t.CommentID = id
 		}

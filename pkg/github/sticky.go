@@ -4,33 +4,125 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	gh "github.com/google/go-github/v60/github"
 )
 
-// Marker returns the hidden HTML comment that identifies env's sticky comment. It returns
-// ErrBadEnv for a name that would break out of the HTML comment.
-func Marker(env string) (string, error) {
-	if env == "" || strings.ContainsAny(env, "<>!\r\n") {
-		return "", fmt.Errorf("%w: %q", ErrBadEnv, env)
-	}
-	return "<!-- sindri:env=" + env + " -->", nil
+// Sticky is what an environment's sticky comment records in its hidden marker, so that a run
+// which remembers nothing (the embedded bus on a fresh runner) learns it from the one comment
+// listing it needs anyway: the environment's GitHub Deployment and whether its PR was closed.
+type Sticky struct {
+	Env string
+	// DeploymentID is the environment's GitHub Deployment; 0 when unknown (a marker written
+	// before ids were recorded, or deployment: false).
+	DeploymentID int64
+	// Closed is set by the destroy that ran because the PR closed and cleared by a reopen: a
+	// later deploy that does not reopen is skipped ("close wins").
+	Closed bool
 }
 
-// UpsertComment makes the sticky comment of env on pull request pr say body, and returns its
-// id. With a known id (the one stored in the env record) it edits that comment in one request;
-// when the id is 0, or that comment was deleted or is not editable, it looks for the marker
-// through every page of the PR's comments and edits the one it finds, or creates one. A
-// create whose response was lost is looked up again before it is repeated, so one environment
-// never gets two comments. body passes through the redactor. Errors are *APIError or
-// ErrBadEnv.
-func (c *Client) UpsertComment(ctx context.Context, owner, repo string, pr int, env string, id int64, body string) (int64, error) {
-	marker, err := Marker(env)
+const (
+	markerOpen  = "<!-- sindri:"
+	markerClose = " -->"
+)
+
+// Marker returns s's hidden marker line, `<!-- sindri:env=<env> deployment=<id>
+// closed=<0|1> -->`. It returns ErrBadEnv for a name that would break out of the HTML comment
+// or the marker's space-separated fields.
+func Marker(s Sticky) (string, error) {
+	if s.Env == "" || strings.ContainsAny(s.Env, "<>!= \t\r\n") || s.DeploymentID < 0 {
+		return "", fmt.Errorf("%w: %q", ErrBadEnv, s.Env)
+	}
+	closed := "0"
+	if s.Closed {
+		closed = "1"
+	}
+	return markerOpen + "env=" + s.Env + " deployment=" + strconv.FormatInt(s.DeploymentID, 10) +
+		" closed=" + closed + markerClose, nil
+}
+
+// ParseMarker reads the marker on the first line of a comment body. It accepts the current
+// form and the earlier `<!-- sindri:env=<env> -->` (no deployment id, not closed); unknown
+// fields are ignored so that a newer writer's markers stay readable. ok is false when the
+// body carries no well-formed marker.
+func ParseMarker(body string) (s Sticky, ok bool) {
+	line, _, _ := strings.Cut(body, "\n")
+	line = strings.TrimSuffix(line, "\r")
+	inner, found := strings.CutPrefix(line, markerOpen)
+	if !found {
+		return Sticky{}, false
+	}
+	if inner, found = strings.CutSuffix(inner, markerClose); !found {
+		return Sticky{}, false
+	}
+	for _, f := range strings.Fields(inner) {
+		k, v, _ := strings.Cut(f, "=")
+		switch k {
+		case "env":
+			s.Env = v
+		case "deployment":
+			id, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || id < 0 {
+				return Sticky{}, false
+			}
+			s.DeploymentID = id
+		case "closed":
+			switch v {
+			case "0":
+				s.Closed = false
+			case "1":
+				s.Closed = true
+			default:
+				return Sticky{}, false
+			}
+		}
+	}
+	if _, err := Marker(Sticky{Env: s.Env}); err != nil {
+		return Sticky{}, false
+	}
+	return s, true
+}
+
+// StickyComment is a sticky comment found on a pull request.
+type StickyComment struct {
+	ID int64
+	Sticky
+}
+
+// FindSticky looks through every page of pull request pr's comments (one request per 100
+// comments) for env's sticky comment and returns the oldest trusted one; ok is false when
+// there is none. Only comments by a bot or by the repository's owners, members and
+// collaborators are trusted: anyone may comment on a public PR, and a forged marker must not
+// close an environment or redirect its deployment statuses. Errors are *APIError or ErrBadEnv.
+func (c *Client) FindSticky(ctx context.Context, owner, repo string, pr int, env string) (StickyComment, bool, error) {
+	if _, err := Marker(Sticky{Env: env}); err != nil {
+		return StickyComment{}, false, err
+	}
+	found, err := c.findComments(ctx, owner, repo, pr, env, 0)
+	if err != nil || len(found) == 0 {
+		return StickyComment{}, false, err
+	}
+	return found[0], true, nil
+}
+
+// UpsertComment makes t's sticky comment say body, behind a marker carrying t.Env,
+// t.DeploymentID and t.Closed, and returns its id. With a known t.CommentID it edits that
+// comment in one request; when the id is 0 and t.Searched says the PR's comments were already
+// searched, it creates one at once; otherwise (or when the known comment was deleted or is not
+// editable) it searches every page of the PR's comments for the marker and edits the one it
+// finds, or creates one. A create whose response was lost is looked up again before it is
+// repeated, so one environment never gets two comments. body passes through the redactor.
+// Errors are *APIError or ErrBadEnv.
+func (c *Client) UpsertComment(ctx context.Context, t *Target, body string) (int64, error) {
+	marker, err := Marker(Sticky{Env: t.Env, DeploymentID: t.DeploymentID, Closed: t.Closed})
 	if err != nil {
 		return 0, err
 	}
+	owner, repo, pr, id := t.Owner, t.Repo, t.PR, t.CommentID
 	full := marker + "\n" + c.redact(body)
+	search := !t.Searched
 	if id != 0 {
 		err := c.editComment(ctx, owner, repo, id, full)
 		if err == nil {
@@ -39,15 +131,18 @@ func (c *Client) UpsertComment(ctx context.Context, owner, repo string, pr int, 
 		if !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrUnauthorized) {
 			return 0, err
 		}
+		search = true
 	}
-	found, err := c.findComments(ctx, owner, repo, pr, marker, id)
-	if err != nil {
-		return 0, err
-	}
-	for _, fid := range found {
-		// A comment someone else wrote with our marker is not editable: try the next one.
-		if err := c.editComment(ctx, owner, repo, fid, full); !errors.Is(err, ErrUnauthorized) {
-			return fid, err
+	if search {
+		found, err := c.findComments(ctx, owner, repo, pr, t.Env, id)
+		if err != nil {
+			return 0, err
+		}
+		for _, f := range found {
+			// A comment the token may not edit is not ours after all: try the next one.
+			if err := c.editComment(ctx, owner, repo, f.ID, full); !errors.Is(err, ErrUnauthorized) {
+				return f.ID, err
+			}
 		}
 	}
 	cm, resp, err := c.api.Issues.CreateComment(ctx, owner, repo, pr, &gh.IssueComment{Body: &full})
@@ -59,8 +154,8 @@ func (c *Client) UpsertComment(ctx context.Context, owner, repo string, pr int, 
 		return 0, err
 	}
 	// The create may have happened: look before creating again.
-	if found, ferr := c.findComments(ctx, owner, repo, pr, marker, id); ferr == nil && len(found) > 0 {
-		return found[len(found)-1], nil
+	if found, ferr := c.findComments(ctx, owner, repo, pr, t.Env, id); ferr == nil && len(found) > 0 {
+		return found[len(found)-1].ID, nil
 	}
 	cm, resp, err = c.api.Issues.CreateComment(ctx, owner, repo, pr, &gh.IssueComment{Body: &full})
 	if err != nil {
@@ -74,10 +169,13 @@ func (c *Client) editComment(ctx context.Context, owner, repo string, id int64, 
 	return wrap(fmt.Sprintf("edit comment %d", id), resp, err)
 }
 
-// findComments returns the ids of the comments on pr whose body starts with marker, oldest
-// first, skipping the id known to be unusable.
-func (c *Client) findComments(ctx context.Context, owner, repo string, pr int, marker string, skip int64) ([]int64, error) {
-	var ids []int64
+// trustedAssociations are the author associations whose markers are believed (besides bots).
+var trustedAssociations = map[string]bool{"OWNER": true, "MEMBER": true, "COLLABORATOR": true}
+
+// findComments returns the trusted comments on pr whose marker names env, oldest first,
+// skipping the id known to be unusable.
+func (c *Client) findComments(ctx context.Context, owner, repo string, pr int, env string, skip int64) ([]StickyComment, error) {
+	var out []StickyComment
 	opts := &gh.IssueListCommentsOptions{ListOptions: gh.ListOptions{PerPage: 100}}
 	for {
 		list, resp, err := c.api.Issues.ListComments(ctx, owner, repo, pr, opts)
@@ -85,12 +183,17 @@ func (c *Client) findComments(ctx context.Context, owner, repo string, pr int, m
 			return nil, wrap(fmt.Sprintf("list comments of #%d", pr), resp, err)
 		}
 		for _, cm := range list {
-			if cm.GetID() != skip && strings.HasPrefix(cm.GetBody(), marker) {
-				ids = append(ids, cm.GetID())
+			s, ok := ParseMarker(cm.GetBody())
+			if !ok || s.Env != env || cm.GetID() == skip {
+				continue
 			}
+			if cm.GetUser().GetType() != "Bot" && !trustedAssociations[cm.GetAuthorAssociation()] {
+				continue
+			}
+			out = append(out, StickyComment{ID: cm.GetID(), Sticky: s})
 		}
 		if resp.NextPage == 0 {
-			return ids, nil
+			return out, nil
 		}
 		opts.Page = resp.NextPage
 	}

@@ -15,7 +15,7 @@ import (
 )
 
 // runGitHub is harness.run with GitHub reporting to the fake gh.
-func (h *harness) runGitHub(it action.Intent, fake *githubtest.Server, token string) int {
+func (h *harness) runGitHub(it action.Intent, fake *githubtest.Server, token string, mutate ...func(*Request)) int {
 	h.t.Helper()
 	gh, err := github.New(token, github.WithBaseURL(fake.URL), github.WithRetries(0, time.Second))
 	if err != nil {
@@ -38,9 +38,15 @@ func (h *harness) runGitHub(it action.Intent, fake *githubtest.Server, token str
 		Out:      &ConsoleOutput{W: &h.out},
 		Registry: h.reg,
 		GitHub:   gh,
-		OpenBus: func(context.Context, []secrets.Resolved) (*Bus, error) {
+		OpenBus: func(ctx context.Context, resolved []secrets.Resolved) (*Bus, error) {
+			if h.fresh {
+				return EmbeddedOpener(EmbeddedConfig{Registry: h.execReg, LoadConfig: load})(ctx, resolved)
+			}
 			return &Bus{JS: h.bus.JS, Envs: h.bus.Envs, Embedded: true}, nil
 		},
+	}
+	for _, m := range mutate {
+		m(&req)
 	}
 	return Run(context.Background(), req, deps)
 }

@@ -16,6 +16,13 @@ import (
 )
 
 // job publishes one job and, unless told not to wait, follows it to its end.
+//
+// GitHub reporting costs at most four requests per event in steady state, with or without a
+// bus that remembers: the sticky comment is found with one listing of the PR's comments
+// (skipped when the env record knows its id) and its marker names the Deployment; the job's
+// start writes the in_progress status (and the "deploying" comment only when its id was known
+// without looking, or when a reopen must clear the marker's closed flag at once); the end
+// writes the final status and the comment.
 func (r *run) job(ctx context.Context, kind jobs.Kind) int {
 	l := r.load(ctx)
 	if l == nil {
@@ -23,7 +30,7 @@ func (r *run) job(ctx context.Context, kind jobs.Kind) int {
 		return ExitFailed
 	}
 	if r.req.Inputs.DryRun && kind != jobs.KindPlan && kind != jobs.KindStatus {
-		r.out().Notice(fmt.Sprintf("dry-run: %s of %s becomes a plan; nothing is changed", kind, l.env))
+		r.out().Notice(fmt.Sprintf("dry-run: %s of %s runs as a plan job (the provider's side-effect-free Plan); nothing is changed and nothing is written to GitHub", kind, l.env))
 		kind = jobs.KindPlan
 	}
 	bus, err := r.deps.OpenBus(ctx, l.resolved)
@@ -46,25 +53,59 @@ func (r *run) job(ctx context.Context, kind jobs.Kind) int {
 		Phase: inProgressPhase(kind),
 	}
 	target := r.target(l.env, rec)
+	knownComment := target.CommentID != 0
+	reports := r.gh != nil && target.Owner != "" && kind != jobs.KindPlan
+	var marker github.Sticky
+	var found bool
+	if reports {
+		var lerr error
+		marker, found, lerr = r.gh.Lookup(ctx, target)
+		if e := badCredentials(lerr); e != nil && kind == jobs.KindDeploy {
+			return r.rejectedToken(ctx, e)
+		} else if lerr != nil {
+			r.out().Warning(r.redact(fmt.Sprintf("GitHub: find the sticky comment of %s: %v", l.env, lerr)), nil)
+		}
+	}
+	// Close wins even when the bus forgot the environment (embedded mode on a fresh runner):
+	// the destroy for the closed PR left closed=1 in the sticky comment's marker. A late deploy
+	// that does not reopen is skipped before anything is published or reported.
+	closed := (rec != nil && rec.Closed || found && marker.Closed) && !r.reopens(kind)
+	if closed && (kind == jobs.KindDeploy || kind == jobs.KindStart) {
+		return r.closeWins(ctx, kind, l.env)
+	}
+	switch {
+	case r.closing(kind):
+		target.Closed = true
+	case kind == jobs.KindDeploy || kind == jobs.KindStart:
+		target.Closed = false
+	}
+	// inProgress reports the job's start. The comment is edited only when its id was known
+	// without the lookup, or when a reopen clears the marker's closed flag (at once, so that a
+	// run that dies before its end cannot leave the reopened PR looking closed). A closing
+	// destroy sets the flag with its final comment: setting it here too would cost a fifth
+	// request on every close for the rare destroy that dies half-way.
+	inProgress := func() error {
+		u, ok := action.GitHubUpdate(v, r.redact)
+		if !reports || !ok {
+			return nil
+		}
+		if !knownComment && !(found && marker.Closed && !target.Closed) {
+			u.Comment = ""
+		}
+		return r.report(ctx, bus, target, u)
+	}
 	// A deploy reports "deploying" before its job is published, so a token GitHub rejects
-	// outright stops it with one error and nothing deployed that could not be reported. (A
-	// deploy of a closed environment is refused by publish below and reports nothing.) Destroys
-	// always run: tearing down must not depend on GitHub.
-	closed := rec != nil && rec.Closed && !r.reopens(kind)
-	if kind == jobs.KindDeploy && !closed {
-		if e := badCredentials(r.report(ctx, bus, target, v)); e != nil {
-			r.out().Error(r.redact(fmt.Sprintf("GitHub rejected the github-token input: HTTP 401 (bad credentials) to %s (request %s); nothing was published. Pass a valid token, or set comment: false and deployment: false to run without GitHub reporting", e.Op, e.RequestID)), nil)
-			r.respond(ctx, false)
-			return ExitFailed
+	// outright stops it with one error and nothing deployed that could not be reported.
+	// Destroys always run: tearing down must not depend on GitHub.
+	if kind == jobs.KindDeploy {
+		if e := badCredentials(inProgress()); e != nil {
+			return r.rejectedToken(ctx, e)
 		}
 	}
 
 	j, _, err := r.publish(ctx, bus, kind, l)
 	if errors.Is(err, errClosed) {
-		r.out().Notice(fmt.Sprintf("%s of %s skipped: its pull request was closed and the environment torn down (close wins); reopen the PR to deploy again", kind, l.env))
-		r.setOutputs(action.Outputs{Environment: l.env, Status: "superseded"})
-		r.respond(ctx, false)
-		return ExitOK
+		return r.closeWins(ctx, kind, l.env)
 	}
 	if err != nil {
 		r.out().Error(r.redact(err.Error()), nil)
@@ -73,7 +114,7 @@ func (r *run) job(ctx context.Context, kind jobs.Kind) int {
 	}
 	v.JobID = j.ID
 	if kind == jobs.KindDestroy {
-		r.reportWarn(ctx, bus, target, v)
+		r.warnRejected(inProgress())
 	}
 	if !r.req.Inputs.Wait && !bus.Embedded {
 		r.out().Notice(fmt.Sprintf("queued %s job %s for %s; not waiting (wait: false)", kind, j.ID, l.env))
@@ -81,7 +122,7 @@ func (r *run) job(ctx context.Context, kind jobs.Kind) int {
 		return ExitOK
 	}
 	start := r.deps.Now()
-	final, ok := r.follow(ctx, bus, j, &v)
+	ok := r.follow(ctx, bus, j, &v)
 	v.Duration = r.deps.Now().Sub(start).Round(time.Millisecond)
 	if !ok {
 		v.Phase = action.PhaseFailed
@@ -89,12 +130,13 @@ func (r *run) job(ctx context.Context, kind jobs.Kind) int {
 			v.Error = "the job did not finish before the action's timeout; it may still complete on an executor"
 		}
 	}
-	_ = final
 	if err := r.out().Summary(action.RenderSummary(v, r.redact)); err != nil {
 		r.out().Warning(err.Error(), nil)
 	}
 	r.setOutputs(action.OutputsFromView(v))
-	r.reportWarn(ctx, bus, target, v)
+	if u, ok := action.GitHubUpdate(v, r.redact); ok && reports {
+		r.warnRejected(r.report(ctx, bus, target, u))
+	}
 	succeeded := v.Phase != action.PhaseFailed
 	r.respond(ctx, succeeded)
 	if !succeeded {
@@ -102,6 +144,28 @@ func (r *run) job(ctx context.Context, kind jobs.Kind) int {
 		return ExitFailed
 	}
 	return ExitOK
+}
+
+// rejectedToken stops a deploy whose GitHub token was rejected (401) before anything was
+// published.
+func (r *run) rejectedToken(ctx context.Context, e *github.APIError) int {
+	r.out().Error(r.redact(fmt.Sprintf("GitHub rejected the github-token input: HTTP 401 (bad credentials) to %s (request %s); nothing was published. Pass a valid token, or set comment: false and deployment: false to run without GitHub reporting", e.Op, e.RequestID)), nil)
+	r.respond(ctx, false)
+	return ExitFailed
+}
+
+// closeWins skips a job for an environment whose PR was closed, reporting nothing to GitHub.
+func (r *run) closeWins(ctx context.Context, kind jobs.Kind, env string) int {
+	r.out().Notice(fmt.Sprintf("%s of %s skipped: its pull request was closed and the environment torn down (close wins); reopen the PR to deploy again", kind, env))
+	r.setOutputs(action.Outputs{Environment: env, Status: "superseded"})
+	r.respond(ctx, false)
+	return ExitOK
+}
+
+// closing reports whether a job of kind closes its environment for good: the destroy for a
+// closed pull request or a deleted branch.
+func (r *run) closing(kind jobs.Kind) bool {
+	return kind == jobs.KindDestroy && (r.it.Trigger == "pull_request.closed" || strings.HasPrefix(r.it.Trigger, "delete"))
 }
 
 // reopens reports whether a job of kind for this intent reopens a closed environment: a
@@ -123,8 +187,7 @@ func (r *run) publish(ctx context.Context, bus *Bus, kind jobs.Kind, l *loaded) 
 				return nil, nil, fmt.Errorf("reopen environment %s: %w", l.env, err)
 			}
 		}
-		closing := kind == jobs.KindDestroy && (r.it.Trigger == "pull_request.closed" || strings.HasPrefix(r.it.Trigger, "delete"))
-		g, err := bus.Envs.BumpDesired(ctx, l.env, closing)
+		g, err := bus.Envs.BumpDesired(ctx, l.env, r.closing(kind))
 		if errors.Is(err, events.ErrEnvClosed) {
 			return nil, nil, errClosed
 		}
@@ -170,8 +233,10 @@ func (r *run) publish(ctx context.Context, bus *Bus, kind jobs.Kind, l *loaded) 
 }
 
 // follow streams the job's events into the log and v until a terminal event. It returns false
-// when following ended without one (timeout or a broken connection).
-func (r *run) follow(ctx context.Context, bus *Bus, j *jobs.Job, v *action.View) (*events.Envelope, bool) {
+// when following ended without one (timeout or a broken connection). The failure's log tail
+// holds every line the log showed for the job (log, progress and retry lines): a provider that
+// fails early may have sent progress only.
+func (r *run) follow(ctx context.Context, bus *Bus, j *jobs.Job, v *action.View) bool {
 	if t := r.req.Inputs.Timeout; t > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, t)
@@ -188,7 +253,7 @@ func (r *run) follow(ctx context.Context, bus *Bus, j *jobs.Job, v *action.View)
 			}
 			v.Error = r.redact(fmt.Sprintf("following job %s: %v", j.ID, err))
 			v.LogTail = tail
-			return nil, false
+			return false
 		}
 		switch d := ev.Data.(type) {
 		case *events.Accepted:
@@ -207,36 +272,43 @@ func (r *run) follow(ctx context.Context, bus *Bus, j *jobs.Job, v *action.View)
 			if d.Message != "" {
 				msg += ": " + d.Message
 			}
-			r.out().Log(r.redact(msg))
+			line := r.redact(msg)
+			r.out().Log(line)
+			tail = appendTail(tail, line)
 		case *events.Retrying:
-			r.out().Log(r.redact(fmt.Sprintf("retrying (attempt %d of %d, in %s): %s", d.Attempt, d.MaxAttempts, time.Duration(d.Delay), d.Message)))
+			line := r.redact(fmt.Sprintf("retrying (attempt %d of %d, in %s): %s", d.Attempt, d.MaxAttempts, time.Duration(d.Delay), d.Message))
+			r.out().Log(line)
+			tail = appendTail(tail, line)
 		case *events.Succeeded:
 			applySucceeded(v, d)
-			return ev, true
+			return true
 		case *events.Failed:
 			v.Phase = action.PhaseFailed
 			v.Error = r.redact(d.Message)
+			// Following replays the job's events from its first, so the tail seen here holds
+			// the executor's LastLines (log lines only) and the progress between them; the
+			// event's lines are the fallback when none arrived here.
 			v.LogTail = tail
-			if len(d.LastLines) > 0 {
+			if len(tail) == 0 {
 				v.LogTail = redactAll(d.LastLines, r.redact)
 			}
-			return ev, true
+			return true
 		case *events.Superseded:
 			v.Phase = action.PhaseSuperseded
 			r.out().Notice(fmt.Sprintf("skipped: %s (generation %d, desired %d)", d.Reason, d.Generation, d.DesiredGeneration))
-			return ev, true
+			return true
 		case *events.Deadlettered:
 			v.Phase = action.PhaseFailed
 			v.Error = r.redact(fmt.Sprintf("gave up after %d attempts: %s", d.Attempts, d.Message))
 			v.LogTail = tail
-			return ev, true
+			return true
 		}
 	}
 	if v.Error == "" && ctx.Err() != nil {
 		v.Error = fmt.Sprintf("timed out after %s waiting for job %s (raise the `timeout` input)", r.req.Inputs.Timeout, j.ID)
 	}
 	v.LogTail = tail
-	return nil, false
+	return false
 }
 
 func applySucceeded(v *action.View, d *events.Succeeded) {
@@ -276,48 +348,44 @@ func inProgressPhase(k jobs.Kind) action.Phase {
 	return action.PhaseDeploying
 }
 
-// target names the environment's GitHub objects, with the ids cached in its record.
+// target names the environment's GitHub objects, with the ids and the closed flag kept in its
+// record.
 func (r *run) target(env string, rec *events.EnvRecord) *github.Target {
 	t := &github.Target{Owner: r.it.Owner, Repo: r.it.Name, PR: r.it.PR, Env: env, Ref: firstNonEmpty(r.it.SHA, r.it.Ref)}
 	if rec != nil {
-		t.CommentID, t.DeploymentID = rec.CommentID, rec.DeploymentID
+		t.CommentID, t.DeploymentID, t.Closed = rec.CommentID, rec.DeploymentID, rec.Closed
+		r.kept = [2]int64{rec.CommentID, rec.DeploymentID}
 	}
 	return t
 }
 
-// report writes v to GitHub (deployment status first, then the sticky comment) and keeps the
-// ids in the env record so the next event costs fewer requests. A GitHub error is reported as
-// a warning and returned, except a rejected token (badCredentials), which the caller reports.
-func (r *run) report(ctx context.Context, bus *Bus, t *github.Target, v action.View) error {
-	if r.gh == nil || t.Owner == "" {
-		return nil
-	}
-	u, ok := action.GitHubUpdate(v, r.redact)
-	if !ok {
-		return nil
-	}
-	before := *t
+// report writes u to GitHub (deployment status first, then the sticky comment) and keeps the
+// ids in the env record so the next event costs fewer requests when the bus remembers. A
+// GitHub error is reported as a warning and returned, except a rejected token
+// (badCredentials), which the caller reports.
+func (r *run) report(ctx context.Context, bus *Bus, t *github.Target, u github.Update) error {
 	rerr := r.gh.Report(ctx, t, u)
 	if rerr != nil && badCredentials(rerr) == nil {
 		r.out().Warning(r.redact(fmt.Sprintf("GitHub report: %v", rerr)), nil)
 	}
-	if t.CommentID == before.CommentID && t.DeploymentID == before.DeploymentID {
-		return rerr
-	}
-	_, _, err := bus.Envs.Update(ctx, t.Env, func(rec *events.EnvRecord, _ bool) error {
-		rec.CommentID, rec.DeploymentID = t.CommentID, t.DeploymentID
-		return nil
-	})
-	if err != nil {
-		r.out().Warning(fmt.Sprintf("keep GitHub ids in the environment record: %v", err), nil)
+	if ids := [2]int64{t.CommentID, t.DeploymentID}; ids != r.kept {
+		_, _, err := bus.Envs.Update(ctx, t.Env, func(rec *events.EnvRecord, _ bool) error {
+			rec.CommentID, rec.DeploymentID = t.CommentID, t.DeploymentID
+			return nil
+		})
+		if err != nil {
+			r.out().Warning(fmt.Sprintf("keep GitHub ids in the environment record: %v", err), nil)
+		} else {
+			r.kept = ids
+		}
 	}
 	return rerr
 }
 
-// reportWarn is report for callers that go on whatever GitHub answers: a rejected token is
-// one more warning.
-func (r *run) reportWarn(ctx context.Context, bus *Bus, t *github.Target, v action.View) {
-	if err := r.report(ctx, bus, t, v); badCredentials(err) != nil {
+// warnRejected reports a rejected token from a report whose caller goes on whatever GitHub
+// answers: one more warning.
+func (r *run) warnRejected(err error) {
+	if badCredentials(err) != nil {
 		r.out().Warning(r.redact(fmt.Sprintf("GitHub report: %v", err)), nil)
 	}
 }
@@ -333,10 +401,10 @@ func badCredentials(err error) *github.APIError {
 	return nil
 }
 
-// respond closes a ChatOps exchange (reply and final reaction); without the GitHub API a
-// reply is printed as a notice.
+// respond closes a ChatOps exchange (reply and final reaction); without the GitHub API, or in
+// a dry run, a reply is printed as a notice.
 func (r *run) respond(ctx context.Context, succeeded bool) {
-	if r.deps.GitHub == nil {
+	if r.deps.GitHub == nil || r.req.Inputs.DryRun {
 		if r.it.Reply != "" {
 			r.out().Notice(r.it.Reply)
 		}

@@ -86,6 +86,22 @@ func (r *run) reap(ctx context.Context) int {
 		list = append(list, c)
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].env < list[j].env })
+	if r.req.Inputs.DryRun {
+		names := make([]string, len(list))
+		for i, c := range list {
+			names[i] = c.env
+		}
+		r.out().Notice(fmt.Sprintf("dry-run: would reap %d expired environment(s): %s; nothing was published", len(list), strings.Join(names, ", ")))
+		md := fmt.Sprintf("### sindri reaper (dry-run)\n\nExpired environments that would be reaped: %d\n", len(list))
+		for _, n := range names {
+			md += "\n- `" + n + "`"
+		}
+		if err := r.out().Summary(r.redact(md) + "\n"); err != nil {
+			r.out().Warning(err.Error(), nil)
+		}
+		r.setOutputs(action.Outputs{Status: string(action.PhasePlanned), Environment: strings.Join(names, ",")})
+		return ExitOK
+	}
 	text, rel := r.configText()
 	failed := 0
 	var reaped []string
@@ -111,7 +127,7 @@ func (r *run) reap(ctx context.Context) int {
 			continue
 		}
 		v := action.View{Kind: action.KindReap, Env: c.env, Provider: c.provider, JobID: j.ID, Phase: action.PhaseDestroying}
-		if _, ok := r.follow(ctx, bus, j, &v); !ok || v.Phase == action.PhaseFailed {
+		if ok := r.follow(ctx, bus, j, &v); !ok || v.Phase == action.PhaseFailed {
 			r.out().Error(fmt.Sprintf("reap %s: %s", c.env, v.Error), nil)
 			failed++
 			continue

@@ -85,16 +85,18 @@ type run struct {
 	redact action.Redactor
 	it     action.Intent
 	gh     *github.Reporter
+	// kept are the comment and deployment ids the env record holds (see report).
+	kept [2]int64
 }
 
 func (r *run) out() Output { return r.deps.Out }
 
 func (r *run) do(ctx context.Context) int {
 	r.it = r.req.Intent
-	if r.deps.GitHub != nil {
+	// dry-run reads from GitHub (the PR, the commenter's permission) but writes nothing to it:
+	// no comment, deployment, reaction or reply.
+	if r.deps.GitHub != nil && !r.req.Inputs.DryRun {
 		r.gh = &github.Reporter{Client: r.deps.GitHub, Comments: r.req.Inputs.Comment, Deployments: r.req.Inputs.Deployment}
-	}
-	if r.deps.GitHub != nil {
 		if err := action.Acknowledge(ctx, r.deps.GitHub, r.it); err != nil {
 			r.out().Warning(fmt.Sprintf("acknowledge the command: %v", err), nil)
 		}

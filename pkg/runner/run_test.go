@@ -3,6 +3,7 @@ package runner
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -52,6 +53,13 @@ type harness struct {
 	out    bytes.Buffer
 	// received are the secrets the provider saw in its last Spec.
 	received atomic.Value
+	// execReg serves the in-process executor; fresh buses are opened with it.
+	execReg *providers.Registry
+	// fresh makes every GitHub invocation open its own embedded bus, as the embedded default
+	// does on a fresh runner (nothing remembered between workflow runs).
+	fresh bool
+	// progressFailure makes the next deploys send progress only and then fail permanently.
+	progressFailure atomic.Bool
 }
 
 // spy records the secrets each spec carries.
@@ -62,6 +70,11 @@ type spy struct {
 
 func (s spy) Deploy(ctx context.Context, sp *providers.Spec, r providers.Reporter) (*providers.Deployment, error) {
 	s.h.received.Store(sp.Secrets)
+	if s.h.progressFailure.Load() {
+		r.Progress("resolve image sindri-test/missing:0", 1, 3)
+		r.Progress("image not present on the engine", 1, 3)
+		return nil, errors.New("image sindri-test/missing:0 is not present")
+	}
 	return s.Provider.Deploy(ctx, sp, r)
 }
 
@@ -77,6 +90,7 @@ func newHarness(t *testing.T, managed ...providers.Managed) *harness {
 	if err := execReg.Register(spy{Provider: lp, h: h}); err != nil {
 		t.Fatal(err)
 	}
+	h.execReg = execReg
 	ctx := context.Background()
 	open := EmbeddedOpener(EmbeddedConfig{Registry: execReg, LoadConfig: load})
 	bus, err := open(ctx, []secrets.Resolved{{Name: "CANARY_TOKEN", Value: secrets.New(canary)}})
@@ -103,8 +117,8 @@ func load(path string, data []byte) (*config.Config, error) {
 func (h *harness) run(it action.Intent, mutate ...func(*Request)) int {
 	h.t.Helper()
 	req := Request{
-		Intent: it,
-		Inputs: action.Inputs{Config: "sindri.yaml", Provider: providertest.FakeName, Wait: true, Timeout: time.Minute},
+		Intent:    it,
+		Inputs:    action.Inputs{Config: "sindri.yaml", Provider: providertest.FakeName, Wait: true, Timeout: time.Minute},
 		Workspace: h.dir,
 		LookupEnv: func(k string) (string, bool) {
 			if k == "CANARY_TOKEN" {
@@ -279,4 +293,3 @@ func TestRunSkipAndRefuse(t *testing.T) {
 		}
 	}
 }
-

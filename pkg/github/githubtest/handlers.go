@@ -7,9 +7,19 @@ import (
 	"unicode/utf8"
 )
 
+// commentJSON renders c as GitHub does, with the author's type (the token's bot is a Bot) and
+// author_association (COLLABORATOR for users with a seeded permission, else NONE, as GitHub
+// answers for outsiders and for github-actions[bot]). Callers hold s.mu.
 func (s *Server) commentJSON(c *Comment) map[string]any {
-	return map[string]any{"id": c.ID, "body": c.Body, "user": map[string]any{"login": c.User},
-		"html_url": s.srv.URL + "/comment/" + itoa(c.ID), "created_at": c.Create.Format(time.RFC3339)}
+	typ, assoc := "User", "NONE"
+	if c.User == s.botLog {
+		typ = "Bot"
+	} else if _, ok := s.perms[c.User]; ok {
+		assoc = "COLLABORATOR"
+	}
+	return map[string]any{"id": c.ID, "body": c.Body, "user": map[string]any{"login": c.User, "type": typ},
+		"author_association": assoc,
+		"html_url":           s.srv.URL + "/comment/" + itoa(c.ID), "created_at": c.Create.Format(time.RFC3339)}
 }
 
 func (s *Server) listComments(w http.ResponseWriter, r *http.Request) any {
