@@ -24,8 +24,12 @@ else
   CGO_ENABLED=0 GOOS=linux go build -trimpath -ldflags "-s -w" -o "$ctx/sindri-action" "$pkg"
 fi
 cp "$ca" "$ctx/ca-certificates.crt"
-mkdir -m 0700 "$ctx/tmp"
+mkdir -p "$ctx/rootfs/tmp" && chmod 1777 "$ctx/rootfs/tmp"
 # The legacy builder needs neither BuildKit nor a registry for FROM scratch.
-DOCKER_BUILDKIT=0 docker build -q -f Dockerfile -t "$tag" "$ctx" >/dev/null
+# Its deprecation notice goes to stderr; keep it out of the output unless the build fails.
+if ! log=$(DOCKER_BUILDKIT=0 docker build -q -f Dockerfile -t "$tag" "$ctx" 2>&1); then
+  echo "$log" >&2
+  exit 1
+fi
 size=$(docker image inspect -f '{{.Size}}' "$tag")
 echo "build-action-image: $tag ($((size / 1024 / 1024)) MB)"
