@@ -23,6 +23,10 @@ func TestE2EDeployFailure(t *testing.T) {
 	if !strings.Contains(res.summary, "**Error:**") {
 		t.Errorf("the summary shows no error:\n%s", res.summary)
 	}
+	// The provider sent progress only before failing: those are the last lines shown.
+	if !strings.Contains(res.summary, "**Last log lines:**") || !strings.Contains(res.summary, "resolve image") {
+		t.Errorf("the summary shows no last lines (progress included):\n%s", res.summary)
+	}
 	sticky := r.stickyComments()
 	if len(sticky) != 1 || !strings.Contains(sticky[0].Body, "Failed") {
 		t.Fatalf("sticky comments %+v, want one that says failed", sticky)

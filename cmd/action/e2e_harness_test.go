@@ -24,6 +24,7 @@ import (
 	"github.com/moby/moby/client"
 	"gopkg.in/yaml.v3"
 
+	"github.com/sindri/deploy/v3/pkg/github"
 	"github.com/sindri/deploy/v3/pkg/github/githubtest"
 	"github.com/sindri/deploy/v3/pkg/providers"
 )
@@ -491,6 +492,7 @@ var volatile = []struct {
 	{regexp.MustCompile(`took [0-9hms]+`), "took DURATION"},
 	{regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)`), "TIME"},
 	{regexp.MustCompile(`docker -H \S+ `), "docker "},
+	{regexp.MustCompile(`( deployment=)[0-9]+( closed=[01] -->)`), "${1}DEPLOYMENT-ID${2}"},
 }
 
 // golden compares got with testdata/golden/<name>, or rewrites it with -update.
@@ -516,11 +518,23 @@ func golden(t *testing.T, name, got string) {
 func (r *repoSim) stickyComments() []githubtest.Comment {
 	var out []githubtest.Comment
 	for _, c := range r.gh.Comments(e2ePR) {
-		if strings.HasPrefix(c.Body, "<!-- sindri:env="+r.env()+" -->") {
+		if m, ok := github.ParseMarker(c.Body); ok && m.Env == r.env() {
 			out = append(out, c)
 		}
 	}
 	return out
+}
+
+// marker returns what the sticky comment's marker says; it fails the test unless there is
+// exactly one sticky comment.
+func (r *repoSim) marker() github.Sticky {
+	r.t.Helper()
+	sticky := r.stickyComments()
+	if len(sticky) != 1 {
+		r.t.Fatalf("%d sticky comments for %s, want 1", len(sticky), r.env())
+	}
+	m, _ := github.ParseMarker(sticky[0].Body)
+	return m
 }
 
 // countsLine renders the fake's per-route counts compactly for the request report.

@@ -20,20 +20,28 @@ func TestE2EPullRequestLifecycle(t *testing.T) {
 	r := newRepo(t, "")
 	r.gh.AddPull(githubtest.PullRequest{Number: e2ePR, HeadSHA: shaOpened, HeadRef: "changes", HeadRepo: e2eOwner + "/" + e2eRepo})
 
+	// maxRequests is what one PR event may cost against the GitHub API, each run on a fresh
+	// embedded bus that remembers nothing: the first event discovers and creates the comment
+	// and the Deployment; later ones find both with one comment listing (the marker names the
+	// Deployment), write in_progress, the final status and the final comment.
 	steps := []struct {
 		action, sha string
 		status      string
 		deployed    bool
+		maxRequests int
 	}{
-		{"opened", shaOpened, "ready", true},
-		{"synchronize", shaPushed, "ready", true},
-		{"closed", shaPushed, "destroyed", false},
+		{"opened", shaOpened, "ready", true, 6},
+		{"synchronize", shaPushed, "ready", true, 4},
+		{"closed", shaPushed, "destroyed", false, 4},
 	}
 	for i, s := range steps {
 		r.gh.ResetCounts()
 		res := r.invoke("pull_request", prPayload(t, s.action, s.sha), nil)
 		// The runner's request report: what one PR event costs against the GitHub API.
 		t.Logf("GitHub API, pull_request.%s: %s", s.action, countsLine(r.gh.Counts()))
+		if n := r.gh.Total(); n > s.maxRequests {
+			t.Errorf("pull_request.%s: %d GitHub requests, want at most %d", s.action, n, s.maxRequests)
+		}
 		if res.code != 0 {
 			t.Fatalf("pull_request.%s: exit %d, want 0", s.action, res.code)
 		}
@@ -76,8 +84,11 @@ func TestE2EPullRequestLifecycle(t *testing.T) {
 		}
 		golden(t, "pr-"+s.action+".summary.md", r.normalize(res.summary))
 		golden(t, "pr-"+s.action+".comment.md", r.normalize(sticky[0].Body))
-		if i == 0 && sticky[0].Edits != 1 {
-			t.Errorf("after opened: sticky comment edited %d times, want 1 (created deploying, edited ready)", sticky[0].Edits)
+		if i == 0 && sticky[0].Edits != 0 {
+			t.Errorf("after opened: sticky comment edited %d times, want 0 (created when the deploy ended)", sticky[0].Edits)
+		}
+		if m := r.marker(); m.DeploymentID != r.gh.Deployments()[0].ID || m.Closed != (s.action == "closed") {
+			t.Errorf("after %s: marker %+v, want deployment %d and closed=%v", s.action, m, r.gh.Deployments()[0].ID, s.action == "closed")
 		}
 	}
 
@@ -112,7 +123,8 @@ func TestE2EPullRequestLifecycle(t *testing.T) {
 	}
 }
 
-// TestE2EDryRun: with dry-run, an opened PR is routed and validated and its plan printed, and
+// TestE2EDryRun: with dry-run, an opened PR is routed and validated, its secrets resolved and
+// the provider's side-effect-free Plan run as a plan job; the plan is the `plan` output, and
 // nothing is deployed or written to GitHub.
 func TestE2EDryRun(t *testing.T) {
 	needHeavy(t)
@@ -125,10 +137,75 @@ func TestE2EDryRun(t *testing.T) {
 	if !strings.Contains(res.outputs["plan"], `"provider":"docker"`) {
 		t.Errorf("plan output %q, want the docker plan as JSON", res.outputs["plan"])
 	}
+	if !uuidRE.MatchString(res.outputs["job-id"]) {
+		t.Errorf("job-id %q, want the plan job's UUIDv7", res.outputs["job-id"])
+	}
+	if n := res.annotations("notice"); len(n) != 1 || !strings.Contains(n[0], "plan job") {
+		t.Errorf("notices %q, want one saying the deploy runs as a plan job", n)
+	}
 	if n := r.gh.Total(); n != 0 {
 		t.Errorf("dry-run made %d GitHub requests (%s), want none", n, countsLine(r.gh.Counts()))
 	}
 	if left := leftovers(t, r.env()); len(left) > 0 {
 		t.Errorf("dry-run created %v", left)
+	}
+}
+
+// TestE2ECloseWinsAcrossRuns: every invocation is a fresh process with a fresh embedded bus,
+// as workflow runs on hosted runners are. After opened and closed, a synchronize run that was
+// queued behind the close (same concurrency group) learns from the sticky comment's marker
+// that the PR closed: it exits 0 with the close-wins notice, starts no container and writes
+// nothing to GitHub. Reopening the PR deploys again.
+func TestE2ECloseWinsAcrossRuns(t *testing.T) {
+	needHeavy(t)
+	t.Parallel()
+	r := newRepo(t, "")
+	for _, a := range []string{"opened", "closed"} {
+		if res := r.invoke("pull_request", prPayload(t, a, shaOpened), nil); res.code != 0 {
+			t.Fatalf("pull_request.%s: exit %d", a, res.code)
+		}
+	}
+	if m := r.marker(); !m.Closed {
+		t.Fatalf("marker after closed %+v, want closed", m)
+	}
+	before := r.stickyComments()[0]
+	dep := r.gh.Deployments()[0]
+	statuses := len(r.gh.Statuses(dep.ID))
+	r.gh.ResetCounts()
+
+	res := r.invoke("pull_request", prPayload(t, "synchronize", shaPushed), nil)
+	t.Logf("GitHub API, late pull_request.synchronize: %s", countsLine(r.gh.Counts()))
+	if res.code != 0 || res.outputs["status"] != "superseded" || res.outputs["job-id"] != "" {
+		t.Errorf("late synchronize: exit %d status %q job-id %q, want 0, superseded and no job", res.code, res.outputs["status"], res.outputs["job-id"])
+	}
+	if n := res.annotations("notice"); len(n) != 1 || !strings.Contains(n[0], "close wins") {
+		t.Errorf("late synchronize: notices %q, want one saying close wins", n)
+	}
+	if left := leftovers(t, r.env()); len(left) > 0 {
+		t.Errorf("late synchronize recreated %v for a closed PR", left)
+	}
+	if got := r.gh.Counts(); r.gh.Total() != 1 || got[githubtest.RouteListComments] != 1 {
+		t.Errorf("late synchronize made requests %s, want only the comment listing", countsLine(got))
+	}
+	if after := r.stickyComments()[0]; after.Body != before.Body || len(r.gh.Statuses(dep.ID)) != statuses {
+		t.Error("late synchronize changed the sticky comment or the deployment statuses")
+	}
+
+	reopened := payload(t, "pr-opened.payload.json", func(p map[string]any) {
+		p["action"] = "reopened"
+		p["pull_request"].(map[string]any)["head"].(map[string]any)["sha"] = shaPushed
+	})
+	res = r.invoke("pull_request", reopened, nil)
+	if res.code != 0 || res.outputs["status"] != "ready" {
+		t.Fatalf("reopened: exit %d status %q, want 0 ready", res.code, res.outputs["status"])
+	}
+	if code, _, err := httpGet(res.outputs["url"]); err != nil || code != 200 {
+		t.Errorf("GET %q after reopen: %d %v", res.outputs["url"], code, err)
+	}
+	if m := r.marker(); m.Closed || m.DeploymentID != dep.ID {
+		t.Errorf("marker after reopen %+v, want open with deployment %d", m, dep.ID)
+	}
+	if len(r.gh.Deployments()) != 1 {
+		t.Errorf("deployments %+v, want the one reused", r.gh.Deployments())
 	}
 }

@@ -36,7 +36,7 @@ func title(p Phase) string {
 
 // RenderSummary returns the job summary Markdown for v: a facts table (environment, provider,
 // state, URL, connect command, duration), the plan table when there is one, and the last log
-// lines on failure. The whole text passes through redact.
+// lines on failure (log, progress and retry lines alike). The whole text passes through redact.
 func RenderSummary(v View, redact Redactor) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "## %s `%s`\n\n", title(v.Phase), code(v.Env))
@@ -79,6 +79,7 @@ func RenderSummary(v View, redact Redactor) string {
 		writePlan(&b, v.Plan)
 	}
 	if v.Phase == PhaseFailed && len(v.LogTail) > 0 {
+		b.WriteString("\n**Last log lines:**\n")
 		writeLogs(&b, v.LogTail)
 	}
 	return redact(b.String())
