@@ -34,12 +34,13 @@ const (
 //     inactive.
 //
 // It skips unless SINDRI_ACT=1 (make test sets it, with SINDRI_ACT_BIN=$(scripts/tools.sh
-// act)); with SINDRI_ACT=1 a missing act, docker or git fails it. About 30 s warm, most of it
-// building the action image.
+// act)); with SINDRI_ACT=1 a missing act, docker or git fails it. About 4-8 s warm, most of
+// it building the action image; each act run takes about 1 s.
 func TestPRPreviewWorkflow(t *testing.T) {
 	if os.Getenv("SINDRI_ACT") != "1" {
 		t.Skip("set SINDRI_ACT=1 (and SINDRI_ACT_BIN) to run the workflow with act")
 	}
+	t.Parallel()
 	tl := requireTools(t)
 
 	// The action image, under the exact reference action.yml names, so the published-image
