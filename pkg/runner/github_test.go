@@ -42,7 +42,7 @@ func (h *harness) runGitHub(it action.Intent, fake *githubtest.Server, token str
 			if h.fresh {
 				return EmbeddedOpener(EmbeddedConfig{Registry: h.execReg, LoadConfig: load})(ctx, resolved)
 			}
-			return &Bus{JS: h.bus.JS, Envs: h.bus.Envs, Embedded: true}, nil
+			return &Bus{JS: h.bus.JS, Envs: h.bus.Envs, Embedded: !h.external}, nil
 		},
 	}
 	for _, m := range mutate {

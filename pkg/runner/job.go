@@ -80,16 +80,18 @@ func (r *run) job(ctx context.Context, kind jobs.Kind) int {
 		target.Closed = false
 	}
 	// inProgress reports the job's start. The comment is edited only when its id was known
-	// without the lookup, or when a reopen clears the marker's closed flag (at once, so that a
-	// run that dies before its end cannot leave the reopened PR looking closed). A closing
-	// destroy sets the flag with its final comment: setting it here too would cost a fifth
-	// request on every close for the rare destroy that dies half-way.
+	// without the lookup, when this run will not report the end (wait: false), or when a
+	// reopen clears the marker's closed flag (at once, so that a run that dies before its end
+	// cannot leave the reopened PR looking closed). A closing destroy sets the flag with its
+	// final comment: setting it here too would cost a fifth request on every close for the rare
+	// destroy that dies half-way.
+	waits := r.req.Inputs.Wait || bus.Embedded
 	inProgress := func() error {
 		u, ok := action.GitHubUpdate(v, r.redact)
 		if !reports || !ok {
 			return nil
 		}
-		if !knownComment && !(found && marker.Closed && !target.Closed) {
+		if waits && !knownComment && !(found && marker.Closed && !target.Closed) {
 			u.Comment = ""
 		}
 		return r.report(ctx, bus, target, u)
@@ -116,7 +118,7 @@ func (r *run) job(ctx context.Context, kind jobs.Kind) int {
 	if kind == jobs.KindDestroy {
 		r.warnRejected(inProgress())
 	}
-	if !r.req.Inputs.Wait && !bus.Embedded {
+	if !waits {
 		r.out().Notice(fmt.Sprintf("queued %s job %s for %s; not waiting (wait: false)", kind, j.ID, l.env))
 		r.setOutputs(action.Outputs{JobID: j.ID, Environment: l.env, Status: "queued"})
 		return ExitOK

@@ -231,3 +231,24 @@ func TestRunDryRun(t *testing.T) {
 		t.Errorf("dry-run wrote to GitHub: %v", fake.Counts())
 	}
 }
+
+// TestRunNoWaitWritesDeployingComment: with wait: false on a shared bus the run reports only
+// the job's start, so the "deploying" comment is written then, even on the first event.
+func TestRunNoWaitWritesDeployingComment(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.external = true
+	fake := githubtest.New(t, "acme", "app", "ghs_runner")
+	noWait := func(r *Request) { r.Inputs.Wait = false }
+	if code := h.runGitHub(prIntent(action.KindDeploy, "pull_request.opened"), fake, "ghs_runner", noWait); code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, h.out.String())
+	}
+	if !strings.Contains(h.out.String(), "status=queued") {
+		t.Errorf("outputs lack status=queued:\n%s", h.out.String())
+	}
+	c, m := sticky(t, fake, 7, "preview-pr-7")
+	deps := fake.Deployments()
+	if len(deps) != 1 || !strings.Contains(c.Body, "Deploying") || m.DeploymentID != deps[0].ID {
+		t.Errorf("comment %q (marker %+v), deployments %+v; want a deploying comment naming the one deployment", c.Body, m, deps)
+	}
+}

@@ -58,6 +58,8 @@ type harness struct {
 	// fresh makes every GitHub invocation open its own embedded bus, as the embedded default
 	// does on a fresh runner (nothing remembered between workflow runs).
 	fresh bool
+	// external makes the shared bus look like a NATS deployment (wait: false is honoured).
+	external bool
 	// progressFailure makes the next deploys send progress only and then fail permanently.
 	progressFailure atomic.Bool
 }
