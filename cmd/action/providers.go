@@ -10,7 +10,18 @@ import (
 // platform settings from the environment here.
 func buildRegistry(getenv func(string) string) (*providers.Registry, error) {
 	reg := &providers.Registry{}
-	d, err := docker.New(docker.Config{Host: getenv("DOCKER_HOST"), BindAddress: getenv("SINDRI_DOCKER_BIND_ADDRESS")})
+	separate := docker.InSeparateNetwork()
+	switch getenv("SINDRI_DOCKER_SEPARATE_NETWORK") {
+	case "true", "1":
+		separate = true
+	case "false", "0":
+		separate = false
+	}
+	d, err := docker.New(docker.Config{
+		Host:            getenv("DOCKER_HOST"),
+		BindAddress:     getenv("SINDRI_DOCKER_BIND_ADDRESS"),
+		SeparateNetwork: separate,
+	})
 	if err != nil {
 		return nil, err
 	}

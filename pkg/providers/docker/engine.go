@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -26,6 +27,10 @@ func (p *Provider) wrap(op string, err error) error {
 	switch {
 	case errors.Is(err, context.Canceled):
 		return fmt.Errorf("docker: %s: %w", op, err)
+	case errors.Is(err, fs.ErrPermission):
+		// Not transient: retrying cannot grant access to the socket.
+		return fmt.Errorf("docker: %s: permission denied on the Docker engine at %s (run as a user in the socket's group, or as root): %w",
+			op, p.host, err)
 	case client.IsErrConnectionFailed(err):
 		return fmt.Errorf("docker: %s: cannot reach the Docker engine at %s (check the socket or DOCKER_HOST): %w: %w",
 			op, p.host, providers.ErrUnavailable, err)

@@ -31,6 +31,7 @@ const (
 	DefaultBindAddress = "127.0.0.1"
 	DefaultTimeout     = 60 * time.Second
 	DefaultStopTimeout = 10 * time.Second
+	DefaultStableFor   = 2 * time.Second
 	// cleanupTimeout bounds rollback work that runs after the caller's context is gone.
 	cleanupTimeout = 30 * time.Second
 )
@@ -54,6 +55,15 @@ type Config struct {
 	StopTimeout time.Duration
 	// DefaultTimeout bounds Deploy's and Start's wait for readiness when Spec.Options.Timeout is 0.
 	DefaultTimeout time.Duration
+	// SeparateNetwork says this process runs in its own network namespace (a container on a
+	// bridge network, as a GitHub container action does), so ports the engine publishes on its
+	// host are not reachable from here even though the engine is local. Port pre-flight checks
+	// and TCP readiness probes are then skipped; readiness is a container that has kept running
+	// for StableFor (and is healthy, when its image has a HEALTHCHECK).
+	SeparateNetwork bool
+	// StableFor is how long a container must have been running to count as ready when ports
+	// cannot be probed (default DefaultStableFor).
+	StableFor time.Duration
 }
 
 // Provider is the Docker provider. It is safe for concurrent use on different environments.
@@ -64,6 +74,8 @@ type Provider struct {
 	composeDir  string
 	stopTimeout time.Duration
 	timeout     time.Duration
+	separateNet bool
+	stableFor   time.Duration
 }
 
 var _ providers.Provider = (*Provider)(nil)
@@ -97,7 +109,11 @@ func New(cfg Config) (*Provider, error) {
 		return nil, fmt.Errorf("docker: client for %s: %w", host, err)
 	}
 	p := &Provider{cli: cli, host: host, bindAddress: bind, composeDir: cfg.ComposeDir,
-		stopTimeout: cfg.StopTimeout, timeout: cfg.DefaultTimeout}
+		stopTimeout: cfg.StopTimeout, timeout: cfg.DefaultTimeout,
+		separateNet: cfg.SeparateNetwork, stableFor: cfg.StableFor}
+	if p.stableFor <= 0 {
+		p.stableFor = DefaultStableFor
+	}
 	if p.stopTimeout <= 0 {
 		p.stopTimeout = DefaultStopTimeout
 	}
@@ -128,6 +144,9 @@ func (p *Provider) Capabilities() providers.Capabilities {
 // localEngine reports whether published ports are reachable on this machine (the engine runs
 // here), so TCP readiness checks and port pre-flight checks make sense.
 func (p *Provider) localEngine() bool {
+	if p.separateNet {
+		return false
+	}
 	u, err := url.Parse(p.host)
 	if err != nil {
 		return false

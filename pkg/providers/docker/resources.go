@@ -222,10 +222,14 @@ func (p *Provider) waitReady(ctx context.Context, id string, d *desired, timeout
 			last = stateOf(&c)
 			st := c.State
 			if st != nil && st.Running && !st.Restarting && !st.Paused {
-				if p.portsReady(d) {
+				ready, why, err := p.runningReady(d, st)
+				if err != nil {
+					return err
+				}
+				if ready {
 					return nil
 				}
-				last = "running, published ports not accepting connections yet"
+				last = why
 			}
 			if st != nil && (st.Status == container.StateExited || st.Status == container.StateDead) && d.Restart == "no" {
 				return fmt.Errorf("docker: container %s exited with code %d before it was ready", d.ContainerName, st.ExitCode)
@@ -245,6 +249,32 @@ func (p *Provider) waitReady(ctx context.Context, id string, d *desired, timeout
 		}
 		interval = min(interval*2, 500*time.Millisecond)
 	}
+}
+
+// runningReady decides whether a running container is ready: healthy when its image has a
+// HEALTHCHECK (unhealthy is an error), and either its published TCP ports accept connections
+// or, when they cannot be probed from here, it has kept running for stableFor.
+func (p *Provider) runningReady(d *desired, st *container.State) (bool, string, error) {
+	if h := st.Health; h != nil {
+		switch h.Status {
+		case container.Unhealthy:
+			return false, "", fmt.Errorf("docker: container %s is unhealthy (its image's HEALTHCHECK fails)", d.ContainerName)
+		case container.Healthy:
+		default:
+			return false, "running, health check " + string(h.Status), nil
+		}
+	}
+	if p.localEngine() {
+		if p.portsReady(d) {
+			return true, "", nil
+		}
+		return false, "running, published ports not accepting connections yet", nil
+	}
+	started, err := time.Parse(time.RFC3339Nano, st.StartedAt)
+	if err != nil || time.Since(started) >= p.stableFor {
+		return true, "", nil
+	}
+	return false, fmt.Sprintf("running for less than %s", p.stableFor), nil
 }
 
 // portsReady probes the published TCP ports. Docker's userland proxy accepts connections even
