@@ -88,12 +88,15 @@ func ParseMarker(body string) (s Sticky, ok bool) {
 // StickyComment is a sticky comment found on a pull request.
 type StickyComment struct {
 	ID int64
+	// ByBot is set when a bot wrote it (the usual author: github-actions[bot] or an App).
+	ByBot bool
 	Sticky
 }
 
 // FindSticky looks through every page of pull request pr's comments (one request per 100
-// comments) for env's sticky comment and returns the oldest trusted one; ok is false when
-// there is none. Only comments by a bot or by the repository's owners, members and
+// comments) for env's sticky comment and returns the oldest trusted one, preferring one a bot
+// wrote (a collaborator's copy of the marker is not editable by the action's token); ok is
+// false when there is none. Only comments by a bot or by the repository's owners, members and
 // collaborators are trusted: anyone may comment on a public PR, and a forged marker must not
 // close an environment or redirect its deployment statuses. Errors are *APIError or ErrBadEnv.
 func (c *Client) FindSticky(ctx context.Context, owner, repo string, pr int, env string) (StickyComment, bool, error) {
@@ -103,6 +106,11 @@ func (c *Client) FindSticky(ctx context.Context, owner, repo string, pr int, env
 	found, err := c.findComments(ctx, owner, repo, pr, env, 0)
 	if err != nil || len(found) == 0 {
 		return StickyComment{}, false, err
+	}
+	for _, f := range found {
+		if f.ByBot {
+			return f, true, nil
+		}
 	}
 	return found[0], true, nil
 }
@@ -187,10 +195,11 @@ func (c *Client) findComments(ctx context.Context, owner, repo string, pr int, e
 			if !ok || s.Env != env || cm.GetID() == skip {
 				continue
 			}
-			if cm.GetUser().GetType() != "Bot" && !trustedAssociations[cm.GetAuthorAssociation()] {
+			bot := cm.GetUser().GetType() == "Bot"
+			if !bot && !trustedAssociations[cm.GetAuthorAssociation()] {
 				continue
 			}
-			out = append(out, StickyComment{ID: cm.GetID(), Sticky: s})
+			out = append(out, StickyComment{ID: cm.GetID(), ByBot: bot, Sticky: s})
 		}
 		if resp.NextPage == 0 {
 			return out, nil

@@ -82,6 +82,12 @@ func TestFindStickyTrustsOnlyOurs(t *testing.T) {
 	if got, ok, err := c.FindSticky(t.Context(), owner, repo, 8, "e8"); err != nil || !ok || got.ID != carol || !got.Closed {
 		t.Errorf("FindSticky(collaborator) = %+v, %v, %v; want comment %d, closed", got, ok, err, carol)
 	}
+	// Next to the bot's own comment, a collaborator's copy of the marker loses, even older.
+	fake.AddComment(10, "carol", "<!-- sindri:env=e10 deployment=5 closed=1 -->\ncopied")
+	bots := fake.AddComment(10, "", "<!-- sindri:env=e10 deployment=6 closed=0 -->\nours")
+	if got, ok, err := c.FindSticky(t.Context(), owner, repo, 10, "e10"); err != nil || !ok || got.ID != bots || got.Closed || !got.ByBot {
+		t.Errorf("FindSticky(bot and collaborator) = %+v, %v, %v; want the bot's comment %d", got, ok, err, bots)
+	}
 	if _, ok, err := c.FindSticky(t.Context(), owner, repo, 9, "e9"); ok || err != nil {
 		t.Errorf("FindSticky on a PR without comments = %v, %v; want not found", ok, err)
 	}
