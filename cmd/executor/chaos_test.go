@@ -97,8 +97,15 @@ func TestChaos(t *testing.T) {
 
 	counts := map[events.Type]int{}
 	lost := 0
+	terminal := b.collectTerminals(t, all, 5*time.Minute)
 	for _, j := range all {
-		ev := b.terminal(t, j.ID, 5*time.Minute)
+		ev, ok := terminal[j.ID]
+		if !ok {
+			lost++
+			t.Errorf("job %s (%s %s gen %d) has no terminal event", j.ID, j.Kind, j.Env, j.Generation)
+			b.diagnose(t, j)
+			continue
+		}
 		counts[ev.Type]++
 		if ev.Type != events.TypeSucceeded && ev.Type != events.TypeSuperseded {
 			lost++

@@ -267,3 +267,74 @@ func dataJSON(ev *events.Envelope) string {
 	b, _ := json.Marshal(ev.Data)
 	return string(b)
 }
+
+// collectTerminals follows every event on the bus and returns the terminal event of each job
+// in js, waiting up to timeout for all of them (re-subscribing across server restarts).
+func (b *testBus) collectTerminals(t testing.TB, js []*jobs.Job, timeout time.Duration) map[string]*events.Envelope {
+	t.Helper()
+	want := map[string]bool{}
+	for _, j := range js {
+		want[j.ID] = true
+	}
+	got := map[string]*events.Envelope{}
+	deadline := time.Now().Add(timeout)
+	var startSeq uint64 = 1
+	for len(got) < len(want) && time.Now().Before(deadline) {
+		ctx, cancel := context.WithDeadline(context.Background(), deadline)
+		cons, err := b.js.OrderedConsumer(ctx, events.EventsStream, jetstream.OrderedConsumerConfig{
+			FilterSubjects: []string{events.EventsSubjectAll}, DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: startSeq,
+		})
+		if err != nil {
+			cancel()
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
+		for len(got) < len(want) {
+			m, err := cons.Next(jetstream.FetchMaxWait(2 * time.Second))
+			if err != nil {
+				if ctx.Err() != nil {
+					break
+				}
+				continue
+			}
+			if md, err := m.Metadata(); err == nil {
+				startSeq = md.Sequence.Stream + 1
+			}
+			ev, err := events.Decode(m.Data())
+			if err != nil || !ev.Type.Terminal() || !want[ev.Subject] {
+				continue
+			}
+			got[ev.Subject] = ev
+		}
+		cancel()
+	}
+	return got
+}
+
+// diagnose logs what the bus knows about a job that did not finish.
+func (b *testBus) diagnose(t testing.TB, j *jobs.Job) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	var seen []string
+	for ev, err := range events.Follow(ctx, b.js, j.ID) {
+		if err != nil {
+			break
+		}
+		seen = append(seen, string(ev.Type)+" "+dataJSON(ev))
+	}
+	t.Logf("events of %s: %q", j.ID, seen)
+	if st, err := b.js.Stream(ctx, events.JobsStream); err == nil {
+		if info, err := st.Info(ctx); err == nil {
+			t.Logf("SINDRI_JOBS: %d messages, first %d last %d", info.State.Msgs, info.State.FirstSeq, info.State.LastSeq)
+		}
+	}
+	if c, err := b.js.Consumer(ctx, events.JobsStream, "sindri-exec-fake"); err == nil {
+		if info, err := c.Info(ctx); err == nil {
+			t.Logf("consumer: pending %d ack-pending %d redelivered %d delivered %+v ackfloor %+v", info.NumPending, info.NumAckPending, info.NumRedelivered, info.Delivered, info.AckFloor)
+		}
+	}
+	if rec, _, err := b.envs.Get(ctx, j.Env); err == nil {
+		t.Logf("env record: %+v", *rec)
+	}
+}

@@ -133,20 +133,22 @@ type Executor struct {
 	ready        atomic.Bool
 
 	localMu sync.Mutex
-	local   map[string]bool // environments with an operation running in this process
+	local   map[string]string // environment -> lease holder name of the operation running here
 }
 
-func (e *Executor) claimLocal(env string) bool {
+// claimLocal marks env busy in this process for holder; when it is already busy it returns
+// the current holder and false.
+func (e *Executor) claimLocal(env, holder string) (string, bool) {
 	e.localMu.Lock()
 	defer e.localMu.Unlock()
-	if e.local[env] {
-		return false
+	if cur, ok := e.local[env]; ok {
+		return cur, false
 	}
 	if e.local == nil {
-		e.local = map[string]bool{}
+		e.local = map[string]string{}
 	}
-	e.local[env] = true
-	return true
+	e.local[env] = holder
+	return holder, true
 }
 
 func (e *Executor) releaseLocal(env string) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -145,13 +146,14 @@ func (d *delivery) process(ctx context.Context) (string, string) {
 	if !j.Kind.Mutates() {
 		return d.run(ctx, p, nil)
 	}
-	if out, done := d.supersededCheck(ctx); done {
-		return d.kind(), out
-	}
+	// Everything that settles a mutating job happens under the environment's lease: another
+	// delivery of the same job (a redelivery after a missed in-progress ack) then cannot
+	// publish events at the same sequence numbers and cannot ack it behind the holder's back.
+	//
 	// One operation per environment in this process too: a second job of a busy env waits
 	// like one that met another worker's lease.
-	if !e.claimLocal(j.Env) {
-		return d.leaseWait(ctx, &events.LeaseHeldError{Env: j.Env, Holder: e.cfg.Worker})
+	if holder, ok := e.claimLocal(j.Env, d.holder()); !ok {
+		return d.leaseWait(ctx, &events.LeaseHeldError{Env: j.Env, Holder: holder})
 	}
 	defer e.releaseLocal(j.Env)
 	lease, err := e.leases.Acquire(ctx, j.Env, d.holder(), e.cfg.LeaseTTL)
@@ -169,7 +171,6 @@ func (d *delivery) process(ctx context.Context) (string, string) {
 			d.log.Warn().Err(err).Msg("release lease")
 		}
 	}()
-	// Authoritative check under the lease: the desired generation may have moved meanwhile.
 	if out, done := d.supersededCheck(ctx); done {
 		return d.kind(), out
 	}
@@ -179,7 +180,16 @@ func (d *delivery) process(ctx context.Context) (string, string) {
 // holder is unique per delivery, so a redelivery of the same job (ack wait expired while the
 // first delivery still runs) can never share the first one's lease.
 func (d *delivery) holder() string {
-	return d.e.cfg.Worker + "/" + d.job.ID + "/" + strconv.FormatUint(d.meta.Sequence.Consumer, 10)
+	return d.e.cfg.Worker + holderSep + d.job.ID + holderSep + strconv.FormatUint(d.meta.Sequence.Consumer, 10)
+}
+
+const holderSep = "/"
+
+// sameJob reports whether a lease holder name (see holder) belongs to another delivery of d's
+// job.
+func (d *delivery) sameJob(holder string) bool {
+	parts := strings.Split(holder, holderSep)
+	return len(parts) == 3 && parts[1] == d.job.ID
 }
 
 // supersededCheck acks the job with a superseded event when the env record says it is moot.
@@ -211,6 +221,14 @@ func (d *delivery) leaseWait(ctx context.Context, held *events.LeaseHeldError) (
 	d.e.cfg.Metrics.leaseWait()
 	delay := retryDelay(int(min(d.meta.NumDelivered, 6)), d.e.cfg.LeaseRetry, d.e.cfg.LeaseTTL)
 	d.log.Debug().Str("holder", held.Holder).Dur("delay", delay).Msg("environment leased; requeueing")
+	if d.sameJob(held.Holder) {
+		// Another delivery of this very job runs: it owns the job's event sequence. Stay
+		// silent, or our event could take the sequence number of its next one.
+		if err := d.msg.NakWithDelay(delay); err != nil {
+			d.log.Warn().Err(err).Msg("nak")
+		}
+		return d.kind(), OutcomeLeaseWait
+	}
 	_ = d.emit(ctx, &events.Retrying{
 		Reason: events.RetryLeaseHeld, Message: "environment " + d.job.Env + " is busy with another job",
 		Attempt: d.attempt - 1, MaxAttempts: d.e.cfg.MaxAttempts, Delay: jobs.Duration(delay),
@@ -254,14 +272,16 @@ func (d *delivery) run(ctx context.Context, p providers.Provider, lease *events.
 	elapsed := time.Since(t0)
 
 	switch {
+	case errors.Is(context.Cause(opCtx), errLeaseLost):
+		// Another worker may hold the environment and this job's event sequence now: hand the
+		// job back without a word, whatever the provider returned.
+		return d.handBack(jitter(e.cfg.LeaseRetry), fmt.Errorf("%w (operation result: %v)", errLeaseLost, opErr))
 	case opErr == nil:
 		return d.succeed(ctx, p, spec, res, elapsed)
 	case ctx.Err() != nil:
 		// Drain deadline: the attempt did not count; another worker takes the job.
 		d.emit(ctx, &events.Retrying{Reason: events.RetryShutdown, Message: "worker " + e.cfg.Worker + " is shutting down", Attempt: d.attempt - 1, MaxAttempts: e.cfg.MaxAttempts})
 		return d.handBack(0, opErr)
-	case errors.Is(context.Cause(opCtx), errLeaseLost):
-		return d.retry(ctx, fmt.Errorf("%w: %w", errLeaseLost, opErr))
 	case !j.Deadline.IsZero() && time.Now().After(j.Deadline):
 		return d.fail(ctx, events.FailDeadline, fmt.Sprintf("deadline passed: %v", opErr), rep.lastLines())
 	case providers.IsRetryable(opErr):
