@@ -38,7 +38,7 @@ func TestChaos(t *testing.T) {
 	var live []*proc
 	killedAt := map[int]time.Time{}
 	spawn := func() {
-		p := startProc(t, b.url, dir, "SINDRI_FAKE_STEP_DELAY=5ms")
+		p := startProc(t, b.url, dir, "SINDRI_FAKE_STEP_DELAY=30ms")
 		mu.Lock()
 		live = append(live, p)
 		mu.Unlock()
@@ -55,7 +55,7 @@ func TestChaos(t *testing.T) {
 			select {
 			case <-stopKiller:
 				return
-			case <-time.After(time.Duration(500+rng.IntN(1000)) * time.Millisecond):
+			case <-time.After(time.Duration(300+rng.IntN(500)) * time.Millisecond):
 			}
 			mu.Lock()
 			i := rng.IntN(len(live))
@@ -90,14 +90,12 @@ func TestChaos(t *testing.T) {
 		b.publish(t, j)
 		all = append(all, j)
 		lastOf[env] = j
-		if rng.IntN(10) == 0 {
-			time.Sleep(time.Duration(rng.IntN(30)) * time.Millisecond)
-		}
+		time.Sleep(time.Duration(rng.IntN(20)) * time.Millisecond) // interleave with execution
 	}
 
 	counts := map[events.Type]int{}
 	lost := 0
-	terminal := b.collectTerminals(t, all, 5*time.Minute)
+	terminal := b.collectTerminals(t, all, 2*time.Minute)
 	for _, j := range all {
 		ev, ok := terminal[j.ID]
 		if !ok {

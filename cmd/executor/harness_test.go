@@ -314,16 +314,23 @@ func (b *testBus) collectTerminals(t testing.TB, js []*jobs.Job, timeout time.Du
 // diagnose logs what the bus knows about a job that did not finish.
 func (b *testBus) diagnose(t testing.TB, j *jobs.Job) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	fctx, fcancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer fcancel()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	var seen []string
-	for ev, err := range events.Follow(ctx, b.js, j.ID) {
+	for ev, err := range events.Follow(fctx, b.js, j.ID) {
 		if err != nil {
 			break
 		}
 		seen = append(seen, string(ev.Type)+" "+dataJSON(ev))
 	}
 	t.Logf("events of %s: %q", j.ID, seen)
+	if st, err := b.js.Stream(ctx, events.JobsStream); err == nil {
+		if m, err := st.GetLastMsgForSubject(ctx, "sindri.jobs.fake"); err == nil {
+			t.Logf("last queued job message: seq %d", m.Sequence)
+		}
+	}
 	if st, err := b.js.Stream(ctx, events.JobsStream); err == nil {
 		if info, err := st.Info(ctx); err == nil {
 			t.Logf("SINDRI_JOBS: %d messages, first %d last %d", info.State.Msgs, info.State.FirstSeq, info.State.LastSeq)
