@@ -21,7 +21,7 @@ import (
 // (publish with ack, pull, publish one reply with ack, an ordered consumer receives it), one job
 // at a time, on the same R1 file-storage server. It reports both latencies and their ratio.
 //
-//	go test -run '^$' -bench NoopJobVsRaw -benchtime 2000x ./pkg/executor
+//	go test -run '^$' -bench NoopJobVsRaw -benchtime 500x ./pkg/executor
 func BenchmarkNoopJobVsRawJetStream(b *testing.B) {
 	bus := startBus(b)
 	ctx := context.Background()
