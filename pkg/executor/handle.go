@@ -387,11 +387,18 @@ func (d *delivery) reap(ctx context.Context, p providers.Provider, s *providers.
 	if err != nil && !errors.Is(err, events.ErrEnvNotFound) {
 		return false, providers.Transient(err)
 	}
-	if rec != nil && (rec.ExpiresAt.IsZero() || time.Now().Before(rec.ExpiresAt)) {
+	// A closed environment (its PR closed, close wins) that still exists was left behind by a
+	// failed teardown: reap it whatever its expiry.
+	closedLeftover := rec != nil && rec.Closed
+	if rec != nil && !closedLeftover && (rec.ExpiresAt.IsZero() || time.Now().Before(rec.ExpiresAt)) {
 		rep.Log("environment " + d.job.Env + " has not expired; nothing to reap")
 		return false, nil
 	}
-	rep.Log("reaping environment " + d.job.Env)
+	if closedLeftover {
+		rep.Log("reaping environment " + d.job.Env + " (its pull request was closed)")
+	} else {
+		rep.Log("reaping environment " + d.job.Env)
+	}
 	return true, p.Destroy(ctx, s)
 }
 

@@ -20,6 +20,7 @@ import (
 type candidate struct {
 	env, provider string
 	expired       time.Time
+	closed        bool
 }
 
 // reap finds expired environments — in the env records and, through providers.Lister, on the
@@ -39,13 +40,17 @@ func (r *run) reap(ctx context.Context) int {
 		r.out().Warning(fmt.Sprintf("list environment records: %v", err), nil)
 	}
 	for _, rec := range recs {
-		if rec.ExpiresAt.IsZero() || rec.ExpiresAt.After(now) || rec.State == providers.StateNotDeployed {
+		if rec.State == providers.StateNotDeployed {
+			continue
+		}
+		// Expired, or closed but still there (a teardown that failed).
+		if !rec.Closed && (rec.ExpiresAt.IsZero() || rec.ExpiresAt.After(now)) {
 			continue
 		}
 		if r.it.Repo != "" && rec.Repo != "" && rec.Repo != r.it.Repo {
 			continue
 		}
-		found[rec.Env] = candidate{env: rec.Env, provider: rec.Provider, expired: rec.ExpiresAt}
+		found[rec.Env] = candidate{env: rec.Env, provider: rec.Provider, expired: rec.ExpiresAt, closed: rec.Closed}
 	}
 	if r.deps.Registry != nil {
 		for _, name := range r.deps.Registry.Names() {
@@ -157,7 +162,7 @@ func (r *run) reapGeneration(ctx context.Context, bus *Bus, c candidate) (uint64
 		if rec.Provider == "" {
 			rec.Provider = c.provider
 		}
-		if rec.ExpiresAt.IsZero() {
+		if rec.ExpiresAt.IsZero() && !c.expired.IsZero() {
 			rec.ExpiresAt = c.expired
 		}
 		return nil
@@ -165,7 +170,7 @@ func (r *run) reapGeneration(ctx context.Context, bus *Bus, c candidate) (uint64
 	if err != nil {
 		return 0, fmt.Errorf("record expiry: %w", err)
 	}
-	return bus.Envs.BumpDesired(ctx, c.env, false)
+	return bus.Envs.BumpDesired(ctx, c.env, c.closed)
 }
 
 // configText returns the workspace's config, when there is one, for reap jobs (providers may

@@ -295,3 +295,27 @@ func TestRunSkipAndRefuse(t *testing.T) {
 		}
 	}
 }
+
+func TestRunReapFindsClosedLeftover(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	if code := h.run(prIntent(action.KindDeploy, "pull_request.opened")); code != ExitOK {
+		t.Fatalf("deploy exit %d\n%s", code, h.out.String())
+	}
+	// The PR closes but its teardown fails every time.
+	h.fake.FailNext(providertest.OpDestroy, "preview-pr-7", 100, errors.New("platform says no"))
+	if code := h.run(prIntent(action.KindDestroy, "pull_request.closed")); code != ExitFailed {
+		t.Fatalf("failing destroy exit %d, want %d\n%s", code, ExitFailed, h.out.String())
+	}
+	if _, ok, _ := h.fake.Env("preview-pr-7"); !ok {
+		t.Fatal("environment gone although destroy failed")
+	}
+	h.fake.ClearFaults()
+	it := action.Intent{Kind: action.KindReap, Trigger: "schedule", Repo: "acme/app", Owner: "acme", Name: "app"}
+	if code := h.run(it); code != ExitOK {
+		t.Fatalf("reap exit %d\n%s", code, h.out.String())
+	}
+	if _, ok, _ := h.fake.Env("preview-pr-7"); ok {
+		t.Errorf("closed leftover not reaped\n%s", h.out.String())
+	}
+}
