@@ -14,7 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-const schemaPath = "../../../shared/spec/sindri.schema.json"
+const schemaPath = "../../testdata/shared/spec/sindri.schema.json"
 
 // intentionalDiffs lists every way our validator deliberately disagrees with the upstream JSON
 // schema (accept vs refuse), with the reason. A disagreement not listed here fails the test,

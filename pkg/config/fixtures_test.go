@@ -8,14 +8,15 @@ import (
 	"testing"
 )
 
-// fixturesDir holds the shared real-world configs (shared/fixtures/sindri-configs).
-const fixturesDir = "../../../shared/fixtures/sindri-configs"
+// fixturesDir holds the repository copy of the shared real-world configs (the workplace's
+// shared/fixtures/sindri-configs; TestSharedCopyInSync keeps them equal).
+const fixturesDir = "../../testdata/shared/fixtures/sindri-configs"
 
 func fixtureFiles(t testing.TB) []string {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join(fixturesDir, "*.yaml"))
 	if err != nil || len(files) == 0 {
-		t.Fatalf("fixtures missing at %s (err %v): run tests from the checkout next to shared/", fixturesDir, err)
+		t.Fatalf("fixtures missing at %s (err %v): the repository copy of the shared fixtures is missing", fixturesDir, err)
 	}
 	return files
 }

@@ -11,7 +11,7 @@ import (
 )
 
 // fixturesDir holds the shared real-world configs (same convention as pkg/config).
-const fixturesDir = "../../../shared/fixtures/sindri-configs"
+const fixturesDir = "../../testdata/shared/fixtures/sindri-configs"
 
 // TestFixtureSecretsResolve runs every real config's secrets block through a Resolver with an
 // empty environment: every declaration must be accepted, every optional secret must come back as
@@ -20,7 +20,7 @@ func TestFixtureSecretsResolve(t *testing.T) {
 	t.Parallel()
 	files, err := filepath.Glob(filepath.Join(fixturesDir, "*.yaml"))
 	if err != nil || len(files) == 0 {
-		t.Skipf("fixtures missing at %s (err %v)", fixturesDir, err)
+		t.Fatalf("fixtures missing at %s (err %v)", fixturesDir, err)
 	}
 	checked := 0
 	for _, f := range files {

@@ -14,7 +14,7 @@ import (
 	"github.com/sindri/deploy/v3/pkg/providers"
 )
 
-const fixtureDir = "../../../../shared/fixtures/sindri-configs"
+const fixtureDir = "../../../testdata/shared/fixtures/sindri-configs"
 
 // TestFixturesResolveAndRender runs every shared docker fixture that pkg/config accepts through
 // desired-state resolution and compose rendering, and has compose-go check the result.
@@ -22,7 +22,7 @@ func TestFixturesResolveAndRender(t *testing.T) {
 	t.Parallel()
 	files, _ := filepath.Glob(filepath.Join(fixtureDir, "*.yaml"))
 	if len(files) == 0 {
-		t.Skipf("no fixtures under %s (outside the shared workplace)", fixtureDir)
+		t.Fatalf("no fixtures under %s", fixtureDir)
 	}
 	const value = "fixture-secret-value"
 	n := 0
