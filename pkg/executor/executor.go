@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nkeys"
 	"github.com/rs/zerolog"
 
 	"github.com/sindri/deploy/v3/pkg/events"
@@ -71,6 +72,11 @@ type Config struct {
 	LoadConfig ConfigLoader
 	// BuildSpec overrides the Spec construction (default: from LoadConfig and the job).
 	BuildSpec SpecBuilder
+	// SecretsKey is this executor's curve key pair (nkeys xkey): it opens the secrets a job
+	// carries sealed (Job.SealedSecrets) into Spec.Secrets. Nil: a job with sealed secrets fails
+	// permanently. Every executor serving a provider needs the same key, since any of them may
+	// take the job.
+	SecretsKey nkeys.KeyPair
 	// Logger receives structured logs (default: disabled).
 	Logger *zerolog.Logger
 	// Metrics records Prometheus metrics (nil: none).
@@ -159,9 +165,9 @@ func (e *Executor) releaseLocal(env string) {
 
 // New binds an executor to js: it opens SINDRI_EVENTS, sindri_envs and sindri_locks (created by
 // events.Setup) and creates or updates one durable pull consumer per served provider
-// (ConsumerPrefix+provider, filtered on sindri.jobs.<provider>). Errors: ErrNoProviders, a
-// provider name that is not registered (providers.ErrUnknownProvider), or the JetStream
-// error, wrapped.
+// (ConsumerPrefix+provider, filtered on sindri.jobs.<provider>). Errors: ErrNoProviders,
+// ErrBadSecretsKey, a provider name that is not registered (providers.ErrUnknownProvider), or
+// the JetStream error, wrapped.
 func New(ctx context.Context, js jetstream.JetStream, cfg Config) (*Executor, error) {
 	cfg = cfg.withDefaults()
 	if cfg.Registry == nil {
@@ -173,6 +179,9 @@ func New(ctx context.Context, js jetstream.JetStream, cfg Config) (*Executor, er
 	}
 	if len(serve) == 0 {
 		return nil, ErrNoProviders
+	}
+	if _, err := checkSecretsKey(cfg.SecretsKey); err != nil {
+		return nil, err
 	}
 	for _, p := range cfg.AllowedRepos {
 		if _, err := path.Match(p, "x/y"); err != nil {

@@ -250,6 +250,13 @@ func (d *delivery) run(ctx context.Context, p providers.Provider, lease *events.
 		}
 		return d.fail(ctx, events.FailInvalidConfig, err.Error(), nil)
 	}
+	if j.SealedSecrets != "" {
+		sv, err := e.openSecrets(j)
+		if err != nil {
+			return d.fail(ctx, events.FailInvalidJob, err.Error(), nil)
+		}
+		spec.Secrets = sv
+	}
 	started := &events.Started{Worker: e.cfg.Worker, Attempt: d.attempt}
 	if lease != nil {
 		started.LeaseExpires = lease.Expires
@@ -270,6 +277,10 @@ func (d *delivery) run(ctx context.Context, p providers.Provider, lease *events.
 	res, opErr := d.call(opCtx, p, spec, rep)
 	stopKeep()
 	elapsed := time.Since(t0)
+	if opErr != nil && len(spec.Secrets) > 0 {
+		// A provider error may quote what it was given: events and logs see it redacted.
+		opErr = &redactedError{msg: rep.redact(opErr.Error()), err: opErr}
+	}
 
 	switch {
 	case errors.Is(context.Cause(opCtx), errLeaseLost):
@@ -574,3 +585,13 @@ func (d *delivery) refuse(ctx context.Context, cause error) (string, string) {
 	d.term(string(code))
 	return d.kind(), OutcomeRefused
 }
+
+// redactedError is a provider error whose text has the job's secret values redacted; errors.Is
+// and errors.As still see the original.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
