@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/nats-io/nkeys"
 )
 
 // config is the executor's resolved configuration. Each setting comes from, in increasing
@@ -43,6 +44,11 @@ type config struct {
 	LogLevel      string
 	// StreamReplicas is used when the executor creates missing streams and buckets.
 	StreamReplicas int
+
+	// SecretsKeyFile is the path of the xkey seed that opens jobs' sealed secrets.
+	SecretsKeyFile string
+	// SecretsKey is the key pair read from SecretsKeyFile (nil when none is set).
+	SecretsKey nkeys.KeyPair
 }
 
 func defaultConfig() config {
@@ -139,6 +145,7 @@ func settings() []setting {
 		{"ack_wait", "SINDRI_ACK_WAIT", "ack-wait", "how long JetStream waits for an ack before redelivering a job (in-progress acks every third of it)", durationSetter(func(c *config) *time.Duration { return &c.AckWait }, false)},
 		{"max_deliver", "SINDRI_MAX_DELIVER", "max-deliver", "provider attempts of a job before it is dead-lettered (waiting for a lease is not an attempt)", intSetter(func(c *config) *int { return &c.MaxDeliver }, 1)},
 		{"stream_replicas", "SINDRI_STREAM_REPLICAS", "stream-replicas", "replicas of the streams and buckets when the executor has to create them (1 or 3)", intSetter(func(c *config) *int { return &c.StreamReplicas }, 1)},
+		{"secrets_key_file", "SINDRI_SECRETS_KEY_FILE", "secrets-key-file", "xkey seed file (from `sindri-executor keygen`) that opens the secrets jobs carry sealed", stringSetter(func(c *config) *string { return &c.SecretsKeyFile })},
 		{"log_level", "SINDRI_LOG_LEVEL", "log-level", "trace, debug, info, warn or error", func(c *config, v string) error {
 			for _, l := range logLevels {
 				if v == l {
@@ -207,6 +214,13 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	if err := c.validate(); err != nil {
 		return c, fmt.Errorf("%w: %w", errConfig, err)
 	}
+	if c.SecretsKeyFile != "" {
+		kp, err := loadSecretsKey(c.SecretsKeyFile)
+		if err != nil {
+			return c, fmt.Errorf("%w: %w", errConfig, err)
+		}
+		c.SecretsKey = kp
+	}
 	return c, nil
 }
 
@@ -247,6 +261,7 @@ type fileConfig struct {
 	MaxDeliver    *string     `hcl:"max_deliver,optional"`
 	Replicas      *string     `hcl:"stream_replicas,optional"`
 	LogLevel      *string     `hcl:"log_level,optional"`
+	SecretsKey    *string     `hcl:"secrets_key_file,optional"`
 }
 
 type fileNATS struct {
@@ -292,6 +307,7 @@ func applyHCL(c *config, filename string, src []byte, table []setting) error {
 	put("max_deliver", fc.MaxDeliver)
 	put("stream_replicas", fc.Replicas)
 	put("log_level", fc.LogLevel)
+	put("secrets_key_file", fc.SecretsKey)
 	if fc.Providers != nil {
 		values["providers"] = strings.Join(fc.Providers, ",")
 	}

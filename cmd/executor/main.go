@@ -1,6 +1,7 @@
 // Command executor pulls deployment jobs from NATS JetStream and runs them with the enabled
 // providers. Configuration: executor.hcl, then SINDRI_* environment variables, then flags (see
-// docs/executor.md). SIGTERM or SIGINT drain it within drain_timeout.
+// docs/executor.md). SIGTERM or SIGINT drain it within drain_timeout. `sindri-executor keygen
+// [-o FILE]` writes a new secrets key (an xkey seed) and prints its public key.
 package main
 
 import (
@@ -15,7 +16,13 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout); err != nil {
+	var err error
+	if len(os.Args) > 1 && os.Args[1] == "keygen" {
+		err = keygen(os.Args[2:], os.Stdout, os.Stderr)
+	} else {
+		err = run(ctx, os.Args[1:], os.Getenv, os.Stdout)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "executor:", err)
 		if errors.Is(err, errConfig) {
 			os.Exit(2)

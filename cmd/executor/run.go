@@ -38,6 +38,12 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 	level, _ := zerolog.ParseLevel(cfg.LogLevel)
 	log := zerolog.New(stdout).Level(level).With().Timestamp().Str("component", "executor").Logger()
 
+	if cfg.SecretsKey != nil {
+		pub, _ := cfg.SecretsKey.PublicKey()
+		log.Info().Str("public_key", pub).Str("file", cfg.SecretsKeyFile).Msg("secrets key loaded: jobs' sealed secrets can be opened")
+	} else {
+		log.Info().Msg("no secrets key (secrets_key_file): jobs carrying sealed secrets will fail")
+	}
 	reg, err := buildRegistry(cfg, getenv, extra)
 	if err != nil {
 		return fmt.Errorf("%w: %w", errConfig, err)
@@ -74,6 +80,7 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 		MaxAttempts:  cfg.MaxDeliver,
 		DrainTimeout: cfg.DrainTimeout,
 		DefaultTTL:   cfg.ReaperDefaultTTL,
+		SecretsKey:   cfg.SecretsKey,
 		Logger:       &log,
 		Metrics:      metrics,
 	})
