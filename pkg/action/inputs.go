@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nats-io/nkeys"
 	"github.com/sethvargo/go-githubactions"
 
 	"github.com/sindri/deploy/v3/pkg/chatops"
@@ -67,12 +68,15 @@ func (o OnDraft) String() string { return string(o) }
 
 // Inputs are the action's parsed and validated inputs (see action.yml).
 type Inputs struct {
-	Command           Command
-	Config            string // path of sindri.yaml, relative to the workspace
-	Provider          string // overrides the config's provider when set
-	Environment       string // environment name template; empty means the default naming
-	NATSURL           string // empty: embedded NATS server and in-process executor
-	NATSCreds         string // secret: NATS credentials file content
+	Command     Command
+	Config      string // path of sindri.yaml, relative to the workspace
+	Provider    string // overrides the config's provider when set
+	Environment string // environment name template; empty means the default naming
+	NATSURL     string // empty: embedded NATS server and in-process executor
+	NATSCreds   string // secret: NATS credentials file content
+	// ExecutorKey is the executors' public xkey (not secret): with NATSURL, resolved secrets
+	// are sealed to it.
+	ExecutorKey       string
 	GitHubToken       string // secret
 	Wait              bool
 	Timeout           time.Duration
@@ -221,10 +225,29 @@ func ParseInputs(a *githubactions.Action) (Inputs, error) {
 			bad("on-draft", v, "want ignore, stop, destroy or deploy")
 		}
 	}
+	if v := strings.TrimSpace(a.GetInput("executor-key")); v != "" {
+		switch {
+		case looksLikeSeed(v):
+			maskSecret(a, v)
+			bad("executor-key", "***", "this is a seed (the executors' private key), not the public key: pass the public key `sindri-executor keygen` printed, and replace this seed on the executors, since the workflow has seen it")
+		case !nkeys.IsValidPublicCurveKey(v):
+			bad("executor-key", v, "want the executors' public xkey (56 characters starting with X), as printed by `sindri-executor keygen`")
+		case in.NATSURL == "":
+			bad("executor-key", v, "set only together with nats-url (the embedded executor receives secrets in memory)")
+		default:
+			in.ExecutorKey = v
+		}
+	}
 	if in.NATSCreds != "" && in.NATSURL == "" {
 		bad("nats-creds", "***", "set only together with nats-url (the embedded server needs no credentials)")
 	}
 	return in, errors.Join(errs...)
+}
+
+// looksLikeSeed reports whether v decodes as an nkey seed (any type).
+func looksLikeSeed(v string) bool {
+	_, _, err := nkeys.DecodeSeed([]byte(v))
+	return err == nil
 }
 
 func hasDotDot(p string) bool {

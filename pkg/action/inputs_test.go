@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nkeys"
 	"github.com/sethvargo/go-githubactions"
 
 	"github.com/sindri/deploy/v3/pkg/github"
@@ -103,5 +104,44 @@ func TestParseInputsMasksSecretsFirst(t *testing.T) {
 		if !strings.Contains(out, "::add-mask::"+s) {
 			t.Errorf("%s not masked; output:\n%s", s, out)
 		}
+	}
+}
+
+func TestParseInputsExecutorKey(t *testing.T) {
+	t.Parallel()
+	kp, err := nkeys.CreateCurveKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, _ := kp.PublicKey()
+	seed, _ := kp.Seed()
+	user, _ := nkeys.CreateUser()
+	userPub, _ := user.PublicKey()
+
+	in, err := parse(t, map[string]string{"nats-url": "nats://a:4222", "executor-key": " " + pub + "\n"})
+	if err != nil || in.ExecutorKey != pub {
+		t.Fatalf("executor-key = %q, %v; want %s", in.ExecutorKey, err, pub)
+	}
+	for _, tc := range []struct {
+		name   string
+		inputs map[string]string
+		want   string
+	}{
+		{"not a key", map[string]string{"nats-url": "nats://a:4222", "executor-key": "hello"}, "public xkey"},
+		{"user key", map[string]string{"nats-url": "nats://a:4222", "executor-key": userPub}, "public xkey"},
+		{"seed instead of public key", map[string]string{"nats-url": "nats://a:4222", "executor-key": string(seed)}, "this is a seed"},
+		{"without nats-url", map[string]string{"executor-key": pub}, "only together with nats-url"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := parse(t, tc.inputs)
+			var ie *InputError
+			if !errors.As(err, &ie) || ie.Input != "executor-key" || !strings.Contains(ie.Reason, tc.want) {
+				t.Fatalf("error = %v, want an executor-key input error saying %q", err, tc.want)
+			}
+			if strings.Contains(err.Error(), string(seed)) {
+				t.Error("the error shows the seed")
+			}
+		})
 	}
 }

@@ -8,11 +8,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nats-io/nkeys"
+
 	"github.com/sindri/deploy/v3/pkg/action"
 	"github.com/sindri/deploy/v3/pkg/events"
 	"github.com/sindri/deploy/v3/pkg/github"
 	"github.com/sindri/deploy/v3/pkg/jobs"
 	"github.com/sindri/deploy/v3/pkg/providers"
+	"github.com/sindri/deploy/v3/pkg/secrets"
 )
 
 // job publishes one job and, unless told not to wait, follows it to its end.
@@ -40,6 +43,11 @@ func (r *run) job(ctx context.Context, kind jobs.Kind) int {
 		return ExitFailed
 	}
 	defer bus.Close()
+	if msg := r.sealCheck(bus, l); msg != "" {
+		r.out().Error(msg, nil)
+		r.respond(ctx, false)
+		return ExitFailed
+	}
 
 	rec, _, err := bus.Envs.Get(ctx, l.env)
 	if err != nil && !errors.Is(err, events.ErrEnvNotFound) {
@@ -148,6 +156,24 @@ func (r *run) job(ctx context.Context, kind jobs.Kind) int {
 	return ExitOK
 }
 
+// sealCheck returns the error to report when the job's secrets could not travel sealed: a bus
+// with remote executors, resolved secrets and no usable executor-key. Embedded executors get
+// the secrets in memory and need no key.
+func (r *run) sealCheck(bus *Bus, l *loaded) string {
+	if bus.Embedded || len(l.resolved) == 0 {
+		return ""
+	}
+	key := r.req.Inputs.ExecutorKey
+	if key == "" {
+		return fmt.Sprintf("%s resolved %d secret(s) but the executor-key input is empty: with nats-url they would travel in clear on the bus; "+
+			"set executor-key to the public key printed by `sindri-executor keygen` on the executors; nothing was published", l.relPath, len(l.resolved))
+	}
+	if !nkeys.IsValidPublicCurveKey(key) {
+		return "the executor-key input is not a public xkey (X...): set it to the public key printed by `sindri-executor keygen`; nothing was published"
+	}
+	return ""
+}
+
 // rejectedToken stops a deploy whose GitHub token was rejected (401) before anything was
 // published.
 func (r *run) rejectedToken(ctx context.Context, e *github.APIError) int {
@@ -216,6 +242,13 @@ func (r *run) publish(ctx context.Context, bus *Bus, kind jobs.Kind, l *loaded) 
 	j.Options = jobs.Options{Force: r.it.Force, TTL: jobs.Duration(r.it.TTL)}
 	if t := r.req.Inputs.Timeout; t > 0 {
 		j.Deadline = j.CreatedAt.Add(t)
+	}
+	if !bus.Embedded && len(l.resolved) > 0 {
+		sealed, err := secrets.Seal(j.ID, l.resolved, r.req.Inputs.ExecutorKey)
+		if err != nil {
+			return nil, nil, fmt.Errorf("seal the secrets to executor-key: %w; nothing was queued", err)
+		}
+		j.SealedSecrets = sealed
 	}
 	if err := j.Validate(); err != nil {
 		return nil, nil, fmt.Errorf("build job: %w", err)

@@ -239,7 +239,8 @@ func TestRunNoWaitWritesDeployingComment(t *testing.T) {
 	h := newHarness(t)
 	h.external = true
 	fake := githubtest.New(t, "acme", "app", "ghs_runner")
-	noWait := func(r *Request) { r.Inputs.Wait = false }
+	// The config resolves a secret: on a shared bus it travels sealed to the executors' key.
+	noWait := func(r *Request) { r.Inputs.Wait, r.Inputs.ExecutorKey = false, executorKey(t) }
 	if code := h.runGitHub(prIntent(action.KindDeploy, "pull_request.opened"), fake, "ghs_runner", noWait); code != ExitOK {
 		t.Fatalf("exit %d\n%s", code, h.out.String())
 	}
