@@ -24,4 +24,8 @@
 //
 // A [Redactor] scrubs resolved values, and their base64, JSON-escaped and URL-escaped forms,
 // from strings ([Redactor.Redact]) and byte streams ([Redactor.Writer]).
+//
+// [Seal] seals resolved secrets to an executor's public curve key (nkeys xkey) for the job's
+// sealed_secrets field, bound to the job's id; [Open] opens them on the executor and refuses a
+// box sealed to another key, altered, or copied from another job (docs/wire.md).
 package secrets
