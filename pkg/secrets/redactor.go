@@ -184,42 +184,41 @@ func (w *RedactingWriter) Flush() error {
 // Close implements io.Closer by flushing.
 func (w *RedactingWriter) Close() error { return w.Flush() }
 
-// safeCut returns how many leading bytes of b can be redacted and written now: everything
-// before the first position whose rest could still grow into a secret, moved back before any
-// secret that would straddle the cut.
+// safeCut returns how many leading bytes of b can be redacted and written now. It replays
+// Redact's left-to-right scan (at each position the first needle, longest first, that
+// matches is replaced and the scan jumps past it) for as long as every needle still fits in
+// b or cannot grow into a longer match, so each decision is final; the bytes from the first
+// undecided position on are held back.
+// The held-back tail is always shorter than the longest needle, so a stream written in tiny
+// pieces costs linear time and bounded memory.
 func (r *Redactor) safeCut(b []byte) int {
 	n := len(b)
 	if r == nil || r.maxLen == 0 {
 		return n
 	}
-	k := n
-	for p := max(0, n-r.maxLen+1); p < n; p++ {
-		if r.first[b[p]] && r.isProperPrefix(b[p:]) {
-			k = p
-			break
+	i := 0
+	for i < n {
+		if !r.first[b[i]] {
+			i++
+			continue
 		}
-	}
-	for moved := true; moved && k > 0; {
-		moved = false
+		if r.couldGrow(b[i:]) {
+			break // a needle longer than what is buffered may still match here
+		}
+		step := 1
 		for _, nd := range r.needles {
-			lo := max(0, k-len(nd)+1)
-			for i := lo; i < k; {
-				j := bytes.Index(b[i:min(n, k+len(nd)-1)], nd)
-				if j < 0 {
-					break
-				}
-				if s := i + j; s < k && s+len(nd) > k {
-					k, moved = s, true
-					break
-				}
-				i += j + 1
+			if bytes.HasPrefix(b[i:], nd) {
+				step = len(nd)
+				break
 			}
 		}
+		i += step
 	}
-	return k
+	return i
 }
 
-func (r *Redactor) isProperPrefix(t []byte) bool {
+// couldGrow reports whether t is a proper prefix of some needle: more input could complete it.
+func (r *Redactor) couldGrow(t []byte) bool {
 	for _, nd := range r.needles {
 		if len(nd) > len(t) && bytes.HasPrefix(nd, t) {
 			return true

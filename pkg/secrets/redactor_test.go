@@ -211,3 +211,28 @@ func BenchmarkRedact(b *testing.B) {
 		_ = r.Redact(line)
 	}
 }
+
+// A stream of overlapping near-matches written byte by byte must not pile up in the writer:
+// the held-back tail stays shorter than the longest needle (this was once unbounded, and
+// quadratic in time).
+func TestRedactingWriterHoldsBackLittle(t *testing.T) {
+	t.Parallel()
+	r := NewRedactor(New(canary), New("abcdef"), New("cdefXY"), New("abab"), New("ababab-x"))
+	var out bytes.Buffer
+	w := r.Writer(&out)
+	in := strings.Repeat("abababab", 4096) + "ababab-x tail"
+	for i := 0; i < len(in); i++ {
+		if _, err := w.Write([]byte{in[i]}); err != nil {
+			t.Fatal(err)
+		}
+		if len(w.buf) >= r.maxLen {
+			t.Fatalf("after %d bytes the writer holds back %d bytes (longest needle %d)", i+1, len(w.buf), r.maxLen)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != r.Redact(in) {
+		t.Error("streamed output differs from Redact")
+	}
+}
