@@ -258,6 +258,15 @@ func TestRemoteQueuedJobAtRestIsSealed(t *testing.T) {
 	rb := startRemote(t)
 	r, canary := remoteRepo(t)
 	url := rb.srv.ClientURL()
+	// An executor served the provider before (its durable consumer exists) but none runs now.
+	subj, err := events.JobsSubject(providertest.FakeName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rb.js.CreateOrUpdateConsumer(context.Background(), events.JobsStream,
+		executor.ConsumerConfig(providertest.FakeName, subj, 30*time.Second)); err != nil {
+		t.Fatal(err)
+	}
 	res := r.invoke("pull_request", prPayload(t, "opened", shaOpened), map[string]string{
 		"nats-url": url, "executor-key": rb.pub, "provider": providertest.FakeName, "wait": "false",
 	})

@@ -71,7 +71,7 @@ func StartEmbedded(ctx context.Context, cfg EmbeddedConfig) (_ *Bus, err error) 
 		return nil, fmt.Errorf("embedded bus: connect: %w", err)
 	}
 	b.closers = append(b.closers, nc.Close)
-	if err := b.setup(ctx, nc, events.SetupOptions{Storage: events.StorageFile}); err != nil {
+	if err := b.setup(ctx, nc, events.SetupOptions{Storage: events.StorageFile}, false); err != nil {
 		return nil, err
 	}
 	drain := cfg.DrainTimeout
@@ -100,28 +100,41 @@ func StartEmbedded(ctx context.Context, cfg EmbeddedConfig) (_ *Bus, err error) 
 	return b, nil
 }
 
-// Connect connects to an external NATS deployment (where long-lived executors run) and makes
-// sure the sindri streams and buckets exist.
+// Connect connects to an external NATS deployment (where long-lived executors run). The
+// streams and buckets there belong to the operator (replicas, retention, lock TTL): they are
+// created with setup only when SINDRI_JOBS does not exist yet, and never updated from here.
 func Connect(ctx context.Context, o events.ConnectOptions, setup events.SetupOptions) (*Bus, error) {
 	nc, err := events.Connect(ctx, o)
 	if err != nil {
 		return nil, err
 	}
 	b := &Bus{closers: []func(){nc.Close}}
-	if err := b.setup(ctx, nc, setup); err != nil {
+	if err := b.setup(ctx, nc, setup, true); err != nil {
 		b.Close()
 		return nil, err
 	}
 	return b, nil
 }
 
-func (b *Bus) setup(ctx context.Context, nc *nats.Conn, o events.SetupOptions) error {
+func (b *Bus) setup(ctx context.Context, nc *nats.Conn, o events.SetupOptions, createOnly bool) error {
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return fmt.Errorf("jetstream: %w", err)
 	}
-	if err := events.Setup(ctx, js, o); err != nil {
-		return fmt.Errorf("set up streams and buckets: %w", err)
+	exists := false
+	if createOnly {
+		_, err := js.Stream(ctx, events.JobsStream)
+		switch {
+		case err == nil:
+			exists = true
+		case !errors.Is(err, jetstream.ErrStreamNotFound):
+			return fmt.Errorf("look up %s: %w", events.JobsStream, err)
+		}
+	}
+	if !exists {
+		if err := events.Setup(ctx, js, o); err != nil {
+			return fmt.Errorf("set up streams and buckets: %w", err)
+		}
 	}
 	envs, err := events.OpenEnvStore(ctx, js)
 	if err != nil {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/sindri/deploy/v3/pkg/executor"
 	"net/http"
 	"strings"
 	"time"
@@ -43,6 +45,11 @@ func (r *run) job(ctx context.Context, kind jobs.Kind) int {
 		return ExitFailed
 	}
 	defer bus.Close()
+	if msg := r.servedCheck(ctx, bus, l.provider); msg != "" {
+		r.out().Error(msg, nil)
+		r.respond(ctx, false)
+		return ExitFailed
+	}
 	if msg := r.sealCheck(bus, l); msg != "" {
 		r.out().Error(msg, nil)
 		r.respond(ctx, false)
@@ -200,6 +207,24 @@ func (r *run) closing(kind jobs.Kind) bool {
 // reopened pull request, or a deploy asked for by ChatOps.
 func (r *run) reopens(kind jobs.Kind) bool {
 	return r.it.Trigger == "pull_request.reopened" || (kind == jobs.KindDeploy && r.it.ChatOps != nil)
+}
+
+// servedCheck returns an error message when no executor has ever served provider on a shared
+// bus (its durable consumer does not exist): a job published there would wait for days.
+func (r *run) servedCheck(ctx context.Context, bus *Bus, provider string) string {
+	if bus.Embedded {
+		return ""
+	}
+	_, err := bus.JS.Consumer(ctx, events.JobsStream, executor.ConsumerPrefix+provider)
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, jetstream.ErrConsumerNotFound):
+		return fmt.Sprintf("no executor serves provider %q on this NATS deployment (no consumer %s%s on %s): start sindri-executor with that provider enabled; nothing was published",
+			provider, executor.ConsumerPrefix, provider, events.JobsStream)
+	default:
+		return fmt.Sprintf("look up the executors of provider %q: %v; nothing was published", provider, err)
+	}
 }
 
 // errClosed reports that the environment's PR was closed after this job was asked for.
