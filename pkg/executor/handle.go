@@ -303,26 +303,33 @@ func (d *delivery) run(ctx context.Context, p providers.Provider, lease *events.
 	}
 }
 
-// keepAlive sends in-progress acks and renews the lease until stopped. The operation is
-// cancelled when the lease is lost, and also when renewals keep failing until the lease is
-// about to expire: past its expiry another worker may take the environment over, so this one
-// must have stopped by then.
-func (d *delivery) keepAlive(ctx context.Context, lease *events.Lease, cancelOp context.CancelCauseFunc) (stop func()) {
+// keepAlive sends in-progress acks and renews the lease until stopped, which the caller does
+// only once the provider call has returned: a provider that runs its cleanup under
+// context.WithoutCancel after opCtx ended (deadline, drain, lease trouble) still owns the
+// environment, so the lease must outlive the operation's context. Renewals therefore run under
+// context.WithoutCancel(opCtx).
+//
+// The operation is cancelled when the lease is lost (then keepAlive ends: the lease is
+// somebody else's), and also when renewals keep failing until the lease is about to expire:
+// past its expiry another worker may take the environment over, so this one must be stopping
+// by then. In that second case renewals go on, since a lease nobody took over can still be
+// renewed.
+func (d *delivery) keepAlive(opCtx context.Context, lease *events.Lease, cancelOp context.CancelCauseFunc) (stop func()) {
 	every := d.e.cfg.AckWait / 3
 	if lease != nil {
 		every = min(every, d.e.cfg.LeaseTTL/3)
 	}
+	ctx := context.WithoutCancel(opCtx)
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	go func() {
 		defer close(finished)
 		t := time.NewTicker(every)
 		defer t.Stop()
+		expiring := false
 		for {
 			select {
 			case <-done:
-				return
-			case <-ctx.Done():
 				return
 			case <-t.C:
 			}
@@ -344,9 +351,11 @@ func (d *delivery) keepAlive(ctx context.Context, lease *events.Lease, cancelOp 
 				return
 			case time.Until(lease.Expires) < 2*every:
 				// The next renewal could come too late; stop while the lease still holds.
-				d.log.Error().Err(err).Time("expires", lease.Expires).Msg("cannot renew lease before it expires; cancelling the operation")
+				if !expiring {
+					expiring = true
+					d.log.Error().Err(err).Time("expires", lease.Expires).Msg("cannot renew lease before it expires; cancelling the operation")
+				}
 				cancelOp(errLeaseLost)
-				return
 			default:
 				d.log.Warn().Err(err).Msg("renew lease; retrying")
 			}
