@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/sethvargo/go-githubactions"
@@ -125,6 +126,10 @@ type workflowYAML struct {
 		CancelInProgress *bool  `yaml:"cancel-in-progress"`
 	} `yaml:"concurrency"`
 	Jobs map[string]struct {
+		Concurrency struct {
+			Group            string `yaml:"group"`
+			CancelInProgress *bool  `yaml:"cancel-in-progress"`
+		} `yaml:"concurrency"`
 		Steps []struct {
 			Uses string            `yaml:"uses"`
 			With map[string]string `yaml:"with"`
@@ -143,6 +148,18 @@ func TestExampleWorkflows(t *testing.T) {
 	if err != nil || len(files) < 4 {
 		t.Fatalf("examples: %v, %v", files, err)
 	}
+	var groupsMu sync.Mutex
+	groups := map[string]string{}
+	t.Cleanup(func() {
+		// GitHub keeps one pending run per concurrency group and a newly queued run replaces
+		// it: a workflow sharing the preview group could cancel a pending teardown.
+		preview := groups["pr-preview.yml"]
+		for f, g := range groups {
+			if f != "pr-preview.yml" && sameGroupShape(g, preview) {
+				t.Errorf("%s shares the preview workflow's concurrency group %q: its runs could replace a pending teardown", f, g)
+			}
+		}
+	})
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			t.Parallel()
@@ -162,9 +179,18 @@ func TestExampleWorkflows(t *testing.T) {
 					t.Errorf("permission %s: %s is more than the action needs", scope, level)
 				}
 			}
-			if w.Concurrency.Group == "" || w.Concurrency.CancelInProgress == nil || *w.Concurrency.CancelInProgress {
-				t.Errorf("concurrency = %+v, want a group with cancel-in-progress: false", w.Concurrency)
+			conc := w.Concurrency
+			for _, j := range w.Jobs {
+				if conc.Group == "" {
+					conc = j.Concurrency
+				}
 			}
+			if conc.Group == "" || conc.CancelInProgress == nil || *conc.CancelInProgress {
+				t.Errorf("concurrency = %+v, want a group (workflow or job level) with cancel-in-progress: false", conc)
+			}
+			groupsMu.Lock()
+			groups[filepath.Base(f)] = conc.Group
+			groupsMu.Unlock()
 			used := false
 			for _, j := range w.Jobs {
 				for _, s := range j.Steps {
@@ -184,4 +210,16 @@ func TestExampleWorkflows(t *testing.T) {
 			}
 		})
 	}
+}
+
+// sameGroupShape reports whether two concurrency group expressions can evaluate to the same
+// group for one PR: equal once the expressions naming the PR number are normalised.
+func sameGroupShape(a, b string) bool {
+	norm := func(s string) string {
+		for _, e := range []string{"${{ github.event.pull_request.number }}", "${{ github.event.issue.number }}", "${{ inputs.pr }}"} {
+			s = strings.ReplaceAll(s, e, "N")
+		}
+		return s
+	}
+	return a != "" && norm(a) == norm(b)
 }
