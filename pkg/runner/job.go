@@ -198,15 +198,31 @@ func (r *run) closeWins(ctx context.Context, kind jobs.Kind, env string) int {
 }
 
 // closing reports whether a job of kind closes its environment for good: the destroy for a
-// closed pull request or a deleted branch.
+// closed pull request (pull_request or pull_request_target) or a deleted branch.
 func (r *run) closing(kind jobs.Kind) bool {
-	return kind == jobs.KindDestroy && (r.it.Trigger == "pull_request.closed" || strings.HasPrefix(r.it.Trigger, "delete"))
+	return kind == jobs.KindDestroy && (prAction(r.it.Trigger) == "closed" || strings.HasPrefix(r.it.Trigger, "delete"))
 }
 
 // reopens reports whether a job of kind for this intent reopens a closed environment: a
-// reopened pull request, or a deploy asked for by ChatOps.
+// reopened pull request (pull_request or pull_request_target), a deploy asked for by ChatOps,
+// or a deploy of a branch environment (no PR) by a push or a workflow_dispatch: a branch
+// deleted and created again deploys again, while close wins for pull requests.
 func (r *run) reopens(kind jobs.Kind) bool {
-	return r.it.Trigger == "pull_request.reopened" || (kind == jobs.KindDeploy && r.it.ChatOps != nil)
+	if prAction(r.it.Trigger) == "reopened" || (kind == jobs.KindDeploy && r.it.ChatOps != nil) {
+		return true
+	}
+	event, _, _ := strings.Cut(r.it.Trigger, ".")
+	return kind == jobs.KindDeploy && r.it.PR == 0 && (event == "push" || event == "workflow_dispatch")
+}
+
+// prAction returns the action part of a pull_request or pull_request_target trigger
+// ("closed" for pull_request_target.closed), or "" for any other event.
+func prAction(trigger string) string {
+	event, act, ok := strings.Cut(trigger, ".")
+	if !ok || (event != "pull_request" && event != "pull_request_target") {
+		return ""
+	}
+	return act
 }
 
 // servedCheck returns an error message when no executor has ever served provider on a shared
