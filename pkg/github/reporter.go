@@ -25,6 +25,7 @@ type Target struct {
 
 // Update is one report: a deployment status and the sticky comment text.
 type Update struct {
+	// Status is the deployment status to add; an empty State leaves the Deployment alone.
 	Status DeploymentStatus
 	// Comment is the sticky comment's Markdown (without marker); empty leaves it alone.
 	Comment string
@@ -64,11 +65,12 @@ func (r *Reporter) Lookup(ctx context.Context, t *Target) (s Sticky, ok bool, er
 
 // Report writes u for t: first the deployment status (creating the Deployment when needed,
 // but never just to mark it inactive), then the sticky comment, whose marker then carries the
-// deployment id, so a failed comment never leaves the deployment looking pending. Both are
-// attempted; their errors are joined.
+// deployment id, so a failed comment never leaves the deployment looking pending. An update
+// with no Status.State leaves the Deployment alone. Both are attempted; their errors are
+// joined.
 func (r *Reporter) Report(ctx context.Context, t *Target, u Update) error {
 	var depErr, comErr error
-	if r.Deployments {
+	if r.Deployments && u.Status.State != "" {
 		create := u.Status.State != StateInactive
 		known := t.DeploymentID != 0
 		id, err := r.Client.EnsureDeployment(ctx, t.Owner, t.Repo, t.Env, t.Ref, t.DeploymentID, create)

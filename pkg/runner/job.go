@@ -152,6 +152,14 @@ func (r *run) job(ctx context.Context, kind jobs.Kind) int {
 	}
 	r.setOutputs(action.OutputsFromView(v))
 	if u, ok := action.GitHubUpdate(v, r.redact); ok && reports {
+		if kind == jobs.KindStatus {
+			// A status job only looks: it neither creates nor changes the Deployment, and it
+			// refreshes the sticky comment only when there is one.
+			u.Status = github.DeploymentStatus{}
+			if target.CommentID == 0 {
+				u.Comment = ""
+			}
+		}
 		r.warnRejected(r.report(ctx, bus, target, u))
 	}
 	succeeded := v.Phase != action.PhaseFailed

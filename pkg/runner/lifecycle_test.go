@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/sindri/deploy/v3/pkg/action"
+	"github.com/sindri/deploy/v3/pkg/github/githubtest"
 	"github.com/sindri/deploy/v3/pkg/jobs"
 )
 
@@ -67,5 +68,40 @@ func TestRunBranchRecreatedDeploysAgain(t *testing.T) {
 				t.Fatalf("%s of the re-created branch did not deploy\n%s", trigger, h.out.String())
 			}
 		})
+	}
+}
+
+// TestRunStatusLeavesDeploymentAlone: a status job neither creates a Deployment nor adds a
+// status to one, and writes no sticky comment where there is none.
+func TestRunStatusLeavesDeploymentAlone(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	fake := githubtest.New(t, "acme", "app", "ghs_runner")
+	if code := h.runGitHub(prIntent(action.KindStatus, "workflow_dispatch"), fake, "ghs_runner"); code != ExitOK {
+		t.Fatalf("status exit %d\n%s", code, h.out.String())
+	}
+	if d := fake.Deployments(); len(d) != 0 {
+		t.Errorf("status of a never-deployed environment created deployments %+v", d)
+	}
+	if c := fake.Comments(7); len(c) != 0 {
+		t.Errorf("status of a never-deployed environment wrote comments %+v", c)
+	}
+	if code := h.runGitHub(prIntent(action.KindDeploy, "pull_request.opened"), fake, "ghs_runner"); code != ExitOK {
+		t.Fatalf("deploy exit %d\n%s", code, h.out.String())
+	}
+	if code := h.runGitHub(prIntent(action.KindDestroy, "pull_request.closed"), fake, "ghs_runner"); code != ExitOK {
+		t.Fatalf("destroy exit %d\n%s", code, h.out.String())
+	}
+	deps := fake.Deployments()
+	if len(deps) != 1 {
+		t.Fatalf("deployments %+v, want 1", deps)
+	}
+	before := len(fake.Statuses(deps[0].ID))
+	if code := h.runGitHub(prIntent(action.KindStatus, "workflow_dispatch"), fake, "ghs_runner"); code != ExitOK {
+		t.Fatalf("status exit %d\n%s", code, h.out.String())
+	}
+	st := fake.Statuses(deps[0].ID)
+	if len(st) != before || st[len(st)-1].State != "inactive" {
+		t.Errorf("status of a destroyed environment changed its deployment: %+v", st)
 	}
 }
