@@ -16,6 +16,13 @@ const MaxEnvNameLen = 63
 // envHashLen is the length of the hex hash suffix added when a name is truncated.
 const envHashLen = 8
 
+// branchHashLen is the length of the hex hash of the raw branch name that {branch} gets when
+// folding it to a label lost information or made it look like a pull request's "pr-<n>".
+const branchHashLen = 6
+
+// repoHashLen is the length of {rh}, the hex hash of the repository.
+const repoHashLen = 4
+
 // Default environment name templates.
 const (
 	// TemplatePR is the default template when the input has a PR number.
@@ -27,13 +34,13 @@ const (
 )
 
 // Placeholders lists the placeholders an environment name template may use.
-var Placeholders = []string{"name", "pr", "branch", "owner", "repo"}
+var Placeholders = []string{"name", "pr", "branch", "owner", "repo", "rh"}
 
 // NameInput is what an environment name is derived from.
 type NameInput struct {
 	// Name is the config's name (sindri.yaml "name"). Required.
 	Name string
-	// Repo is the repository as "owner/name"; needed only by {owner} and {repo}.
+	// Repo is the repository as "owner/name"; needed only by {owner}, {repo} and {rh}.
 	Repo string
 	// PR is the pull request number, 0 when there is none.
 	PR int
@@ -45,7 +52,18 @@ type NameInput struct {
 
 // EnvName derives a stable environment name from in: the template (or the default one:
 // TemplatePR when PR > 0, else TemplateBranch when Branch is set, else TemplatePlain) is
-// filled in, then folded to a DNS-1123 label: accents are stripped (Unicode NFKD), letters
+// filled in, then folded to a DNS-1123 label. Placeholders: {name}, {pr} (the number),
+// {owner} and {repo} (the two halves of Repo), {rh} (4 hex digits of SHA-256 of Repo in lower
+// case, for names that must differ across repositories sharing one executor pool) and {branch}.
+//
+// {branch} is the branch folded on its own; when that fold is lossy (the raw branch is not
+// already a lowercase [a-z0-9-] label: "/", "_", upper case, non-ASCII, runs of '-') or the
+// folded branch starts with "pr-<digits>" (the shape of the default PR name), it is followed by
+// '-' and 6 hex digits of SHA-256 of the raw branch. So "feature-login" stays
+// "app-feature-login", while "feature/login" and "Feature_Login" get different suffixes, and no
+// branch can produce PR 7's "app-pr-7".
+//
+// The folding: accents are stripped (Unicode NFKD), letters
 // lowercased, every other run of characters becomes one '-', leading and trailing '-' are
 // removed, and "env-" is prefixed if the result does not start with a letter. A result longer
 // than MaxEnvNameLen is cut and given a '-' plus an 8-hex-digit hash of the whole input, so
@@ -137,7 +155,13 @@ func placeholder(ph string, in NameInput) (string, string) {
 		if br == "" {
 			return "", "placeholder {branch} needs a branch, and there is none"
 		}
-		return br, ""
+		return branchValue(br), ""
+	case "rh":
+		if owner == "" || repo == "" {
+			return "", "placeholder {rh} needs the repository as \"owner/name\""
+		}
+		sum := sha256.Sum256([]byte(strings.ToLower(in.Repo)))
+		return hex.EncodeToString(sum[:])[:repoHashLen], ""
 	case "owner":
 		if owner == "" || repo == "" {
 			return "", "placeholder {owner} needs the repository as \"owner/name\""
@@ -150,6 +174,34 @@ func placeholder(ph string, in NameInput) (string, string) {
 		return repo, ""
 	}
 	return "", "unknown placeholder {" + ph + "}; valid: {" + strings.Join(Placeholders, "}, {") + "}"
+}
+
+// branchValue is br folded to a label, plus a hash of br when the fold alone could make two
+// branches, or a branch and a pull request, share a name.
+func branchValue(br string) string {
+	f := fold(br)
+	if f == br && !prLike(f) {
+		return f
+	}
+	sum := sha256.Sum256([]byte(br))
+	h := hex.EncodeToString(sum[:])[:branchHashLen]
+	if f == "" {
+		return h
+	}
+	return f + "-" + h
+}
+
+// prLike reports whether label starts with the "pr-<digits>" segment of a pull request name.
+func prLike(label string) bool {
+	rest, ok := strings.CutPrefix(label, "pr-")
+	if !ok {
+		return false
+	}
+	n := 0
+	for n < len(rest) && rest[n] >= '0' && rest[n] <= '9' {
+		n++
+	}
+	return n > 0 && (n == len(rest) || rest[n] == '-')
 }
 
 // fold maps s to [a-z0-9-] with single dashes and no dash at either end.
