@@ -104,7 +104,9 @@ func RenderComment(v View, redact Redactor) string {
 			fmt.Fprintf(&b, "**URL:** %s\n\n", link(v.URL))
 		}
 		if v.Connect != "" {
-			fmt.Fprintf(&b, "**Connect:**\n\n```sh\n%s\n```\n\n", fenceSafe(v.Connect))
+			b.WriteString("**Connect:**\n\n")
+			writeFence(&b, "sh", []string{v.Connect})
+			b.WriteString("\n")
 		}
 		fmt.Fprintf(&b, "Commit %s", orDash(sha))
 		if v.State != providers.StateUnknown {
@@ -164,11 +166,9 @@ func writePlan(b *strings.Builder, p *providers.Plan) {
 		}
 	}
 	if len(p.Calls) > 0 {
-		b.WriteString("\n<details><summary>API calls</summary>\n\n```\n")
-		for _, c := range p.Calls {
-			b.WriteString(fenceSafe(c) + "\n")
-		}
-		b.WriteString("```\n</details>\n")
+		b.WriteString("\n<details><summary>API calls</summary>\n\n")
+		writeFence(b, "", p.Calls)
+		b.WriteString("</details>\n")
 	}
 }
 
@@ -176,11 +176,46 @@ func writeLogs(b *strings.Builder, lines []string) {
 	if len(lines) > MaxLogLines {
 		lines = lines[len(lines)-MaxLogLines:]
 	}
-	b.WriteString("\n```\n")
-	for _, l := range lines {
-		b.WriteString(fenceSafe(l) + "\n")
+	b.WriteString("\n")
+	writeFence(b, "", lines)
+}
+
+// writeFence writes lines as a fenced code block. Inside the block nothing is Markdown or
+// HTML (a </details>, an @mention or a link stays literal text), so the only way out is a
+// closing fence: CommonMark closes a backtick fence with a line of at least as many backticks,
+// indented up to three spaces. The fence is therefore one backtick longer than the longest
+// run of backticks anywhere in the content, which no content line can match. Each entry
+// becomes exactly one line.
+func writeFence(b *strings.Builder, info string, lines []string) {
+	clean := make([]string, len(lines))
+	longest := 0
+	for i, l := range lines {
+		l = strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ").Replace(l)
+		clean[i] = l
+		if n := longestRun(l, '`'); n > longest {
+			longest = n
+		}
 	}
-	b.WriteString("```\n")
+	fence := strings.Repeat("`", max(3, longest+1))
+	b.WriteString(fence + info + "\n")
+	for _, l := range clean {
+		b.WriteString(l + "\n")
+	}
+	b.WriteString(fence + "\n")
+}
+
+// longestRun returns the length of the longest run of c in s.
+func longestRun(s string, c byte) int {
+	longest, run := 0, 0
+	for i := 0; i < len(s); i++ {
+		if s[i] != c {
+			run = 0
+			continue
+		}
+		run++
+		longest = max(longest, run)
+	}
+	return longest
 }
 
 // cell makes text safe inside a Markdown table cell or a line: one line, pipes escaped, no
@@ -193,15 +228,6 @@ func cell(s string) string {
 // code makes text safe inside a single-backtick code span.
 func code(s string) string {
 	return strings.NewReplacer("`", "'", "\r", " ", "\n", " ").Replace(s)
-}
-
-// fenceSafe keeps a line from closing a ``` fence.
-func fenceSafe(s string) string {
-	s = strings.NewReplacer("\r", "", "\n", " ").Replace(s)
-	if strings.HasPrefix(strings.TrimSpace(s), "```") || strings.HasPrefix(strings.TrimSpace(s), "~~~") {
-		return " " + s
-	}
-	return s
 }
 
 func link(u string) string {

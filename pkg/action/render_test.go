@@ -105,8 +105,103 @@ func TestRenderFailureKeepsLastLogLines(t *testing.T) {
 	if n := strings.Count(s, " line\n"); n != MaxLogLines-2 {
 		t.Errorf("%d log lines shown, want %d", n, MaxLogLines-2)
 	}
-	if strings.Contains(s, "\n```\nenv") {
-		t.Error("a log line closed the code fence")
+	for _, l := range outsideFences(s) {
+		if strings.HasPrefix(l, "env SECRET=") {
+			t.Error("a log line closed the code fence")
+		}
+	}
+}
+
+// outsideFences returns the lines of md that are not content of a fenced code block, following
+// CommonMark: a fence opens with a line of three or more backticks (or tildes) indented up to
+// three spaces, and closes with a line of the same character, at least as long, indented up
+// to three spaces and followed only by spaces. A tab counts as four columns of indentation.
+func outsideFences(md string) []string {
+	var out []string
+	var fenceChar byte
+	fenceLen := 0
+	indent := func(l string) (int, string) {
+		n := 0
+		for len(l) > 0 && (l[0] == ' ' || l[0] == '\t') {
+			if l[0] == '\t' {
+				n += 4 - n%4
+			} else {
+				n++
+			}
+			l = l[1:]
+		}
+		return n, l
+	}
+	run := func(l string, c byte) int {
+		n := 0
+		for n < len(l) && l[n] == c {
+			n++
+		}
+		return n
+	}
+	for _, line := range strings.Split(md, "\n") {
+		n, rest := indent(line)
+		if fenceLen > 0 {
+			if r := run(rest, fenceChar); n <= 3 && r >= fenceLen && strings.Trim(rest[r:], " \t") == "" {
+				fenceLen = 0
+				out = append(out, line)
+			}
+			continue
+		}
+		if n <= 3 && len(rest) > 0 && (rest[0] == '`' || rest[0] == '~') {
+			c := rest[0]
+			if r := run(rest, c); r >= 3 && (c == '~' || !strings.Contains(rest[r:], "`")) {
+				fenceChar, fenceLen = c, r
+			}
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
+// TestRenderLogsCannotEscapeFence feeds provider log lines that try every way out of the code
+// block (closing fences indented up to three spaces, longer fences, tildes, a </details>) and
+// carry mentions and links: all of them must stay fence content, in the summary and in the
+// comment, where the only </details> outside a fence is the renderer's own.
+func TestRenderLogsCannotEscapeFence(t *testing.T) {
+	t.Parallel()
+	hostile := []string{
+		"```", " ```", "  ```", "   ```", "\t```", "````````````", "   ```` ", "~~~", "``` ```",
+		"</details>", "</details><details><summary>x</summary>", "@Codertocat @org/team please look",
+		"[click](https://evil.example)", "<img src=x onerror=alert(1)>", "line\r\n```", "```sh",
+	}
+	// Each attempt is followed by a marker line that must still be fence content; the
+	// attempts are split over two views because only MaxLogLines lines are shown.
+	failed := func(hs []string) View {
+		v := views()["failed"]
+		v.LogTail = nil
+		for _, h := range hs {
+			v.LogTail = append(v.LogTail, h, "HOSTILE after "+h)
+		}
+		return v
+	}
+	v1, v2 := failed(hostile[:len(hostile)/2]), failed(hostile[len(hostile)/2:])
+	ready := views()["ready"]
+	ready.Connect = "ssh x ``` HOSTILE\n   ```\n@org/team HOSTILE"
+	plan := views()["plan"]
+	plan.Plan.Calls = append(plan.Plan.Calls, "   ```", "HOSTILE </details> @org/team")
+	for name, md := range map[string]string{
+		"failed comment 1": RenderComment(v1, NoRedaction), "failed summary 1": RenderSummary(v1, NoRedaction),
+		"failed comment 2": RenderComment(v2, NoRedaction), "failed summary 2": RenderSummary(v2, NoRedaction),
+		"ready comment": RenderComment(ready, NoRedaction), "plan summary": RenderSummary(plan, NoRedaction),
+	} {
+		opened, closed := 0, 0
+		for _, l := range outsideFences(md) {
+			if strings.Contains(l, "HOSTILE") || strings.Contains(l, "@org") || strings.Contains(l, "evil") ||
+				strings.Contains(l, "onerror") {
+				t.Errorf("%s: log text outside the code block: %q\n%s", name, l, md)
+			}
+			opened += strings.Count(l, "<details>")
+			closed += strings.Count(l, "</details>")
+		}
+		if opened != closed {
+			t.Errorf("%s: %d <details> but %d </details> outside code blocks\n%s", name, opened, closed, md)
+		}
 	}
 }
 
