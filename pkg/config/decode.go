@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"math"
+	"path"
 	"regexp"
 	"strings"
 
@@ -15,7 +16,6 @@ var (
 	nameRE       = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
 	secretNameRE = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
 	permRE       = regexp.MustCompile(`^0[0-7]{3}$`)
-	portMapRE    = regexp.MustCompile(`^\d+:\d+$`)
 	k8sVersionRE = regexp.MustCompile(`^v?\d+\.\d+\.\d+$`)
 	nfPlanRE     = regexp.MustCompile(`^nf-compute-\d+(-\d+)?$`)
 	digestRE     = regexp.MustCompile(`^sha256:[a-f0-9]{64}$`)
@@ -203,7 +203,8 @@ var secretFieldSource = map[string]SecretSource{
 
 func (d *decoder) secrets(parent *mapView, items []*yaml.Node, path string) []Secret {
 	out := make([]Secret, 0, len(items))
-	seen := map[string]int{}
+	type firstDecl struct{ index, line int }
+	seen := map[string]firstDecl{}
 	for i, it := range items {
 		p := idx(path, i)
 		m := d.mapping(it, p)
@@ -213,11 +214,13 @@ func (d *decoder) secrets(parent *mapView, items []*yaml.Node, path string) []Se
 		var s Secret
 		m.required("name", "e.g. name: GITHUB_TOKEN")
 		if m.str("name", &s.Name, pattern(secretNameRE, "an environment variable name (uppercase letter first, then A-Z, 0-9 or _)")) {
+			// The secrets resolver refuses duplicate names, so this is an error here too.
+			v := resolve(m.entries["name"].v)
 			if first, dup := seen[s.Name]; dup {
-				d.warnf(resolve(m.entries["name"].v), join(p, "name"), "remove one of them",
-					"secret %s is declared twice (first as %s)", s.Name, idx(path, first))
+				d.errorf(v, join(p, "name"), fmt.Sprintf("first declared at line %d; remove one of them or rename it", first.line),
+					"secret %s is declared twice (first as %s)", s.Name, idx(path, first.index))
 			} else {
-				seen[s.Name] = i
+				seen[s.Name] = firstDecl{i, v.Line}
 			}
 		}
 		m.required("source", "valid: env, file, vault")
@@ -243,6 +246,7 @@ func (d *decoder) secrets(parent *mapView, items []*yaml.Node, path string) []Se
 		case SecretSourceFile:
 			m.required("path", "the local file to read, relative to sindri.yaml")
 			m.required("mountPath", "where the file appears in the environment, e.g. /secrets/key.pem")
+			d.checkMountPath(m, p, s.MountPath)
 		case SecretSourceVault:
 			m.required("vaultPath", "the KV v2 path, e.g. dev/kubeconfig")
 			m.required("vaultKey", "the key inside the Vault secret")
@@ -274,6 +278,20 @@ func (d *decoder) secrets(parent *mapView, items []*yaml.Node, path string) []Se
 		out = append(out, s)
 	}
 	return out
+}
+
+// checkMountPath refuses a file secret's mountPath that is not absolute and clean, as the
+// secrets resolver does (an empty one is left to the required-key check).
+func (d *decoder) checkMountPath(m *mapView, secretPath, mp string) {
+	if mp == "" || (path.IsAbs(mp) && path.Clean(mp) == mp) {
+		return
+	}
+	hint := "write an absolute path without . or .. parts or a trailing /, e.g. /secrets/key.pem"
+	if c := path.Clean("/" + mp); c != "/" {
+		hint = fmt.Sprintf("write an absolute path without . or .. parts or a trailing /, e.g. %s", c)
+	}
+	d.errorf(resolve(m.entries["mountPath"].v), join(secretPath, "mountPath"), hint,
+		"mountPath %q must be an absolute, clean path", mp)
 }
 
 func (d *decoder) providers(m *mapView, p *Providers) {
@@ -317,7 +335,7 @@ func (d *decoder) docker(m *mapView) *DockerConfig {
 	c := &DockerConfig{}
 	m.str("network", &c.Network, enum("network mode", "bridge", "host", "none"))
 	m.str("restart", &c.Restart, enum("restart policy", "no", "always", "on-failure", "unless-stopped"))
-	m.strList("ports", nil, &c.Ports, pattern(portMapRE, "a HOST:CONTAINER port mapping"))
+	d.dockerPorts(m, &c.Ports)
 	m.boolean("privileged", &c.Privileged)
 	m.strList("extraHosts", nil, &c.ExtraHosts)
 	m.str("runtime", &c.Runtime, enum("runtime", "runc", "sysbox-runc", "auto"))

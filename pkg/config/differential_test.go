@@ -30,6 +30,11 @@ var intentionalDiffs = map[string]string{
 	"flyGPU":            "Fly.io GPU machines were retired on 2026-08-01, so fly + gpu.enabled is refused",
 	"e2bGPU":            "E2B has no GPUs, so e2b + gpu.enabled is refused (upstream fails at deploy)",
 	"emptyExtensions":   "extensions with neither profile nor active is a warning, as upstream's loader accepts it",
+	"duplicateSecret":   "a secret name declared twice is refused: the secrets resolver refuses it at deploy; the schema has no uniqueness rule",
+	"mountPathClean":    "a file secret's mountPath must be absolute and clean, as the secrets resolver requires; the schema takes any string",
+	"portRange":         "docker ports outside 1-65535 (0:80, 99999:80, 80:0) are refused, as the Docker provider refuses them; the schema pattern ^\\d+:\\d+$ allows them",
+	"portDuplicate":     "a docker host port published twice (same address, port, protocol) is refused, as the Docker provider refuses it; the schema has no such rule",
+	"portForm":          "docker ports with a host IP or /tcp|/udp suffix are accepted, as the Docker provider publishes them; the schema pattern allows only HOST:CONTAINER",
 }
 
 // fixtureDiffs names the intentional difference each disagreeing fixture exercises.
@@ -309,6 +314,26 @@ func mutations() []mutation {
 	add("extensions", map[string]any{"active": []any{"a"}, "additional": []any{"b"}}, "")
 	add("extensions", map[string]any{}, "emptyExtensions")
 	add("secrets[0].source", "s3", "s3Optional")
+	add("secrets[1].name", "A", "duplicateSecret")
+	add("secrets[2].name", "B", "duplicateSecret")
+	for _, mp := range []string{"m", "../x", "certs/key.pem", "/a/../b", "/a/", "/a/./b"} {
+		add("secrets[1].mountPath", mp, "mountPathClean")
+	}
+	add("secrets[1].mountPath", "/a/b", "")
+	add("secrets[0].mountPath", "rel", "") // ignored (warning) for source env, as by the resolver
+	for _, p := range []string{"0:80", "99999:80", "80:0", "65536:1", "1:65536"} {
+		add("providers.docker.ports[0]", p, "portRange")
+	}
+	add("providers.docker.ports[0]", "65535:65535", "")
+	add("providers.docker.ports", []any{"1:1", "1:2"}, "portDuplicate")
+	add("providers.docker.ports", []any{"8080:80", "08080:81"}, "portDuplicate")
+	add("providers.docker.ports", []any{"1:1", "2:1"}, "")
+	for _, p := range []string{"127.0.0.1:1:1", "1:1/udp", "1:1/tcp", "0.0.0.0:8080:80/udp"} {
+		add("providers.docker.ports[0]", p, "portForm")
+	}
+	for _, p := range []string{"1:1/sctp", "localhost:1:1", "::1:1:1", "1:1:1:1"} {
+		add("providers.docker.ports[0]", p, "")
+	}
 	add("secrets[0]", map[string]any{"name": "A", "source": "s3", "required": true}, "")
 	add("providers.northflank.healthCheck", map[string]any{"type": "http", "port": 80}, "")
 	add("providers.northflank.healthCheck", map[string]any{"type": "http", "port": 80, "path": "/"}, "")
