@@ -18,6 +18,9 @@ type Target struct {
 	DeploymentID int64
 	// Closed is written into the marker: the PR was closed and the environment torn down.
 	Closed bool
+	// Provider is written into the marker: the provider the environment was deployed with,
+	// "" once it is destroyed.
+	Provider string
 	// Searched records that the PR's comments were searched (Lookup) and CommentID is what
 	// was found, 0 meaning there is none: the next comment write creates without searching.
 	Searched bool
@@ -40,7 +43,7 @@ type Reporter struct {
 
 // Lookup finds t's sticky comment with one listing of the PR's comments (one request per 100
 // comments) when its id is not known yet, and fills in t.CommentID and, from the marker, the
-// DeploymentID (unless t already knows one) and Closed; t.Searched is set once the search
+// DeploymentID (unless t already knows one), Closed and Provider (unless t knows one); t.Searched is set once the search
 // completed. It returns what the marker said (ok false when nothing was found or nothing was
 // searched: comments off, no PR, id already known). Errors are *APIError or ErrBadEnv.
 func (r *Reporter) Lookup(ctx context.Context, t *Target) (s Sticky, ok bool, err error) {
@@ -60,6 +63,9 @@ func (r *Reporter) Lookup(ctx context.Context, t *Target) (s Sticky, ok bool, er
 		t.DeploymentID = sc.DeploymentID
 	}
 	t.Closed = t.Closed || sc.Closed
+	if t.Provider == "" {
+		t.Provider = sc.Provider
+	}
 	return sc.Sticky, true, nil
 }
 

@@ -21,6 +21,9 @@ type Sticky struct {
 	// Closed is set by the destroy that ran because the PR closed and cleared by a reopen: a
 	// later deploy that does not reopen is skipped ("close wins").
 	Closed bool
+	// Provider is the provider the environment was deployed with, cleared once it is
+	// destroyed; "" when unknown (a marker written before providers were recorded).
+	Provider string
 }
 
 const (
@@ -29,19 +32,30 @@ const (
 )
 
 // Marker returns s's hidden marker line, `<!-- sindri:env=<env> deployment=<id>
-// closed=<0|1> -->`. It returns ErrBadEnv for a name that would break out of the HTML comment
-// or the marker's space-separated fields.
+// closed=<0|1> provider=<name> -->` (provider only when known). It returns ErrBadEnv for an
+// environment or provider name that would break out of the HTML comment or the marker's
+// space-separated fields.
 func Marker(s Sticky) (string, error) {
-	if s.Env == "" || strings.ContainsAny(s.Env, "<>!= \t\r\n") || s.DeploymentID < 0 {
+	if s.Env == "" || strings.ContainsAny(s.Env, markerUnsafe) || s.DeploymentID < 0 {
 		return "", fmt.Errorf("%w: %q", ErrBadEnv, s.Env)
+	}
+	if strings.ContainsAny(s.Provider, markerUnsafe) {
+		return "", fmt.Errorf("%w: provider %q", ErrBadEnv, s.Provider)
 	}
 	closed := "0"
 	if s.Closed {
 		closed = "1"
 	}
-	return markerOpen + "env=" + s.Env + " deployment=" + strconv.FormatInt(s.DeploymentID, 10) +
-		" closed=" + closed + markerClose, nil
+	m := markerOpen + "env=" + s.Env + " deployment=" + strconv.FormatInt(s.DeploymentID, 10) +
+		" closed=" + closed
+	if s.Provider != "" {
+		m += " provider=" + s.Provider
+	}
+	return m + markerClose, nil
 }
+
+// markerUnsafe are the characters a marker field value may not hold.
+const markerUnsafe = "<>!= \t\r\n"
 
 // ParseMarker reads the marker on the first line of a comment body. It accepts the current
 // form and the earlier `<!-- sindri:env=<env> -->` (no deployment id, not closed); unknown
@@ -68,6 +82,8 @@ func ParseMarker(body string) (s Sticky, ok bool) {
 				return Sticky{}, false
 			}
 			s.DeploymentID = id
+		case "provider":
+			s.Provider = v
 		case "closed":
 			switch v {
 			case "0":
@@ -79,7 +95,7 @@ func ParseMarker(body string) (s Sticky, ok bool) {
 			}
 		}
 	}
-	if _, err := Marker(Sticky{Env: s.Env}); err != nil {
+	if _, err := Marker(Sticky{Env: s.Env, Provider: s.Provider}); err != nil {
 		return Sticky{}, false
 	}
 	return s, true
@@ -116,7 +132,7 @@ func (c *Client) FindSticky(ctx context.Context, owner, repo string, pr int, env
 }
 
 // UpsertComment makes t's sticky comment say body, behind a marker carrying t.Env,
-// t.DeploymentID and t.Closed, and returns its id. With a known t.CommentID it edits that
+// t.DeploymentID, t.Closed and t.Provider, and returns its id. With a known t.CommentID it edits that
 // comment in one request; when the id is 0 and t.Searched says the PR's comments were already
 // searched, it creates one at once; otherwise (or when the known comment was deleted or is not
 // editable) it searches every page of the PR's comments for the marker and edits the one it
@@ -124,7 +140,7 @@ func (c *Client) FindSticky(ctx context.Context, owner, repo string, pr int, env
 // repeated, so one environment never gets two comments. body passes through the redactor.
 // Errors are *APIError or ErrBadEnv.
 func (c *Client) UpsertComment(ctx context.Context, t *Target, body string) (int64, error) {
-	marker, err := Marker(Sticky{Env: t.Env, DeploymentID: t.DeploymentID, Closed: t.Closed})
+	marker, err := Marker(Sticky{Env: t.Env, DeploymentID: t.DeploymentID, Closed: t.Closed, Provider: t.Provider})
 	if err != nil {
 		return 0, err
 	}

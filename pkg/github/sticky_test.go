@@ -17,6 +17,8 @@ func TestParseMarker(t *testing.T) {
 	}{
 		{"current", "<!-- sindri:env=app-pr-1 deployment=42 closed=1 -->\n### Destroyed", github.Sticky{Env: "app-pr-1", DeploymentID: 42, Closed: true}, true},
 		{"open", "<!-- sindri:env=app-pr-1 deployment=42 closed=0 -->\nx", github.Sticky{Env: "app-pr-1", DeploymentID: 42}, true},
+		{"provider", "<!-- sindri:env=app-pr-1 deployment=42 closed=0 provider=docker -->\nx", github.Sticky{Env: "app-pr-1", DeploymentID: 42, Provider: "docker"}, true},
+		{"bad provider", "<!-- sindri:env=e deployment=3 closed=0 provider=a<b -->", github.Sticky{}, false},
 		{"earlier form", "<!-- sindri:env=app-pr-1 -->\n### Ready", github.Sticky{Env: "app-pr-1"}, true},
 		{"crlf", "<!-- sindri:env=app-pr-1 deployment=7 closed=0 -->\r\nx", github.Sticky{Env: "app-pr-1", DeploymentID: 7}, true},
 		{"unknown field kept readable", "<!-- sindri:env=e deployment=3 closed=0 generation=9 -->", github.Sticky{Env: "e", DeploymentID: 3}, true},
@@ -42,7 +44,7 @@ func TestParseMarker(t *testing.T) {
 
 func TestMarkerRoundTrip(t *testing.T) {
 	t.Parallel()
-	for _, s := range []github.Sticky{{Env: "a"}, {Env: "app-pr-7", DeploymentID: 1 << 40}, {Env: "x--y", DeploymentID: 3, Closed: true}} {
+	for _, s := range []github.Sticky{{Env: "a"}, {Env: "app-pr-7", DeploymentID: 1 << 40}, {Env: "x--y", DeploymentID: 3, Closed: true}, {Env: "e", DeploymentID: 9, Provider: "docker"}} {
 		m, err := github.Marker(s)
 		if err != nil {
 			t.Fatal(err)

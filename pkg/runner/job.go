@@ -45,11 +45,6 @@ func (r *run) job(ctx context.Context, kind jobs.Kind) int {
 		return ExitFailed
 	}
 	defer bus.Close()
-	if msg := r.servedCheck(ctx, bus, l.provider); msg != "" {
-		r.out().Error(msg, nil)
-		r.respond(ctx, false)
-		return ExitFailed
-	}
 	if msg := r.sealCheck(bus, l); msg != "" {
 		r.out().Error(msg, nil)
 		r.respond(ctx, false)
@@ -59,6 +54,11 @@ func (r *run) job(ctx context.Context, kind jobs.Kind) int {
 	rec, _, err := bus.Envs.Get(ctx, l.env)
 	if err != nil && !errors.Is(err, events.ErrEnvNotFound) {
 		r.out().Error(r.redact(fmt.Sprintf("read environment record %s: %v; nothing was published", l.env, err)), nil)
+		r.respond(ctx, false)
+		return ExitFailed
+	}
+	if msg := r.ownership(l.env, rec); msg != "" {
+		r.out().Error(msg, nil)
 		r.respond(ctx, false)
 		return ExitFailed
 	}
@@ -80,6 +80,18 @@ func (r *run) job(ctx context.Context, kind jobs.Kind) int {
 		} else if lerr != nil {
 			r.out().Warning(r.redact(fmt.Sprintf("GitHub: find the sticky comment of %s: %v", l.env, lerr)), nil)
 		}
+	}
+	if msg := r.recordedProvider(kind, l, rec, marker, found); msg != "" {
+		r.out().Error(msg, nil)
+		r.respond(ctx, false)
+		return ExitFailed
+	}
+	v.Provider = l.provider
+	target.Provider = l.provider
+	if msg := r.servedCheck(ctx, bus, l.provider); msg != "" {
+		r.out().Error(msg, nil)
+		r.respond(ctx, false)
+		return ExitFailed
 	}
 	// Close wins even when the bus forgot the environment (embedded mode on a fresh runner):
 	// the destroy for the closed PR left closed=1 in the sticky comment's marker. A late deploy
@@ -151,6 +163,10 @@ func (r *run) job(ctx context.Context, kind jobs.Kind) int {
 		r.out().Warning(err.Error(), nil)
 	}
 	r.setOutputs(action.OutputsFromView(v))
+	if v.Phase == action.PhaseDestroyed {
+		// Nothing is deployed any more: the marker no longer pins a provider.
+		target.Provider = ""
+	}
 	if u, ok := action.GitHubUpdate(v, r.redact); ok && reports {
 		if kind == jobs.KindStatus {
 			// A status job only looks: it neither creates nor changes the Deployment, and it
@@ -186,6 +202,48 @@ func (r *run) sealCheck(bus *Bus, l *loaded) string {
 	if !nkeys.IsValidPublicCurveKey(key) {
 		return "the executor-key input is not a public xkey (X...): set it to the public key printed by `sindri-executor keygen`; nothing was published"
 	}
+	return ""
+}
+
+// ownership returns the error to report when env's record belongs to another repository than
+// the intent's: the environment name template does not tell the repositories apart, and a job
+// here would change another repository's environment.
+func (r *run) ownership(env string, rec *events.EnvRecord) string {
+	if rec == nil || rec.Repo == "" || r.it.Repo == "" || rec.Repo == r.it.Repo {
+		return ""
+	}
+	return fmt.Sprintf("environment %s belongs to %s; set the environment input to a template with {repo}; nothing was published", env, rec.Repo)
+}
+
+// recordedProvider makes l use the provider env was deployed with (from its record, else from
+// the sticky comment's marker) for every job but deploys and plans: a provider changed in the
+// config, the provider input or a ChatOps flag must not orphan what is deployed. A deploy that
+// names another provider than the live environment's is refused: it returns the error to report.
+func (r *run) recordedProvider(kind jobs.Kind, l *loaded, rec *events.EnvRecord, marker github.Sticky, found bool) string {
+	recorded, live := "", false
+	switch {
+	case rec != nil && rec.Provider != "":
+		recorded = rec.Provider
+		live = rec.State != providers.StateUnknown && rec.State != providers.StateNotDeployed
+	case found && marker.Provider != "":
+		// The marker names a provider only while the environment is deployed.
+		recorded, live = marker.Provider, true
+	}
+	if recorded == "" || recorded == l.provider || !jobs.ValidProviderName(recorded) {
+		return ""
+	}
+	switch kind {
+	case jobs.KindPlan:
+		return ""
+	case jobs.KindDeploy:
+		if !live {
+			return ""
+		}
+		return fmt.Sprintf("environment %s is deployed with provider %q, not %q: destroy it first (`/sindri destroy`), then deploy with the new provider; nothing was published",
+			l.env, recorded, l.provider)
+	}
+	r.out().Notice(fmt.Sprintf("%s of %s uses provider %q, which it was deployed with (not %q)", kind, l.env, recorded, l.provider))
+	l.provider = recorded
 	return ""
 }
 

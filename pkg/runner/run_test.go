@@ -82,6 +82,12 @@ func (s spy) Deploy(ctx context.Context, sp *providers.Spec, r providers.Reporte
 
 func newHarness(t *testing.T, managed ...providers.Managed) *harness {
 	t.Helper()
+	return newHarnessWith(t, nil, managed...)
+}
+
+// newHarnessWith is newHarness with extra providers served beside the Fake.
+func newHarnessWith(t *testing.T, extra []providers.Provider, managed ...providers.Managed) *harness {
+	t.Helper()
 	h := &harness{t: t, fake: providertest.NewFake(), dir: t.TempDir()}
 	lp := &lister{Fake: h.fake, managed: managed}
 	h.reg = &providers.Registry{}
@@ -91,6 +97,14 @@ func newHarness(t *testing.T, managed ...providers.Managed) *harness {
 	execReg := &providers.Registry{}
 	if err := execReg.Register(spy{Provider: lp, h: h}); err != nil {
 		t.Fatal(err)
+	}
+	for _, p := range extra {
+		if err := h.reg.Register(p); err != nil {
+			t.Fatal(err)
+		}
+		if err := execReg.Register(p); err != nil {
+			t.Fatal(err)
+		}
 	}
 	h.execReg = execReg
 	ctx := context.Background()
