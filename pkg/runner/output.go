@@ -12,6 +12,7 @@ import (
 	"github.com/sethvargo/go-githubactions"
 
 	"github.com/sindri/deploy/v3/pkg/action"
+	"github.com/sindri/deploy/v3/pkg/secrets"
 )
 
 // Position locates an annotation in a file of the repository.
@@ -41,62 +42,109 @@ type Output interface {
 
 // ActionOutput writes through the GitHub Actions runner's workflow commands and environment
 // files (GITHUB_STEP_SUMMARY, GITHUB_OUTPUT).
+//
+// Untrusted lines (Log) are only ever written inside a ::stop-commands:: region, because the
+// runner reads a workflow command from a line after trimming its leading whitespace, and a
+// legacy ##[command] anywhere in a line. Every command ActionOutput issues itself (groups,
+// annotations, masks) first ends the region and, inside a group, resumes it with a fresh token.
 type ActionOutput struct {
-	A      *githubactions.Action
-	W      io.Writer
+	A *githubactions.Action
+	W io.Writer
+	// Redact is applied to the step outputs, after the values registered through Mask; nil
+	// means only those.
 	Redact action.Redactor
 
-	mu    sync.Mutex
-	token string // stop-commands token while inside a group of untrusted lines
+	mu      sync.Mutex
+	token   string // stop-commands token while a region is open
+	inGroup bool   // the region belongs to a group and is resumed after a command
+	masked  []secrets.Value
 }
 
 var _ Output = (*ActionOutput)(nil)
+
+// stopLocked opens a stop-commands region with a fresh, unguessable token.
+func (o *ActionOutput) stopLocked() {
+	o.token = randomToken()
+	fmt.Fprintf(o.W, "::stop-commands::%s\n", o.token)
+}
+
+// resumeLocked ends the open stop-commands region, if any, so commands are read again.
+func (o *ActionOutput) resumeLocked() {
+	if o.token != "" {
+		fmt.Fprintf(o.W, "::%s::\n", o.token)
+		o.token = ""
+	}
+}
+
+// command issues one workflow command through issue: the open region is ended first (inside
+// it the runner would print the command as text) and a group's region is resumed afterwards
+// under a new token.
+func (o *ActionOutput) command(issue func()) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.resumeLocked()
+	issue()
+	if o.inGroup {
+		o.stopLocked()
+	}
+}
 
 // Group implements Output. Untrusted provider lines follow, so workflow commands are switched
 // off with ::stop-commands:: until EndGroup.
 func (o *ActionOutput) Group(title string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	o.resumeLocked()
 	o.A.Group(oneLine(title))
-	o.token = randomToken()
-	fmt.Fprintf(o.W, "::stop-commands::%s\n", o.token)
+	o.inGroup = true
+	o.stopLocked()
 }
 
 // EndGroup implements Output.
 func (o *ActionOutput) EndGroup() {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if o.token != "" {
-		fmt.Fprintf(o.W, "::%s::\n", o.token)
-		o.token = ""
-	}
+	o.resumeLocked()
+	o.inGroup = false
 	o.A.EndGroup()
 }
 
-// Log implements Output. Outside a group, a line that looks like a workflow command is
-// prefixed so the runner does not execute it.
+// Log implements Output. The line is written inside a stop-commands region, opened here when
+// none is (it stays open until the next command ActionOutput issues).
 func (o *ActionOutput) Log(line string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if o.token == "" {
+		o.stopLocked()
+	}
 	for _, l := range strings.Split(strings.TrimRight(line, "\n"), "\n") {
-		if o.token == "" && strings.HasPrefix(strings.TrimSpace(l), "::") {
-			l = " " + l
-		}
 		fmt.Fprintln(o.W, l)
 	}
 }
 
+// Mask registers secret with the runner's log masker (::add-mask::) and redacts it, in its
+// encoded forms too, from the step outputs. Runner.Deps.Mask should be this method.
+func (o *ActionOutput) Mask(secret string) {
+	if secret == "" {
+		return
+	}
+	o.command(func() {
+		o.A.AddMask(secret)
+		o.masked = append(o.masked, secrets.New(secret))
+	})
+}
+
 // Notice implements Output.
-func (o *ActionOutput) Notice(msg string) { o.A.Noticef("%s", msg) }
+func (o *ActionOutput) Notice(msg string) { o.command(func() { o.A.Noticef("%s", msg) }) }
 
 // Warning implements Output.
 func (o *ActionOutput) Warning(msg string, pos *Position) {
-	o.withPos(pos).Warningf("%s", msg)
+	o.command(func() { o.withPos(pos).Warningf("%s", msg) })
 }
 
 // Error implements Output.
 func (o *ActionOutput) Error(msg string, pos *Position) {
-	o.withPos(pos).Errorf("%s", msg)
+	o.command(func() { o.withPos(pos).Errorf("%s", msg) })
 }
 
 func (o *ActionOutput) withPos(pos *Position) *githubactions.Action {
@@ -113,28 +161,41 @@ func (o *ActionOutput) withPos(pos *Position) *githubactions.Action {
 	return o.A.WithFieldsMap(m)
 }
 
-// Summary implements Output.
+// Summary implements Output. Values registered through Mask are redacted from it as well.
 func (o *ActionOutput) Summary(markdown string) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("write job summary: %v", r)
 		}
 	}()
-	o.A.AddStepSummary(markdown)
+	o.mu.Lock()
+	masks := secrets.NewRedactor(o.masked...)
+	o.mu.Unlock()
+	o.A.AddStepSummary(masks.Redact(markdown))
 	return nil
 }
 
-// SetOutputs implements Output.
+// SetOutputs implements Output. Every value is redacted with the values registered through
+// Mask and then with Redact; line breaks in every output but plan (JSON, already one line)
+// are flattened to spaces, so no value can spill into the output file's next line.
 func (o *ActionOutput) SetOutputs(out action.Outputs) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("write step outputs: %v", r)
 		}
 	}()
-	redact := o.Redact
-	if redact == nil {
-		redact = action.NoRedaction
+	o.mu.Lock()
+	masks := secrets.NewRedactor(o.masked...)
+	o.mu.Unlock()
+	redact := func(s string) string {
+		s = masks.Redact(s)
+		if o.Redact != nil {
+			s = o.Redact(s)
+		}
+		return s
 	}
+	out.JobID, out.Environment, out.Status = oneLine(out.JobID), oneLine(out.Environment), oneLine(out.Status)
+	out.URL, out.Connect = oneLine(out.URL), oneLine(out.Connect)
 	return action.WriteOutputs(o.A, out, redact)
 }
 
