@@ -85,7 +85,9 @@ func runAction(ctx context.Context, getenv func(string) string, stdout io.Writer
 		out.Error(fmt.Sprintf("providers: %v", err), nil)
 		return runner.ExitFailed
 	}
-	deps := runner.Deps{Out: out, Mask: a.AddMask, Registry: reg}
+	// out.Mask both registers each secret line with the runner (::add-mask::, issued outside any
+	// stop-commands region) and keeps it to redact the step outputs and the summary.
+	deps := runner.Deps{Out: out, Mask: out.Mask, Registry: reg}
 	if in.GitHubToken != "" {
 		opts := []github.Option{}
 		if api := getenv("GITHUB_API_URL"); api != "" && api != "https://api.github.com" {
