@@ -172,3 +172,44 @@ func get(t *testing.T, url string) (string, error) {
 	}
 	return string(b), nil
 }
+
+// TestPRPreviewWorkflowBridgeNetwork runs the same workflow with the action container on act's
+// default bridge network, as GitHub's runners run container actions: the action cannot reach
+// the host's 127.0.0.1, so the Docker provider finds itself in a separate network namespace and
+// judges readiness without probing the published port. No GitHub API is reachable there, so
+// the run has no token (comments and deployments are off). The URL must still answer from the
+// host while deployed, and nothing may be left after the close.
+func TestPRPreviewWorkflowBridgeNetwork(t *testing.T) {
+	if os.Getenv("SINDRI_ACT") != "1" {
+		t.Skip("set SINDRI_ACT=1 (and SINDRI_ACT_BIN) to run the workflow with act")
+	}
+	t.Parallel()
+	tl := requireTools(t)
+	image := actionImage(t)
+	t.Log(strings.TrimSpace(run(t, repoRoot, "scripts/build-action-image.sh", image)))
+	run(t, repoRoot, "scripts/build-test-image.sh")
+
+	w := newWorkspace(t, tl)
+	wantURL := fmt.Sprintf("http://127.0.0.1:%d", w.port)
+	var envName string
+	t.Cleanup(func() {
+		if envName != "" {
+			removeLabelled(tl, envName)
+		}
+	})
+	opened := runActNet(t, tl, w, "testdata/events/opened.payload.json", nil, nil, false)
+	envName = opened.outputs["environment"]
+	checkRunOutputs(t, "opened (bridge)", opened, map[string]string{"status": "ready", "url": wantURL})
+	if envName == "" {
+		t.Fatalf("opened: no environment output\n%s", opened.log)
+	}
+	body, err := get(t, wantURL)
+	if err != nil || !strings.Contains(body, "sindri-test ok") {
+		t.Errorf("GET %s while deployed: %q, %v; want the hello image's answer", wantURL, body, err)
+	}
+	closed := runActNet(t, tl, w, "testdata/events/closed.payload.json", nil, nil, false)
+	checkRunOutputs(t, "closed (bridge)", closed, map[string]string{"status": "destroyed", "environment": envName})
+	if left := labelled(t, tl, envName); len(left) > 0 {
+		t.Errorf("closed: left behind in Docker with label sindri.dev/env=%s: %v", envName, left)
+	}
+}

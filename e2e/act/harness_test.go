@@ -213,6 +213,15 @@ var outputLine = regexp.MustCompile(`^\[[^\]]+\]\s+\| (.*)$`)
 //     DOCKER_* variables pass through (self-hosted mode copies act's environment into the job).
 func runAct(t *testing.T, tl tools, w *workspace, payload string, env, secrets map[string]string) *actRun {
 	t.Helper()
+	return runActNet(t, tl, w, payload, env, secrets, true)
+}
+
+// runActNet is runAct with a choice of the action container's network: the host's (hostNet),
+// or act's default bridge network, as on GitHub's runners, where the action cannot reach the
+// host's loopback (no fake GitHub API then) and the Docker provider cannot probe published
+// ports.
+func runActNet(t *testing.T, tl tools, w *workspace, payload string, env, secrets map[string]string, hostNet bool) *actRun {
+	t.Helper()
 	cache := filepath.Join(w.scratch, "cache")
 	secretFile := filepath.Join(w.scratch, "secrets")
 	var sb strings.Builder
@@ -234,7 +243,7 @@ func runAct(t *testing.T, tl tools, w *workspace, payload string, env, secrets m
 		"--no-cache-server", "--cache-server-addr", "127.0.0.1",
 		"--artifact-server-addr", "127.0.0.1",
 		"--action-cache-path", cache,
-		"--container-options", fmt.Sprintf("--network host -v %s:%s", cache, cache),
+		"--container-options", containerOptions(hostNet, cache),
 		"--secret-file", secretFile,
 		"--env-file", filepath.Join(w.scratch, "no.env"),
 		"--var-file", filepath.Join(w.scratch, "no.vars"),
@@ -319,4 +328,12 @@ func removeLabelled(tl tools, env string) {
 			_ = exec.CommandContext(ctx, tl.docker, append(kind.rm, ids...)...).Run()
 		}
 	}
+}
+
+func containerOptions(hostNet bool, cache string) string {
+	opts := fmt.Sprintf("-v %s:%s", cache, cache)
+	if hostNet {
+		opts = "--network host " + opts
+	}
+	return opts
 }
