@@ -64,7 +64,7 @@ func (p *Provider) Deploy(ctx context.Context, s *providers.Spec, r providers.Re
 	if err := p.reapReplaced(ctx, d); err != nil {
 		return nil, err
 	}
-	existing, err := p.ownedContainer(ctx, d.ContainerName, d.Env)
+	existing, err := p.ownedContainer(ctx, d.ContainerName, d.owner())
 	if err != nil {
 		return nil, err
 	}
@@ -213,8 +213,9 @@ func (p *Provider) writeCompose(env, compose string) error {
 }
 
 // ownedContainer inspects the container called name. It returns nil when there is none, and
-// an error wrapping providers.ErrConflict when it exists without our labels.
-func (p *Provider) ownedContainer(ctx context.Context, name, env string) (*container.InspectResponse, error) {
+// an error wrapping providers.ErrConflict when it exists without o's labels (another
+// repository's environment of the same name included).
+func (p *Provider) ownedContainer(ctx context.Context, name string, o owner) (*container.InspectResponse, error) {
 	res, err := p.cli.ContainerInspect(ctx, name, client.ContainerInspectOptions{})
 	if err != nil {
 		if cerrdefs.IsNotFound(err) {
@@ -227,16 +228,16 @@ func (p *Provider) ownedContainer(ctx context.Context, name, env string) (*conta
 	if c.Config != nil {
 		labels = c.Config.Labels
 	}
-	if !ours(labels, env) {
-		return nil, fmt.Errorf("docker: a container named %s exists that sindri did not create (no %s=%s label); it is left alone, remove or rename it: %w",
-			name, providers.LabelManagedBy, providers.ManagedByValue, providers.ErrConflict)
+	if !o.ours(labels) {
+		return nil, fmt.Errorf("docker: a container named %s exists %s (labels %s, %s, %s); it is left alone, remove or rename it: %w",
+			name, o.stranger(labels), providers.LabelManagedBy, providers.LabelEnv, providers.LabelRepo, providers.ErrConflict)
 	}
 	return &c, nil
 }
 
 // removeIfOurs removes the container called d.ContainerName when it carries our labels.
 func (p *Provider) removeIfOurs(ctx context.Context, d *desired) error {
-	c, err := p.ownedContainer(ctx, d.ContainerName, d.Env)
+	c, err := p.ownedContainer(ctx, d.ContainerName, d.owner())
 	if err != nil || c == nil {
 		if errors.Is(err, providers.ErrConflict) {
 			return nil
@@ -254,7 +255,7 @@ func (p *Provider) reapReplaced(ctx context.Context, d *desired) error {
 		return p.wrap("list containers", err)
 	}
 	for _, c := range list.Items {
-		if slicesContains(c.Names, "/"+d.ContainerName) {
+		if slicesContains(c.Names, "/"+d.ContainerName) || !d.owner().ours(c.Labels) {
 			continue
 		}
 		if _, err := p.cli.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true}); ignoreNotFound(err) != nil {

@@ -493,9 +493,39 @@ func labelsFor(s *providers.Spec) map[string]string {
 	return l
 }
 
-// ours reports whether labels mark a resource as created by this provider for env.
-func ours(labels map[string]string, env string) bool {
-	return labels[providers.LabelManagedBy] == providers.ManagedByValue && labels[providers.LabelEnv] == env
+// owner is whose resources an operation may reuse, change or remove: one environment, of one
+// repository when the spec names it (providers.LabelRepo).
+type owner struct {
+	env  string
+	repo string
+}
+
+// ownerOf returns the owner a spec describes.
+func ownerOf(s *providers.Spec) owner {
+	return owner{env: s.Env, repo: s.Labels[providers.LabelRepo]}
+}
+
+// owner returns the owner of what d describes.
+func (d *desired) owner() owner { return owner{env: d.Env, repo: d.Labels[providers.LabelRepo]} }
+
+// ours reports whether labels mark a resource as created by this provider for o. A resource
+// of another repository that happens to have the same env name is not ours; a resource or
+// spec without the repository label is matched on env alone, so resources made before the
+// label existed stay manageable.
+func (o owner) ours(labels map[string]string) bool {
+	if labels[providers.LabelManagedBy] != providers.ManagedByValue || labels[providers.LabelEnv] != o.env {
+		return false
+	}
+	theirs := labels[providers.LabelRepo]
+	return o.repo == "" || theirs == "" || strings.EqualFold(o.repo, theirs)
+}
+
+// stranger describes who made a resource that is not ours, for a conflict error.
+func (o owner) stranger(labels map[string]string) string {
+	if labels[providers.LabelManagedBy] == providers.ManagedByValue && labels[providers.LabelEnv] == o.env {
+		return fmt.Sprintf("that sindri created for repository %q, not %q", labels[providers.LabelRepo], o.repo)
+	}
+	return "that sindri did not create"
 }
 
 // hash is the config hash of the desired container: everything that shapes the container except

@@ -35,15 +35,15 @@ func mapState(s container.ContainerState) providers.State {
 }
 
 // Status implements providers.Provider. An absent container is StateNotDeployed with a nil
-// error; a container with the env's name that sindri did not create is an error wrapping
-// providers.ErrConflict. When running, Resources holds a CPU and memory sample (about one
+// error; a container with the env's name that sindri did not create, or created for another
+// repository, is an error wrapping providers.ErrConflict. When running, Resources holds a CPU and memory sample (about one
 // quarter second to collect). An unreachable engine wraps providers.ErrUnavailable.
 func (p *Provider) Status(ctx context.Context, s *providers.Spec) (*providers.Status, error) {
 	if err := specEnv(s); err != nil {
 		return nil, err
 	}
 	st := &providers.Status{Env: s.Env, Provider: Name, State: providers.StateNotDeployed}
-	c, err := p.ownedContainer(ctx, s.Env, s.Env)
+	c, err := p.ownedContainer(ctx, s.Env, ownerOf(s))
 	if err != nil || c == nil {
 		if err != nil {
 			return nil, err
@@ -169,7 +169,7 @@ func (p *Provider) Stop(ctx context.Context, s *providers.Spec) error {
 	if err := specEnv(s); err != nil {
 		return err
 	}
-	c, err := p.ownedContainer(ctx, s.Env, s.Env)
+	c, err := p.ownedContainer(ctx, s.Env, ownerOf(s))
 	if err != nil {
 		return err
 	}
@@ -189,7 +189,7 @@ func (p *Provider) Start(ctx context.Context, s *providers.Spec) error {
 	if err := specEnv(s); err != nil {
 		return err
 	}
-	c, err := p.ownedContainer(ctx, s.Env, s.Env)
+	c, err := p.ownedContainer(ctx, s.Env, ownerOf(s))
 	if err != nil {
 		return err
 	}
@@ -219,17 +219,22 @@ func (p *Provider) Start(ctx context.Context, s *providers.Spec) error {
 
 // Destroy implements providers.Provider. It removes exactly what carries this env's labels
 // (containers, including ones set aside by an interrupted replace; volumes; networks) and
-// nothing else: a foreign container named <env> is left alone. Nothing there is success.
+// nothing else: a foreign container named <env>, and whatever sindri made for an environment
+// of the same name in another repository (providers.LabelRepo differs from the spec's), is left
+// alone. Nothing there is success.
 func (p *Provider) Destroy(ctx context.Context, s *providers.Spec) error {
 	if err := specEnv(s); err != nil {
 		return err
 	}
-	f := ownedFilter(s.Env)
+	f, o := ownedFilter(s.Env), ownerOf(s)
 	cs, err := p.cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: f})
 	if err != nil {
 		return p.wrap("list containers", err)
 	}
 	for _, c := range cs.Items {
+		if !o.ours(c.Labels) {
+			continue
+		}
 		if _, err := p.cli.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true}); ignoreNotFound(err) != nil {
 			return p.wrap("remove container "+shortID(c.ID), err)
 		}
@@ -239,6 +244,9 @@ func (p *Provider) Destroy(ctx context.Context, s *providers.Spec) error {
 		return p.wrap("list volumes", err)
 	}
 	for _, v := range vs.Items {
+		if !o.ours(v.Labels) {
+			continue
+		}
 		if _, err := p.cli.VolumeRemove(ctx, v.Name, client.VolumeRemoveOptions{Force: true}); ignoreNotFound(err) != nil {
 			return p.wrap("remove volume "+v.Name, err)
 		}
@@ -248,6 +256,9 @@ func (p *Provider) Destroy(ctx context.Context, s *providers.Spec) error {
 		return p.wrap("list networks", err)
 	}
 	for _, n := range ns.Items {
+		if !o.ours(n.Labels) {
+			continue
+		}
 		if _, err := p.cli.NetworkRemove(ctx, n.ID, client.NetworkRemoveOptions{}); ignoreNotFound(err) != nil {
 			return p.wrap("remove network "+n.Name, err)
 		}

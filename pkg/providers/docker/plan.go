@@ -47,7 +47,7 @@ func (p *Provider) Plan(ctx context.Context, s *providers.Spec) (*providers.Plan
 	}
 	call("GET /containers/json?all=1&filters={label: %s=%s, %s=%s}", providers.LabelManagedBy, providers.ManagedByValue, providers.LabelEnv, d.Env)
 	call("GET /containers/%s/json", d.ContainerName)
-	existing, err := p.ownedContainer(ctx, d.ContainerName, d.Env)
+	existing, err := p.ownedContainer(ctx, d.ContainerName, d.owner())
 	if err != nil {
 		return nil, err
 	}
@@ -172,8 +172,8 @@ func (p *Provider) networkExists(ctx context.Context, d *desired) (bool, error) 
 	if res.Network.Name != d.Network {
 		return false, nil
 	}
-	if !ours(res.Network.Labels, d.Env) {
-		return false, fmt.Errorf("docker: a network named %s exists that sindri did not create: %w", d.Network, providers.ErrConflict)
+	if o := d.owner(); !o.ours(res.Network.Labels) {
+		return false, fmt.Errorf("docker: a network named %s exists %s: %w", d.Network, o.stranger(res.Network.Labels), providers.ErrConflict)
 	}
 	return true, nil
 }
@@ -186,8 +186,8 @@ func (p *Provider) volumeExists(ctx context.Context, d *desired, name string) (b
 		}
 		return false, p.wrap("inspect volume "+name, err)
 	}
-	if !ours(res.Volume.Labels, d.Env) {
-		return false, fmt.Errorf("docker: a volume named %s exists that sindri did not create: %w", name, providers.ErrConflict)
+	if o := d.owner(); !o.ours(res.Volume.Labels) {
+		return false, fmt.Errorf("docker: a volume named %s exists %s: %w", name, o.stranger(res.Volume.Labels), providers.ErrConflict)
 	}
 	return true, nil
 }

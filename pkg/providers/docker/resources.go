@@ -27,8 +27,8 @@ func (p *Provider) ensureNetwork(ctx context.Context, d *desired, undo *rollback
 	res, err := p.cli.NetworkInspect(ctx, d.Network, client.NetworkInspectOptions{})
 	switch {
 	case err == nil && res.Network.Name == d.Network:
-		if !ours(res.Network.Labels, d.Env) {
-			return fmt.Errorf("docker: a network named %s exists that sindri did not create; it is left alone: %w", d.Network, providers.ErrConflict)
+		if o := d.owner(); !o.ours(res.Network.Labels) {
+			return fmt.Errorf("docker: a network named %s exists %s; it is left alone: %w", d.Network, o.stranger(res.Network.Labels), providers.ErrConflict)
 		}
 		return nil
 	case err != nil && !cerrdefs.IsNotFound(err):
@@ -39,7 +39,7 @@ func (p *Provider) ensureNetwork(ctx context.Context, d *desired, undo *rollback
 		// A cancelled request may still have created it; remove it only if it is ours.
 		undo.add("remove network "+d.Network, func(ctx context.Context) error {
 			res, err := p.cli.NetworkInspect(ctx, d.Network, client.NetworkInspectOptions{})
-			if err != nil || res.Network.Name != d.Network || !ours(res.Network.Labels, d.Env) {
+			if err != nil || res.Network.Name != d.Network || !d.owner().ours(res.Network.Labels) {
 				return ignoreNotFound(err)
 			}
 			_, err = p.cli.NetworkRemove(ctx, res.Network.ID, client.NetworkRemoveOptions{})
@@ -59,8 +59,8 @@ func (p *Provider) ensureVolume(ctx context.Context, d *desired, name string, un
 	res, err := p.cli.VolumeInspect(ctx, name, client.VolumeInspectOptions{})
 	switch {
 	case err == nil:
-		if !ours(res.Volume.Labels, d.Env) {
-			return fmt.Errorf("docker: a volume named %s exists that sindri did not create; it is left alone: %w", name, providers.ErrConflict)
+		if o := d.owner(); !o.ours(res.Volume.Labels) {
+			return fmt.Errorf("docker: a volume named %s exists %s; it is left alone: %w", name, o.stranger(res.Volume.Labels), providers.ErrConflict)
 		}
 		return nil
 	case !cerrdefs.IsNotFound(err):
@@ -70,7 +70,7 @@ func (p *Provider) ensureVolume(ctx context.Context, d *desired, name string, un
 	// is guarded by our labels, and the volume did not exist a moment ago.
 	undo.add("remove volume "+name, func(ctx context.Context) error {
 		res, err := p.cli.VolumeInspect(ctx, name, client.VolumeInspectOptions{})
-		if err != nil || !ours(res.Volume.Labels, d.Env) {
+		if err != nil || !d.owner().ours(res.Volume.Labels) {
 			return ignoreNotFound(err)
 		}
 		_, err = p.cli.VolumeRemove(ctx, name, client.VolumeRemoveOptions{Force: true})
