@@ -20,7 +20,8 @@ import (
 const deploySteps = 6
 
 // Deploy implements providers.Provider. It is find-or-create by name and label:
-//   - a container named <env> without our labels is never touched: an error wrapping
+//   - a container named <env> without our labels, or with them but for another repository
+//     (its sindri.dev/repo differs from the spec's), is never touched: an error wrapping
 //     providers.ErrConflict (likewise for a foreign <env>_home volume or <env>_net network);
 //   - a container whose config-hash label, image ID and secrets match is left as it is
 //     (Changed=false; started if it was stopped);
