@@ -48,7 +48,11 @@ func (h *harness) runGitHub(it action.Intent, fake *githubtest.Server, token str
 	for _, m := range mutate {
 		m(&req)
 	}
-	return Run(context.Background(), req, deps)
+	ctx := context.Background()
+	if h.ctx != nil {
+		ctx = h.ctx
+	}
+	return Run(ctx, req, deps)
 }
 
 func errorLines(out string) []string {

@@ -133,11 +133,32 @@ func (r *run) job(ctx context.Context, kind jobs.Kind) int {
 	}
 
 	j, _, err := r.publish(ctx, bus, kind, l)
+	// A deploy already reported in_progress: it must not stay so when no job was queued.
+	startedReport := reports && kind == jobs.KindDeploy
 	if errors.Is(err, errClosed) {
+		if startedReport {
+			// The PR closed between reading the record and queueing: the destroy owns the
+			// comment; the Deployment this run marked in_progress becomes inactive.
+			fctx, cancel := finalCtx(ctx)
+			target.Closed = true
+			r.warnRejected(r.report(fctx, bus, target, github.Update{Status: github.DeploymentStatus{
+				State: github.StateInactive, LogURL: r.redact(r.req.RunURL),
+				Description: r.redact(fmt.Sprintf("%s: closed", l.env)),
+			}}))
+			cancel()
+		}
 		return r.closeWins(ctx, kind, l.env)
 	}
 	if err != nil {
 		r.out().Error(r.redact(err.Error()), nil)
+		if startedReport {
+			v.Phase, v.Error = action.PhaseFailed, r.redact(err.Error())
+			if u, ok := action.GitHubUpdate(v, r.redact); ok {
+				fctx, cancel := finalCtx(ctx)
+				r.warnRejected(r.report(fctx, bus, target, u))
+				cancel()
+			}
+		}
 		r.respond(ctx, false)
 		return ExitFailed
 	}
@@ -152,6 +173,10 @@ func (r *run) job(ctx context.Context, kind jobs.Kind) int {
 	}
 	start := r.deps.Now()
 	ok := r.follow(ctx, bus, j, &v)
+	// The final reports run even when the workflow was cancelled (SIGTERM cancels ctx), so
+	// GitHub is left with a truthful final status rather than in_progress.
+	ctx, cancel := finalCtx(ctx)
+	defer cancel()
 	v.Duration = r.deps.Now().Sub(start).Round(time.Millisecond)
 	if !ok {
 		v.Phase = action.PhaseFailed
@@ -185,6 +210,15 @@ func (r *run) job(ctx context.Context, kind jobs.Kind) int {
 		return ExitFailed
 	}
 	return ExitOK
+}
+
+// finalReportTimeout bounds the final GitHub reports, which outlive a cancelled run.
+const finalReportTimeout = 30 * time.Second
+
+// finalCtx returns the context of a final GitHub report: not cancelled with ctx, so a cancelled
+// workflow still leaves a truthful final status, and bounded by finalReportTimeout.
+func finalCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), finalReportTimeout)
 }
 
 // sealCheck returns the error to report when the job's secrets could not travel sealed: a bus
@@ -445,6 +479,9 @@ func (r *run) follow(ctx context.Context, bus *Bus, j *jobs.Job, v *action.View)
 			v.LogTail = tail
 			return true
 		}
+	}
+	if v.Error == "" && errors.Is(ctx.Err(), context.Canceled) {
+		v.Error = fmt.Sprintf("the action was cancelled while following job %s; it may still complete on an executor", j.ID)
 	}
 	if v.Error == "" && ctx.Err() != nil {
 		v.Error = fmt.Sprintf("timed out after %s waiting for job %s (raise the `timeout` input)", r.req.Inputs.Timeout, j.ID)

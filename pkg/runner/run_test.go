@@ -62,6 +62,10 @@ type harness struct {
 	external bool
 	// progressFailure makes the next deploys send progress only and then fail permanently.
 	progressFailure atomic.Bool
+	// ctx, when set, is the context runGitHub runs with.
+	ctx context.Context
+	// onDeploy, when set before the runs, is called as each deploy reaches the provider.
+	onDeploy func()
 }
 
 // spy records the secrets each spec carries.
@@ -72,6 +76,9 @@ type spy struct {
 
 func (s spy) Deploy(ctx context.Context, sp *providers.Spec, r providers.Reporter) (*providers.Deployment, error) {
 	s.h.received.Store(sp.Secrets)
+	if s.h.onDeploy != nil {
+		s.h.onDeploy()
+	}
 	if s.h.progressFailure.Load() {
 		r.Progress("resolve image sindri-test/missing:0", 1, 3)
 		r.Progress("image not present on the engine", 1, 3)
