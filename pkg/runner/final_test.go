@@ -54,3 +54,23 @@ func TestRunPublishFailureReportsFailure(t *testing.T) {
 		t.Errorf("deployment left %s after a failed publish, want failure\n%s", got, h.out.String())
 	}
 }
+
+// TestRunCloseWithoutEnvironmentReportsNothing: closing a PR that never had an environment
+// creates no Deployment and no "Destroyed" comment.
+func TestRunCloseWithoutEnvironmentReportsNothing(t *testing.T) {
+	t.Parallel()
+	for _, fresh := range []bool{true, false} {
+		h := newHarness(t)
+		h.fresh = fresh
+		fake := githubtest.New(t, "acme", "app", "ghs_runner")
+		if code := h.runGitHub(prIntent(action.KindDestroy, "pull_request.closed"), fake, "ghs_runner"); code != ExitOK {
+			t.Fatalf("fresh=%v: destroy exit %d\n%s", fresh, code, h.out.String())
+		}
+		if d := fake.Deployments(); len(d) != 0 {
+			t.Errorf("fresh=%v: closing a PR without environment created deployments %+v", fresh, d)
+		}
+		if c := fake.Comments(7); len(c) != 0 {
+			t.Errorf("fresh=%v: closing a PR without environment wrote comments %+v", fresh, c)
+		}
+	}
+}

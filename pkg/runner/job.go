@@ -80,6 +80,10 @@ func (r *run) job(ctx context.Context, kind jobs.Kind) int {
 		} else if lerr != nil {
 			r.out().Warning(r.redact(fmt.Sprintf("GitHub: find the sticky comment of %s: %v", l.env, lerr)), nil)
 		}
+		if kind == jobs.KindDestroy && lerr == nil && !r.onGitHub(ctx, target) {
+			// Closing a PR that never had an environment: no Deployment, no comment.
+			reports = false
+		}
 	}
 	if msg := r.recordedProvider(kind, l, rec, marker, found); msg != "" {
 		r.out().Error(msg, nil)
@@ -210,6 +214,27 @@ func (r *run) job(ctx context.Context, kind jobs.Kind) int {
 		return ExitFailed
 	}
 	return ExitOK
+}
+
+// onGitHub reports whether t's environment has anything on GitHub to update: a sticky comment
+// or a Deployment (known, or found with one listing). When in doubt (a failed lookup) it says
+// yes.
+func (r *run) onGitHub(ctx context.Context, t *github.Target) bool {
+	if t.CommentID != 0 || t.DeploymentID != 0 {
+		return true
+	}
+	if r.gh.Comments && t.PR > 0 && !t.Searched {
+		return true
+	}
+	if !r.gh.Deployments {
+		return false
+	}
+	id, err := r.gh.Client.EnsureDeployment(ctx, t.Owner, t.Repo, t.Env, t.Ref, 0, false)
+	if err != nil {
+		return true
+	}
+	t.DeploymentID = id
+	return id != 0
 }
 
 // finalReportTimeout bounds the final GitHub reports, which outlive a cancelled run.
