@@ -150,7 +150,9 @@ func (k ParseErrorKind) String() string {
 }
 
 // ParseError is a command addressed to the bot that it cannot run. Its message is written for
-// the commenter and may be posted back verbatim.
+// the commenter and may be posted back verbatim: the commenter's own text (Token) only appears
+// in it as an inert code span (see CodeSpan), so a reply never mentions, links or formats
+// anything under the bot's name.
 type ParseError struct {
 	Kind  ParseErrorKind
 	Verb  Verb   // the verb, when it was recognised
@@ -163,9 +165,9 @@ func (e *ParseError) Error() string {
 	var s string
 	switch e.Kind {
 	case UnknownVerb:
-		s = fmt.Sprintf("unknown command %q; valid commands: %s", e.Token, verbList())
+		s = fmt.Sprintf("unknown command %s; valid commands: %s", CodeSpan(e.Token), verbList())
 	case UnknownFlag:
-		s = fmt.Sprintf("unknown flag %q for %s", e.Token, e.Verb)
+		s = fmt.Sprintf("unknown flag %s for %s", CodeSpan(e.Token), e.Verb)
 	case MissingValue:
 		s = fmt.Sprintf("flag %s needs a value", e.Token)
 	case BadValue:
@@ -175,7 +177,7 @@ func (e *ParseError) Error() string {
 	case FlagNotAllowed:
 		s = fmt.Sprintf("flag %s does not apply to %s", e.Token, e.Verb)
 	case UnexpectedArgument:
-		s = fmt.Sprintf("unexpected argument %q after %s (only flags may follow the command)", e.Token, e.Verb)
+		s = fmt.Sprintf("unexpected argument %s after %s (only flags may follow the command)", CodeSpan(e.Token), e.Verb)
 	default:
 		s = "invalid command"
 	}
@@ -187,6 +189,44 @@ func (e *ParseError) Error() string {
 
 // Unwrap returns ErrSyntax.
 func (e *ParseError) Unwrap() error { return ErrSyntax }
+
+// maxQuoted bounds, in runes, the user text CodeSpan quotes.
+const maxQuoted = 40
+
+// CodeSpan returns s as a Markdown code span, in which GitHub renders no mention, link,
+// emoji shortcode or HTML: the delimiter is one backtick longer than the longest run of
+// backticks in s (padded with spaces when s starts or ends with one), line breaks and other
+// control characters become U+FFFD, and text beyond 40 runes is cut off with an ellipsis.
+func CodeSpan(s string) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range s {
+		if n == maxQuoted {
+			b.WriteRune('…')
+			break
+		}
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			r = unicode.ReplacementChar
+		}
+		b.WriteRune(r)
+		n++
+	}
+	t := b.String()
+	longest, run := 0, 0
+	for _, r := range t {
+		if r != '`' {
+			run = 0
+			continue
+		}
+		run++
+		longest = max(longest, run)
+	}
+	fence := strings.Repeat("`", longest+1)
+	if strings.HasPrefix(t, "`") || strings.HasSuffix(t, "`") || t == "" {
+		t = " " + t + " "
+	}
+	return fence + t + fence
+}
 
 func verbList() string {
 	s := make([]string, len(Verbs))

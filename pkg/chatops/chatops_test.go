@@ -75,8 +75,8 @@ func TestParseErrors(t *testing.T) {
 		kind    ParseErrorKind
 		wantMsg string
 	}{
-		{"/sindri deplyo", UnknownVerb, `unknown command "deplyo"; valid commands: deploy, destroy, stop, start, status, plan, help`},
-		{"/sindri deploy --region us", UnknownFlag, `unknown flag "--region" for deploy`},
+		{"/sindri deplyo", UnknownVerb, "unknown command `deplyo`; valid commands: deploy, destroy, stop, start, status, plan, help"},
+		{"/sindri deploy --region us", UnknownFlag, "unknown flag `--region` for deploy"},
 		{"/sindri deploy --provider", MissingValue, "flag --provider needs a value"},
 		{"/sindri deploy --provider --force", MissingValue, "flag --provider needs a value"},
 		{"/sindri deploy --provider Fly!", BadValue, "bad value for --provider: provider names are lower-case letters, digits and '-', at most 32 characters"},
@@ -90,7 +90,7 @@ func TestParseErrors(t *testing.T) {
 		{"/sindri status --force", FlagNotAllowed, "flag --force does not apply to status"},
 		{"/sindri help --provider fly", FlagNotAllowed, "flag --provider does not apply to help"},
 		{"/sindri destroy --ttl 1h", FlagNotAllowed, "flag --ttl does not apply to destroy"},
-		{"/sindri deploy please", UnexpectedArgument, `unexpected argument "please" after deploy (only flags may follow the command)`},
+		{"/sindri deploy please", UnexpectedArgument, "unexpected argument `please` after deploy (only flags may follow the command)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.body, func(t *testing.T) {
@@ -188,4 +188,61 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("round trip of %q: %+v -> %q -> %+v, %v", body, c, c.Render(DefaultPrefix), again, err)
 		}
 	})
+}
+
+// TestParseErrorQuotesUserTextInert: whatever the commenter wrote comes back in the message only
+// inside one code span (no mention, link or HTML under the bot's name), cut to a bounded length.
+func TestParseErrorQuotesUserTextInert(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ body, want string }{
+		{"/sindri @org/team", "unknown command `@org/team`"},
+		{"/sindri deploy @everyone", "unexpected argument `@everyone` after deploy"},
+		{"/sindri deploy --x=<img>", "unknown flag `--x` for deploy"},
+		{"/sindri a`@org/team`b", "unknown command ``a`@org/team`b``"},
+		{"/sindri ``@org/team", "unknown command ``` ``@org/team ```"},
+		{"/sindri [x](https://evil.example)", "unknown command `[x](https://evil.example)`"},
+		{"/sindri " + strings.Repeat("@a", 30), "unknown command `" + strings.Repeat("@a", 20) + "…`"},
+		{"/sindri x\x00@y", "unknown command `x\uFFFD@y`"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.body, func(t *testing.T) {
+			t.Parallel()
+			_, err := Parse(tt.body, DefaultPrefix)
+			var pe *ParseError
+			if !errors.As(err, &pe) {
+				t.Fatalf("Parse(%q) error = %v, want *ParseError", tt.body, err)
+			}
+			if got := err.Error(); !strings.HasPrefix(got, tt.want) {
+				t.Errorf("message = %q, want it to start with %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestCodeSpanRoundTrips(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{"a", "`", "``", "a`b", "`a", "a``", "@org/team", "<b>x</b>"} {
+		got := CodeSpan(s)
+		// CommonMark: the opening run of backticks is closed by the next run of exactly the
+		// same length; one leading and trailing space is stripped when both are there.
+		n := len(got) - len(strings.TrimLeft(got, "`"))
+		body := got[n : len(got)-n]
+		run := 0
+		for i := 0; i <= len(body); i++ {
+			if i < len(body) && body[i] == '`' {
+				run++
+				continue
+			}
+			if run == n {
+				t.Errorf("CodeSpan(%q) = %q: a run of %d backticks inside closes the span early", s, got, n)
+			}
+			run = 0
+		}
+		if len(body) >= 2 && body[0] == ' ' && body[len(body)-1] == ' ' && strings.Trim(body, " ") != "" {
+			body = body[1 : len(body)-1]
+		}
+		if body != s {
+			t.Errorf("CodeSpan(%q) = %q renders as %q", s, got, body)
+		}
+	}
 }
