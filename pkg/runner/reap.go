@@ -12,6 +12,7 @@ import (
 
 	"github.com/sindri/deploy/v3/pkg/action"
 	"github.com/sindri/deploy/v3/pkg/events"
+	"github.com/sindri/deploy/v3/pkg/github"
 	"github.com/sindri/deploy/v3/pkg/jobs"
 	"github.com/sindri/deploy/v3/pkg/providers"
 )
@@ -21,6 +22,11 @@ type candidate struct {
 	env, provider string
 	expired       time.Time
 	closed        bool
+	// repo and pr name the environment's repository and pull request (from its record or its
+	// labels), commentID and deploymentID its GitHub objects when the record knows them.
+	repo                    string
+	pr                      int
+	commentID, deploymentID int64
 }
 
 // reap finds expired environments — in the env records and, through providers.Lister, on the
@@ -50,7 +56,8 @@ func (r *run) reap(ctx context.Context) int {
 		if r.it.Repo != "" && rec.Repo != "" && rec.Repo != r.it.Repo {
 			continue
 		}
-		found[rec.Env] = candidate{env: rec.Env, provider: rec.Provider, expired: rec.ExpiresAt, closed: rec.Closed}
+		found[rec.Env] = candidate{env: rec.Env, provider: rec.Provider, expired: rec.ExpiresAt, closed: rec.Closed,
+			repo: rec.Repo, pr: rec.PR, commentID: rec.CommentID, deploymentID: rec.DeploymentID}
 	}
 	if r.deps.Registry != nil {
 		for _, name := range r.deps.Registry.Names() {
@@ -76,7 +83,8 @@ func (r *run) reap(ctx context.Context) int {
 					continue
 				}
 				if _, dup := found[m.Env]; !dup {
-					found[m.Env] = candidate{env: m.Env, provider: name, expired: exp}
+					pr, _ := strconv.Atoi(m.Labels[providers.LabelPR])
+					found[m.Env] = candidate{env: m.Env, provider: name, expired: exp, repo: m.Labels[providers.LabelRepo], pr: pr}
 				}
 			}
 		}
@@ -138,6 +146,7 @@ func (r *run) reap(ctx context.Context) int {
 			continue
 		}
 		reaped = append(reaped, c.env)
+		r.reportReaped(ctx, bus, c, v)
 	}
 	md := fmt.Sprintf("### sindri reaper\n\nExpired environments: %d, reaped: %d, failed: %d\n", len(list), len(reaped), failed)
 	for _, e := range reaped {
@@ -151,6 +160,37 @@ func (r *run) reap(ctx context.Context) int {
 		return ExitFailed
 	}
 	return ExitOK
+}
+
+// reportReaped tells GitHub that c was reaped, when the reaper has a GitHub client and c
+// names this repository: its Deployment becomes inactive and its sticky comment says
+// destroyed. Nothing is created for an environment GitHub never heard of.
+func (r *run) reportReaped(ctx context.Context, bus *Bus, c candidate, v action.View) {
+	if r.gh == nil || c.repo == "" || (r.it.Repo != "" && c.repo != r.it.Repo) || v.Phase != action.PhaseDestroyed {
+		return
+	}
+	owner, name, ok := strings.Cut(c.repo, "/")
+	if !ok || owner == "" || name == "" {
+		return
+	}
+	ctx, cancel := finalCtx(ctx)
+	defer cancel()
+	t := &github.Target{Owner: owner, Repo: name, PR: max(c.pr, 0), Env: c.env,
+		CommentID: c.commentID, DeploymentID: c.deploymentID, Closed: c.closed}
+	r.kept = [2]int64{c.commentID, c.deploymentID}
+	if _, _, err := r.gh.Lookup(ctx, t); err != nil {
+		r.out().Warning(r.redact(fmt.Sprintf("GitHub: find the sticky comment of %s: %v", c.env, err)), nil)
+	}
+	t.Provider = "" // destroyed: the marker no longer pins a provider
+	v.Repo, v.PR, v.Trigger, v.Actor, v.RunURL = c.repo, t.PR, r.it.Trigger, r.it.Actor, r.req.RunURL
+	u, ok := action.GitHubUpdate(v, r.redact)
+	if !ok {
+		return
+	}
+	if t.CommentID == 0 {
+		u.Comment = "" // no sticky comment to update: do not start one for a reaped environment
+	}
+	r.warnRejected(r.report(ctx, bus, t, u))
 }
 
 // reapGeneration makes sure the environment has a record carrying the expiry the reaper saw
