@@ -32,7 +32,26 @@ var (
 	ErrConnect = errors.New("nats connect")
 	// ErrTooManyConflicts: a compare-and-set loop gave up after repeated conflicts.
 	ErrTooManyConflicts = errors.New("too many concurrent updates")
+	// ErrSeqTaken: another publisher already stored an event under the number an Emitter was
+	// about to use: another delivery of the same job is speaking for it. The concrete error
+	// is a *SeqTakenError.
+	ErrSeqTaken = errors.New("event sequence number taken by another publisher")
 )
+
+// SeqTakenError says which event number of which job another publisher took.
+// errors.Is(err, ErrSeqTaken) is true.
+type SeqTakenError struct {
+	JobID string
+	Seq   uint64
+}
+
+// Error implements error.
+func (e *SeqTakenError) Error() string {
+	return fmt.Sprintf("events: event %d of job %s was already stored by another publisher", e.Seq, e.JobID)
+}
+
+// Is makes errors.Is(err, ErrSeqTaken) true.
+func (e *SeqTakenError) Is(target error) bool { return target == ErrSeqTaken }
 
 // LeaseHeldError says who holds an environment's lease. errors.Is(err, ErrLeaseHeld) is true.
 type LeaseHeldError struct {

@@ -24,29 +24,33 @@ type Publisher struct {
 func NewPublisher(js jetstream.Publisher) *Publisher { return &Publisher{js: js} }
 
 // Publish publishes ev on sindri.events.<job-id> with Nats-Msg-Id = ev.ID ("<job-id>-<seq>"),
-// so a retried publish of the same event is stored once. Errors: the envelope's check
+// so a retried publish of the same event is stored once: a publish that JetStream reports as a
+// duplicate counts as success here. Use an Emitter to number a job's events; it tells a
+// duplicate of its own event from a number another publisher took. Errors: the envelope's check
 // (ErrMalformedEvent, ErrUnknownEventType, ErrBadSubject) or the publish error, wrapped.
 func (p *Publisher) Publish(ctx context.Context, ev *Envelope) error {
 	_, err := p.publishEvent(ctx, ev)
 	return err
 }
 
-func (p *Publisher) publishEvent(ctx context.Context, ev *Envelope) (*jetstream.PubAck, error) {
+// publishEvent publishes ev and reports whether JetStream dropped it as a duplicate of a
+// message with the same id.
+func (p *Publisher) publishEvent(ctx context.Context, ev *Envelope) (duplicate bool, err error) {
 	subj, err := EventsSubject(ev.Subject)
 	if err != nil {
-		return nil, err
+		return false, err
 	}
 	b, err := ev.Encode()
 	if err != nil {
-		return nil, err
+		return false, err
 	}
 	msg := &nats.Msg{Subject: subj, Data: b, Header: nats.Header{}}
 	msg.Header.Set(HeaderType, string(ev.Type))
 	ack, err := p.js.PublishMsg(ctx, msg, jetstream.WithMsgID(ev.ID), jetstream.WithExpectStream(EventsStream))
 	if err != nil {
-		return nil, fmt.Errorf("events: publish %s: %w", ev.ID, err)
+		return false, fmt.Errorf("events: publish %s: %w", ev.ID, err)
 	}
-	return ack, nil
+	return ack.Duplicate, nil
 }
 
 // HeaderType carries the event type (or "job") on each message, so tools can filter without
@@ -89,6 +93,9 @@ type Emitter struct {
 
 	mu  sync.Mutex
 	seq uint64
+	// unsure is the last event whose publish failed: JetStream may have stored it all the
+	// same (the ack was lost), so its number may be taken by it.
+	unsure *Envelope
 }
 
 // NewEmitter returns an Emitter for job jobID whose next event is lastSeq+1. Pass 0 for a
@@ -104,20 +111,58 @@ func NewEmitter(pub *Publisher, jobID, source string, lastSeq uint64) (*Emitter,
 	return &Emitter{pub: pub, jobID: jobID, source: source, now: time.Now, seq: lastSeq}, nil
 }
 
-// Emit wraps data in the job's next envelope and publishes it. On a publish error the sequence
-// number is not consumed, so a retry of Emit reuses it (and its Nats-Msg-Id).
+// Emit wraps data in the job's next envelope and publishes it.
+//
+// On a publish error the sequence number is not consumed: a retry of Emit with equal data
+// re-sends the same envelope (same id and time), so it is stored once whether or not the
+// failed publish reached the stream. When the next Emit carries other data and JetStream says
+// the number is taken, the failed event was stored after all: it keeps its number and data
+// goes out as the one after it.
+//
+// When JetStream reports the next number as taken by an event this Emitter never sent, another
+// publisher (another delivery of the same job) is numbering the job's events: Emit publishes
+// nothing, returns a *SeqTakenError (errors.Is(err, ErrSeqTaken)) and keeps its count, and the
+// caller must stop speaking for the job. Other errors: NewEnvelope's, or the publish error.
 func (e *Emitter) Emit(ctx context.Context, data Data) (*Envelope, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	ev, err := NewEnvelope(e.jobID, e.seq+1, e.source, e.now(), data)
-	if err != nil {
-		return nil, err
+	if u := e.unsure; u != nil && u.Seq == e.seq+1 && sameData(u.Data, data) {
+		if _, err := e.pub.publishEvent(ctx, u); err != nil {
+			return nil, err
+		}
+		e.seq, e.unsure = u.Seq, nil // stored now, by this publish or by the failed one
+		return u, nil
 	}
-	if err := e.pub.Publish(ctx, ev); err != nil {
-		return nil, err
+	for {
+		ev, err := NewEnvelope(e.jobID, e.seq+1, e.source, e.now(), data)
+		if err != nil {
+			return nil, err
+		}
+		dup, err := e.pub.publishEvent(ctx, ev)
+		if err != nil {
+			e.unsure = ev
+			return nil, err
+		}
+		if !dup {
+			e.seq, e.unsure = ev.Seq, nil
+			return ev, nil
+		}
+		if e.unsure == nil || e.unsure.Seq != ev.Seq {
+			return nil, &SeqTakenError{JobID: e.jobID, Seq: ev.Seq}
+		}
+		// The event whose publish failed was stored: it keeps its number.
+		e.seq, e.unsure = ev.Seq, nil
 	}
-	e.seq++
-	return ev, nil
+}
+
+// sameData reports whether a and b encode to the same JSON.
+func sameData(a, b Data) bool {
+	if a == nil || b == nil || a.EventType() != b.EventType() {
+		return false
+	}
+	ja, errA := json.Marshal(a)
+	jb, errB := json.Marshal(b)
+	return errA == nil && errB == nil && string(ja) == string(jb)
 }
 
 // Seq returns the number of the last event emitted (0 before the first).

@@ -22,6 +22,10 @@ const finalTimeout = 5 * time.Second
 
 var errLeaseLost = errors.New("environment lease lost while the job ran")
 
+// errNotOwner cancels an operation whose job's events another delivery is numbering
+// (events.ErrSeqTaken): that delivery speaks for the job now, this one must fall silent.
+var errNotOwner = errors.New("another delivery of the job is publishing its events")
+
 // delivery is one message being handled.
 type delivery struct {
 	e       *Executor
@@ -60,7 +64,12 @@ func (d *delivery) emit(ctx context.Context, data events.Data) error {
 	sctx, cancel := settleCtx(ctx)
 	defer cancel()
 	_, err := d.em.Emit(sctx, data)
-	if err != nil {
+	switch {
+	case errors.Is(err, events.ErrSeqTaken):
+		// Every caller hands the job back without another word on an error, which is what
+		// a delivery that lost the job's numbering to another one must do.
+		d.log.Info().Err(err).Str("event", string(data.EventType())).Msg("another delivery owns this job's events; falling silent")
+	case err != nil:
 		d.log.Warn().Err(err).Str("event", string(data.EventType())).Msg("publish event")
 	}
 	return err
@@ -273,6 +282,7 @@ func (d *delivery) run(ctx context.Context, p providers.Provider, lease *events.
 	}
 	stopKeep := d.keepAlive(opCtx, lease, cancelOp)
 	rep := newEventReporter(opCtx, d.em, d.log, spec)
+	rep.onSeqTaken = func() { cancelOp(errNotOwner) }
 	t0 := time.Now()
 	res, opErr := d.call(opCtx, p, spec, rep)
 	stopKeep()
@@ -282,11 +292,11 @@ func (d *delivery) run(ctx context.Context, p providers.Provider, lease *events.
 		opErr = &redactedError{msg: rep.redact(opErr.Error()), err: opErr}
 	}
 
-	switch {
-	case errors.Is(context.Cause(opCtx), errLeaseLost):
+	switch cause := context.Cause(opCtx); {
+	case errors.Is(cause, errLeaseLost), errors.Is(cause, errNotOwner):
 		// Another worker may hold the environment and this job's event sequence now: hand the
 		// job back without a word, whatever the provider returned.
-		return d.handBack(jitter(e.cfg.LeaseRetry), fmt.Errorf("%w (operation result: %v)", errLeaseLost, opErr))
+		return d.handBack(jitter(e.cfg.LeaseRetry), fmt.Errorf("%w (operation result: %v)", cause, opErr))
 	case opErr == nil:
 		return d.succeed(ctx, p, spec, res, elapsed)
 	case ctx.Err() != nil:

@@ -2,6 +2,7 @@ package executor
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"time"
@@ -23,6 +24,9 @@ type eventReporter struct {
 	log     zerolog.Logger
 	secrets []string
 	timeout time.Duration
+	// onSeqTaken is called when another delivery took the job's next event number: the
+	// operation must stop (see events.ErrSeqTaken).
+	onSeqTaken func()
 
 	mu   sync.Mutex
 	last []string
@@ -55,7 +59,14 @@ func (r *eventReporter) emit(d events.Data) {
 	// still notice a cancellation (lease about to expire, drain). Such lines are dropped.
 	ctx, cancel := context.WithTimeout(r.ctx, r.timeout)
 	defer cancel()
-	if _, err := r.em.Emit(ctx, d); err != nil {
+	_, err := r.em.Emit(ctx, d)
+	switch {
+	case errors.Is(err, events.ErrSeqTaken):
+		r.log.Info().Err(err).Msg("another delivery owns this job's events; stopping the operation")
+		if r.onSeqTaken != nil {
+			r.onSeqTaken()
+		}
+	case err != nil:
 		r.log.Warn().Err(err).Str("event", string(d.EventType())).Msg("publish event")
 	}
 }
