@@ -59,8 +59,9 @@ func TestE2EChatOps(t *testing.T) {
 	t.Run("help", func(t *testing.T) {
 		t.Parallel()
 		r := newRepo(t, "")
-		cmdID := r.gh.AddComment(e2ePR, "stranger", "/sindri help")
-		res := r.invoke("issue_comment", commentPayload(t, "created", cmdID, "stranger", "/sindri help"), nil)
+		r.gh.SetPermission("triager", "triage", "triage")
+		cmdID := r.gh.AddComment(e2ePR, "triager", "/sindri help")
+		res := r.invoke("issue_comment", commentPayload(t, "created", cmdID, "triager", "/sindri help"), nil)
 		if res.code != 0 || len(res.annotations("error")) > 0 {
 			t.Fatalf("exit %d, errors %q; want 0 and none", res.code, res.annotations("error"))
 		}
@@ -79,10 +80,29 @@ func TestE2EChatOps(t *testing.T) {
 		if got := r.gh.Reactions(cmdID); !slices.Equal(got, []string{"eyes", "rocket"}) {
 			t.Errorf("reactions %v, want [eyes rocket]", got)
 		}
-		if n := r.gh.Count(githubtest.RoutePermission); n != 0 {
-			t.Errorf("help read the commenter's permission %d times; it needs none", n)
+		if n := r.gh.Count(githubtest.RoutePermission); n != 1 {
+			t.Errorf("help read the commenter's permission %d times; want once", n)
 		}
 	})
+
+	// Strangers get a reaction only: help and malformed commands post nothing.
+	for _, body := range []string{"/sindri help", "/sindri @org/team"} {
+		t.Run("stranger "+body, func(t *testing.T) {
+			t.Parallel()
+			r := newRepo(t, "")
+			cmdID := r.gh.AddComment(e2ePR, "stranger", body)
+			res := r.invoke("issue_comment", commentPayload(t, "created", cmdID, "stranger", body), nil)
+			if res.code != 0 || len(res.annotations("error")) > 0 {
+				t.Fatalf("exit %d, errors %q; want 0 and none", res.code, res.annotations("error"))
+			}
+			if comments := r.gh.Comments(e2ePR); len(comments) != 1 {
+				t.Errorf("%d comments, want only the command (no reply to a stranger)", len(comments))
+			}
+			if got := r.gh.Reactions(cmdID); !slices.Equal(got, []string{"eyes", "-1"}) {
+				t.Errorf("reactions %v, want [eyes -1]", got)
+			}
+		})
+	}
 
 	for _, action := range []string{"edited", "deleted"} {
 		t.Run(action+" comment", func(t *testing.T) {

@@ -1,6 +1,7 @@
 package action
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -118,5 +119,70 @@ func TestChatOpsRefusalReplies(t *testing.T) {
 	}
 	if fake.Count(githubtest.RouteGetPull) != 0 || len(fake.Deployments()) != 0 {
 		t.Error("a refused command read the PR or touched deployments")
+	}
+}
+
+// TestChatOpsRepliesOnlyToPermitted: help and answers to malformed commands are posted only for
+// commenters who hold the required permission (triage for help, the configured chatops
+// permission for malformed commands); anyone else gets a reaction and no comment, and a reply
+// never carries the commenter's text outside a code span.
+func TestChatOpsRepliesOnlyToPermitted(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, user, perm, body string
+		wantReply              bool
+		wantReaction           string
+	}{
+		{"help from a stranger", "stranger", "", "/sindri help", false, "-1"},
+		{"help from a reader", "reader", "read", "/sindri", false, "-1"},
+		{"help from a triager", "triager", "triage", "/sindri help", true, "rocket"},
+		{"malformed from a stranger", "stranger", "", "/sindri @org/team", false, "-1"},
+		{"malformed from a triager", "triager", "triage", "/sindri deploy @org/team", false, "-1"},
+		{"malformed from a writer", "writer", "write", "/sindri @org/team [x](https://evil.example)", true, "confused"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			fake := githubtest.New(t, "Codertocat", "Hello-World", "ghs_flow")
+			gh, err := github.New("ghs_flow", github.WithBaseURL(fake.URL))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.perm != "" {
+				fake.SetPermission(tc.user, tc.perm, tc.perm)
+			}
+			cmdID := fake.AddComment(1, tc.user, tc.body)
+			var p map[string]any
+			if err := json.Unmarshal(readEvent(t, "events/issue_comment/pr-help.json"), &p); err != nil {
+				t.Fatal(err)
+			}
+			c := p["comment"].(map[string]any)
+			c["body"], c["id"] = tc.body, cmdID
+			c["user"].(map[string]any)["login"] = tc.user
+			raw, err := json.Marshal(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			it, err := Route("issue_comment", raw, defaultInputs(t))
+			if err != nil || it.Kind != KindReply {
+				t.Fatalf("Route = %v, %v; want a reply", it.Kind, err)
+			}
+			if err := Respond(t.Context(), gh, it, true); err != nil {
+				t.Fatal(err)
+			}
+			comments := fake.Comments(1)
+			if got := len(comments) == 2; got != tc.wantReply {
+				t.Fatalf("replied = %v, want %v (comments %+v)", got, tc.wantReply, comments)
+			}
+			if got := fake.Reactions(cmdID); !slices.Equal(got, []string{tc.wantReaction}) {
+				t.Errorf("reactions = %v, want [%s]", got, tc.wantReaction)
+			}
+			if tc.wantReply {
+				body := comments[1].Body
+				if outside := strings.ReplaceAll(body, "`@org/team`", ""); strings.Contains(outside, "@org") {
+					t.Errorf("reply mentions the team outside a code span:\n%s", body)
+				}
+			}
+		})
 	}
 }

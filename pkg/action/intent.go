@@ -79,7 +79,8 @@ type Intent struct {
 type ChatOps struct {
 	CommentID int64 // for reactions
 	Command   chatops.Command
-	// Required is the permission the commenter needs; PermNone for help.
+	// Required is the permission the commenter needs: to run the command, or, for a reply
+	// (help, a malformed command), to be answered with a comment rather than a reaction.
 	Required github.Permission
 }
 

@@ -125,6 +125,13 @@ func skip(it Intent, format string, args ...any) Intent {
 	return it
 }
 
+// HelpPermission is the permission a commenter needs to be answered with the help text:
+// triage, or the configured ChatOps permission when that is lower. Everyone else gets a
+// reaction only, so no stranger can make the bot post comments.
+func HelpPermission(configured github.Permission) github.Permission {
+	return min(configured, github.PermTriage)
+}
+
 func refuse(it *Intent, format string, args ...any) {
 	it.Kind = KindRefuse
 	it.Reason = fmt.Sprintf(format, args...)
@@ -235,7 +242,8 @@ func routeComment(it *Intent, p *payload, in Inputs) error {
 		return nil
 	case errors.As(err, &pe):
 		it.Kind = KindReply
-		it.ChatOps = &ChatOps{CommentID: p.Comment.ID}
+		// Only those who may run commands are answered; others get a reaction (Respond).
+		it.ChatOps = &ChatOps{CommentID: p.Comment.ID, Required: in.ChatOpsPermission}
 		it.Reply = "`" + in.ChatOpsPrefix + "`: " + pe.Error() + "\n\n" + chatops.Help(in.ChatOpsPrefix)
 		return nil
 	case err != nil:
@@ -244,7 +252,7 @@ func routeComment(it *Intent, p *payload, in Inputs) error {
 	it.ChatOps = &ChatOps{CommentID: p.Comment.ID, Command: cmd, Required: in.ChatOpsPermission}
 	if cmd.Verb == chatops.VerbHelp {
 		it.Kind = KindReply
-		it.ChatOps.Required = github.PermNone
+		it.ChatOps.Required = HelpPermission(in.ChatOpsPermission)
 		it.Reply = chatops.Help(in.ChatOpsPrefix)
 		return nil
 	}
