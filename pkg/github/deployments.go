@@ -3,6 +3,7 @@ package github
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	gh "github.com/google/go-github/v60/github"
 )
@@ -45,7 +46,7 @@ func (c *Client) EnsureDeployment(ctx context.Context, owner, repo, env, ref str
 	}
 	d, resp, err := c.api.Repositories.CreateDeployment(ctx, owner, repo, req)
 	if err == nil {
-		return d.GetID(), nil
+		return c.dedupeDeployment(ctx, owner, repo, env, d.GetID()), nil
 	}
 	err = wrap("create deployment "+env, resp, err)
 	if !maybeApplied(err) {
@@ -58,7 +59,40 @@ func (c *Client) EnsureDeployment(ctx context.Context, owner, repo, env, ref str
 	if err != nil {
 		return 0, wrap("create deployment "+env, resp, err)
 	}
-	return d.GetID(), nil
+	return c.dedupeDeployment(ctx, owner, repo, env, d.GetID()), nil
+}
+
+// dedupeDeployment runs after this client created deployment id for env: two overlapping runs
+// that both found none each create one. It lists env's deployments again and, when an older
+// one exists, marks id inactive, deletes it and returns the oldest: every run converges on the
+// oldest Deployment. Errors keep id.
+func (c *Client) dedupeDeployment(ctx context.Context, owner, repo, env string, id int64) int64 {
+	oldest := id
+	opts := &gh.DeploymentsListOptions{Environment: env, ListOptions: gh.ListOptions{PerPage: 100}}
+	for {
+		list, resp, err := c.api.Repositories.ListDeployments(ctx, owner, repo, opts)
+		if err != nil {
+			return id
+		}
+		for _, d := range list {
+			if d.GetID() < oldest {
+				oldest = d.GetID()
+			}
+		}
+		if resp.NextPage == 0 {
+			break
+		}
+		opts.Page = resp.NextPage
+	}
+	if oldest == id {
+		return id
+	}
+	// GitHub deletes only an inactive deployment (unless it is the only one).
+	if err := c.SetDeploymentStatus(ctx, owner, repo, id, DeploymentStatus{State: StateInactive,
+		Description: "duplicate of deployment " + strconv.FormatInt(oldest, 10)}); err == nil {
+		_, _ = c.api.Repositories.DeleteDeployment(ctx, owner, repo, id)
+	}
+	return oldest
 }
 
 func (c *Client) findDeployment(ctx context.Context, owner, repo, env string) (int64, error) {

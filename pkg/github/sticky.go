@@ -171,7 +171,7 @@ func (c *Client) UpsertComment(ctx context.Context, t *Target, body string) (int
 	}
 	cm, resp, err := c.api.Issues.CreateComment(ctx, owner, repo, pr, &gh.IssueComment{Body: &full})
 	if err == nil {
-		return cm.GetID(), nil
+		return c.dedupeComment(ctx, t, cm.GetID(), full), nil
 	}
 	err = wrap(fmt.Sprintf("create comment on #%d", pr), resp, err)
 	if !maybeApplied(err) {
@@ -185,7 +185,36 @@ func (c *Client) UpsertComment(ctx context.Context, t *Target, body string) (int
 	if err != nil {
 		return 0, wrap(fmt.Sprintf("create comment on #%d", pr), resp, err)
 	}
-	return cm.GetID(), nil
+	return c.dedupeComment(ctx, t, cm.GetID(), full), nil
+}
+
+// dedupeComment runs after this client created comment id for t.Env: two overlapping runs that
+// both found no sticky comment each create one. It lists the PR's comments again and, when an
+// older one for the environment exists that the token may edit, makes that one say body,
+// deletes id and returns the older id: every run converges on the oldest comment. Errors keep
+// id (a later run's search finds the oldest).
+func (c *Client) dedupeComment(ctx context.Context, t *Target, id int64, body string) int64 {
+	found, err := c.findComments(ctx, t.Owner, t.Repo, t.PR, t.Env, id)
+	if err != nil {
+		return id
+	}
+	for _, f := range found {
+		if f.ID > id {
+			break
+		}
+		err := c.editComment(ctx, t.Owner, t.Repo, f.ID, body)
+		if errors.Is(err, ErrUnauthorized) {
+			continue // not ours to edit
+		}
+		if err != nil {
+			return id
+		}
+		// Should the delete fail, the older comment says the same and is the one every later
+		// search picks; the duplicate stays until someone deletes it.
+		_, _ = c.api.Issues.DeleteComment(ctx, t.Owner, t.Repo, id)
+		return f.ID
+	}
+	return id
 }
 
 func (c *Client) editComment(ctx context.Context, owner, repo string, id int64, body string) error {

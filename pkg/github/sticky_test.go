@@ -112,8 +112,9 @@ func TestLookupMakesSteadyStateFourRequests(t *testing.T) {
 	if err := r.Report(t.Context(), first, github.Update{Status: github.DeploymentStatus{State: github.StateSuccess}, Comment: "Ready"}); err != nil {
 		t.Fatal(err)
 	}
-	if n := fake.Count(githubtest.RouteListComments); n != 1 {
-		t.Errorf("first event listed comments %d times, want once (the search result is kept)", n)
+	// Once to search, once after the create to find an overlapping run's duplicate.
+	if n := fake.Count(githubtest.RouteListComments); n != 2 {
+		t.Errorf("first event listed comments %d times, want twice (the search result is kept; one check after the create)", n)
 	}
 	t.Logf("first event: %d requests %v", fake.Total(), fake.Counts())
 
@@ -173,7 +174,8 @@ func TestLookupEarlierMarker(t *testing.T) {
 }
 
 // TestUpsertAfterSearchCreatesAtOnce: when the search already found nothing, the first write
-// creates the comment without listing again.
+// creates the comment without searching again; one listing follows the create (the duplicate
+// check).
 func TestUpsertAfterSearchCreatesAtOnce(t *testing.T) {
 	t.Parallel()
 	c, fake, _ := newClient(t)
@@ -181,7 +183,7 @@ func TestUpsertAfterSearchCreatesAtOnce(t *testing.T) {
 	if err != nil || id == 0 {
 		t.Fatal(id, err)
 	}
-	if fake.Total() != 1 || fake.Count(githubtest.RouteCreateComment) != 1 {
-		t.Errorf("requests %v, want one create", fake.Counts())
+	if fake.Total() != 2 || fake.Count(githubtest.RouteCreateComment) != 1 || fake.Count(githubtest.RouteListComments) != 1 {
+		t.Errorf("requests %v, want one create and one duplicate check", fake.Counts())
 	}
 }

@@ -30,6 +30,8 @@ const (
 	RouteCreateDeployment = "POST /repos/{owner}/{repo}/deployments"
 	RouteCreateStatus     = "POST /repos/{owner}/{repo}/deployments/{id}/statuses"
 	RouteListStatuses     = "GET /repos/{owner}/{repo}/deployments/{id}/statuses"
+	RouteDeleteComment    = "DELETE /repos/{owner}/{repo}/issues/comments/{id}"
+	RouteDeleteDeployment = "DELETE /repos/{owner}/{repo}/deployments/{id}"
 )
 
 // Fault is an injected misbehaviour for one request on a route.
@@ -109,6 +111,7 @@ type Server struct {
 	statuses    map[int64][]DeploymentStatus
 	counts      map[string]int
 	faults      map[string][]Fault
+	holds       map[string]*hold
 }
 
 // New starts a fake of repository owner/repo that accepts only token. Shape violations fail
@@ -117,13 +120,15 @@ func New(t testing.TB, owner, repo, token string) *Server {
 	t.Helper()
 	s := &Server{t: t, owner: owner, repo: repo, token: token, botLog: "github-actions[bot]", PerPage: 30,
 		nextID: 1000, reactions: map[int64][]string{}, perms: map[string][2]string{}, pulls: map[int]PullRequest{},
-		statuses: map[int64][]DeploymentStatus{}, counts: map[string]int{}, faults: map[string][]Fault{}}
+		statuses: map[int64][]DeploymentStatus{}, counts: map[string]int{}, faults: map[string][]Fault{},
+		holds: map[string]*hold{}}
 	mux := http.NewServeMux()
 	for route, h := range map[string]func(http.ResponseWriter, *http.Request) any{
 		RouteListComments: s.listComments, RouteCreateComment: s.createComment, RouteEditComment: s.editComment,
 		RouteCreateReaction: s.createReaction, RoutePermission: s.permission, RouteGetPull: s.getPull,
 		RouteListDeployments: s.listDeployments, RouteCreateDeployment: s.createDeployment,
 		RouteCreateStatus: s.createStatus, RouteListStatuses: s.listStatuses,
+		RouteDeleteComment: s.deleteComment, RouteDeleteDeployment: s.deleteDeployment,
 	} {
 		mux.HandleFunc(route, s.wrap(route, h))
 	}
@@ -157,7 +162,22 @@ func (s *Server) wrap(route string, h func(http.ResponseWriter, *http.Request) a
 			f = &q[0]
 			s.faults[route] = q[1:]
 		}
+		var wait chan struct{}
+		if h := s.holds[route]; h != nil {
+			wait = h.release
+			if h.n--; h.n == 0 {
+				close(h.release)
+				delete(s.holds, route)
+			}
+		}
 		s.mu.Unlock()
+		if wait != nil {
+			select {
+			case <-wait:
+			case <-r.Context().Done():
+				return
+			}
+		}
 
 		auth := r.Header.Get("Authorization")
 		if auth != "Bearer "+s.token && auth != "token "+s.token {
@@ -204,6 +224,8 @@ func (s *Server) wrap(route string, h func(http.ResponseWriter, *http.Request) a
 			writeJSON(w, v.status, map[string]string{"message": v.msg})
 		case created:
 			writeJSON(w, http.StatusCreated, v.v)
+		case noContent:
+			w.WriteHeader(http.StatusNoContent)
 		default:
 			writeJSON(w, http.StatusOK, v)
 		}
@@ -211,6 +233,15 @@ func (s *Server) wrap(route string, h func(http.ResponseWriter, *http.Request) a
 }
 
 type created struct{ v any }
+
+// noContent makes a handler answer 204 with no body.
+type noContent struct{}
+
+// hold keeps the requests on one route waiting until n of them arrived (see Hold).
+type hold struct {
+	n       int
+	release chan struct{}
+}
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")

@@ -280,3 +280,44 @@ func (s *Server) listStatuses(w http.ResponseWriter, r *http.Request) any {
 	}
 	return out
 }
+
+func (s *Server) deleteComment(w http.ResponseWriter, r *http.Request) any {
+	id, ok := s.intPath(r, "id")
+	if !ok {
+		return notFound
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, c := range s.comments {
+		if c.ID == id {
+			if c.User != s.botLog {
+				return apiError{http.StatusForbidden, "Resource not accessible by integration"}
+			}
+			s.comments = slices.Delete(s.comments, i, i+1)
+			return noContent{}
+		}
+	}
+	return notFound
+}
+
+// deleteDeployment removes a deployment; as on GitHub, one that is not inactive cannot be
+// deleted while it is not the only one.
+func (s *Server) deleteDeployment(w http.ResponseWriter, r *http.Request) any {
+	id, ok := s.intPath(r, "id")
+	if !ok {
+		return notFound
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := slices.IndexFunc(s.deployments, func(d *Deployment) bool { return d.ID == id })
+	if i < 0 {
+		return notFound
+	}
+	sts := s.statuses[id]
+	if len(s.deployments) > 1 && (len(sts) == 0 || sts[len(sts)-1].State != "inactive") {
+		return invalid("We cannot delete an active deployment unless it is the only deployment in a given environment.")
+	}
+	s.deployments = slices.Delete(s.deployments, i, i+1)
+	delete(s.statuses, id)
+	return noContent{}
+}

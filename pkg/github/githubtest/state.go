@@ -123,3 +123,13 @@ func (s *Server) Statuses(id int64) []DeploymentStatus {
 	defer s.mu.Unlock()
 	return slices.Clone(s.statuses[id])
 }
+
+// Hold makes the next n requests on route wait until all n have arrived, then lets them all
+// through: overlapping clients are made to overlap without timing. It is used once per route.
+func (s *Server) Hold(route string, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n > 0 {
+		s.holds[route] = &hold{n: n, release: make(chan struct{})}
+	}
+}
