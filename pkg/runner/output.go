@@ -109,13 +109,17 @@ func (o *ActionOutput) EndGroup() {
 	o.A.EndGroup()
 }
 
-// Log implements Output. The line is written inside a stop-commands region, opened here when
-// none is (it stays open until the next command ActionOutput issues).
+// Log implements Output. The line is written inside a stop-commands region: the group's, or
+// outside a group one opened and closed around it, so no region outlives the call and the
+// step's later output (and the steps after it) keep their commands.
 func (o *ActionOutput) Log(line string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.token == "" {
 		o.stopLocked()
+		if !o.inGroup {
+			defer o.resumeLocked()
+		}
 	}
 	for _, l := range strings.Split(strings.TrimRight(line, "\n"), "\n") {
 		fmt.Fprintln(o.W, l)

@@ -118,6 +118,11 @@ func TestActionOutputLogNeverRunsCommands(t *testing.T) {
 			if got := workflowCommands(buf.String()); !slices.Equal(got, tc.want) {
 				t.Errorf("commands run = %q, want %q\nlog:\n%s", got, tc.want, buf)
 			}
+			// No region may stay open: a command written after the last call still runs.
+			o.A.Noticef("end")
+			if got := workflowCommands(buf.String()); len(got) == 0 || got[len(got)-1] != "notice end" {
+				t.Errorf("a stop-commands region outlived the calls: commands %q", got)
+			}
 			for _, l := range hostileLines {
 				for _, part := range strings.Split(l, "\n") {
 					if !strings.Contains(buf.String(), part+"\n") {
