@@ -30,7 +30,7 @@ func TestE2EPullRequestLifecycle(t *testing.T) {
 		deployed    bool
 		maxRequests int
 	}{
-		{"opened", shaOpened, "ready", true, 6},
+		{"opened", shaOpened, "ready", true, 8}, // creates: + one duplicate check each
 		{"synchronize", shaPushed, "ready", true, 4},
 		{"closed", shaPushed, "destroyed", false, 4},
 	}
