@@ -84,6 +84,9 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 		Logger:       &log,
 		Metrics:      metrics,
 	})
+	if errors.Is(err, executor.ErrLeaseTTL) {
+		return fmt.Errorf("%w: %w", errConfig, err)
+	}
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -110,5 +111,20 @@ func TestRunRefusesUnknownProvider(t *testing.T) {
 	err := run(context.Background(), nil, func(k string) string { return env[k] }, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "nope") {
 		t.Fatalf("run = %v, want an error naming the unknown provider", err)
+	}
+}
+
+// TestRunRefusesLeaseTTLAboveBucketTTL: the mistake is a configuration error (exit 2) that
+// names the setting, not a silent loop of every mutating job.
+func TestRunRefusesLeaseTTLAboveBucketTTL(t *testing.T) {
+	t.Parallel()
+	b := startTestBus(t)
+	env := map[string]string{"SINDRI_NATS_URL": b.url, "SINDRI_PROVIDERS": "fake", "SINDRI_METRICS_LISTEN": "127.0.0.1:0", "SINDRI_LEASE_TTL": "16m"}
+	// Bounded: without the check the executor would start and serve until the context ends.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := runWith(ctx, nil, func(k string) string { return env[k] }, io.Discard, []providers.Provider{providertest.NewFake()})
+	if !errors.Is(err, errConfig) || !strings.Contains(err.Error(), "lease_ttl") {
+		t.Fatalf("run = %v, want a configuration error naming lease_ttl", err)
 	}
 }

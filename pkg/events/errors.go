@@ -28,6 +28,9 @@ var (
 	// ErrLeaseLost: the caller's lease expired and was taken over, or was released, before a
 	// Renew or Release.
 	ErrLeaseLost = errors.New("environment lease lost")
+	// ErrInvalidLease: a lease request that can never succeed: an invalid environment name,
+	// an empty holder, or a ttl that is not positive or exceeds the sindri_locks bucket TTL.
+	ErrInvalidLease = errors.New("invalid lease request")
 	// ErrConnect: a connection to NATS could not be configured or established.
 	ErrConnect = errors.New("nats connect")
 	// ErrTooManyConflicts: a compare-and-set loop gave up after repeated conflicts.

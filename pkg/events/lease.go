@@ -43,6 +43,9 @@ func NewLeases(kv jetstream.KeyValue, bucketTTL time.Duration, opts ...Option) *
 	return &Leases{kv: kv, opts: buildOptions(opts), bucketTTL: bucketTTL}
 }
 
+// BucketTTL returns the sindri_locks bucket TTL the Leases check ttl against (0 = unknown).
+func (l *Leases) BucketTTL() time.Duration { return l.bucketTTL }
+
 // OpenLeases opens sindri_locks (created by Setup) and reads its TTL. Errors: the bucket
 // lookup error wrapped (jetstream.ErrBucketNotFound when Setup did not run).
 func OpenLeases(ctx context.Context, js KeyValueOpener, opts ...Option) (*Leases, error) {
@@ -59,8 +62,8 @@ func OpenLeases(ctx context.Context, js KeyValueOpener, opts ...Option) (*Leases
 
 // Acquire takes env's lease for holder for ttl. It succeeds when nobody holds it, when the
 // current lease has expired (take-over), or when holder already holds it (then it is renewed).
-// Errors: a *LeaseHeldError (ErrLeaseHeld) naming the live holder; a bad ttl or env; ctx's or
-// the KV error, wrapped.
+// Errors: a *LeaseHeldError (ErrLeaseHeld) naming the live holder; ErrInvalidLease for a bad
+// ttl (not positive, or above the bucket TTL), env or holder; ctx's or the KV error, wrapped.
 func (l *Leases) Acquire(ctx context.Context, env, holder string, ttl time.Duration) (Lease, error) {
 	if err := l.checkArgs(env, holder, ttl); err != nil {
 		return Lease{}, err
@@ -93,7 +96,7 @@ func (l *Leases) Acquire(ctx context.Context, env, holder string, ttl time.Durat
 }
 
 // Renew extends lease to now+ttl and returns the renewed lease. Errors: ErrLeaseLost when the
-// stored lease is no longer lease (expired and taken over, or released); a bad ttl; the KV
+// stored lease is no longer lease (expired and taken over, or released); ErrInvalidLease; the KV
 // error, wrapped. A lease past its expiry that nobody took over can still be renewed.
 func (l *Leases) Renew(ctx context.Context, lease Lease, ttl time.Duration) (Lease, error) {
 	if err := l.checkArgs(lease.Env, lease.Holder, ttl); err != nil {
@@ -134,13 +137,13 @@ func (l *Leases) Current(ctx context.Context, env string) (Lease, bool, error) {
 func (l *Leases) checkArgs(env, holder string, ttl time.Duration) error {
 	switch {
 	case !jobs.ValidEnvName(env):
-		return fmt.Errorf("events: lease: invalid environment name %q", env)
+		return fmt.Errorf("events: lease: invalid environment name %q: %w", env, ErrInvalidLease)
 	case holder == "":
-		return fmt.Errorf("events: lease %s: holder is empty", env)
+		return fmt.Errorf("events: lease %s: holder is empty: %w", env, ErrInvalidLease)
 	case ttl <= 0:
-		return fmt.Errorf("events: lease %s: ttl must be positive, got %s", env, ttl)
+		return fmt.Errorf("events: lease %s: ttl must be positive, got %s: %w", env, ttl, ErrInvalidLease)
 	case l.bucketTTL > 0 && ttl > l.bucketTTL:
-		return fmt.Errorf("events: lease %s: ttl %s exceeds the %s bucket TTL %s", env, ttl, LocksBucket, l.bucketTTL)
+		return fmt.Errorf("events: lease %s: ttl %s exceeds the %s bucket TTL %s: %w", env, ttl, LocksBucket, l.bucketTTL, ErrInvalidLease)
 	}
 	return nil
 }

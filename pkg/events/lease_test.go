@@ -176,8 +176,11 @@ func TestLeaseArgs(t *testing.T) {
 		"no holder":            func() error { _, err := l.Acquire(ctx, "app", "", time.Minute); return err },
 		"bad env":              func() error { _, err := l.Acquire(ctx, "a.b", "w", time.Minute); return err },
 	} {
-		if err := f(); err == nil {
-			t.Errorf("%s: accepted", name)
+		if err := f(); !errors.Is(err, ErrInvalidLease) {
+			t.Errorf("%s: err = %v, want ErrInvalidLease (a request that can never succeed)", name, err)
 		}
+	}
+	if got := l.BucketTTL(); got != DefaultLockTTL {
+		t.Errorf("BucketTTL = %s, want %s", got, DefaultLockTTL)
 	}
 }

@@ -39,6 +39,10 @@ const (
 // ErrNoProviders is returned by New when the executor would serve no provider.
 var ErrNoProviders = errors.New("executor: no providers to serve")
 
+// ErrLeaseTTL is returned by New when Config.LeaseTTL exceeds the TTL of the sindri_locks
+// bucket: the server would forget a lease before it expires, so no lease could be taken.
+var ErrLeaseTTL = errors.New("executor: lease ttl exceeds the locks bucket ttl")
+
 // Config configures an Executor. Zero fields take the defaults above.
 type Config struct {
 	// Worker names this executor in events and leases (default host-pid-random).
@@ -166,7 +170,7 @@ func (e *Executor) releaseLocal(env string) {
 // New binds an executor to js: it opens SINDRI_EVENTS, sindri_envs and sindri_locks (created by
 // events.Setup) and creates or updates one durable pull consumer per served provider
 // (ConsumerPrefix+provider, filtered on sindri.jobs.<provider>). Errors: ErrNoProviders,
-// ErrBadSecretsKey, a provider name that is not registered (providers.ErrUnknownProvider), or
+// ErrLeaseTTL (LeaseTTL above the sindri_locks bucket TTL), ErrBadSecretsKey, a provider name that is not registered (providers.ErrUnknownProvider), or
 // the JetStream error, wrapped.
 func New(ctx context.Context, js jetstream.JetStream, cfg Config) (*Executor, error) {
 	cfg = cfg.withDefaults()
@@ -205,6 +209,10 @@ func New(ctx context.Context, js jetstream.JetStream, cfg Config) (*Executor, er
 	}
 	if e.leases, err = events.OpenLeases(ctx, js); err != nil {
 		return nil, fmt.Errorf("executor: %w", err)
+	}
+	if bt := e.leases.BucketTTL(); bt > 0 && cfg.LeaseTTL > bt {
+		return nil, fmt.Errorf("%w: lease_ttl %s is longer than the %s bucket's TTL %s; set lease_ttl to at most %s (or recreate the bucket with a longer TTL)",
+			ErrLeaseTTL, cfg.LeaseTTL, events.LocksBucket, bt, bt)
 	}
 	for _, name := range serve {
 		if _, err := cfg.Registry.Get(name); err != nil {

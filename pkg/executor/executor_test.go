@@ -10,6 +10,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/sindri/deploy/v3/pkg/events"
+	"github.com/sindri/deploy/v3/pkg/executor"
 	"github.com/sindri/deploy/v3/pkg/jobs"
 	"github.com/sindri/deploy/v3/pkg/providers"
 	"github.com/sindri/deploy/v3/pkg/providers/providertest"
@@ -425,5 +426,22 @@ func TestInvalidSindriConfigFailsWithDiagnostics(t *testing.T) {
 	}
 	if fake.Count("badcfg") != 0 {
 		t.Error("the provider ran with an invalid config")
+	}
+}
+
+// TestNewRefusesLeaseTTLAboveBucketTTL: a lease_ttl the sindri_locks bucket cannot keep would
+// make every mutating job loop; New refuses it with a message that says what to change.
+func TestNewRefusesLeaseTTLAboveBucketTTL(t *testing.T) {
+	t.Parallel()
+	b := startBus(t)
+	cfg := testConfig(providertest.NewFake())
+	cfg.LeaseTTL = events.DefaultLockTTL + time.Minute
+	_, err := executor.New(context.Background(), b.js, cfg)
+	if !errors.Is(err, executor.ErrLeaseTTL) || !strings.Contains(err.Error(), "lease_ttl 16m0s") || !strings.Contains(err.Error(), "at most 15m0s") {
+		t.Fatalf("New = %v, want ErrLeaseTTL naming lease_ttl 16m0s and the 15m0s limit", err)
+	}
+	cfg.LeaseTTL = events.DefaultLockTTL
+	if _, err := executor.New(context.Background(), b.js, cfg); err != nil {
+		t.Fatalf("New with lease ttl = bucket ttl: %v", err)
 	}
 }

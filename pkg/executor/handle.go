@@ -170,6 +170,9 @@ func (d *delivery) process(ctx context.Context) (string, string) {
 	switch {
 	case errors.As(err, &held):
 		return d.leaseWait(ctx, held)
+	case errors.Is(err, events.ErrInvalidLease):
+		// No delivery of this job can ever take the lease: say so instead of looping.
+		return d.fail(ctx, events.FailInternal, "executor "+e.cfg.Worker+" cannot lease environment "+j.Env+": "+err.Error(), nil)
 	case err != nil:
 		return d.handBack(jitter(e.cfg.LeaseRetry), err)
 	}
