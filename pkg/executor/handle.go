@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -51,9 +52,28 @@ func (e *Executor) handle(ctx context.Context, msg jetstream.Msg) {
 		e.cfg.Metrics.redelivery()
 	}
 	d := &delivery{e: e, msg: msg, meta: meta, log: e.log}
-	kind, outcome := d.process(ctx)
+	kind, outcome := d.processRecovered(ctx)
 	e.cfg.Metrics.observe(kind, outcome, time.Since(start).Seconds())
 }
+
+// processRecovered is process that survives a panic in the executor's own code (provider
+// panics are caught closer, in call): the job fails with code internal and the executor keeps
+// serving. Deferred releases (lease, local claim) have run by the time the panic reaches here.
+func (d *delivery) processRecovered(ctx context.Context) (kind, outcome string) {
+	defer func() {
+		v := recover()
+		if v == nil {
+			return
+		}
+		// The value is not logged: it may quote a job's secrets. Its type and the stack are.
+		d.log.Error().Str("panic_type", fmt.Sprintf("%T", v)).Str("stack", string(debug.Stack())).Msg("job handler panicked")
+		kind, outcome = d.refuse(ctx, errHandlerPanic)
+	}()
+	return d.process(ctx)
+}
+
+// errHandlerPanic fails a job whose handling panicked in the executor itself.
+var errHandlerPanic = errors.New("internal error: the executor failed while handling this job and abandoned it; its log has the details")
 
 func settleCtx(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(ctx), finalTimeout)
@@ -300,6 +320,9 @@ func (d *delivery) run(ctx context.Context, p providers.Provider, lease *events.
 		// Another worker may hold the environment and this job's event sequence now: hand the
 		// job back without a word, whatever the provider returned.
 		return d.handBack(jitter(e.cfg.LeaseRetry), fmt.Errorf("%w (operation result: %v)", cause, opErr))
+	case errors.As(opErr, new(*panicError)):
+		d.recordFailure(ctx)
+		return d.fail(ctx, events.FailInternal, opErr.Error(), rep.lastLines())
 	case opErr == nil:
 		return d.succeed(ctx, p, spec, res, elapsed)
 	case ctx.Err() != nil:
@@ -386,7 +409,45 @@ type result struct {
 	reaped bool
 }
 
-func (d *delivery) call(ctx context.Context, p providers.Provider, s *providers.Spec, rep providers.Reporter) (result, error) {
+// panicError is a provider call that panicked. Its message names the provider and the
+// operation only: the panic value may quote anything the provider held, secrets included, so
+// it goes to the executor log (redacted), never into events.
+type panicError struct {
+	provider string
+	kind     jobs.Kind
+}
+
+func (e *panicError) Error() string {
+	return fmt.Sprintf("internal error: provider %s panicked during %s; the operation was abandoned and the executor kept serving (its log has the details)", e.provider, e.kind)
+}
+
+// errNoResult: a provider call reported success without its result.
+var errNoResult = errors.New("reported success but returned no result")
+
+// call runs the job's provider operation. A panic in the provider becomes a *panicError, and a
+// success without its result (a nil Deployment, Status or Plan) a permanent provider error, so
+// that a broken provider fails its job instead of killing the executor.
+func (d *delivery) call(ctx context.Context, p providers.Provider, s *providers.Spec, rep *eventReporter) (r result, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			d.log.Error().Str("panic", rep.redact(fmt.Sprint(v))).Str("stack", rep.redact(string(debug.Stack()))).Msg("provider panicked")
+			r, err = result{}, &panicError{provider: p.Name(), kind: d.job.Kind}
+		}
+	}()
+	r, err = d.callProvider(ctx, p, s, rep)
+	if err != nil {
+		return r, err
+	}
+	switch {
+	case d.job.Kind == jobs.KindDeploy && r.deployment == nil,
+		d.job.Kind == jobs.KindStatus && r.status == nil,
+		d.job.Kind == jobs.KindPlan && r.plan == nil:
+		return result{}, fmt.Errorf("provider %s: %s %w", p.Name(), d.job.Kind, errNoResult)
+	}
+	return r, nil
+}
+
+func (d *delivery) callProvider(ctx context.Context, p providers.Provider, s *providers.Spec, rep providers.Reporter) (result, error) {
 	var r result
 	var err error
 	switch d.job.Kind {
