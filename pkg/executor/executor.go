@@ -32,6 +32,7 @@ const (
 	DefaultRetryMax     = 5 * time.Minute
 	DefaultLeaseRetry   = time.Second
 	DefaultDrainTimeout = 30 * time.Second
+	DefaultDrainGrace   = 5 * time.Second
 	// ConsumerPrefix prefixes the durable consumer of each provider: sindri-exec-<provider>.
 	ConsumerPrefix = "sindri-exec-"
 )
@@ -70,6 +71,11 @@ type Config struct {
 	// DrainTimeout bounds how long in-flight jobs may run after Run's context ends; then they
 	// are cancelled and handed back.
 	DrainTimeout time.Duration
+	// DrainGrace bounds how long Run waits, after DrainTimeout cancelled the jobs still
+	// running, for their providers to return. Jobs whose provider ignores the cancellation are
+	// then handed back (nak) and Run returns anyway: Run returns within DrainTimeout+DrainGrace
+	// (plus the settling of each job). Their providers' leases stay renewed while they run.
+	DrainGrace time.Duration
 	// DefaultTTL is the lifetime of an environment whose job set none (0 = no expiry).
 	DefaultTTL time.Duration
 	// LoadConfig validates a job's sindri.yaml (default LoadSindriConfig).
@@ -116,6 +122,9 @@ func (c Config) withDefaults() Config {
 	if c.DrainTimeout <= 0 {
 		c.DrainTimeout = DefaultDrainTimeout
 	}
+	if c.DrainGrace <= 0 {
+		c.DrainGrace = DefaultDrainGrace
+	}
 	if c.LoadConfig == nil {
 		c.LoadConfig = LoadSindriConfig
 	}
@@ -144,6 +153,41 @@ type Executor struct {
 
 	localMu sync.Mutex
 	local   map[string]string // environment -> lease holder name of the operation running here
+
+	flightMu sync.Mutex
+	inFlight map[*delivery]struct{}
+}
+
+func (e *Executor) track(d *delivery) {
+	e.flightMu.Lock()
+	defer e.flightMu.Unlock()
+	if e.inFlight == nil {
+		e.inFlight = map[*delivery]struct{}{}
+	}
+	e.inFlight[d] = struct{}{}
+}
+
+func (e *Executor) untrack(d *delivery) {
+	e.flightMu.Lock()
+	defer e.flightMu.Unlock()
+	delete(e.inFlight, d)
+}
+
+// abandonInFlight naks every message still being handled and returns how many. Their
+// handlers go on until their providers return; whatever they settle then is consistent with
+// the redelivery (which waits for the lease and reads the job's history).
+func (e *Executor) abandonInFlight() int {
+	e.flightMu.Lock()
+	defer e.flightMu.Unlock()
+	for d := range e.inFlight {
+		// Only msg and meta: the handler goroutine still owns the rest of d.
+		log := e.log.With().Uint64("stream_seq", d.meta.Sequence.Stream).Logger()
+		log.Error().Msg("the provider ignores cancellation; handing the job back while it still runs")
+		if err := d.msg.Nak(); err != nil {
+			log.Warn().Err(err).Msg("nak; the job comes back after the ack wait")
+		}
+	}
+	return len(e.inFlight)
 }
 
 // claimLocal marks env busy in this process for holder; when it is already busy it returns
@@ -259,7 +303,8 @@ const fetchWait = time.Second
 
 // Run pulls and handles jobs until ctx ends, then drains: it stops pulling, lets in-flight jobs
 // finish for up to DrainTimeout, cancels the rest (they are handed back with a nak and a
-// retrying event) and returns. It returns nil after a drain; it never returns early on a
+// retrying event) and returns; a job whose provider has not returned DrainGrace after the
+// cancellation is handed back without waiting for it. It returns nil after a drain; it never returns early on a
 // transient NATS error (it retries).
 func (e *Executor) Run(ctx context.Context) error {
 	// Jobs run under hard, which outlives ctx by at most DrainTimeout.
@@ -285,7 +330,14 @@ func (e *Executor) Run(ctx context.Context) error {
 	case <-t.C:
 		e.log.Warn().Msg("drain timeout: handing back in-flight jobs")
 		cancelHard()
-		<-done
+		g := time.NewTimer(e.cfg.DrainGrace)
+		defer g.Stop()
+		select {
+		case <-done:
+		case <-g.C:
+			n := e.abandonInFlight()
+			e.log.Error().Int("jobs", n).Dur("grace", e.cfg.DrainGrace).Msg("in-flight jobs did not stop after cancellation; handed back, exiting without them")
+		}
 	}
 	e.log.Info().Msg("executor stopped")
 	return nil

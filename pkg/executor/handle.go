@@ -52,6 +52,8 @@ func (e *Executor) handle(ctx context.Context, msg jetstream.Msg) {
 		e.cfg.Metrics.redelivery()
 	}
 	d := &delivery{e: e, msg: msg, meta: meta, log: e.log}
+	e.track(d)
+	defer e.untrack(d)
 	kind, outcome := d.processRecovered(ctx)
 	e.cfg.Metrics.observe(kind, outcome, time.Since(start).Seconds())
 }
