@@ -15,6 +15,7 @@ import (
 	"github.com/sindri/deploy/v3/pkg/events"
 	"github.com/sindri/deploy/v3/pkg/jobs"
 	"github.com/sindri/deploy/v3/pkg/providers"
+	"github.com/sindri/deploy/v3/pkg/secrets"
 )
 
 // finalTimeout bounds the publishes and acks that settle a job; they run even when the job's
@@ -36,6 +37,48 @@ type delivery struct {
 	log     zerolog.Logger
 	em      *events.Emitter
 	attempt int // this attempt's number, 1-based
+	// red redacts the job's secret values (and their encoded forms) from event messages and
+	// log fields; nil until the secrets are known.
+	red *secrets.Redactor
+}
+
+func (d *delivery) redact(s string) string { return d.red.Redact(s) }
+
+// redactErr returns err with its text redacted (errors.Is/As still see the original).
+func (d *delivery) redactErr(err error) error {
+	if err == nil || d.red == nil {
+		return err
+	}
+	if _, ok := err.(*redactedError); ok {
+		return err
+	}
+	return &redactedError{msg: d.red.Redact(err.Error()), err: err}
+}
+
+// redactData redacts the free-text fields of an event that can quote a provider's words.
+func (d *delivery) redactData(data events.Data) events.Data {
+	if d.red == nil {
+		return data
+	}
+	switch v := data.(type) {
+	case *events.Failed:
+		c := *v
+		c.Message = d.redact(c.Message)
+		c.LastLines = make([]string, len(v.LastLines))
+		for i, l := range v.LastLines {
+			c.LastLines[i] = d.redact(l)
+		}
+		return &c
+	case *events.Retrying:
+		c := *v
+		c.Message = d.redact(c.Message)
+		return &c
+	case *events.Deadlettered:
+		c := *v
+		c.Message = d.redact(c.Message)
+		return &c
+	}
+	return data
 }
 
 func (e *Executor) handle(ctx context.Context, msg jetstream.Msg) {
@@ -85,6 +128,7 @@ func settleCtx(ctx context.Context) (context.Context, context.CancelFunc) {
 func (d *delivery) emit(ctx context.Context, data events.Data) error {
 	sctx, cancel := settleCtx(ctx)
 	defer cancel()
+	data = d.redactData(data)
 	_, err := d.em.Emit(sctx, data)
 	switch {
 	case errors.Is(err, events.ErrSeqTaken):
@@ -99,7 +143,7 @@ func (d *delivery) emit(ctx context.Context, data events.Data) error {
 
 // handBack naks the message with delay (0: at once) after a failure to talk to NATS.
 func (d *delivery) handBack(delay time.Duration, why error) (string, string) {
-	d.log.Warn().Err(why).Dur("delay", delay).Msg("handing job back")
+	d.log.Warn().Err(d.redactErr(why)).Dur("delay", delay).Msg("handing job back")
 	var err error
 	if delay > 0 {
 		err = d.msg.NakWithDelay(delay)
@@ -291,6 +335,7 @@ func (d *delivery) run(ctx context.Context, p providers.Provider, lease *events.
 		}
 		spec.Secrets = sv
 	}
+	d.red = newRedactor(spec)
 	started := &events.Started{Worker: e.cfg.Worker, Attempt: d.attempt}
 	if lease != nil {
 		started.LeaseExpires = lease.Expires
@@ -306,16 +351,14 @@ func (d *delivery) run(ctx context.Context, p providers.Provider, lease *events.
 		defer cancelDL()
 	}
 	stopKeep := d.keepAlive(opCtx, lease, cancelOp)
-	rep := newEventReporter(opCtx, d.em, d.log, spec)
+	rep := newEventReporter(opCtx, d.em, d.log, d.red)
 	rep.onSeqTaken = func() { cancelOp(errNotOwner) }
 	t0 := time.Now()
 	res, opErr := d.call(opCtx, p, spec, rep)
 	stopKeep()
 	elapsed := time.Since(t0)
-	if opErr != nil && len(spec.Secrets) > 0 {
-		// A provider error may quote what it was given: events and logs see it redacted.
-		opErr = &redactedError{msg: rep.redact(opErr.Error()), err: opErr}
-	}
+	// A provider error may quote what it was given: events and logs see it redacted.
+	opErr = d.redactErr(opErr)
 
 	switch cause := context.Cause(opCtx); {
 	case errors.Is(cause, errLeaseLost), errors.Is(cause, errNotOwner):
@@ -601,6 +644,7 @@ func (d *delivery) retry(ctx context.Context, cause error) (string, string) {
 		return d.deadletter(ctx, fmt.Sprintf("attempt %d of %d failed: %v", d.attempt, d.e.cfg.MaxAttempts, cause))
 	}
 	delay := retryDelay(d.attempt, d.e.cfg.RetryBase, d.e.cfg.RetryMax)
+	cause = d.redactErr(cause)
 	d.log.Warn().Err(cause).Int("attempt", d.attempt).Dur("delay", delay).Msg("transient failure; retrying")
 	if err := d.emit(ctx, &events.Retrying{Reason: events.RetryTransient, Message: cause.Error(), Attempt: d.attempt, MaxAttempts: d.e.cfg.MaxAttempts, Delay: jobs.Duration(delay)}); err != nil {
 		return d.handBack(delay, err)
@@ -612,7 +656,7 @@ func (d *delivery) retry(ctx context.Context, cause error) (string, string) {
 }
 
 func (d *delivery) deadletter(ctx context.Context, msg string) (string, string) {
-	d.log.Error().Str("reason", msg).Msg("dead-lettering job")
+	d.log.Error().Str("reason", d.redact(msg)).Msg("dead-lettering job")
 	if err := d.emit(ctx, &events.Deadlettered{Attempts: d.attempt, Message: msg}); err != nil {
 		return d.handBack(jitter(d.e.cfg.LeaseRetry), err)
 	}
@@ -621,7 +665,7 @@ func (d *delivery) deadletter(ctx context.Context, msg string) (string, string) 
 }
 
 func (d *delivery) fail(ctx context.Context, code events.FailCode, msg string, last []string) (string, string) {
-	d.log.Error().Str("code", string(code)).Str("reason", msg).Msg("job failed")
+	d.log.Error().Str("code", string(code)).Str("reason", d.redact(msg)).Msg("job failed")
 	if err := d.emit(ctx, &events.Failed{Code: code, Message: msg, Retryable: false, Attempt: d.attempt, LastLines: last}); err != nil {
 		return d.handBack(jitter(d.e.cfg.LeaseRetry), err)
 	}

@@ -3,7 +3,6 @@ package executor
 import (
 	"context"
 	"errors"
-	"strings"
 	"sync"
 	"time"
 
@@ -11,6 +10,7 @@ import (
 
 	"github.com/sindri/deploy/v3/pkg/events"
 	"github.com/sindri/deploy/v3/pkg/providers"
+	"github.com/sindri/deploy/v3/pkg/secrets"
 )
 
 // lastLinesKept is how many log lines a failed event carries.
@@ -22,7 +22,7 @@ type eventReporter struct {
 	ctx     context.Context
 	em      *events.Emitter
 	log     zerolog.Logger
-	secrets []string
+	red     *secrets.Redactor
 	timeout time.Duration
 	// onSeqTaken is called when another delivery took the job's next event number: the
 	// operation must stop (see events.ErrSeqTaken).
@@ -32,27 +32,27 @@ type eventReporter struct {
 	last []string
 }
 
-func newEventReporter(ctx context.Context, em *events.Emitter, log zerolog.Logger, s *providers.Spec) *eventReporter {
-	r := &eventReporter{ctx: ctx, em: em, log: log, timeout: 2 * time.Second}
-	if s != nil {
-		for _, sv := range s.Secrets {
-			if sv.Value == nil {
-				continue
-			}
-			if v := sv.Value.Reveal(); len(v) >= 4 { // shorter values would redact ordinary words
-				r.secrets = append(r.secrets, v)
-			}
-		}
-	}
-	return r
+func newEventReporter(ctx context.Context, em *events.Emitter, log zerolog.Logger, red *secrets.Redactor) *eventReporter {
+	return &eventReporter{ctx: ctx, em: em, log: log, red: red, timeout: 2 * time.Second}
 }
 
-func (r *eventReporter) redact(s string) string {
-	for _, v := range r.secrets {
-		s = strings.ReplaceAll(s, v, "[redacted]")
+// newRedactor returns the redactor of the spec's secret values (nil when there are none). It
+// catches the values and their escaped, encoded and per-line forms (see secrets.Redactor).
+func newRedactor(s *providers.Spec) *secrets.Redactor {
+	if s == nil || len(s.Secrets) == 0 {
+		return nil
 	}
-	return s
+	vals := make([]secrets.Value, 0, len(s.Secrets))
+	for _, sv := range s.Secrets {
+		if sv.Value != nil {
+			vals = append(vals, secrets.New(sv.Value.Reveal()))
+		}
+	}
+	return secrets.NewRedactor(vals...)
 }
+
+// redact is nil-safe (*secrets.Redactor.Redact redacts nothing for nil).
+func (r *eventReporter) redact(s string) string { return r.red.Redact(s) }
 
 func (r *eventReporter) emit(d events.Data) {
 	// Bounded by the operation's context: a provider blocked in Log while NATS is away must
