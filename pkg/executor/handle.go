@@ -192,12 +192,7 @@ func (d *delivery) process(ctx context.Context) (string, string) {
 		return d.handBack(jitter(e.cfg.LeaseRetry), err)
 	}
 	if h.terminal != "" {
-		// An earlier delivery finished the job (its ack was lost, or the job was queued twice).
-		d.log.Info().Str("terminal", string(h.terminal)).Msg("job already finished; acking duplicate")
-		if err := d.ack(ctx); err != nil {
-			d.log.Warn().Err(err).Msg("ack duplicate")
-		}
-		return d.kind(), OutcomeDuplicate
+		return d.duplicate(ctx, h)
 	}
 	if d.em, err = events.NewEmitter(e.pub, j.ID, e.source, h.lastSeq); err != nil {
 		return d.refuse(ctx, err)
@@ -208,22 +203,14 @@ func (d *delivery) process(ctx context.Context) (string, string) {
 			return d.handBack(jitter(e.cfg.LeaseRetry), err)
 		}
 	}
-	if d.attempt > e.cfg.MaxAttempts {
-		return d.deadletter(ctx, fmt.Sprintf("gave up after %d attempts", h.attempts))
-	}
-	if !j.Deadline.IsZero() && time.Now().After(j.Deadline) {
-		return d.fail(ctx, events.FailDeadline, fmt.Sprintf("deadline %s passed before the job could start", j.Deadline.UTC().Format(time.RFC3339)), nil)
-	}
-	p, err := e.cfg.Registry.Get(j.Provider)
-	if err != nil {
-		return d.fail(ctx, events.FailInvalidJob, err.Error(), nil)
-	}
 	if !j.Kind.Mutates() {
-		return d.run(ctx, p, nil)
+		return d.start(ctx, h, nil)
 	}
-	// Everything that settles a mutating job happens under the environment's lease: another
-	// delivery of the same job (a redelivery after a missed in-progress ack) then cannot
-	// publish events at the same sequence numbers and cannot ack it behind the holder's back.
+	// Everything that settles a mutating job happens under the environment's lease, even a
+	// verdict that needs no provider (dead-lettered, deadline passed, unknown provider):
+	// another delivery of the same job (a redelivery after a missed in-progress ack, a copy
+	// queued twice) may still be running, and must not see its job terminated, nor its event
+	// numbers taken, behind its back.
 	//
 	// One operation per environment in this process too: a second job of a busy env waits
 	// like one that met another worker's lease.
@@ -249,10 +236,50 @@ func (d *delivery) process(ctx context.Context) (string, string) {
 			d.log.Warn().Err(err).Msg("release lease")
 		}
 	}()
+	// Under the lease the history is final: a delivery that held it before may have finished
+	// the job or numbered more events since the first read.
+	if h, err = e.readHistory(ctx, j.ID); err != nil {
+		return d.handBack(jitter(e.cfg.LeaseRetry), err)
+	}
+	if h.terminal != "" {
+		return d.duplicate(ctx, h)
+	}
+	if d.em, err = events.NewEmitter(e.pub, j.ID, e.source, h.lastSeq); err != nil {
+		return d.refuse(ctx, err)
+	}
+	d.attempt = h.attempts + 1
+	// Newest wins before the deadline: a moot job is superseded, not failed.
 	if out, done := d.supersededCheck(ctx); done {
 		return d.kind(), out
 	}
-	return d.run(ctx, p, &lease)
+	return d.start(ctx, h, &lease)
+}
+
+// duplicate acks a job an earlier delivery finished (its ack was lost, or the job was queued
+// twice).
+func (d *delivery) duplicate(ctx context.Context, h history) (string, string) {
+	d.log.Info().Str("terminal", string(h.terminal)).Msg("job already finished; acking duplicate")
+	if err := d.ack(ctx); err != nil {
+		d.log.Warn().Err(err).Msg("ack duplicate")
+	}
+	return d.kind(), OutcomeDuplicate
+}
+
+// start settles a job that cannot run (attempts used up, deadline passed, provider unknown)
+// or runs it. For a mutating job the caller holds lease.
+func (d *delivery) start(ctx context.Context, h history, lease *events.Lease) (string, string) {
+	e, j := d.e, d.job
+	if d.attempt > e.cfg.MaxAttempts {
+		return d.deadletter(ctx, fmt.Sprintf("gave up after %d attempts", h.attempts))
+	}
+	if !j.Deadline.IsZero() && time.Now().After(j.Deadline) {
+		return d.fail(ctx, events.FailDeadline, fmt.Sprintf("deadline %s passed before the job could start", j.Deadline.UTC().Format(time.RFC3339)), nil)
+	}
+	p, err := e.cfg.Registry.Get(j.Provider)
+	if err != nil {
+		return d.fail(ctx, events.FailInvalidJob, err.Error(), nil)
+	}
+	return d.run(ctx, p, lease)
 }
 
 // holder is unique per delivery, so a redelivery of the same job (ack wait expired while the
