@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -14,8 +16,9 @@ import (
 )
 
 // reaper publishes a reap job for every environment whose record expired, every
-// cfg.ReaperInterval, until ctx ends. Several executors may run it: the jobs' idempotency keys
-// and the generation check make the extra ones harmless.
+// cfg.ReaperInterval, until ctx ends. Several executors may run it: the env record marks a
+// queued reap (so no pass bumps or queues it again) and the jobs' idempotency keys, on the
+// environment and its expiry, make a second publish within the duplicate window a no-op.
 func reaper(ctx context.Context, js jetstream.JetStream, cfg config, log zerolog.Logger) error {
 	envs, err := events.OpenEnvStore(ctx, js)
 	if err != nil {
@@ -30,9 +33,9 @@ func reaper(ctx context.Context, js jetstream.JetStream, cfg config, log zerolog
 			return nil
 		case <-t.C:
 		}
-		n, err := reapOnce(ctx, envs, pub, time.Now())
+		n, err := reapOnce(ctx, envs, pub, time.Now(), log)
 		if err != nil {
-			log.Warn().Err(err).Msg("reaper pass")
+			log.Warn().Err(err).Int("queued", n).Msg("reaper pass had errors")
 			continue
 		}
 		if n > 0 {
@@ -41,32 +44,75 @@ func reaper(ctx context.Context, js jetstream.JetStream, cfg config, log zerolog
 	}
 }
 
+// errReapPending stops the record update of an environment whose reap is already queued.
+var errReapPending = errors.New("reap pending")
+
 // reapOnce queues a reap job for each expired, still-deployed environment and returns how many
-// it queued.
-func reapOnce(ctx context.Context, envs *events.EnvStore, pub *events.Publisher, now time.Time) (int, error) {
+// it queued. An environment whose reap is pending (queued for its current expiry, nothing
+// queued since) is published again with the same generation and key, which JetStream drops
+// inside its duplicate window; nothing is bumped. The environment is not closed: an open pull
+// request's next push must deploy again (close wins only for closed pull requests, whose
+// records stay closed). A failure on one environment is logged and the others are still
+// reaped; the errors are returned joined.
+func reapOnce(ctx context.Context, envs *events.EnvStore, pub *events.Publisher, now time.Time, log zerolog.Logger) (int, error) {
 	recs, err := envs.List(ctx)
 	if err != nil {
 		return 0, err
 	}
 	n := 0
+	var errs []error
 	for _, r := range recs {
 		if r.ExpiresAt.IsZero() || now.Before(r.ExpiresAt) || r.State == providers.StateNotDeployed || r.Provider == "" {
 			continue
 		}
-		gen, err := envs.BumpDesired(ctx, r.Env, true)
+		queued, err := reapEnv(ctx, envs, pub, r)
 		if err != nil {
-			return n, err
+			log.Warn().Err(err).Str("env", r.Env).Msg("reaper: cannot queue a reap job; trying again next pass")
+			errs = append(errs, fmt.Errorf("reap %s: %w", r.Env, err))
+			continue
 		}
-		j, err := jobs.New(jobs.KindReap, r.Env, r.Provider)
-		if err != nil {
-			return n, err
+		if queued {
+			n++
 		}
-		j.Generation, j.Repo, j.PR, j.Trigger, j.RequestedBy = gen, r.Repo, r.PR, "schedule", "sindri-executor-reaper"
-		key := j.IdempotencyKey("reaper/" + strconv.FormatInt(r.ExpiresAt.Unix(), 10))
-		if _, err := pub.PublishJob(ctx, j, key); err != nil {
-			return n, err
-		}
-		n++
 	}
-	return n, nil
+	return n, errors.Join(errs...)
+}
+
+// reapEnv queues the reap of one expired environment; queued is false when JetStream already
+// held it.
+func reapEnv(ctx context.Context, envs *events.EnvStore, pub *events.Publisher, r *events.EnvRecord) (bool, error) {
+	exp := r.ExpiresAt
+	rec, _, err := envs.Update(ctx, r.Env, func(cur *events.EnvRecord, _ bool) error {
+		if cur.ReapPending() || !cur.ExpiresAt.Equal(exp) {
+			return errReapPending // pending, or the expiry moved since List (a new deploy)
+		}
+		cur.DesiredGeneration++ // the reap outranks the jobs queued before it
+		cur.ReapQueuedFor, cur.ReapGeneration = cur.ExpiresAt, cur.DesiredGeneration
+		return nil
+	})
+	switch {
+	case errors.Is(err, errReapPending):
+		if rec, _, err = envs.Get(ctx, r.Env); err != nil {
+			return false, err
+		}
+		if !rec.ReapPending() {
+			return false, nil // the expiry moved: the next pass looks again
+		}
+	case err != nil:
+		return false, err
+	}
+	j, err := jobs.New(jobs.KindReap, rec.Env, rec.Provider)
+	if err != nil {
+		return false, err
+	}
+	j.Generation, j.Repo, j.PR, j.Trigger, j.RequestedBy = rec.ReapGeneration, rec.Repo, rec.PR, "schedule", "sindri-executor-reaper"
+	key := jobs.IdempotencyKey(jobs.IdempotencyInput{
+		Repo: rec.Repo, Env: rec.Env, Kind: jobs.KindReap, Trigger: "schedule",
+		Delivery: "reaper/" + strconv.FormatInt(rec.ReapQueuedFor.Unix(), 10),
+	})
+	dup, err := pub.PublishJob(ctx, j, key)
+	if err != nil {
+		return false, err
+	}
+	return !dup, nil
 }

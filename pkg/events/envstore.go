@@ -52,6 +52,16 @@ type EnvRecord struct {
 	// wins", later deploys of it are superseded until Reopen.
 	Closed   bool      `json:"closed"`
 	ClosedAt time.Time `json:"closed_at,omitzero"`
+	// ReapQueuedFor is the ExpiresAt a reaper queued a reap job for, at desired generation
+	// ReapGeneration: while both still hold, the reap is pending and is not queued again.
+	ReapQueuedFor  time.Time `json:"reap_queued_for,omitzero"`
+	ReapGeneration uint64    `json:"reap_generation,omitempty"`
+}
+
+// ReapPending reports whether a reap job was queued for the record's current expiry and
+// nothing was queued for the environment since.
+func (r *EnvRecord) ReapPending() bool {
+	return !r.ReapQueuedFor.IsZero() && r.ReapQueuedFor.Equal(r.ExpiresAt) && r.ReapGeneration == r.DesiredGeneration
 }
 
 // Supersedes reports whether a job of kind at generation is moot given r, and why. Only
