@@ -293,8 +293,30 @@ const holderSep = "/"
 // sameJob reports whether a lease holder name (see holder) belongs to another delivery of d's
 // job.
 func (d *delivery) sameJob(holder string) bool {
-	parts := strings.Split(holder, holderSep)
-	return len(parts) == 3 && parts[1] == d.job.ID
+	job, ok := holderJob(holder)
+	return ok && job == d.job.ID
+}
+
+// holderJob returns the job id of a holder name. It reads from the right: the worker name
+// may itself contain holderSep, the job id and the consumer sequence cannot.
+func holderJob(holder string) (string, bool) {
+	rest, seq, ok := cutLast(holder, holderSep)
+	if !ok || seq == "" {
+		return "", false
+	}
+	worker, job, ok := cutLast(rest, holderSep)
+	if !ok || worker == "" || job == "" {
+		return "", false
+	}
+	return job, true
+}
+
+func cutLast(s, sep string) (before, after string, found bool) {
+	i := strings.LastIndex(s, sep)
+	if i < 0 {
+		return s, "", false
+	}
+	return s[:i], s[i+len(sep):], true
 }
 
 // supersededCheck acks the job with a superseded event when the env record says it is moot.
