@@ -103,8 +103,8 @@ func OpenEnvStore(ctx context.Context, js KeyValueOpener, opts ...Option) (*EnvS
 	return NewEnvStore(kv, opts...), nil
 }
 
-// Get returns the record of env and its revision. Errors: ErrEnvNotFound, a decode error, or
-// the KV error, wrapped.
+// Get returns the record of env and its revision. Errors: ErrEnvNotFound, ErrBadEnvRecord
+// (the stored value does not decode), or the KV error, wrapped.
 func (s *EnvStore) Get(ctx context.Context, env string) (*EnvRecord, uint64, error) {
 	if !jobs.ValidEnvName(env) {
 		return nil, 0, fmt.Errorf("events: env record: invalid environment name %q: %w", env, ErrEnvNotFound)
@@ -118,7 +118,7 @@ func (s *EnvStore) Get(ctx context.Context, env string) (*EnvRecord, uint64, err
 	}
 	var r EnvRecord
 	if err := json.Unmarshal(e.Value(), &r); err != nil {
-		return nil, 0, fmt.Errorf("events: env record %s: decode: %w", env, err)
+		return nil, 0, fmt.Errorf("events: env record %s: %w: %w", env, ErrBadEnvRecord, err)
 	}
 	return &r, e.Revision(), nil
 }
@@ -166,7 +166,7 @@ const maxCASAttempts = 64
 // which), lets fn change it, and writes it back with compare-and-set, retrying from the read
 // on conflict. fn may run several times and must not have other side effects. It returns the
 // written record and revision. Errors: fn's error unchanged (nothing is written),
-// ErrTooManyConflicts, ctx's error, or the KV error, wrapped.
+// ErrBadEnvRecord, ErrTooManyConflicts, ctx's error, or the KV error, wrapped.
 func (s *EnvStore) Update(ctx context.Context, env string, fn func(rec *EnvRecord, exists bool) error) (*EnvRecord, uint64, error) {
 	for attempt := 0; attempt < maxCASAttempts; attempt++ {
 		rec, rev, err := s.Get(ctx, env)

@@ -177,3 +177,18 @@ func TestEnvStoreUpdateAbortsOnFnError(t *testing.T) {
 		t.Errorf("invalid name: %v", err)
 	}
 }
+
+func TestEnvStoreUndecodableRecord(t *testing.T) {
+	t.Parallel()
+	ctx := testCtx(t)
+	s := newEnvStore(t)
+	if _, err := s.kv.Put(ctx, "app-pr-2", []byte("{not json")); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Get(ctx, "app-pr-2"); !errors.Is(err, ErrBadEnvRecord) {
+		t.Errorf("Get = %v, want ErrBadEnvRecord", err)
+	}
+	if _, _, err := s.Update(ctx, "app-pr-2", func(*EnvRecord, bool) error { return nil }); !errors.Is(err, ErrBadEnvRecord) {
+		t.Errorf("Update = %v, want ErrBadEnvRecord", err)
+	}
+}

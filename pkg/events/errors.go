@@ -17,6 +17,9 @@ var (
 	ErrMalformedEvent = errors.New("malformed event")
 	// ErrEnvNotFound: the environment has no record in sindri_envs.
 	ErrEnvNotFound = errors.New("environment record not found")
+	// ErrBadEnvRecord: the value stored for an environment in sindri_envs does not decode as
+	// an EnvRecord (written by something else, or corrupted); no retry changes that.
+	ErrBadEnvRecord = errors.New("environment record does not decode")
 	// ErrRevisionMismatch: a compare-and-set write lost against a concurrent writer.
 	ErrRevisionMismatch = errors.New("revision mismatch")
 	// ErrEnvClosed: the environment was closed (its PR closed or it was destroyed with

@@ -282,6 +282,17 @@ func (d *delivery) start(ctx context.Context, h history, lease *events.Lease) (s
 	return d.run(ctx, p, lease)
 }
 
+// badRecordMessage says that env's record in sindri_envs cannot be read and what to do. done
+// says whether the provider operation itself had succeeded.
+func badRecordMessage(env string, err error, done bool) string {
+	what := "the job was not run"
+	if done {
+		what = "the provider operation succeeded, but its result was not recorded"
+	}
+	return fmt.Sprintf("the record of environment %s in the %s bucket cannot be read (%v); %s. "+
+		"Repair or delete the key (nats kv del %s %s), then run the job again", env, events.EnvsBucket, err, what, events.EnvsBucket, env)
+}
+
 // holder is unique per delivery, so a redelivery of the same job (ack wait expired while the
 // first delivery still runs) can never share the first one's lease.
 func (d *delivery) holder() string {
@@ -324,6 +335,10 @@ func (d *delivery) supersededCheck(ctx context.Context) (string, bool) {
 	rec, _, err := d.e.envs.Get(ctx, d.job.Env)
 	if errors.Is(err, events.ErrEnvNotFound) {
 		return "", false // embedded mode forgets; the job itself is the newest we know
+	}
+	if errors.Is(err, events.ErrBadEnvRecord) {
+		_, out := d.fail(ctx, events.FailInternal, badRecordMessage(d.job.Env, err, false), nil)
+		return out, true
 	}
 	if err != nil {
 		d.handBack(jitter(d.e.cfg.LeaseRetry), err)
@@ -572,7 +587,10 @@ func (d *delivery) callProvider(ctx context.Context, p providers.Provider, s *pr
 // reap destroys the environment when its record says it expired; otherwise it does nothing.
 func (d *delivery) reap(ctx context.Context, p providers.Provider, s *providers.Spec, rep providers.Reporter) (bool, error) {
 	rec, _, err := d.e.envs.Get(ctx, d.job.Env)
-	if err != nil && !errors.Is(err, events.ErrEnvNotFound) {
+	switch {
+	case errors.Is(err, events.ErrBadEnvRecord):
+		return false, errors.New(badRecordMessage(d.job.Env, err, false))
+	case err != nil && !errors.Is(err, events.ErrEnvNotFound):
 		return false, providers.Transient(err)
 	}
 	// A closed environment (its PR closed, close wins) that still exists was left behind by a
@@ -600,9 +618,15 @@ func (d *delivery) succeed(ctx context.Context, p providers.Provider, s *provide
 		ev.Connect = firstNonEmpty(c.SSHCommand, c.ExecCommand)
 	}
 	if j.Kind.Mutates() {
-		if err := d.recordSuccess(ctx, r, ev, s); err != nil {
-			// The work is done and idempotent; a redelivery repeats it cheaply and records it.
-			return d.handBack(jitter(d.e.cfg.LeaseRetry), err)
+		err := d.recordSuccess(ctx, r, ev, s)
+		switch {
+		case errors.Is(err, events.ErrBadEnvRecord):
+			return d.fail(ctx, events.FailInternal, badRecordMessage(j.Env, err, true), nil)
+		case err != nil:
+			// The work is done and idempotent; a later attempt repeats it cheaply and records
+			// it. Counted as an attempt, so a record that can never be written ends the job
+			// (dead-lettered) with the cause in every retrying event.
+			return d.retry(ctx, providers.Transient(fmt.Errorf("the %s operation succeeded but its result could not be written to the environment record: %w", j.Kind, err)))
 		}
 	}
 	if err := d.emit(ctx, ev); err != nil {
