@@ -150,6 +150,8 @@ type Executor struct {
 	consumers    map[string]jetstream.Consumer
 	source       string
 	ready        atomic.Bool
+	// failing counts the consumers whose last fetchFailuresUnready fetches failed.
+	failing atomic.Int32
 
 	localMu sync.Mutex
 	local   map[string]string // environment -> lease holder name of the operation running here
@@ -294,12 +296,17 @@ func ConsumerConfig(provider, subject string, ackWait time.Duration) jetstream.C
 // Worker returns the executor's worker name.
 func (e *Executor) Worker() string { return e.cfg.Worker }
 
-// Ready reports whether Run is pulling jobs (for /readyz).
-func (e *Executor) Ready() bool { return e.ready.Load() }
+// Ready reports whether Run is pulling jobs (for /readyz): false before Run, during a drain,
+// and while a consumer's fetches keep failing (its consumer deleted, JetStream unavailable).
+func (e *Executor) Ready() bool { return e.ready.Load() && e.failing.Load() == 0 }
 
 // fetchWait bounds one pull request, so that slots reserved for one provider's consumer go
 // back to the others regularly.
 const fetchWait = time.Second
+
+// fetchFailuresUnready is how many fetches in a row must fail before Ready turns false; one
+// fetch that succeeds turns it back.
+const fetchFailuresUnready = 3
 
 // Run pulls and handles jobs until ctx ends, then drains: it stops pulling, lets in-flight jobs
 // finish for up to DrainTimeout, cancels the rest (they are handed back with a nak and a
@@ -346,6 +353,20 @@ func (e *Executor) Run(ctx context.Context) error {
 // pull fetches as many messages as there are free slots and starts a handler for each.
 func (e *Executor) pull(ctx, hard context.Context, name string, cons jetstream.Consumer, slots chan struct{}, jobsWG *sync.WaitGroup) {
 	log := e.log.With().Str("provider", name).Logger()
+	fails := 0
+	setFails := func(n int) {
+		was, now := fails >= fetchFailuresUnready, n >= fetchFailuresUnready
+		fails = n
+		switch {
+		case now && !was:
+			e.failing.Add(1)
+			log.Error().Int("failures", n).Msg("fetches keep failing; not ready")
+		case was && !now:
+			e.failing.Add(-1)
+			log.Info().Msg("fetching again; ready")
+		}
+	}
+	defer setFails(0)
 	for {
 		select {
 		case slots <- struct{}{}:
@@ -386,10 +407,15 @@ func (e *Executor) pull(ctx, hard context.Context, name string, cons jetstream.C
 			<-slots
 		}
 		if err != nil && ctx.Err() == nil && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, jetstream.ErrNoMessages) {
+			setFails(fails + 1)
 			log.Warn().Err(err).Msg("fetch failed; retrying")
 			if waitCtx(ctx, 250*time.Millisecond) != nil {
 				return
 			}
+			continue
+		}
+		if ctx.Err() == nil {
+			setFails(0)
 		}
 	}
 }
