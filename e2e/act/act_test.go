@@ -7,6 +7,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -36,11 +37,18 @@ const (
 // It skips unless SINDRI_ACT=1 (make test sets it, with SINDRI_ACT_BIN=$(scripts/tools.sh
 // act)); with SINDRI_ACT=1 a missing act, docker or git fails it. About 4-8 s warm, most of
 // it building the action image; each act run takes about 1 s.
+// actTurn serialises the act runs of this package (see TestPRPreviewWorkflow).
+var actTurn sync.Mutex
+
 func TestPRPreviewWorkflow(t *testing.T) {
 	if os.Getenv("SINDRI_ACT") != "1" {
 		t.Skip("set SINDRI_ACT=1 (and SINDRI_ACT_BIN) to run the workflow with act")
 	}
 	t.Parallel()
+	// act names the action container after the workflow and job, whatever the directory, so two
+	// act runs of this workflow on one engine at once collide: act tests take turns.
+	actTurn.Lock()
+	defer actTurn.Unlock()
 	tl := requireTools(t)
 
 	// The action image, under the exact reference action.yml names, so the published-image
@@ -184,6 +192,10 @@ func TestPRPreviewWorkflowBridgeNetwork(t *testing.T) {
 		t.Skip("set SINDRI_ACT=1 (and SINDRI_ACT_BIN) to run the workflow with act")
 	}
 	t.Parallel()
+	// act names the action container after the workflow and job, whatever the directory, so two
+	// act runs of this workflow on one engine at once collide: act tests take turns.
+	actTurn.Lock()
+	defer actTurn.Unlock()
 	tl := requireTools(t)
 	image := actionImage(t)
 	t.Log(strings.TrimSpace(run(t, repoRoot, "scripts/build-action-image.sh", image)))
