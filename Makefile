@@ -5,7 +5,7 @@ BIN := bin
 export TESTCONTAINERS_RYUK_DISABLED := true
 export TESTCONTAINERS_HOST_OVERRIDE := 127.0.0.1
 
-.PHONY: demo test test-quick build vet fuzz bench test-image action-image tools clean
+.PHONY: demo test test-quick build vet fuzz bench report test-image action-image tools clean
 
 ## demo: a real preview-environment round trip on the embedded default (Docker provider).
 demo: build test-image
@@ -14,9 +14,22 @@ demo: build test-image
 ## test: everything CI runs: the quick suite plus the heavy suites (real engine, subprocess
 ## executors, cluster, chaos, act) and bounded fuzzing.
 test: vet test-image
-	SINDRI_HEAVY=1 SINDRI_CHAOS=1 SINDRI_ACT=1 SINDRI_ACT_BIN="$$(scripts/tools.sh act)" \
+	SINDRI_HEAVY=1 SINDRI_ACT=1 SINDRI_ACT_BIN="$$(scripts/tools.sh act)" \
 	  $(GO) test -count=1 -timeout 30m ./...
+	$(MAKE) report
 	$(MAKE) fuzz
+
+## report: the suites whose output is a report: the chaos run's counts, GitHub API requests
+## per PR event, and the benchmarks with their baselines in the same run.
+report:
+	set -o pipefail; SINDRI_CHAOS=1 $(GO) test -count=1 -v -timeout 15m -run '^TestChaos$$' ./cmd/executor \
+	  | grep -E '^(chaos:|--- |ok|FAIL|panic)'
+	set -o pipefail; SINDRI_HEAVY=1 $(GO) test -count=1 -v -run '^TestE2EPullRequestLifecycle$$' ./cmd/action \
+	  | grep -E 'GitHub API|^(--- |ok|FAIL|panic)'
+	$(GO) test -run '^$$' -bench . -benchtime 200x ./pkg/executor
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./cmd/executor
+	$(GO) test -run '^$$' -bench . -benchtime 3x ./pkg/providers/docker
+	$(GO) test -run '^$$' -bench . ./pkg/config ./pkg/secrets
 
 ## test-quick: the edit-loop suite (heavy suites skip themselves).
 test-quick:
