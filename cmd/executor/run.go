@@ -48,9 +48,14 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return fmt.Errorf("%w: %w", errConfig, err)
 	}
-	nc, err := events.Connect(ctx, events.ConnectOptions{
-		URLs: strings.Split(cfg.NATSURL, ","), CredsFile: cfg.NATSCreds, NKeySeedFile: cfg.NATSNKey,
-		CAFile: cfg.TLSCA, CertFile: cfg.TLSCert, KeyFile: cfg.TLSKey, Name: "sindri-executor",
+	var nc *nats.Conn
+	err = startupRetry(ctx, log, "connect to NATS", func() error {
+		var err error
+		nc, err = events.Connect(ctx, events.ConnectOptions{
+			URLs: strings.Split(cfg.NATSURL, ","), CredsFile: cfg.NATSCreds, NKeySeedFile: cfg.NATSNKey,
+			CAFile: cfg.TLSCA, CertFile: cfg.TLSCert, KeyFile: cfg.TLSKey, Name: "sindri-executor",
+		})
+		return err
 	})
 	if err != nil {
 		return err
@@ -60,7 +65,9 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return fmt.Errorf("jetstream: %w", err)
 	}
-	if err := ensureStreams(ctx, js, cfg.StreamReplicas); err != nil {
+	if err := startupRetry(ctx, log, "set up streams", func() error {
+		return ensureStreams(ctx, js, cfg.StreamReplicas)
+	}); err != nil {
 		return err
 	}
 
@@ -70,19 +77,24 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	ex, err := executor.New(ctx, js, executor.Config{
-		Registry:     reg,
-		Providers:    cfg.Providers,
-		Concurrency:  cfg.Concurrency,
-		AllowedRepos: cfg.AllowedRepos,
-		LeaseTTL:     cfg.LeaseTTL,
-		AckWait:      cfg.AckWait,
-		MaxAttempts:  cfg.MaxDeliver,
-		DrainTimeout: cfg.DrainTimeout,
-		DefaultTTL:   cfg.ReaperDefaultTTL,
-		SecretsKey:   cfg.SecretsKey,
-		Logger:       &log,
-		Metrics:      metrics,
+	var ex *executor.Executor
+	err = startupRetry(ctx, log, "start the executor", func() error {
+		var err error
+		ex, err = executor.New(ctx, js, executor.Config{
+			Registry:     reg,
+			Providers:    cfg.Providers,
+			Concurrency:  cfg.Concurrency,
+			AllowedRepos: cfg.AllowedRepos,
+			LeaseTTL:     cfg.LeaseTTL,
+			AckWait:      cfg.AckWait,
+			MaxAttempts:  cfg.MaxDeliver,
+			DrainTimeout: cfg.DrainTimeout,
+			DefaultTTL:   cfg.ReaperDefaultTTL,
+			SecretsKey:   cfg.SecretsKey,
+			Logger:       &log,
+			Metrics:      metrics,
+		})
+		return err
 	})
 	if errors.Is(err, executor.ErrLeaseTTL) {
 		return fmt.Errorf("%w: %w", errConfig, err)
@@ -140,6 +152,36 @@ func ensureStreams(ctx context.Context, js jetstream.JetStream, replicas int) er
 		return fmt.Errorf("look up %s: %w", events.JobsStream, err)
 	}
 	return events.Setup(ctx, js, events.SetupOptions{Replicas: replicas})
+}
+
+// startupRetry runs a startup step until it succeeds, retrying with backoff (250 ms doubling to
+// 5 s) while its error is transient: NATS not reachable yet, or a JetStream request that timed
+// out (a server restarting or a cluster electing a leader). An executor started next to a
+// server that is still coming up waits for it instead of exiting. Other errors, and ctx ending,
+// return at once.
+func startupRetry(ctx context.Context, log zerolog.Logger, what string, f func() error) error {
+	delay := 250 * time.Millisecond
+	for {
+		err := f()
+		if err == nil || ctx.Err() != nil || !transientStartup(err) {
+			return err
+		}
+		log.Warn().Err(err).Str("retry_in", delay.String()).Msg(what + " failed; retrying")
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+		delay = min(2*delay, 5*time.Second)
+	}
+}
+
+func transientStartup(err error) bool {
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrNoServers) ||
+		errors.Is(err, nats.ErrTimeout) || errors.Is(err, nats.ErrNoResponders) ||
+		errors.Is(err, jetstream.ErrJetStreamNotEnabled)
 }
 
 // opsHandler serves /metrics, /healthz (the process is alive) and /readyz (pulling jobs over a
