@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,26 +22,6 @@ import (
 	"github.com/sindri/deploy/v3/pkg/secrets"
 )
 
-// secretSpy is the Fake provider recording the secrets each deploy receives.
-type secretSpy struct {
-	*providertest.Fake
-	mu  sync.Mutex
-	got [][]providers.SecretValue
-}
-
-func (s *secretSpy) Deploy(ctx context.Context, sp *providers.Spec, r providers.Reporter) (*providers.Deployment, error) {
-	s.mu.Lock()
-	s.got = append(s.got, sp.Secrets)
-	s.mu.Unlock()
-	return s.Fake.Deploy(ctx, sp, r)
-}
-
-func (s *secretSpy) deploys() [][]providers.SecretValue {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([][]providers.SecretValue(nil), s.got...)
-}
-
 // remoteBus is a NATS deployment as the action sees it with nats-url: a JetStream server with
 // a TCP listener and its store in a known directory, and a long-lived executor (serving the
 // Fake provider) holding the secrets key.
@@ -51,7 +30,7 @@ type remoteBus struct {
 	srv   *events.Embedded
 	js    jetstream.JetStream
 	store string
-	spy   *secretSpy
+	spy   *providertest.Fake // records the secrets each deploy receives (SecretsSeen)
 	key   nkeys.KeyPair
 	pub   string // the executors' public xkey
 	stops []func()
@@ -66,7 +45,7 @@ func startRemote(t *testing.T) *remoteBus {
 		t.Fatal(err)
 	}
 	pub, _ := kp.PublicKey()
-	rb := &remoteBus{t: t, store: t.TempDir(), spy: &secretSpy{Fake: providertest.NewFake()}, key: kp, pub: pub}
+	rb := &remoteBus{t: t, store: t.TempDir(), spy: providertest.NewFake(), key: kp, pub: pub}
 	rb.srv, err = events.StartEmbedded(context.Background(), events.EmbeddedOptions{StoreDir: rb.store, Listen: true})
 	if err != nil {
 		t.Fatal(err)
@@ -174,7 +153,7 @@ func TestRemoteExecutorReceivesSealedSecrets(t *testing.T) {
 	if res.code != 0 || res.outputs["status"] != "ready" {
 		t.Fatalf("exit %d status %q, want 0 ready", res.code, res.outputs["status"])
 	}
-	got := rb.spy.deploys()
+	got := rb.spy.SecretsSeen()
 	if len(got) != 1 || len(got[0]) != 1 || got[0][0].Name != remoteSecretName || got[0][0].Value.Reveal() != canary {
 		t.Fatalf("the remote provider did not receive %s with the canary value (%d deploys)", remoteSecretName, len(got))
 	}
@@ -242,7 +221,7 @@ func TestRemoteWithoutExecutorKeyPublishesNothing(t *testing.T) {
 	if info.State.LastSeq != 0 {
 		t.Errorf("%s holds %d message(s), want none", events.JobsStream, info.State.LastSeq)
 	}
-	if n := len(rb.spy.deploys()); n != 0 {
+	if n := len(rb.spy.SecretsSeen()); n != 0 {
 		t.Errorf("the provider was called %d times", n)
 	}
 	if c, d := r.gh.Comments(e2ePR), r.gh.Deployments(); len(c) != 0 || len(d) != 0 {
@@ -322,7 +301,7 @@ func TestRemoteQueuedJobAtRestIsSealed(t *testing.T) {
 	if last == nil || last.Type != events.TypeSucceeded {
 		t.Fatalf("job ended with %v, want succeeded", last)
 	}
-	got := rb.spy.deploys()
+	got := rb.spy.SecretsSeen()
 	if len(got) != 1 || len(got[0]) != 1 || got[0][0].Value.Reveal() != canary {
 		t.Errorf("the provider did not receive the canary (%d deploys)", len(got))
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/nats-io/nkeys"
@@ -21,35 +20,15 @@ import (
 
 const sealedCanary = "canary-sealed-5d1e88c0-do-not-print"
 
-// capture is the Fake provider recording the secrets each call's Spec carries.
+// capture is the Fake provider; it records the secrets each Deploy and Plan receives.
 type capture struct {
 	*providertest.Fake
-	mu    sync.Mutex
-	got   [][]providers.SecretValue
-	calls int
 }
 
-func (c *capture) record(s *providers.Spec) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.calls++
-	c.got = append(c.got, s.Secrets)
-}
-
-func (c *capture) Deploy(ctx context.Context, s *providers.Spec, r providers.Reporter) (*providers.Deployment, error) {
-	c.record(s)
-	return c.Fake.Deploy(ctx, s, r)
-}
-
-func (c *capture) Plan(ctx context.Context, s *providers.Spec) (*providers.Plan, error) {
-	c.record(s)
-	return c.Fake.Plan(ctx, s)
-}
-
+// snapshot returns how many Deploy and Plan calls reached the provider and their secrets.
 func (c *capture) snapshot() (int, [][]providers.SecretValue) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.calls, append([][]providers.SecretValue(nil), c.got...)
+	got := c.SecretsSeen()
+	return len(got), got
 }
 
 func captureConfig(t *testing.T, key nkeys.KeyPair) (*capture, executor.Config) {

@@ -68,14 +68,13 @@ type harness struct {
 	onDeploy func()
 }
 
-// spy records the secrets each spec carries.
+// spy is the harness's provider: it runs the deploy hooks of the harness around the Fake.
 type spy struct {
 	providers.Provider
 	h *harness
 }
 
 func (s spy) Deploy(ctx context.Context, sp *providers.Spec, r providers.Reporter) (*providers.Deployment, error) {
-	s.h.received.Store(sp.Secrets)
 	if s.h.onDeploy != nil {
 		s.h.onDeploy()
 	}
@@ -180,7 +179,11 @@ func TestRunDeployThenDestroy(t *testing.T) {
 	if err != nil || !ok || st.State != providers.StateRunning {
 		t.Fatalf("env after deploy: %+v ok=%v err=%v\n%s", st, ok, err, h.out.String())
 	}
-	got, _ := h.received.Load().([]providers.SecretValue)
+	seen := h.fake.SecretsSeen()
+	var got []providers.SecretValue
+	if len(seen) > 0 {
+		got = seen[len(seen)-1]
+	}
 	if len(got) != 1 || got[0].Value.Reveal() != canary {
 		t.Errorf("provider got secrets %v, want CANARY_TOKEN", got)
 	}

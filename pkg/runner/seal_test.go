@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -32,32 +31,12 @@ func executorKey(t *testing.T) string {
 	return pub
 }
 
-// sealSpy records the secrets each deploy receives.
-type sealSpy struct {
-	*providertest.Fake
-	mu  sync.Mutex
-	got [][]providers.SecretValue
-}
-
-func (s *sealSpy) Deploy(ctx context.Context, sp *providers.Spec, r providers.Reporter) (*providers.Deployment, error) {
-	s.mu.Lock()
-	s.got = append(s.got, sp.Secrets)
-	s.mu.Unlock()
-	return s.Fake.Deploy(ctx, sp, r)
-}
-
-func (s *sealSpy) deploys() [][]providers.SecretValue {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([][]providers.SecretValue(nil), s.got...)
-}
-
 // remote is a shared bus as nats-url gives it: the action's side is not embedded, and the
 // executor (in process here) holds the secrets key.
 type remote struct {
 	js   jetstream.JetStream
 	envs *events.EnvStore
-	spy  *sealSpy
+	spy  *providertest.Fake // records the secrets each deploy receives (SecretsSeen)
 	pub  string
 	dir  string
 }
@@ -69,7 +48,7 @@ func newRemote(t *testing.T) *remote {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rm := &remote{spy: &sealSpy{Fake: providertest.NewFake()}, dir: t.TempDir()}
+	rm := &remote{spy: providertest.NewFake(), dir: t.TempDir()}
 	rm.pub, _ = kp.PublicKey()
 	srv, err := events.StartEmbedded(ctx, events.EmbeddedOptions{})
 	if err != nil {
@@ -156,7 +135,7 @@ func TestRunRemoteSealsSecretsToExecutorKey(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
-	got := rm.spy.deploys()
+	got := rm.spy.SecretsSeen()
 	if len(got) != 1 || len(got[0]) != 1 || got[0][0].Name != "CANARY_TOKEN" || got[0][0].Value.Reveal() != canary {
 		t.Fatalf("the executor's provider did not get CANARY_TOKEN (%d deploys)", len(got))
 	}
@@ -192,7 +171,7 @@ func TestRunRemoteRefusesToSendSecretsInClear(t *testing.T) {
 			if _, _, err := rm.envs.Get(context.Background(), "preview-pr-7"); err == nil {
 				t.Error("the environment record was written (generation bumped) although nothing was published")
 			}
-			if len(rm.spy.deploys()) != 0 {
+			if len(rm.spy.SecretsSeen()) != 0 {
 				t.Error("the provider was called")
 			}
 		})
@@ -209,7 +188,7 @@ func TestRunRemoteWithoutSecretsNeedsNoKey(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
-	if got := rm.spy.deploys(); len(got) != 1 || len(got[0]) != 0 {
+	if got := rm.spy.SecretsSeen(); len(got) != 1 || len(got[0]) != 0 {
 		t.Errorf("deploys %d with secrets %v, want one without secrets", len(got), got)
 	}
 }

@@ -27,9 +27,10 @@ type Fake struct {
 	st        store
 	seq       atomic.Uint64
 
-	mu     sync.Mutex
-	ops    []Interval
-	faults []*Fault
+	mu      sync.Mutex
+	ops     []Interval
+	faults  []*Fault
+	secrets [][]providers.SecretValue
 }
 
 // Option configures a Fake.
@@ -230,6 +231,7 @@ func (f *Fake) Plan(ctx context.Context, s *providers.Spec) (p *providers.Plan, 
 	if err := checkSpec(s); err != nil {
 		return nil, err
 	}
+	f.seeSecrets(s)
 	end := f.begin(OpPlan, s)
 	defer func() { end(err) }()
 	ft := f.takeFault(OpPlan, s.Env)
@@ -267,6 +269,7 @@ func (f *Fake) Deploy(ctx context.Context, s *providers.Spec, r providers.Report
 	if r == nil {
 		r = providers.NopReporter{}
 	}
+	f.seeSecrets(s)
 	end := f.begin(OpDeploy, s)
 	defer func() { end(err) }()
 	ft := f.takeFault(OpDeploy, s.Env)
@@ -469,4 +472,21 @@ func (f *Fake) CountOp(env string, op Op) int {
 		}
 	}
 	return n
+}
+
+// seeSecrets records the secrets a Deploy or Plan received. They are kept in memory only, never
+// in the shared directory: a fake platform must not persist secret values either.
+func (f *Fake) seeSecrets(s *providers.Spec) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.secrets = append(f.secrets, s.Secrets)
+}
+
+// SecretsSeen returns, in call order, the secrets each Deploy and Plan of this Fake received
+// (one entry per call, nil when the call carried none), so tests can check what reached the
+// provider.
+func (f *Fake) SecretsSeen() [][]providers.SecretValue {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([][]providers.SecretValue(nil), f.secrets...)
 }

@@ -206,3 +206,24 @@ func TestFindOverlapsClosesOpenIntervals(t *testing.T) {
 		t.Fatalf("FindOverlaps(nil closer) = %v, want 1 (open interval lasts forever)", got)
 	}
 }
+
+func TestFakeSecretsSeen(t *testing.T) {
+	t.Parallel()
+	f := providertest.NewFake()
+	ctx := context.Background()
+	sv := []providers.SecretValue{{Name: "TOKEN", Value: plainSecret("v")}}
+	if _, err := f.Plan(ctx, &providers.Spec{Env: "seen", Secrets: sv}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Deploy(ctx, &providers.Spec{Env: "seen"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	got := f.SecretsSeen()
+	if len(got) != 2 || len(got[0]) != 1 || got[0][0].Name != "TOKEN" || got[1] != nil {
+		t.Errorf("SecretsSeen() = %v, want [[TOKEN] []]", got)
+	}
+}
+
+type plainSecret string
+
+func (p plainSecret) Reveal() string { return string(p) }
