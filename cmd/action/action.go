@@ -104,7 +104,7 @@ func runAction(ctx context.Context, getenv func(string) string, stdout io.Writer
 		// SINDRI_EMBEDDED_STORE_DIR keeps the embedded bus's JetStream store (jobs, events, env
 		// records) in that directory instead of a temporary one removed on exit: for inspecting
 		// a run, or for keeping env records between runs on a persistent runner.
-		deps.OpenBus = runner.EmbeddedOpener(runner.EmbeddedConfig{Registry: reg, LoadConfig: loadConfig,
+		deps.OpenBus = runner.EmbeddedOpener(runner.EmbeddedConfig{Registry: reg,
 			StoreDir: getenv("SINDRI_EMBEDDED_STORE_DIR")})
 	} else {
 		deps.OpenBus = externalOpener(in, getenv)

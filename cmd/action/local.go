@@ -75,7 +75,7 @@ func runLocal(ctx context.Context, args []string, getenv func(string) string, st
 	deps := runner.Deps{
 		Out:      &runner.ConsoleOutput{W: stdout},
 		Registry: reg,
-		OpenBus:  runner.EmbeddedOpener(runner.EmbeddedConfig{Registry: reg, LoadConfig: loadConfig}),
+		OpenBus:  runner.EmbeddedOpener(runner.EmbeddedConfig{Registry: reg}),
 	}
 	return runner.Run(ctx, req, deps)
 }

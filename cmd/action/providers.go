@@ -1,7 +1,6 @@
 package main
 
 import (
-	"github.com/sindri/deploy/v3/pkg/config"
 	"github.com/sindri/deploy/v3/pkg/providers"
 	"github.com/sindri/deploy/v3/pkg/providers/docker"
 )
@@ -10,18 +9,7 @@ import (
 // platform settings from the environment here.
 func buildRegistry(getenv func(string) string) (*providers.Registry, error) {
 	reg := &providers.Registry{}
-	separate := docker.InSeparateNetwork()
-	switch getenv("SINDRI_DOCKER_SEPARATE_NETWORK") {
-	case "true", "1":
-		separate = true
-	case "false", "0":
-		separate = false
-	}
-	d, err := docker.New(docker.Config{
-		Host:            getenv("DOCKER_HOST"),
-		BindAddress:     getenv("SINDRI_DOCKER_BIND_ADDRESS"),
-		SeparateNetwork: separate,
-	})
+	d, err := docker.New(docker.ConfigFromEnv(getenv))
 	if err != nil {
 		return nil, err
 	}
@@ -29,13 +17,4 @@ func buildRegistry(getenv func(string) string) (*providers.Registry, error) {
 		return nil, err
 	}
 	return reg, nil
-}
-
-// loadConfig validates a job's sindri.yaml for the executor.
-func loadConfig(path string, data []byte) (*config.Config, error) {
-	cfg, diags := config.Load(path, data)
-	if err := diags.Err(); err != nil {
-		return nil, err
-	}
-	return cfg, nil
 }

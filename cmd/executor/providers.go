@@ -14,7 +14,7 @@ func buildRegistry(cfg config, getenv func(string) string, extra []providers.Pro
 	want := func(name string) bool { return len(cfg.Providers) == 0 || slices.Contains(cfg.Providers, name) }
 	reg := &providers.Registry{}
 	if want("docker") {
-		p, err := docker.New(docker.Config{Host: getenv("DOCKER_HOST")})
+		p, err := docker.New(docker.ConfigFromEnv(getenv))
 		if err != nil {
 			return nil, err
 		}

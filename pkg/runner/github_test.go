@@ -40,7 +40,7 @@ func (h *harness) runGitHub(it action.Intent, fake *githubtest.Server, token str
 		GitHub:   gh,
 		OpenBus: func(ctx context.Context, resolved []secrets.Resolved) (*Bus, error) {
 			if h.fresh {
-				return EmbeddedOpener(EmbeddedConfig{Registry: h.execReg, LoadConfig: load})(ctx, resolved)
+				return EmbeddedOpener(EmbeddedConfig{Registry: h.execReg})(ctx, resolved)
 			}
 			return &Bus{JS: h.bus.JS, Envs: h.bus.Envs, Embedded: !h.external}, nil
 		},

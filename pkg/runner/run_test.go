@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/sindri/deploy/v3/pkg/action"
-	"github.com/sindri/deploy/v3/pkg/config"
 	"github.com/sindri/deploy/v3/pkg/providers"
 	"github.com/sindri/deploy/v3/pkg/providers/providertest"
 	"github.com/sindri/deploy/v3/pkg/secrets"
@@ -114,7 +113,7 @@ func newHarnessWith(t *testing.T, extra []providers.Provider, managed ...provide
 	}
 	h.execReg = execReg
 	ctx := context.Background()
-	open := EmbeddedOpener(EmbeddedConfig{Registry: execReg, LoadConfig: load})
+	open := EmbeddedOpener(EmbeddedConfig{Registry: execReg})
 	bus, err := open(ctx, []secrets.Resolved{{Name: "CANARY_TOKEN", Value: secrets.New(canary)}})
 	if err != nil {
 		t.Fatal(err)
@@ -125,14 +124,6 @@ func newHarnessWith(t *testing.T, extra []providers.Provider, managed ...provide
 		t.Fatal(err)
 	}
 	return h
-}
-
-func load(path string, data []byte) (*config.Config, error) {
-	cfg, diags := config.Load(path, data)
-	if err := diags.Err(); err != nil {
-		return nil, err
-	}
-	return cfg, nil
 }
 
 // run carries out one invocation of intent on the shared bus and returns its exit code.
