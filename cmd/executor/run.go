@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -178,10 +179,26 @@ func startupRetry(ctx context.Context, log zerolog.Logger, what string, f func()
 	}
 }
 
+// transientStartup says whether a startup error can go away by itself: the server not
+// listening yet, a connection cut while the server is busy or restarting (EOF, reset, refused,
+// a network timeout), or JetStream not answering yet. Configuration errors (a missing creds
+// file, bad TLS, refused credentials, a stream that differs from ours) are not, and end the
+// process with their message.
 func transientStartup(err error) bool {
-	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrNoServers) ||
-		errors.Is(err, nats.ErrTimeout) || errors.Is(err, nats.ErrNoResponders) ||
-		errors.Is(err, jetstream.ErrJetStreamNotEnabled)
+	if errors.Is(err, nats.ErrAuthorization) || errors.Is(err, nats.ErrAuthExpired) ||
+		errors.Is(err, nats.ErrAuthRevoked) || errors.Is(err, nats.ErrAccountAuthExpired) {
+		return false
+	}
+	for _, t := range []error{context.DeadlineExceeded, nats.ErrNoServers, nats.ErrTimeout,
+		nats.ErrNoResponders, nats.ErrConnectionClosed, nats.ErrDisconnected,
+		nats.ErrConnectionReconnecting, nats.ErrStaleConnection, jetstream.ErrJetStreamNotEnabled,
+		io.EOF, io.ErrUnexpectedEOF, syscall.ECONNREFUSED, syscall.ECONNRESET, syscall.EPIPE} {
+		if errors.Is(err, t) {
+			return true
+		}
+	}
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // opsHandler serves /metrics, /healthz (the process is alive) and /readyz (pulling jobs over a

@@ -2,11 +2,17 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
 	"os"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/sindri/deploy/v3/pkg/events"
 	"github.com/sindri/deploy/v3/pkg/jobs"
 	"github.com/sindri/deploy/v3/pkg/providers"
@@ -48,5 +54,33 @@ func TestExecutorWaitsForNATSAtStartup(t *testing.T) {
 	b.publish(t, j)
 	if ev := b.terminal(t, j.ID, 60*time.Second); ev.Type != events.TypeSucceeded {
 		t.Fatalf("job ended %s: %s", ev.Type, dataJSON(ev))
+	}
+}
+
+// Errors a server that is busy or restarting produces at connect time are retried; refused
+// credentials and configuration errors end startup with their message.
+func TestTransientStartupErrors(t *testing.T) {
+	t.Parallel()
+	wrap := func(err error) error {
+		return fmt.Errorf("events: connect to nats://x: %w: %w", events.ErrConnect, err)
+	}
+	cases := []struct {
+		err  error
+		want bool
+	}{
+		{wrap(io.EOF), true},
+		{wrap(nats.ErrNoServers), true},
+		{wrap(&net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}), true},
+		{wrap(&net.OpError{Op: "read", Err: syscall.ECONNRESET}), true},
+		{wrap(nats.ErrTimeout), true},
+		{fmt.Errorf("setup: %w", nats.ErrNoResponders), true},
+		{wrap(nats.ErrAuthorization), false},
+		{wrap(os.ErrNotExist), false},
+		{errors.New("stream SINDRI_JOBS has subjects we do not use"), false},
+	}
+	for _, c := range cases {
+		if got := transientStartup(c.err); got != c.want {
+			t.Errorf("transientStartup(%v) = %v, want %v", c.err, got, c.want)
+		}
 	}
 }
