@@ -119,3 +119,46 @@ func TestRunLateDeployAfterCloseReportsNothing(t *testing.T) {
 		t.Errorf("comments %+v, want the sticky one saying destroyed", c)
 	}
 }
+
+// TestRunDeployLosingToCloseEndsInactive: the PR closes after a synchronize deploy reported
+// in_progress but before it queued its job. The deploy is skipped (close wins) and the
+// Deployment it marked in_progress ends inactive, not stuck in progress.
+func TestRunDeployLosingToCloseEndsInactive(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	fake := githubtest.New(t, "acme", "app", "ghs_runner")
+	if code := h.runGitHub(prIntent(action.KindDeploy, "pull_request.opened"), fake, "ghs_runner"); code != ExitOK {
+		t.Fatalf("deploy exit %d\n%s", code, h.out.String())
+	}
+	deploys := h.fake.CountOp("preview-pr-7", providertest.OpDeploy)
+	var closeErr error
+	fake.Before(githubtest.RouteCreateStatus, func() {
+		// The close, handled by another run, lands between the in_progress report and the
+		// publish of this run's job.
+		_, closeErr = h.bus.Envs.BumpDesired(context.Background(), "preview-pr-7", true)
+	})
+	if code := h.runGitHub(prIntent(action.KindDeploy, "pull_request.synchronize"), fake, "ghs_runner"); code != ExitOK {
+		t.Fatalf("synchronize exit %d\n%s", code, h.out.String())
+	}
+	if closeErr != nil {
+		t.Fatal(closeErr)
+	}
+	if !strings.Contains(h.out.String(), "close wins") {
+		t.Errorf("output does not say the deploy was skipped because the PR closed:\n%s", h.out.String())
+	}
+	if n := h.fake.CountOp("preview-pr-7", providertest.OpDeploy); n != deploys {
+		t.Errorf("%d deploys ran after the close, want none", n-deploys)
+	}
+	deps := fake.Deployments()
+	if len(deps) != 1 {
+		t.Fatalf("deployments %+v, want 1", deps)
+	}
+	sts := fake.Statuses(deps[0].ID)
+	var states []string
+	for _, s := range sts {
+		states = append(states, s.State)
+	}
+	if len(states) < 2 || states[len(states)-2] != "in_progress" || states[len(states)-1] != "inactive" {
+		t.Errorf("deployment statuses %v, want the synchronize's in_progress followed by inactive", states)
+	}
+}

@@ -112,6 +112,7 @@ type Server struct {
 	counts      map[string]int
 	faults      map[string][]Fault
 	holds       map[string]*hold
+	before      map[string][]func()
 }
 
 // New starts a fake of repository owner/repo that accepts only token. Shape violations fail
@@ -121,7 +122,7 @@ func New(t testing.TB, owner, repo, token string) *Server {
 	s := &Server{t: t, owner: owner, repo: repo, token: token, botLog: "github-actions[bot]", PerPage: 30,
 		nextID: 1000, reactions: map[int64][]string{}, perms: map[string][2]string{}, pulls: map[int]PullRequest{},
 		statuses: map[int64][]DeploymentStatus{}, counts: map[string]int{}, faults: map[string][]Fault{},
-		holds: map[string]*hold{}}
+		holds: map[string]*hold{}, before: map[string][]func(){}}
 	mux := http.NewServeMux()
 	for route, h := range map[string]func(http.ResponseWriter, *http.Request) any{
 		RouteListComments: s.listComments, RouteCreateComment: s.createComment, RouteEditComment: s.editComment,
@@ -170,7 +171,15 @@ func (s *Server) wrap(route string, h func(http.ResponseWriter, *http.Request) a
 				delete(s.holds, route)
 			}
 		}
+		var hook func()
+		if q := s.before[route]; len(q) > 0 {
+			hook = q[0]
+			s.before[route] = q[1:]
+		}
 		s.mu.Unlock()
+		if hook != nil {
+			hook()
+		}
 		if wait != nil {
 			select {
 			case <-wait:

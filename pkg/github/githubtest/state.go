@@ -133,3 +133,12 @@ func (s *Server) Hold(route string, n int) {
 		s.holds[route] = &hold{n: n, release: make(chan struct{})}
 	}
 }
+
+// Before runs fn when the next request on route arrives, before it is answered: a test can
+// change the world at an exact point of a client's request sequence without timing. Calls
+// queue: each request on route runs the next one.
+func (s *Server) Before(route string, fn func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.before[route] = append(s.before[route], fn)
+}
