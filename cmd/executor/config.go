@@ -14,6 +14,8 @@ import (
 	"github.com/hashicorp/hcl/v2/gohcl"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/nats-io/nkeys"
+
+	"github.com/sindri/deploy/v3/pkg/jobs"
 )
 
 // config is the executor's resolved configuration. Each setting comes from, in increasing
@@ -31,6 +33,8 @@ type config struct {
 	Concurrency  int
 	Providers    []string // empty = every registered provider
 	AllowedRepos []string // empty = any repository
+	// TrustedSigners are public user nkeys; when set, only jobs signed by one of them run.
+	TrustedSigners []string
 
 	// ReaperInterval is how often the executor publishes reap jobs; 0 disables the reaper.
 	ReaperInterval   time.Duration
@@ -123,6 +127,20 @@ func listSetter(dst func(*config) *[]string) func(*config, string) error {
 	}
 }
 
+// signersSetter sets trusted_signers after checking every key, so a bad key is reported with
+// where it was set.
+func signersSetter(c *config, v string) error {
+	var keys []string
+	if err := listSetter(func(*config) *[]string { return &keys })(c, v); err != nil {
+		return err
+	}
+	if _, err := jobs.NewVerifier(keys); err != nil {
+		return errors.New(strings.TrimPrefix(err.Error(), "jobs: "))
+	}
+	c.TrustedSigners = keys
+	return nil
+}
+
 var logLevels = []string{"trace", "debug", "info", "warn", "error"}
 
 // settings is the one table of keys; docs/executor.md mirrors it.
@@ -137,6 +155,7 @@ func settings() []setting {
 		{"concurrency", "SINDRI_CONCURRENCY", "concurrency", "jobs run at once", intSetter(func(c *config) *int { return &c.Concurrency }, 1)},
 		{"providers", "SINDRI_PROVIDERS", "providers", "providers this executor serves, comma separated (empty = all registered)", listSetter(func(c *config) *[]string { return &c.Providers })},
 		{"allowed_repos", "SINDRI_ALLOWED_REPOS", "allowed-repos", "owner/name patterns (path.Match) of repositories whose jobs run (empty = any)", listSetter(func(c *config) *[]string { return &c.AllowedRepos })},
+		{"trusted_signers", "SINDRI_TRUSTED_SIGNERS", "trusted-signers", "public user nkeys (U...) whose signed jobs run; when set, unsigned jobs are refused (empty = signatures not required)", signersSetter},
 		{"reaper.interval", "SINDRI_REAPER_INTERVAL", "reaper-interval", "how often to publish a reap job (0 = reaper off)", durationSetter(func(c *config) *time.Duration { return &c.ReaperInterval }, true)},
 		{"reaper.default_ttl", "SINDRI_REAPER_DEFAULT_TTL", "reaper-default-ttl", "lifetime of an environment whose job set no TTL", durationSetter(func(c *config) *time.Duration { return &c.ReaperDefaultTTL }, false)},
 		{"metrics_listen", "SINDRI_METRICS_LISTEN", "metrics-listen", "listen address of /metrics, /healthz, /readyz (empty = off)", stringSetter(func(c *config) *string { return &c.MetricsListen })},
@@ -249,19 +268,20 @@ func (c *config) validate() error {
 
 // HCL file shape. Every attribute is optional; absent keeps the lower-precedence value.
 type fileConfig struct {
-	NATS          *fileNATS   `hcl:"nats,block"`
-	Concurrency   *string     `hcl:"concurrency,optional"`
-	Providers     []string    `hcl:"providers,optional"`
-	AllowedRepos  []string    `hcl:"allowed_repos,optional"`
-	Reaper        *fileReaper `hcl:"reaper,block"`
-	MetricsListen *string     `hcl:"metrics_listen,optional"`
-	DrainTimeout  *string     `hcl:"drain_timeout,optional"`
-	LeaseTTL      *string     `hcl:"lease_ttl,optional"`
-	AckWait       *string     `hcl:"ack_wait,optional"`
-	MaxDeliver    *string     `hcl:"max_deliver,optional"`
-	Replicas      *string     `hcl:"stream_replicas,optional"`
-	LogLevel      *string     `hcl:"log_level,optional"`
-	SecretsKey    *string     `hcl:"secrets_key_file,optional"`
+	NATS           *fileNATS   `hcl:"nats,block"`
+	Concurrency    *string     `hcl:"concurrency,optional"`
+	Providers      []string    `hcl:"providers,optional"`
+	AllowedRepos   []string    `hcl:"allowed_repos,optional"`
+	TrustedSigners []string    `hcl:"trusted_signers,optional"`
+	Reaper         *fileReaper `hcl:"reaper,block"`
+	MetricsListen  *string     `hcl:"metrics_listen,optional"`
+	DrainTimeout   *string     `hcl:"drain_timeout,optional"`
+	LeaseTTL       *string     `hcl:"lease_ttl,optional"`
+	AckWait        *string     `hcl:"ack_wait,optional"`
+	MaxDeliver     *string     `hcl:"max_deliver,optional"`
+	Replicas       *string     `hcl:"stream_replicas,optional"`
+	LogLevel       *string     `hcl:"log_level,optional"`
+	SecretsKey     *string     `hcl:"secrets_key_file,optional"`
 }
 
 type fileNATS struct {
@@ -313,6 +333,9 @@ func applyHCL(c *config, filename string, src []byte, table []setting) error {
 	}
 	if fc.AllowedRepos != nil {
 		values["allowed_repos"] = strings.Join(fc.AllowedRepos, ",")
+	}
+	if fc.TrustedSigners != nil {
+		values["trusted_signers"] = strings.Join(fc.TrustedSigners, ",")
 	}
 	if n := fc.NATS; n != nil {
 		put("nats.url", n.URL)

@@ -42,6 +42,7 @@ func TestLoadConfigFullFile(t *testing.T) {
 		{"concurrency", got.Concurrency, 8},
 		{"providers", strings.Join(got.Providers, ","), "docker,fly"},
 		{"allowed repos", strings.Join(got.AllowedRepos, ","), "sindri/*,acme/app"},
+		{"trusted signers", strings.Join(got.TrustedSigners, ","), "UA2WXSQ3K3YABEZC7O6XQENT4DZNZ6ISSF4OEKSVL7R7UPGIGRQQHOEV"},
 		{"reaper interval", got.ReaperInterval, 15 * time.Minute},
 		{"reaper ttl", got.ReaperDefaultTTL, 48 * time.Hour},
 		{"metrics", got.MetricsListen, "127.0.0.1:9191"},
@@ -113,6 +114,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"unknown flag", []string{"-frobnicate"}, nil, []string{"frobnicate"}},
 		{"creds and nkey", nil, map[string]string{"SINDRI_NATS_CREDS": "a", "SINDRI_NATS_NKEY": "b"}, []string{"exclusive"}},
 		{"zero concurrency", []string{"-concurrency", "0"}, nil, []string{"-concurrency", "minimum 1"}},
+		{"trusted signer not a user key", nil, map[string]string{"SINDRI_TRUSTED_SIGNERS": "UA2WXSQ3K3YABEZC7O6XQENT4DZNZ6ISSF4OEKSVL7R7UPGIGRQQHOEV,XNOTAUSERKEY"}, []string{"SINDRI_TRUSTED_SIGNERS", "trusted signer 2", "not a public user nkey"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

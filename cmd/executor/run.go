@@ -82,18 +82,19 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 	err = startupRetry(ctx, log, "start the executor", func() error {
 		var err error
 		ex, err = executor.New(ctx, js, executor.Config{
-			Registry:     reg,
-			Providers:    cfg.Providers,
-			Concurrency:  cfg.Concurrency,
-			AllowedRepos: cfg.AllowedRepos,
-			LeaseTTL:     cfg.LeaseTTL,
-			AckWait:      cfg.AckWait,
-			MaxAttempts:  cfg.MaxDeliver,
-			DrainTimeout: cfg.DrainTimeout,
-			DefaultTTL:   cfg.ReaperDefaultTTL,
-			SecretsKey:   cfg.SecretsKey,
-			Logger:       &log,
-			Metrics:      metrics,
+			Registry:       reg,
+			Providers:      cfg.Providers,
+			Concurrency:    cfg.Concurrency,
+			AllowedRepos:   cfg.AllowedRepos,
+			TrustedSigners: cfg.TrustedSigners,
+			LeaseTTL:       cfg.LeaseTTL,
+			AckWait:        cfg.AckWait,
+			MaxAttempts:    cfg.MaxDeliver,
+			DrainTimeout:   cfg.DrainTimeout,
+			DefaultTTL:     cfg.ReaperDefaultTTL,
+			SecretsKey:     cfg.SecretsKey,
+			Logger:         &log,
+			Metrics:        metrics,
 		})
 		return err
 	})

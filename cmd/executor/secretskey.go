@@ -62,20 +62,29 @@ func loadSecretsKey(path string) (nkeys.KeyPair, error) {
 	return kp, nil
 }
 
-// defaultKeyFile is where keygen writes without -o.
-const defaultKeyFile = "sindri-secrets.xkey"
+// defaultKeyFile and defaultSigningKeyFile are where keygen writes without -o.
+const (
+	defaultKeyFile        = "sindri-secrets.xkey"
+	defaultSigningKeyFile = "sindri-signing.nk"
+)
 
-// keygen is `sindri-executor keygen [-o FILE]`: it writes a new xkey seed to FILE (mode 0600,
-// never over an existing file) and prints the public key on stdout, for the action's
-// executor-key input. Usage errors wrap errConfig.
+// keygen is `sindri-executor keygen [-signing] [-o FILE]`. Without -signing it writes a new
+// xkey seed to FILE and prints the public key, for the executors' secrets_key_file and the
+// action's executor-key input. With -signing it writes a new user nkey seed and prints its
+// public key, for the action's signing-key input (the seed, as a repository secret) and the
+// executors' trusted_signers (the public key). The file gets mode 0600 and is never
+// overwritten. Usage errors wrap errConfig.
 func keygen(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("keygen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	out := fs.String("o", defaultKeyFile, "file to write the seed to (must not exist)")
+	signing := fs.Bool("signing", false, "create a job signing key (user nkey) instead of a secrets key (xkey)")
+	out := fs.String("o", "", "file to write the seed to (must not exist; default "+defaultKeyFile+", or "+defaultSigningKeyFile+" with -signing)")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: sindri-executor keygen [-o FILE]\n\n"+
+		fmt.Fprintf(stderr, "usage: sindri-executor keygen [-signing] [-o FILE]\n\n"+
 			"Writes a new xkey seed to FILE (mode 0600) for the executor's secrets_key_file and prints\n"+
-			"its public key for the action's executor-key input.\n\n")
+			"its public key for the action's executor-key input.\n"+
+			"With -signing, writes a new job signing seed for the action's signing-key input (store it\n"+
+			"as a repository secret) and prints its public key for the executors' trusted_signers.\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -84,7 +93,19 @@ func keygen(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: keygen: unexpected arguments %q", errConfig, fs.Args())
 	}
-	kp, err := nkeys.CreateCurveKeys()
+	create, advice := nkeys.CreateCurveKeys, "set secrets_key_file to it on every executor;\n"+
+		"set the action's executor-key input to the public key above."
+	if *out == "" {
+		*out = defaultKeyFile
+		if *signing {
+			*out = defaultSigningKeyFile
+		}
+	}
+	if *signing {
+		create, advice = nkeys.CreateUser, "store its content as a repository secret and pass it\n"+
+			"to the action's signing-key input; add the public key above to trusted_signers on every executor."
+	}
+	kp, err := create()
 	if err != nil {
 		return fmt.Errorf("keygen: %w", err)
 	}
@@ -111,7 +132,6 @@ func keygen(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("keygen: write %s: %w", *out, werr)
 	}
 	fmt.Fprintln(stdout, pub)
-	fmt.Fprintf(stderr, "wrote the seed to %s (mode 0600): set secrets_key_file to it on every executor;\n"+
-		"set the action's executor-key input to the public key above.\n", *out)
+	fmt.Fprintf(stderr, "wrote the seed to %s (mode 0600): %s\n", *out, advice)
 	return nil
 }

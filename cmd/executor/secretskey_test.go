@@ -76,6 +76,43 @@ func TestKeygenWritesSeedAndPrintsPublicKey(t *testing.T) {
 	}
 }
 
+// keygen -signing makes the pair for job signatures: the seed the action's signing-key input
+// takes and the public key trusted_signers takes; a job signed with one verifies with the other.
+func TestKeygenSigning(t *testing.T) {
+	t.Parallel()
+	out := filepath.Join(t.TempDir(), "signing.nk")
+	var stdout, stderr bytes.Buffer
+	if err := keygen([]string{"-signing", "-o", out}, &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	pub := strings.TrimSpace(stdout.String())
+	seed, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(stdout.String()+stderr.String(), strings.TrimSpace(string(seed))) {
+		t.Error("keygen printed the seed")
+	}
+	if !strings.Contains(stderr.String(), "signing-key") || !strings.Contains(stderr.String(), "trusted_signers") {
+		t.Errorf("stderr %q does not say where the two halves go", stderr.String())
+	}
+	kp, err := jobs.SigningKey(string(seed))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := jobs.NewVerifier([]string{pub})
+	if err != nil {
+		t.Fatalf("the printed public key is not accepted as a trusted signer: %v", err)
+	}
+	signer, sig, err := jobs.Sign(kp, "sindri.jobs.docker", []byte("{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Verify("sindri.jobs.docker", []byte("{}"), signer, sig); err != nil {
+		t.Errorf("a job signed with the written seed does not verify with the printed key: %v", err)
+	}
+}
+
 func TestLoadSecretsKey(t *testing.T) {
 	t.Parallel()
 	kp, _ := nkeys.CreateCurveKeys()

@@ -10,6 +10,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nkeys"
 
 	"github.com/sindri/deploy/v3/pkg/jobs"
 )
@@ -17,11 +18,17 @@ import (
 // Publisher publishes jobs and events to JetStream with de-duplication ids. It is safe for
 // concurrent use.
 type Publisher struct {
-	js jetstream.Publisher
+	js     jetstream.Publisher
+	signer nkeys.KeyPair
 }
 
 // NewPublisher returns a Publisher over js (a jetstream.JetStream satisfies it).
 func NewPublisher(js jetstream.Publisher) *Publisher { return &Publisher{js: js} }
+
+// SignedBy returns a Publisher whose PublishJob signs every job with kp (a user nkey, see
+// jobs.Sign) in the jobs.HeaderSigner and jobs.HeaderSignature headers; nil kp publishes
+// unsigned jobs.
+func (p *Publisher) SignedBy(kp nkeys.KeyPair) *Publisher { return &Publisher{js: p.js, signer: kp} }
 
 // Publish publishes ev on sindri.events.<job-id> with Nats-Msg-Id = ev.ID ("<job-id>-<seq>"),
 // so a retried publish of the same event is stored once: a publish that JetStream reports as a
@@ -76,6 +83,14 @@ func (p *Publisher) PublishJob(ctx context.Context, j *jobs.Job, idempotencyKey 
 	}
 	msg := &nats.Msg{Subject: subj, Data: b, Header: nats.Header{}}
 	msg.Header.Set(HeaderType, "job")
+	if p.signer != nil {
+		signer, sig, err := jobs.Sign(p.signer, subj, b)
+		if err != nil {
+			return false, fmt.Errorf("events: publish job %s: %w", j.ID, err)
+		}
+		msg.Header.Set(jobs.HeaderSigner, signer)
+		msg.Header.Set(jobs.HeaderSignature, sig)
+	}
 	ack, err := p.js.PublishMsg(ctx, msg, jetstream.WithMsgID(idempotencyKey), jetstream.WithExpectStream(JobsStream))
 	if err != nil {
 		return false, fmt.Errorf("events: publish job %s: %w", j.ID, err)

@@ -19,6 +19,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/sindri/deploy/v3/pkg/events"
+	"github.com/sindri/deploy/v3/pkg/jobs"
 	"github.com/sindri/deploy/v3/pkg/providers"
 )
 
@@ -57,6 +58,10 @@ type Config struct {
 	// AllowedRepos are path.Match patterns ("acme/*"); a job of another repository is refused.
 	// Empty allows any repository.
 	AllowedRepos []string
+	// TrustedSigners are public user nkeys (U...). When set, only jobs signed by one of them
+	// run (see jobs.Sign); unsigned jobs and bad signatures are refused as unauthorized.
+	// Empty runs unsigned jobs.
+	TrustedSigners []string
 	// LeaseTTL is the per-environment lease lifetime; it is renewed every LeaseTTL/3.
 	LeaseTTL time.Duration
 	// LeaseRetry is the base delay before a job that met a held lease is redelivered.
@@ -142,6 +147,7 @@ func (c Config) withDefaults() Config {
 type Executor struct {
 	cfg          Config
 	log          zerolog.Logger
+	verifier     *jobs.Verifier // nil: signatures are not required
 	js           jetstream.JetStream
 	pub          *events.Publisher
 	envs         *events.EnvStore
@@ -238,7 +244,16 @@ func New(ctx context.Context, js jetstream.JetStream, cfg Config) (*Executor, er
 			return nil, fmt.Errorf("executor: allowed repo pattern %q: %w", p, err)
 		}
 	}
+	var verifier *jobs.Verifier
+	if len(cfg.TrustedSigners) > 0 {
+		v, err := jobs.NewVerifier(cfg.TrustedSigners)
+		if err != nil {
+			return nil, fmt.Errorf("executor: %w", err)
+		}
+		verifier = v
+	}
 	e := &Executor{
+		verifier:  verifier,
 		cfg:       cfg,
 		log:       cfg.Logger.With().Str("worker", cfg.Worker).Logger(),
 		js:        js,

@@ -184,6 +184,12 @@ func (d *delivery) process(ctx context.Context) (string, string) {
 	}
 	d.log = e.log.With().Str("job", j.ID).Str("kind", string(j.Kind)).Str("env", j.Env).
 		Uint64("generation", j.Generation).Uint64("delivery", d.meta.NumDelivered).Logger()
+	if e.verifier != nil {
+		h := d.msg.Headers()
+		if err := e.verifier.Verify(d.msg.Subject(), d.msg.Data(), h.Get(jobs.HeaderSigner), h.Get(jobs.HeaderSignature)); err != nil {
+			return d.refuse(ctx, err)
+		}
+	}
 	if !e.repoAllowed(j.Repo) {
 		return d.refuse(ctx, fmt.Errorf("repository %q is not in this executor's allowed repositories", j.Repo))
 	}
@@ -757,23 +763,33 @@ func (d *delivery) refuse(ctx context.Context, cause error) (string, string) {
 		code = events.FailMalformed
 	case errors.Is(cause, jobs.ErrInvalid):
 		code = events.FailInvalidJob
-	case d.job != nil && cause != nil && !d.e.repoAllowed(d.job.Repo):
+	case errors.Is(cause, jobs.ErrSignature), d.job != nil && cause != nil && !d.e.repoAllowed(d.job.Repo):
 		code = events.FailUnauthorized
 	}
-	id := "refused-" + strconv.FormatUint(d.meta.Sequence.Stream, 10)
+	refusedID := "refused-" + strconv.FormatUint(d.meta.Sequence.Stream, 10)
+	id := refusedID
 	if d.job != nil {
 		if _, err := events.EventsSubject(d.job.ID); err == nil {
 			id = d.job.ID
 		}
 	}
-	d.log = d.log.With().Str("job", id).Logger()
-	d.log.Error().Err(cause).Str("code", string(code)).Msg("refusing job")
 	sctx, cancel := settleCtx(ctx)
 	defer cancel()
 	last, err := events.LastSeq(sctx, d.e.js, id)
 	if err != nil {
 		return d.handBack(jitter(d.e.cfg.LeaseRetry), err)
 	}
+	if code == events.FailUnauthorized && id != refusedID && last > 0 {
+		// An unauthorized job's id is only a claim: when that id already has events it names
+		// someone else's job, whose history this refusal must not end. It is reported under
+		// its own id instead.
+		id, last = refusedID, 0
+		if last, err = events.LastSeq(sctx, d.e.js, id); err != nil {
+			return d.handBack(jitter(d.e.cfg.LeaseRetry), err)
+		}
+	}
+	d.log = d.log.With().Str("job", id).Logger()
+	d.log.Error().Err(cause).Str("code", string(code)).Msg("refusing job")
 	if d.em, err = events.NewEmitter(d.e.pub, id, d.e.source, last); err != nil {
 		d.term(string(code))
 		return d.kind(), OutcomeRefused

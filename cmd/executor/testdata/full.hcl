@@ -9,6 +9,7 @@ nats {
 concurrency    = 8
 providers      = ["docker", "fly"]
 allowed_repos  = ["sindri/*", "acme/app"]
+trusted_signers = ["UA2WXSQ3K3YABEZC7O6XQENT4DZNZ6ISSF4OEKSVL7R7UPGIGRQQHOEV"]
 reaper {
   interval    = "15m"
   default_ttl = "48h"

@@ -1,0 +1,139 @@
+package executor_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nkeys"
+
+	"github.com/sindri/deploy/v3/pkg/events"
+	"github.com/sindri/deploy/v3/pkg/executor"
+	"github.com/sindri/deploy/v3/pkg/jobs"
+	"github.com/sindri/deploy/v3/pkg/providers/providertest"
+)
+
+func signingKey(t *testing.T) (nkeys.KeyPair, string) {
+	t.Helper()
+	kp, err := nkeys.CreateUser()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, _ := kp.PublicKey()
+	return kp, pub
+}
+
+// An executor with trusted signers runs jobs signed by one of them and refuses, as
+// unauthorized and without touching the provider, unsigned jobs, jobs signed by another key and
+// signed jobs altered on the way.
+func TestSignedJobsOnly(t *testing.T) {
+	t.Parallel()
+	b := startBus(t)
+	fake := providertest.NewFake()
+	cfg := testConfig(fake)
+	trusted, trustedPub := signingKey(t)
+	stranger, _ := signingKey(t)
+	cfg.TrustedSigners = []string{trustedPub}
+	runExecutor(t, b, cfg)
+	ctx := context.Background()
+
+	signed := newJob(t, jobs.KindDeploy, "signed", b.bump(t, "signed", false))
+	if _, err := b.pub.SignedBy(trusted).PublishJob(ctx, signed, signed.IdempotencyKey("run/1/1")); err != nil {
+		t.Fatal(err)
+	}
+	wantTerminal(t, b.follow(t, signed.ID, waitEvents), events.TypeSucceeded)
+
+	refused := func(name string, publish func(j *jobs.Job), want string) {
+		t.Helper()
+		j := newJob(t, jobs.KindDeploy, name, b.bump(t, name, false))
+		publish(j)
+		evs := b.follow(t, j.ID, waitEvents)
+		wantTerminal(t, evs, events.TypeFailed)
+		f := last(evs).Data.(*events.Failed)
+		if f.Code != events.FailUnauthorized || f.Retryable || !strings.Contains(f.Message, want) {
+			t.Errorf("%s: failed = %+v, want unauthorized saying %q", name, f, want)
+		}
+		if n := fake.Count(name); n != 0 {
+			t.Errorf("%s: the provider ran %d operations", name, n)
+		}
+	}
+	refused("unsigned", func(j *jobs.Job) { b.publish(t, j) }, "not signed")
+	refused("stranger", func(j *jobs.Job) {
+		if _, err := b.pub.SignedBy(stranger).PublishJob(ctx, j, j.IdempotencyKey("run/1/1")); err != nil {
+			t.Fatal(err)
+		}
+	}, "not one of this executor's trusted signers")
+	refused("altered", func(j *jobs.Job) {
+		// Signed for one body, published with another: the signature headers of a real job
+		// copied onto a job someone changed.
+		orig, _ := j.Encode()
+		signer, sig, err := jobs.Sign(trusted, "sindri.jobs."+providertest.FakeName, orig)
+		if err != nil {
+			t.Fatal(err)
+		}
+		j.Options.Force = true
+		changed, _ := j.Encode()
+		msg := &nats.Msg{Subject: "sindri.jobs." + providertest.FakeName, Data: changed, Header: nats.Header{}}
+		msg.Header.Set(jobs.HeaderSigner, signer)
+		msg.Header.Set(jobs.HeaderSignature, sig)
+		if _, err := b.js.PublishMsg(ctx, msg); err != nil {
+			t.Fatal(err)
+		}
+	}, "does not match")
+	if n := fake.CountOp("signed", providertest.OpDeploy); n != 1 {
+		t.Errorf("signed job deploys = %d, want 1", n)
+	}
+}
+
+// An unsigned job reusing the id of a real job cannot end that job's history: its refusal is
+// reported under its own stream sequence.
+func TestUnauthorizedJobCannotEndAnotherJob(t *testing.T) {
+	t.Parallel()
+	b := startBus(t)
+	fake := providertest.NewFake()
+	cfg := testConfig(fake)
+	trusted, trustedPub := signingKey(t)
+	cfg.TrustedSigners = []string{trustedPub}
+	runExecutor(t, b, cfg)
+	ctx := context.Background()
+
+	real := newJob(t, jobs.KindDeploy, "victim", b.bump(t, "victim", false))
+	if _, err := b.pub.SignedBy(trusted).PublishJob(ctx, real, real.IdempotencyKey("run/1/1")); err != nil {
+		t.Fatal(err)
+	}
+	before := b.follow(t, real.ID, waitEvents)
+	wantTerminal(t, before, events.TypeSucceeded)
+
+	forged := *real
+	forged.Kind = jobs.KindDestroy
+	raw, _ := forged.Encode()
+	ack, err := b.js.Publish(ctx, "sindri.jobs."+providertest.FakeName, raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs := b.follow(t, "refused-"+itoa(ack.Sequence), waitEvents)
+	if f := last(evs).Data.(*events.Failed); f.Code != events.FailUnauthorized {
+		t.Errorf("forged job: %+v, want unauthorized", f)
+	}
+	seq, err := events.LastSeq(ctx, b.js, real.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seq != uint64(len(before)) {
+		t.Errorf("the real job has %d events after the forged one was refused, want %d", seq, len(before))
+	}
+	if n := fake.CountOp("victim", providertest.OpDestroy); n != 0 {
+		t.Errorf("the forged destroy ran %d times", n)
+	}
+}
+
+func TestTrustedSignersValidated(t *testing.T) {
+	t.Parallel()
+	b := startBus(t)
+	cfg := testConfig(providertest.NewFake())
+	cfg.TrustedSigners = []string{"UNOTAKEY"}
+	if _, err := executor.New(context.Background(), b.js, cfg); err == nil || !strings.Contains(err.Error(), "not a public user nkey") {
+		t.Fatalf("New with a bad trusted signer: %v", err)
+	}
+}
