@@ -128,7 +128,16 @@ func externalOpener(in action.Inputs, getenv func(string) string) runner.BusOpen
 				return nil, err
 			}
 		}
-		return runner.Connect(ctx, o, events.SetupOptions{})
+		bus, err := runner.Connect(ctx, o, events.SetupOptions{})
+		if err != nil || in.SigningKey == "" {
+			return bus, err
+		}
+		// ParseInputs has checked the seed already.
+		if bus.Signer, err = jobs.SigningKey(in.SigningKey); err != nil {
+			bus.Close()
+			return nil, fmt.Errorf("signing-key: %w", err)
+		}
+		return bus, nil
 	}
 }
 

@@ -33,7 +33,9 @@ type remoteBus struct {
 	spy   *providertest.Fake // records the secrets each deploy receives (SecretsSeen)
 	key   nkeys.KeyPair
 	pub   string // the executors' public xkey
-	stops []func()
+	// trusted, when set before startExecutor, are the executor's trusted_signers.
+	trusted []string
+	stops   []func()
 }
 
 // startRemote starts the server (and sets up the streams); the executor starts with
@@ -78,7 +80,7 @@ func (rb *remoteBus) startExecutor() {
 		rb.t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	ex, err := executor.New(ctx, rb.js, executor.Config{Worker: "remote", Registry: &reg, SecretsKey: rb.key, DrainTimeout: 2 * time.Second})
+	ex, err := executor.New(ctx, rb.js, executor.Config{Worker: "remote", Registry: &reg, SecretsKey: rb.key, DrainTimeout: 2 * time.Second, TrustedSigners: rb.trusted})
 	if err != nil {
 		cancel()
 		rb.t.Fatal(err)

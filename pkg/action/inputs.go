@@ -14,6 +14,7 @@ import (
 
 	"github.com/sindri/deploy/v3/pkg/chatops"
 	"github.com/sindri/deploy/v3/pkg/github"
+	"github.com/sindri/deploy/v3/pkg/jobs"
 )
 
 // Command is the value of the `command` input.
@@ -76,7 +77,10 @@ type Inputs struct {
 	NATSCreds   string // secret: NATS credentials file content
 	// ExecutorKey is the executors' public xkey (not secret): with NATSURL, resolved secrets
 	// are sealed to it.
-	ExecutorKey       string
+	ExecutorKey string
+	// SigningKey is the job signing seed (secret, SU...): with NATSURL, every job is signed
+	// with it for executors that require signatures (trusted_signers).
+	SigningKey        string
 	GitHubToken       string // secret
 	Wait              bool
 	Timeout           time.Duration
@@ -116,11 +120,11 @@ var ErrInvalidInput = errors.New("invalid action input")
 
 var providerName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
 
-// ParseInputs masks the secret inputs (github-token, nats-creds) with ::add-mask:: before
+// ParseInputs masks the secret inputs (github-token, nats-creds, signing-key) with ::add-mask:: before
 // anything else, then reads and validates every input through a. All problems are returned
 // together, joined with errors.Join, each an *InputError (wrapping ErrInvalidInput).
 func ParseInputs(a *githubactions.Action) (Inputs, error) {
-	for _, name := range []string{"github-token", "nats-creds"} {
+	for _, name := range []string{"github-token", "nats-creds", "signing-key"} {
 		maskSecret(a, a.GetInput(name))
 	}
 	if u, err := url.Parse(a.GetInput("nats-url")); err == nil && u.User != nil {
@@ -236,6 +240,15 @@ func ParseInputs(a *githubactions.Action) (Inputs, error) {
 			bad("executor-key", v, "set only together with nats-url (the embedded executor receives secrets in memory)")
 		default:
 			in.ExecutorKey = v
+		}
+	}
+	if v := strings.TrimSpace(a.GetInput("signing-key")); v != "" {
+		if _, err := jobs.SigningKey(v); err != nil {
+			bad("signing-key", "***", err.Error())
+		} else if in.NATSURL == "" {
+			bad("signing-key", "***", "set only together with nats-url (the embedded executor runs only this run's own jobs)")
+		} else {
+			in.SigningKey = v
 		}
 	}
 	if in.NATSCreds != "" && in.NATSURL == "" {

@@ -145,3 +145,44 @@ func TestParseInputsExecutorKey(t *testing.T) {
 		})
 	}
 }
+
+func TestParseInputsSigningKey(t *testing.T) {
+	t.Parallel()
+	user, _ := nkeys.CreateUser()
+	seed, _ := user.Seed()
+	userPub, _ := user.PublicKey()
+	xkp, _ := nkeys.CreateCurveKeys()
+	xseed, _ := xkp.Seed()
+
+	in, out, err := parseOut(map[string]string{"nats-url": "nats://a:4222", "signing-key": string(seed) + "\n"})
+	if err != nil || in.SigningKey != string(seed) {
+		t.Fatalf("signing-key not taken: %v", err)
+	}
+	if !strings.Contains(out, "::add-mask::"+string(seed)) {
+		t.Error("the signing seed is not masked")
+	}
+	for _, tc := range []struct {
+		name   string
+		inputs map[string]string
+		want   string
+	}{
+		{"public key instead of seed", map[string]string{"nats-url": "nats://a:4222", "signing-key": userPub}, "public key"},
+		{"secrets key seed", map[string]string{"nats-url": "nats://a:4222", "signing-key": string(xseed)}, "another type"},
+		{"not a key", map[string]string{"nats-url": "nats://a:4222", "signing-key": "hunter2"}, "not an nkey seed"},
+		{"without nats-url", map[string]string{"signing-key": string(seed)}, "only together with nats-url"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := parse(t, tc.inputs)
+			var ie *InputError
+			if !errors.As(err, &ie) || ie.Input != "signing-key" || !strings.Contains(ie.Reason, tc.want) {
+				t.Fatalf("error = %v, want a signing-key input error saying %q", err, tc.want)
+			}
+			for _, secret := range []string{string(seed), string(xseed), "hunter2"} {
+				if strings.Contains(err.Error(), secret) {
+					t.Error("the error shows the value")
+				}
+			}
+		})
+	}
+}

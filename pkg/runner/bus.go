@@ -8,6 +8,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nkeys"
 	"github.com/rs/zerolog"
 
 	"github.com/sindri/deploy/v3/pkg/events"
@@ -21,6 +22,8 @@ type Bus struct {
 	JS       jetstream.JetStream
 	Envs     *events.EnvStore
 	Embedded bool
+	// Signer, when set, signs every job published on this bus (the signing-key input).
+	Signer nkeys.KeyPair
 
 	closers []func()
 }

@@ -423,7 +423,7 @@ func (r *run) publish(ctx context.Context, bus *Bus, kind jobs.Kind, l *loaded) 
 		Repo: j.Repo, Env: j.Env, Kind: j.Kind, Generation: j.Generation, SHA: j.SHA,
 		Trigger: j.Trigger, Delivery: r.req.Delivery,
 	})
-	dup, err := events.NewPublisher(bus.JS).PublishJob(ctx, j, key)
+	dup, err := events.NewPublisher(bus.JS).SignedBy(bus.Signer).PublishJob(ctx, j, key)
 	if err != nil {
 		return nil, nil, fmt.Errorf("publish job: %w; nothing was queued", err)
 	}
