@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -53,6 +54,10 @@ type config struct {
 	SecretsKeyFile string
 	// SecretsKey is the key pair read from SecretsKeyFile (nil when none is set).
 	SecretsKey nkeys.KeyPair
+	// SigningKeyFile is the path of the user nkey seed the reaper signs its jobs with.
+	SigningKeyFile string
+	// SigningKey is the key pair read from SigningKeyFile (nil when none is set).
+	SigningKey nkeys.KeyPair
 }
 
 func defaultConfig() config {
@@ -164,6 +169,7 @@ func settings() []setting {
 		{"ack_wait", "SINDRI_ACK_WAIT", "ack-wait", "how long JetStream waits for an ack before redelivering a job (in-progress acks every third of it)", durationSetter(func(c *config) *time.Duration { return &c.AckWait }, false)},
 		{"max_deliver", "SINDRI_MAX_DELIVER", "max-deliver", "provider attempts of a job before it is dead-lettered (waiting for a lease is not an attempt)", intSetter(func(c *config) *int { return &c.MaxDeliver }, 1)},
 		{"stream_replicas", "SINDRI_STREAM_REPLICAS", "stream-replicas", "replicas of the streams and buckets when the executor has to create them (1 or 3)", intSetter(func(c *config) *int { return &c.StreamReplicas }, 1)},
+		{"signing_key_file", "SINDRI_SIGNING_KEY_FILE", "signing-key-file", "job signing seed file (from `sindri-executor keygen -signing`) the reaper signs its jobs with; needed with trusted_signers and the reaper", stringSetter(func(c *config) *string { return &c.SigningKeyFile })},
 		{"secrets_key_file", "SINDRI_SECRETS_KEY_FILE", "secrets-key-file", "xkey seed file (from `sindri-executor keygen`) that opens the secrets jobs carry sealed", stringSetter(func(c *config) *string { return &c.SecretsKeyFile })},
 		{"log_level", "SINDRI_LOG_LEVEL", "log-level", "trace, debug, info, warn or error", func(c *config, v string) error {
 			for _, l := range logLevels {
@@ -240,7 +246,37 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 		}
 		c.SecretsKey = kp
 	}
+	if c.SigningKeyFile != "" {
+		kp, err := loadSigningKey(c.SigningKeyFile)
+		if err != nil {
+			return c, fmt.Errorf("%w: %w", errConfig, err)
+		}
+		c.SigningKey = kp
+	}
+	if err := c.checkSigning(); err != nil {
+		return c, fmt.Errorf("%w: %w", errConfig, err)
+	}
 	return c, nil
+}
+
+// checkSigning refuses a configuration whose reaper would queue jobs its executors refuse:
+// with trusted_signers, the reaper needs signing_key_file, and that key must be trusted (by
+// every executor; this one checks itself).
+func (c *config) checkSigning() error {
+	if len(c.TrustedSigners) == 0 || c.ReaperInterval <= 0 {
+		return nil
+	}
+	if c.SigningKey == nil {
+		return errors.New("reaper.interval is set and trusted_signers makes executors run only signed jobs, but signing_key_file is not set: the reaper's jobs would be refused; create a key with `sindri-executor keygen -signing`, set signing_key_file to it and add its public key to trusted_signers")
+	}
+	pub, err := c.SigningKey.PublicKey()
+	if err != nil {
+		return fmt.Errorf("signing_key_file %s: %w", c.SigningKeyFile, err)
+	}
+	if !slices.Contains(c.TrustedSigners, pub) {
+		return fmt.Errorf("signing_key_file %s: its public key %s is not in trusted_signers: the reaper's jobs would be refused; add it to trusted_signers on every executor", c.SigningKeyFile, pub)
+	}
+	return nil
 }
 
 // lookup treats an empty variable as unset, the way a blank line in a unit file is meant.
@@ -282,6 +318,7 @@ type fileConfig struct {
 	Replicas       *string     `hcl:"stream_replicas,optional"`
 	LogLevel       *string     `hcl:"log_level,optional"`
 	SecretsKey     *string     `hcl:"secrets_key_file,optional"`
+	SigningKey     *string     `hcl:"signing_key_file,optional"`
 }
 
 type fileNATS struct {
@@ -328,6 +365,7 @@ func applyHCL(c *config, filename string, src []byte, table []setting) error {
 	put("stream_replicas", fc.Replicas)
 	put("log_level", fc.LogLevel)
 	put("secrets_key_file", fc.SecretsKey)
+	put("signing_key_file", fc.SigningKey)
 	if fc.Providers != nil {
 		values["providers"] = strings.Join(fc.Providers, ",")
 	}

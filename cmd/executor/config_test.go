@@ -42,7 +42,9 @@ func TestLoadConfigFullFile(t *testing.T) {
 		{"concurrency", got.Concurrency, 8},
 		{"providers", strings.Join(got.Providers, ","), "docker,fly"},
 		{"allowed repos", strings.Join(got.AllowedRepos, ","), "sindri/*,acme/app"},
-		{"trusted signers", strings.Join(got.TrustedSigners, ","), "UA2WXSQ3K3YABEZC7O6XQENT4DZNZ6ISSF4OEKSVL7R7UPGIGRQQHOEV"},
+		{"trusted signers", strings.Join(got.TrustedSigners, ","), "UAXMFNHEYRPX4OLEKA2RVXXFQB32V5A3WN5PHVVMVAZ6W2JDEU3CHUGI"},
+		{"signing key file", got.SigningKeyFile, "testdata/signing.nk"},
+		{"signing key loaded", got.SigningKey != nil, true},
 		{"reaper interval", got.ReaperInterval, 15 * time.Minute},
 		{"reaper ttl", got.ReaperDefaultTTL, 48 * time.Hour},
 		{"metrics", got.MetricsListen, "127.0.0.1:9191"},
@@ -114,7 +116,10 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"unknown flag", []string{"-frobnicate"}, nil, []string{"frobnicate"}},
 		{"creds and nkey", nil, map[string]string{"SINDRI_NATS_CREDS": "a", "SINDRI_NATS_NKEY": "b"}, []string{"exclusive"}},
 		{"zero concurrency", []string{"-concurrency", "0"}, nil, []string{"-concurrency", "minimum 1"}},
-		{"trusted signer not a user key", nil, map[string]string{"SINDRI_TRUSTED_SIGNERS": "UA2WXSQ3K3YABEZC7O6XQENT4DZNZ6ISSF4OEKSVL7R7UPGIGRQQHOEV,XNOTAUSERKEY"}, []string{"SINDRI_TRUSTED_SIGNERS", "trusted signer 2", "not a public user nkey"}},
+		{"reaper with trusted signers needs a signing key", nil, map[string]string{"SINDRI_TRUSTED_SIGNERS": "UAXMFNHEYRPX4OLEKA2RVXXFQB32V5A3WN5PHVVMVAZ6W2JDEU3CHUGI", "SINDRI_REAPER_INTERVAL": "1m"}, []string{"signing_key_file is not set", "keygen -signing"}},
+		{"reaper's signing key not trusted", nil, map[string]string{"SINDRI_TRUSTED_SIGNERS": "UCVQEHZJK2NO5OQJHJOXMRFIFJB3YGTQEFSGXLUDXK5ZU4IHLM4TCM4A", "SINDRI_REAPER_INTERVAL": "1m", "SINDRI_SIGNING_KEY_FILE": "testdata/signing.nk"}, []string{"testdata/signing.nk", "UAXMFNHEYRPX4OLEKA2RVXXFQB32V5A3WN5PHVVMVAZ6W2JDEU3CHUGI", "not in trusted_signers"}},
+		{"signing key file without a seed", nil, map[string]string{"SINDRI_SIGNING_KEY_FILE": "testdata/full.hcl"}, []string{"signing_key_file testdata/full.hcl", "not an nkey seed", "keygen -signing"}},
+		{"trusted signer not a user key", nil, map[string]string{"SINDRI_TRUSTED_SIGNERS": "UAXMFNHEYRPX4OLEKA2RVXXFQB32V5A3WN5PHVVMVAZ6W2JDEU3CHUGI,XNOTAUSERKEY"}, []string{"SINDRI_TRUSTED_SIGNERS", "trusted signer 2", "not a public user nkey"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -24,7 +24,7 @@ func reaper(ctx context.Context, js jetstream.JetStream, cfg config, log zerolog
 	if err != nil {
 		return err
 	}
-	pub := events.NewPublisher(js)
+	pub := events.NewPublisher(js).SignedBy(cfg.SigningKey)
 	t := time.NewTicker(cfg.ReaperInterval)
 	defer t.Stop()
 	for {

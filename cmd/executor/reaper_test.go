@@ -96,3 +96,43 @@ func TestReapOnce(t *testing.T) {
 		t.Errorf("push after a reap: BumpDesired = %v, want success", err)
 	}
 }
+
+// With trusted_signers, the reaper signs its jobs with signing_key_file, and executors that run
+// only signed jobs reap the expired environment.
+func TestReaperSignsItsJobs(t *testing.T) {
+	t.Parallel()
+	b := startTestBus(t)
+	kp, err := loadSigningKey("testdata/signing.nk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, _ := kp.PublicKey()
+	deployedRecord(t, b, "expired", providertest.FakeName, time.Now().Add(-time.Minute), false)
+	fake := providertest.NewFake()
+	env := map[string]string{"SINDRI_NATS_URL": b.url, "SINDRI_PROVIDERS": "fake", "SINDRI_METRICS_LISTEN": "",
+		"SINDRI_LOG_LEVEL": "warn", "SINDRI_TRUSTED_SIGNERS": pub, "SINDRI_SIGNING_KEY_FILE": "testdata/signing.nk",
+		"SINDRI_REAPER_INTERVAL": "100ms"}
+	var out lockedBuf
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- runWith(ctx, nil, func(k string) string { return env[k] }, &out, []providers.Provider{fake})
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+
+	deadline := time.Now().Add(60 * time.Second)
+	for fake.CountOp("expired", providertest.OpDestroy) == 0 {
+		select {
+		case err := <-done:
+			t.Fatalf("executor exited: %v\n%s", err, out.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the expired environment was not reaped within 60s; executor output:\n%s", out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if strings.Contains(out.String(), "unauthorized") {
+		t.Errorf("a job was refused as unauthorized:\n%s", out.String())
+	}
+}

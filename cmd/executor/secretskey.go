@@ -9,6 +9,8 @@ import (
 	"os"
 
 	"github.com/nats-io/nkeys"
+
+	"github.com/sindri/deploy/v3/pkg/jobs"
 )
 
 // maxKeyFileSize bounds what loadSecretsKey reads: a seed file is one short line.
@@ -17,35 +19,42 @@ const maxKeyFileSize = 4096
 // errNoXKeySeed is wrapped by every loadSecretsKey error about the file's content.
 var errNoXKeySeed = errors.New("must hold an xkey seed: one line starting with \"SX\", as written by `sindri-executor keygen -o FILE`")
 
-// loadSecretsKey reads the xkey seed in path. Blank lines and lines starting with # are
-// ignored. Errors name the file and never quote its content.
-func loadSecretsKey(path string) (nkeys.KeyPair, error) {
+// readSeedLine reads the first line of path that is not blank or a comment (#), for the
+// setting named setting. Errors name the setting and the file and never quote the content;
+// what is wrapped by content errors. The caller clears the returned bytes.
+func readSeedLine(setting, path string, what error) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("secrets_key_file: %w", err)
+		return nil, fmt.Errorf("%s: %w", setting, err)
 	}
 	defer f.Close()
 	b, err := io.ReadAll(io.LimitReader(f, maxKeyFileSize+1))
 	if err != nil {
-		return nil, fmt.Errorf("secrets_key_file %s: %w", path, err)
+		return nil, fmt.Errorf("%s %s: %w", setting, path, err)
 	}
 	defer clear(b)
 	if len(b) > maxKeyFileSize {
-		return nil, fmt.Errorf("secrets_key_file %s: larger than %d bytes: it %w", path, maxKeyFileSize, errNoXKeySeed)
+		return nil, fmt.Errorf("%s %s: larger than %d bytes: it %w", setting, path, maxKeyFileSize, what)
 	}
-	var seed []byte
 	for line := range bytes.Lines(b) {
 		line = bytes.TrimSpace(line)
 		if len(line) == 0 || line[0] == '#' {
 			continue
 		}
-		seed = line
-		break
+		return bytes.Clone(line), nil
 	}
-	switch {
-	case seed == nil:
-		return nil, fmt.Errorf("secrets_key_file %s: the file is empty: it %w", path, errNoXKeySeed)
-	case !bytes.HasPrefix(seed, []byte("SX")):
+	return nil, fmt.Errorf("%s %s: the file is empty: it %w", setting, path, what)
+}
+
+// loadSecretsKey reads the xkey seed in path. Blank lines and lines starting with # are
+// ignored. Errors name the file and never quote its content.
+func loadSecretsKey(path string) (nkeys.KeyPair, error) {
+	seed, err := readSeedLine("secrets_key_file", path, errNoXKeySeed)
+	if err != nil {
+		return nil, err
+	}
+	defer clear(seed)
+	if !bytes.HasPrefix(seed, []byte("SX")) {
 		what := "something else"
 		if len(seed) > 1 && seed[0] == 'S' && bytes.IndexByte([]byte("UAONC"), seed[1]) >= 0 {
 			// Only the seed type is shown (SU user, SA account, ...), never more of the seed.
@@ -58,6 +67,24 @@ func loadSecretsKey(path string) (nkeys.KeyPair, error) {
 	kp, err := nkeys.FromCurveSeed(seed)
 	if err != nil {
 		return nil, fmt.Errorf("secrets_key_file %s: not a valid xkey seed (%w): it %w", path, err, errNoXKeySeed)
+	}
+	return kp, nil
+}
+
+// errNoSigningSeed is wrapped by every loadSigningKey error about the file's content.
+var errNoSigningSeed = errors.New("must hold a job signing seed: one line starting with \"SU\", as written by `sindri-executor keygen -signing -o FILE`")
+
+// loadSigningKey reads the job signing seed (user nkey) in path, for the reaper's jobs.
+// Errors name the file and never quote its content.
+func loadSigningKey(path string) (nkeys.KeyPair, error) {
+	seed, err := readSeedLine("signing_key_file", path, errNoSigningSeed)
+	if err != nil {
+		return nil, err
+	}
+	defer clear(seed)
+	kp, err := jobs.SigningKey(string(seed))
+	if err != nil {
+		return nil, fmt.Errorf("signing_key_file %s: %v: it %w", path, err, errNoSigningSeed)
 	}
 	return kp, nil
 }

@@ -9,7 +9,8 @@ nats {
 concurrency    = 8
 providers      = ["docker", "fly"]
 allowed_repos  = ["sindri/*", "acme/app"]
-trusted_signers = ["UA2WXSQ3K3YABEZC7O6XQENT4DZNZ6ISSF4OEKSVL7R7UPGIGRQQHOEV"]
+trusted_signers = ["UAXMFNHEYRPX4OLEKA2RVXXFQB32V5A3WN5PHVVMVAZ6W2JDEU3CHUGI"]
+signing_key_file = "testdata/signing.nk"
 reaper {
   interval    = "15m"
   default_ttl = "48h"
