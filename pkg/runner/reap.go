@@ -132,7 +132,7 @@ func (r *run) reap(ctx context.Context) int {
 		}
 		if err == nil {
 			key := jobs.IdempotencyKey(jobs.IdempotencyInput{Repo: j.Repo, Env: j.Env, Kind: j.Kind, Generation: j.Generation, Trigger: j.Trigger, Delivery: r.req.Delivery})
-			_, err = events.NewPublisher(bus.JS).PublishJob(ctx, j, key)
+			_, err = events.NewPublisher(bus.JS).SignedBy(bus.Signer).PublishJob(ctx, j, key)
 		}
 		if err != nil {
 			r.out().Error(fmt.Sprintf("reap %s: %v", c.env, err), nil)

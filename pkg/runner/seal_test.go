@@ -41,7 +41,10 @@ type remote struct {
 	dir  string
 }
 
-func newRemote(t *testing.T) *remote {
+func newRemote(t *testing.T) *remote { t.Helper(); return newRemoteTrusting(t, nil) }
+
+// newRemoteTrusting is newRemote whose executor runs only jobs signed by one of trusted.
+func newRemoteTrusting(t *testing.T, trusted []string) *remote {
 	t.Helper()
 	ctx := context.Background()
 	kp, err := nkeys.CreateCurveKeys()
@@ -73,7 +76,7 @@ func newRemote(t *testing.T) *remote {
 	if err := reg.Register(rm.spy); err != nil {
 		t.Fatal(err)
 	}
-	ex, err := executor.New(ctx, rm.js, executor.Config{Worker: "remote", Registry: reg, SecretsKey: kp, DrainTimeout: 2 * time.Second})
+	ex, err := executor.New(ctx, rm.js, executor.Config{Worker: "remote", Registry: reg, SecretsKey: kp, DrainTimeout: 2 * time.Second, TrustedSigners: trusted})
 	if err != nil {
 		t.Fatal(err)
 	}
