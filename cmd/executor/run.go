@@ -45,6 +45,9 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 	} else {
 		log.Info().Msg("no secrets key (secrets_key_file): jobs carrying sealed secrets will fail")
 	}
+	if cfg.ReaperInterval > 0 && cfg.SigningKey == nil {
+		log.Warn().Msg("the reaper queues unsigned jobs (no signing_key_file): executors that set trusted_signers will refuse them")
+	}
 	reg, err := buildRegistry(cfg, getenv, extra)
 	if err != nil {
 		return fmt.Errorf("%w: %w", errConfig, err)

@@ -16,21 +16,27 @@ type OrderedConsumerCreator interface {
 // Follow replays the events of job jobID from the first one and keeps following new ones,
 // until a terminal event (succeeded, failed, superseded, deadlettered) has been yielded, ctx
 // ends, or the loop body stops. It works the same when started before the job is published or
-// after it finished.
+// after it finished. Events published under the ids in also (RefusedID of the job's message,
+// where an executor reports a refusal it could not file under the job's own id) are followed
+// with the job's, in stream order, and end it the same way.
 //
 // Each step yields (event, nil). An event that does not decode yields (nil, err) with
 // ErrMalformedEvent or ErrUnknownEventType and following continues. A fatal error — the
 // consumer cannot be created (for example the stream does not exist), the connection closed,
 // or ctx ended (ctx.Err()) — is yielded as (nil, err) and ends the sequence.
-func Follow(ctx context.Context, js OrderedConsumerCreator, jobID string) iter.Seq2[*Envelope, error] {
+func Follow(ctx context.Context, js OrderedConsumerCreator, jobID string, also ...string) iter.Seq2[*Envelope, error] {
 	return func(yield func(*Envelope, error) bool) {
-		subj, err := EventsSubject(jobID)
-		if err != nil {
-			yield(nil, err)
-			return
+		var subjects []string
+		for _, id := range append([]string{jobID}, also...) {
+			subj, err := EventsSubject(id)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			subjects = append(subjects, subj)
 		}
 		cons, err := js.OrderedConsumer(ctx, EventsStream, jetstream.OrderedConsumerConfig{
-			FilterSubjects: []string{subj},
+			FilterSubjects: subjects,
 			DeliverPolicy:  jetstream.DeliverAllPolicy,
 		})
 		if err != nil {

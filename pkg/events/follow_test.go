@@ -191,3 +191,30 @@ func TestFollowWithoutStream(t *testing.T) {
 		t.Errorf("bad id: %v", errs)
 	}
 }
+
+// Follow with also ids follows their events with the job's, in stream order, and a terminal
+// event under an also id ends it: how a publisher sees a refusal filed under RefusedID.
+func TestFollowAlsoEndsOnRefusal(t *testing.T) {
+	t.Parallel()
+	js := newBus(t)
+	pub := NewPublisher(js)
+	job := newJob(t, jobs.KindDeploy)
+	refused := RefusedID(42)
+	emRef, _ := NewEmitter(pub, refused, "urn:test", 0)
+	emitAll(t, emRef, &Failed{Code: FailUnauthorized, Message: "job signature rejected: not signed", Attempt: 1})
+	var got []*Envelope
+	for ev, err := range Follow(testCtx(t), js, job.ID, refused) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, ev)
+	}
+	if len(got) != 1 || got[0].Type != TypeFailed || got[0].Subject != refused {
+		t.Fatalf("followed %v, want the one failed event under %s", got, refused)
+	}
+	for ev, err := range Follow(testCtx(t), js, job.ID, "bad id with spaces") {
+		if ev != nil || err == nil {
+			t.Errorf("a bad also id: (%v, %v), want one error", ev, err)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"time"
 
@@ -70,33 +71,47 @@ const HeaderType = "Sindri-Type"
 // Errors: j's validation errors (jobs.ErrInvalid, jobs.ErrUnknownVersion), an empty key, or
 // the publish error, wrapped.
 func (p *Publisher) PublishJob(ctx context.Context, j *jobs.Job, idempotencyKey string) (duplicate bool, err error) {
+	_, duplicate, err = p.PublishJobSeq(ctx, j, idempotencyKey)
+	return duplicate, err
+}
+
+// PublishJobSeq is PublishJob that also returns the job message's sequence in SINDRI_JOBS (for a
+// duplicate, the sequence of the message already stored). An executor that refuses a message
+// whose job id it cannot trust (an unverified signature) reports the refusal under
+// RefusedID(seq), so a publisher follows that id too.
+func (p *Publisher) PublishJobSeq(ctx context.Context, j *jobs.Job, idempotencyKey string) (seq uint64, duplicate bool, err error) {
 	if idempotencyKey == "" {
-		return false, fmt.Errorf("events: publish job %s: idempotency key is empty", j.ID)
+		return 0, false, fmt.Errorf("events: publish job %s: idempotency key is empty", j.ID)
 	}
 	b, err := j.Encode()
 	if err != nil {
-		return false, err
+		return 0, false, err
 	}
 	subj, err := JobsSubject(j.Provider)
 	if err != nil {
-		return false, err
+		return 0, false, err
 	}
 	msg := &nats.Msg{Subject: subj, Data: b, Header: nats.Header{}}
 	msg.Header.Set(HeaderType, "job")
 	if p.signer != nil {
 		signer, sig, err := jobs.Sign(p.signer, subj, b)
 		if err != nil {
-			return false, fmt.Errorf("events: publish job %s: %w", j.ID, err)
+			return 0, false, fmt.Errorf("events: publish job %s: %w", j.ID, err)
 		}
 		msg.Header.Set(jobs.HeaderSigner, signer)
 		msg.Header.Set(jobs.HeaderSignature, sig)
 	}
 	ack, err := p.js.PublishMsg(ctx, msg, jetstream.WithMsgID(idempotencyKey), jetstream.WithExpectStream(JobsStream))
 	if err != nil {
-		return false, fmt.Errorf("events: publish job %s: %w", j.ID, err)
+		return 0, false, fmt.Errorf("events: publish job %s: %w", j.ID, err)
 	}
-	return ack.Duplicate, nil
+	return ack.Sequence, ack.Duplicate, nil
 }
+
+// RefusedID is the id under which an executor reports the refusal of the job message stored at
+// seq in SINDRI_JOBS when it cannot use the id the message claims: the message is not a job,
+// or its signature was not verified.
+func RefusedID(seq uint64) string { return "refused-" + strconv.FormatUint(seq, 10) }
 
 // Emitter numbers and publishes the events of one job. It is safe for concurrent use; seq
 // numbers are assigned in call order.

@@ -2,6 +2,7 @@ package events
 
 import (
 	"errors"
+	"strconv"
 	"testing"
 	"time"
 
@@ -169,3 +170,28 @@ func TestEmitterFailedPublishKeepsSeq(t *testing.T) {
 }
 
 var _ jetstream.Publisher = jetstream.JetStream(nil) // Publisher depends on the small interface
+
+// PublishJobSeq reports the message's stream sequence, and a duplicate reports the stored
+// original's: the id a refusal of that message is filed under is the same for every attempt.
+func TestPublishJobSeqOfDuplicateIsOriginal(t *testing.T) {
+	t.Parallel()
+	ctx := testCtx(t)
+	js := newBus(t)
+	pub := NewPublisher(js)
+	a, b := newJob(t, jobs.KindDeploy), newJob(t, jobs.KindDeploy)
+	seqA, dup, err := pub.PublishJobSeq(ctx, a, "key-a")
+	if err != nil || dup || seqA == 0 {
+		t.Fatalf("first: seq %d dup %v err %v", seqA, dup, err)
+	}
+	seqB, _, err := pub.PublishJobSeq(ctx, b, "key-b")
+	if err != nil || seqB == seqA {
+		t.Fatalf("second: seq %d (first %d) err %v", seqB, seqA, err)
+	}
+	again, dup, err := pub.PublishJobSeq(ctx, a, "key-a")
+	if err != nil || !dup || again != seqA {
+		t.Errorf("duplicate: seq %d dup %v err %v; want the original's seq %d", again, dup, err, seqA)
+	}
+	if got := RefusedID(seqA); got != "refused-"+strconv.FormatUint(seqA, 10) {
+		t.Errorf("RefusedID = %q", got)
+	}
+}

@@ -177,6 +177,14 @@ func (d *delivery) term(reason string) {
 
 func (d *delivery) process(ctx context.Context) (string, string) {
 	e := d.e
+	// With trusted signers nothing in an unverified message is believed, not even its job id:
+	// its refusal is filed under RefusedID(stream sequence), which its publisher follows.
+	if e.verifier != nil {
+		h := d.msg.Headers()
+		if err := e.verifier.Verify(d.msg.Subject(), d.msg.Data(), h.Get(jobs.HeaderSigner), h.Get(jobs.HeaderSignature)); err != nil {
+			return d.refuse(ctx, err)
+		}
+	}
 	j, err := jobs.Decode(d.msg.Data())
 	d.job = j
 	if err != nil {
@@ -184,12 +192,6 @@ func (d *delivery) process(ctx context.Context) (string, string) {
 	}
 	d.log = e.log.With().Str("job", j.ID).Str("kind", string(j.Kind)).Str("env", j.Env).
 		Uint64("generation", j.Generation).Uint64("delivery", d.meta.NumDelivered).Logger()
-	if e.verifier != nil {
-		h := d.msg.Headers()
-		if err := e.verifier.Verify(d.msg.Subject(), d.msg.Data(), h.Get(jobs.HeaderSigner), h.Get(jobs.HeaderSignature)); err != nil {
-			return d.refuse(ctx, err)
-		}
-	}
 	if !e.repoAllowed(j.Repo) {
 		return d.refuse(ctx, fmt.Errorf("repository %q is not in this executor's allowed repositories", j.Repo))
 	}
@@ -766,7 +768,7 @@ func (d *delivery) refuse(ctx context.Context, cause error) (string, string) {
 	case errors.Is(cause, jobs.ErrSignature), d.job != nil && cause != nil && !d.e.repoAllowed(d.job.Repo):
 		code = events.FailUnauthorized
 	}
-	refusedID := "refused-" + strconv.FormatUint(d.meta.Sequence.Stream, 10)
+	refusedID := events.RefusedID(d.meta.Sequence.Stream)
 	id := refusedID
 	if d.job != nil {
 		if _, err := events.EventsSubject(d.job.ID); err == nil {

@@ -44,11 +44,13 @@ func TestSignedJobsOnly(t *testing.T) {
 	}
 	wantTerminal(t, b.follow(t, signed.ID, waitEvents), events.TypeSucceeded)
 
-	refused := func(name string, publish func(j *jobs.Job), want string) {
+	// Each case publishes a job that must be refused and returns its message's stream sequence:
+	// the refusal is filed under events.RefusedID(seq), never under the id the job claims.
+	refused := func(name string, publish func(j *jobs.Job) uint64, want string) {
 		t.Helper()
 		j := newJob(t, jobs.KindDeploy, name, b.bump(t, name, false))
-		publish(j)
-		evs := b.follow(t, j.ID, waitEvents)
+		seq := publish(j)
+		evs := b.follow(t, events.RefusedID(seq), waitEvents)
 		wantTerminal(t, evs, events.TypeFailed)
 		f := last(evs).Data.(*events.Failed)
 		if f.Code != events.FailUnauthorized || f.Retryable || !strings.Contains(f.Message, want) {
@@ -57,14 +59,25 @@ func TestSignedJobsOnly(t *testing.T) {
 		if n := fake.Count(name); n != 0 {
 			t.Errorf("%s: the provider ran %d operations", name, n)
 		}
+		if n, err := events.LastSeq(ctx, b.js, j.ID); err != nil || n != 0 {
+			t.Errorf("%s: %d events under the job's claimed id (%v), want none", name, n, err)
+		}
 	}
-	refused("unsigned", func(j *jobs.Job) { b.publish(t, j) }, "not signed")
-	refused("stranger", func(j *jobs.Job) {
-		if _, err := b.pub.SignedBy(stranger).PublishJob(ctx, j, j.IdempotencyKey("run/1/1")); err != nil {
+	refused("unsigned", func(j *jobs.Job) uint64 {
+		seq, _, err := b.pub.PublishJobSeq(ctx, j, j.IdempotencyKey("run/1/1"))
+		if err != nil {
 			t.Fatal(err)
 		}
+		return seq
+	}, "not signed")
+	refused("stranger", func(j *jobs.Job) uint64 {
+		seq, _, err := b.pub.SignedBy(stranger).PublishJobSeq(ctx, j, j.IdempotencyKey("run/1/1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return seq
 	}, "not one of this executor's trusted signers")
-	refused("altered", func(j *jobs.Job) {
+	refused("altered", func(j *jobs.Job) uint64 {
 		// Signed for one body, published with another: the signature headers of a real job
 		// copied onto a job someone changed.
 		orig, _ := j.Encode()
@@ -77,18 +90,21 @@ func TestSignedJobsOnly(t *testing.T) {
 		msg := &nats.Msg{Subject: "sindri.jobs." + providertest.FakeName, Data: changed, Header: nats.Header{}}
 		msg.Header.Set(jobs.HeaderSigner, signer)
 		msg.Header.Set(jobs.HeaderSignature, sig)
-		if _, err := b.js.PublishMsg(ctx, msg); err != nil {
+		ack, err := b.js.PublishMsg(ctx, msg)
+		if err != nil {
 			t.Fatal(err)
 		}
+		return ack.Sequence
 	}, "does not match")
 	if n := fake.CountOp("signed", providertest.OpDeploy); n != 1 {
 		t.Errorf("signed job deploys = %d, want 1", n)
 	}
 }
 
-// An unsigned job reusing the id of a real job cannot end that job's history: its refusal is
-// reported under its own stream sequence.
-func TestUnauthorizedJobCannotEndAnotherJob(t *testing.T) {
+// Unsigned messages reusing the id of a real job can neither end that job's history (as an
+// unauthorized, unknown-version or invalid job) nor, published before it, make the real job look
+// like a duplicate: their refusals are filed under their own stream sequence.
+func TestForgedJobIDsCannotTouchRealJobs(t *testing.T) {
 	t.Parallel()
 	b := startBus(t)
 	fake := providertest.NewFake()
@@ -97,31 +113,56 @@ func TestUnauthorizedJobCannotEndAnotherJob(t *testing.T) {
 	cfg.TrustedSigners = []string{trustedPub}
 	runExecutor(t, b, cfg)
 	ctx := context.Background()
+	subj := "sindri.jobs." + providertest.FakeName
+	refusedUnder := func(what string, seq uint64) {
+		t.Helper()
+		evs := b.follow(t, events.RefusedID(seq), waitEvents)
+		if f := last(evs).Data.(*events.Failed); f.Code != events.FailUnauthorized {
+			t.Errorf("%s: %+v, want unauthorized", what, f)
+		}
+	}
 
+	// A forged copy published before the real job is queued.
 	real := newJob(t, jobs.KindDeploy, "victim", b.bump(t, "victim", false))
+	early, _ := real.Encode()
+	ack, err := b.js.Publish(ctx, subj, early)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refusedUnder("early copy", ack.Sequence)
 	if _, err := b.pub.SignedBy(trusted).PublishJob(ctx, real, real.IdempotencyKey("run/1/1")); err != nil {
 		t.Fatal(err)
 	}
 	before := b.follow(t, real.ID, waitEvents)
 	wantTerminal(t, before, events.TypeSucceeded)
+	if n := fake.CountOp("victim", providertest.OpDeploy); n != 1 {
+		t.Fatalf("the real job deployed %d times, want 1 (a forged copy made it a duplicate?)", n)
+	}
 
+	// Forgeries after it finished: a destroy, an unknown version, an invalid job.
 	forged := *real
 	forged.Kind = jobs.KindDestroy
-	raw, _ := forged.Encode()
-	ack, err := b.js.Publish(ctx, "sindri.jobs."+providertest.FakeName, raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	evs := b.follow(t, "refused-"+itoa(ack.Sequence), waitEvents)
-	if f := last(evs).Data.(*events.Failed); f.Code != events.FailUnauthorized {
-		t.Errorf("forged job: %+v, want unauthorized", f)
+	destroy, _ := forged.Encode()
+	invalid := *real
+	invalid.Env = "Not A Valid Env"
+	bad, _ := invalid.Encode()
+	for what, body := range map[string][]byte{
+		"destroy":         destroy,
+		"unknown version": []byte(`{"v":2,"id":"` + real.ID + `","kind":"teleport"}`),
+		"invalid":         bad,
+	} {
+		ack, err := b.js.Publish(ctx, subj, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		refusedUnder(what, ack.Sequence)
 	}
 	seq, err := events.LastSeq(ctx, b.js, real.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if seq != uint64(len(before)) {
-		t.Errorf("the real job has %d events after the forged one was refused, want %d", seq, len(before))
+		t.Errorf("the real job has %d events after the forgeries were refused, want %d", seq, len(before))
 	}
 	if n := fake.CountOp("victim", providertest.OpDestroy); n != 0 {
 		t.Errorf("the forged destroy ran %d times", n)

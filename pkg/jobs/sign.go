@@ -85,7 +85,12 @@ func NewVerifier(keys []string) (*Verifier, error) {
 			return nil, fmt.Errorf("jobs: trusted signer %d is a seed (a private key), not a public key: give executors only the public key (U...) that `sindri-executor keygen -signing` printed, and replace this key, since it has been exposed", i+1)
 		}
 		if !nkeys.IsValidPublicUserKey(k) {
-			return nil, fmt.Errorf("jobs: trusted signer %d (%q) is not a public user nkey: want 56 characters starting with U, as `sindri-executor keygen -signing` prints", i+1, k)
+			shown := fmt.Sprintf(" (%q)", k)
+			if strings.HasPrefix(k, "S") {
+				// Possibly a damaged seed: never shown beyond its type.
+				shown = fmt.Sprintf(" (starting %q, like a seed)", k[:min(2, len(k))])
+			}
+			return nil, fmt.Errorf("jobs: trusted signer %d%s is not a public user nkey: want 56 characters starting with U, as `sindri-executor keygen -signing` prints", i+1, shown)
 		}
 		kp, err := nkeys.FromPublicKey(k)
 		if err != nil {
@@ -100,7 +105,7 @@ func NewVerifier(keys []string) (*Verifier, error) {
 // received on subject. Errors wrap ErrSignature and say which check failed.
 func (v *Verifier) Verify(subject string, body []byte, signer, signature string) error {
 	if signer == "" && signature == "" {
-		return fmt.Errorf("%w: the job is not signed, and this executor runs only signed jobs (set the action's signing-key input)", ErrSignature)
+		return fmt.Errorf("%w: the job is not signed, and this executor runs only jobs signed by a trusted key (the action's signing-key input; an executor's reaper: signing_key_file)", ErrSignature)
 	}
 	kp, ok := v.trusted[signer]
 	if !ok {

@@ -83,16 +83,18 @@ func TestSigningKeyAndVerifierRefuseWrongKeys(t *testing.T) {
 			t.Errorf("the error quotes the value: %v", err)
 		}
 	}
+	damaged := seed[:len(seed)-1] // a seed missing its last character no longer decodes
 	for in, want := range map[string]string{
-		seed: "is a seed",
-		xpub: "not a public user nkey",
-		"":   "not a public user nkey",
+		seed:    "is a seed",
+		damaged: "like a seed",
+		xpub:    "not a public user nkey",
+		"":      "not a public user nkey",
 	} {
 		_, err := jobs.NewVerifier([]string{in})
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("NewVerifier(%.6s...) = %v, want an error saying %q", in, err, want)
 		}
-		if err != nil && strings.HasPrefix(in, "S") && strings.Contains(err.Error(), in) {
+		if err != nil && strings.HasPrefix(in, "S") && strings.Contains(err.Error(), in[:8]) {
 			t.Errorf("the error quotes a seed: %v", err)
 		}
 	}

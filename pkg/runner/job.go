@@ -136,7 +136,7 @@ func (r *run) job(ctx context.Context, kind jobs.Kind) int {
 		}
 	}
 
-	j, _, err := r.publish(ctx, bus, kind, l)
+	j, seq, err := r.publish(ctx, bus, kind, l)
 	// A deploy already reported in_progress: it must not stay so when no job was queued.
 	startedReport := reports && kind == jobs.KindDeploy
 	if errors.Is(err, errClosed) {
@@ -176,7 +176,7 @@ func (r *run) job(ctx context.Context, kind jobs.Kind) int {
 		return ExitOK
 	}
 	start := r.deps.Now()
-	ok := r.follow(ctx, bus, j, &v)
+	ok := r.follow(ctx, bus, j, seq, &v)
 	// The final reports run even when the workflow was cancelled (SIGTERM cancels ctx), so
 	// GitHub is left with a truthful final status rather than in_progress.
 	ctx, cancel := finalCtx(ctx)
@@ -373,33 +373,33 @@ var errClosed = errors.New("environment closed")
 
 // publish bumps the environment's desired generation (for jobs that change it) and publishes
 // the job with its idempotency key.
-func (r *run) publish(ctx context.Context, bus *Bus, kind jobs.Kind, l *loaded) (*jobs.Job, *events.EnvRecord, error) {
+func (r *run) publish(ctx context.Context, bus *Bus, kind jobs.Kind, l *loaded) (*jobs.Job, uint64, error) {
 	var gen uint64
 	if kind.Mutates() {
 		if r.reopens(kind) {
 			if _, err := bus.Envs.Reopen(ctx, l.env); err != nil && !errors.Is(err, events.ErrEnvNotFound) {
-				return nil, nil, fmt.Errorf("reopen environment %s: %w", l.env, err)
+				return nil, 0, fmt.Errorf("reopen environment %s: %w", l.env, err)
 			}
 		}
 		g, err := bus.Envs.BumpDesired(ctx, l.env, r.closing(kind))
 		if errors.Is(err, events.ErrEnvClosed) {
-			return nil, nil, errClosed
+			return nil, 0, errClosed
 		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("bump desired generation of %s: %w", l.env, err)
+			return nil, 0, fmt.Errorf("bump desired generation of %s: %w", l.env, err)
 		}
 		gen = g
 	}
 	rec, _, err := bus.Envs.Get(ctx, l.env)
 	if err != nil && !errors.Is(err, events.ErrEnvNotFound) {
-		return nil, nil, fmt.Errorf("read environment record %s: %w", l.env, err)
+		return nil, 0, fmt.Errorf("read environment record %s: %w", l.env, err)
 	}
 	if !kind.Mutates() && rec != nil {
 		gen = rec.DesiredGeneration
 	}
 	j, err := jobs.New(kind, l.env, l.provider)
 	if err != nil {
-		return nil, nil, err
+		return nil, 0, err
 	}
 	j.Generation = gen
 	j.Repo, j.PR, j.SHA, j.Ref = r.it.Repo, r.it.PR, r.it.SHA, r.it.Ref
@@ -412,32 +412,32 @@ func (r *run) publish(ctx context.Context, bus *Bus, kind jobs.Kind, l *loaded) 
 	if !bus.Embedded && len(l.resolved) > 0 {
 		sealed, err := secrets.Seal(j.ID, l.resolved, r.req.Inputs.ExecutorKey)
 		if err != nil {
-			return nil, nil, fmt.Errorf("seal the secrets to executor-key: %w; nothing was queued", err)
+			return nil, 0, fmt.Errorf("seal the secrets to executor-key: %w; nothing was queued", err)
 		}
 		j.SealedSecrets = sealed
 	}
 	if err := j.Validate(); err != nil {
-		return nil, nil, fmt.Errorf("build job: %w", err)
+		return nil, 0, fmt.Errorf("build job: %w", err)
 	}
 	key := jobs.IdempotencyKey(jobs.IdempotencyInput{
 		Repo: j.Repo, Env: j.Env, Kind: j.Kind, Generation: j.Generation, SHA: j.SHA,
 		Trigger: j.Trigger, Delivery: r.req.Delivery,
 	})
-	dup, err := events.NewPublisher(bus.JS).SignedBy(bus.Signer).PublishJob(ctx, j, key)
+	seq, dup, err := events.NewPublisher(bus.JS).SignedBy(bus.Signer).PublishJobSeq(ctx, j, key)
 	if err != nil {
-		return nil, nil, fmt.Errorf("publish job: %w; nothing was queued", err)
+		return nil, 0, fmt.Errorf("publish job: %w; nothing was queued", err)
 	}
 	if dup {
 		r.out().Notice(fmt.Sprintf("this %s of %s was already queued by an earlier attempt of this step; following it", kind, l.env))
 	}
-	return j, rec, nil
+	return j, seq, nil
 }
 
 // follow streams the job's events into the log and v until a terminal event. It returns false
 // when following ended without one (timeout or a broken connection). The failure's log tail
 // holds every line the log showed for the job (log, progress and retry lines): a provider that
 // fails early may have sent progress only.
-func (r *run) follow(ctx context.Context, bus *Bus, j *jobs.Job, v *action.View) bool {
+func (r *run) follow(ctx context.Context, bus *Bus, j *jobs.Job, seq uint64, v *action.View) bool {
 	if t := r.req.Inputs.Timeout; t > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, t)
@@ -446,7 +446,9 @@ func (r *run) follow(ctx context.Context, bus *Bus, j *jobs.Job, v *action.View)
 	r.out().Group(fmt.Sprintf("sindri %s %s (%s)", j.Kind, j.Env, j.Provider))
 	defer r.out().EndGroup()
 	var tail []string
-	for ev, err := range events.Follow(ctx, bus.JS, j.ID) {
+	// An executor that cannot trust the job's id (signature not verified) files its refusal
+	// under the message's sequence instead.
+	for ev, err := range events.Follow(ctx, bus.JS, j.ID, events.RefusedID(seq)) {
 		if err != nil {
 			if ev == nil && (errors.Is(err, events.ErrMalformedEvent) || errors.Is(err, events.ErrUnknownEventType)) {
 				r.out().Log(r.redact(fmt.Sprintf("(skipped an unreadable event: %v)", err)))

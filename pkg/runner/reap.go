@@ -121,6 +121,7 @@ func (r *run) reap(ctx context.Context) int {
 	for _, c := range list {
 		gen, err := r.reapGeneration(ctx, bus, c)
 		var j *jobs.Job
+		var seq uint64
 		if err == nil {
 			j, err = jobs.New(jobs.KindReap, c.env, c.provider)
 		}
@@ -132,7 +133,7 @@ func (r *run) reap(ctx context.Context) int {
 		}
 		if err == nil {
 			key := jobs.IdempotencyKey(jobs.IdempotencyInput{Repo: j.Repo, Env: j.Env, Kind: j.Kind, Generation: j.Generation, Trigger: j.Trigger, Delivery: r.req.Delivery})
-			_, err = events.NewPublisher(bus.JS).SignedBy(bus.Signer).PublishJob(ctx, j, key)
+			seq, _, err = events.NewPublisher(bus.JS).SignedBy(bus.Signer).PublishJobSeq(ctx, j, key)
 		}
 		if err != nil {
 			r.out().Error(fmt.Sprintf("reap %s: %v", c.env, err), nil)
@@ -140,7 +141,7 @@ func (r *run) reap(ctx context.Context) int {
 			continue
 		}
 		v := action.View{Kind: action.KindReap, Env: c.env, Provider: c.provider, JobID: j.ID, Phase: action.PhaseDestroying}
-		if ok := r.follow(ctx, bus, j, &v); !ok || v.Phase == action.PhaseFailed {
+		if ok := r.follow(ctx, bus, j, seq, &v); !ok || v.Phase == action.PhaseFailed {
 			r.out().Error(fmt.Sprintf("reap %s: %s", c.env, v.Error), nil)
 			failed++
 			continue
