@@ -98,29 +98,58 @@ func (l *Leases) Acquire(ctx context.Context, env, holder string, ttl time.Durat
 // Renew extends lease to now+ttl and returns the renewed lease. Errors: ErrLeaseLost when the
 // stored lease is no longer lease (expired and taken over, or released); ErrInvalidLease; the KV
 // error, wrapped. A lease past its expiry that nobody took over can still be renewed.
+//
+// A renewal whose reply was lost (a timeout on the client after the server stored it) leaves
+// the stored revision ahead of lease.Revision. Renew tells that apart from a take-over by
+// reading the stored lease: when it still names lease's holder and acquisition time it is
+// lease, renewed by us, and the renewal is written over it.
 func (l *Leases) Renew(ctx context.Context, lease Lease, ttl time.Duration) (Lease, error) {
 	if err := l.checkArgs(lease.Env, lease.Holder, ttl); err != nil {
 		return Lease{}, err
 	}
-	now := l.opts.now().UTC()
-	out, err := l.write(ctx, lease.Env, leaseValue{Holder: lease.Holder, Acquired: lease.Acquired, Expires: now.Add(ttl)}, lease.Revision)
-	if errors.Is(err, ErrRevisionMismatch) {
-		return Lease{}, fmt.Errorf("events: renew lease %s for %s: %w", lease.Env, lease.Holder, ErrLeaseLost)
+	rev := lease.Revision
+	for attempt := 0; attempt < maxCASAttempts; attempt++ {
+		now := l.opts.now().UTC()
+		out, err := l.write(ctx, lease.Env, leaseValue{Holder: lease.Holder, Acquired: lease.Acquired, Expires: now.Add(ttl)}, rev)
+		if !errors.Is(err, ErrRevisionMismatch) {
+			return out, err
+		}
+		cur, curRev, err := l.read(ctx, lease.Env)
+		if err != nil {
+			return Lease{}, err
+		}
+		if cur == nil || cur.Holder != lease.Holder || !cur.Acquired.Equal(lease.Acquired) {
+			return Lease{}, fmt.Errorf("events: renew lease %s for %s: %w", lease.Env, lease.Holder, ErrLeaseLost)
+		}
+		rev = curRev
 	}
-	return out, err
+	return Lease{}, fmt.Errorf("events: renew lease %s: %w", lease.Env, ErrTooManyConflicts)
 }
 
 // Release gives lease up so the next Acquire succeeds at once. Errors: ErrLeaseLost when the
-// stored lease is no longer lease (nothing is deleted then); the KV error, wrapped.
+// stored lease is no longer lease (nothing is deleted then); the KV error, wrapped. As for
+// Renew, a stored revision ahead of lease.Revision that still names lease's holder and
+// acquisition time (a renewal whose reply was lost) is lease and is released.
 func (l *Leases) Release(ctx context.Context, lease Lease) error {
-	err := l.kv.Delete(ctx, lease.Env, jetstream.LastRevision(lease.Revision))
-	if isCASConflict(err) {
-		return fmt.Errorf("events: release lease %s for %s: %w", lease.Env, lease.Holder, ErrLeaseLost)
+	rev := lease.Revision
+	for attempt := 0; attempt < maxCASAttempts; attempt++ {
+		err := l.kv.Delete(ctx, lease.Env, jetstream.LastRevision(rev))
+		if err == nil {
+			return nil
+		}
+		if !isCASConflict(err) {
+			return fmt.Errorf("events: release lease %s: %w", lease.Env, err)
+		}
+		cur, curRev, err := l.read(ctx, lease.Env)
+		if err != nil {
+			return err
+		}
+		if cur == nil || cur.Holder != lease.Holder || !cur.Acquired.Equal(lease.Acquired) {
+			return fmt.Errorf("events: release lease %s for %s: %w", lease.Env, lease.Holder, ErrLeaseLost)
+		}
+		rev = curRev
 	}
-	if err != nil {
-		return fmt.Errorf("events: release lease %s: %w", lease.Env, err)
-	}
-	return nil
+	return fmt.Errorf("events: release lease %s: %w", lease.Env, ErrTooManyConflicts)
 }
 
 // Current returns env's stored lease and true, or false when there is none. An expired lease

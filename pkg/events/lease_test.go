@@ -70,9 +70,11 @@ func TestLeaseLifecycle(t *testing.T) {
 	if _, err := l.Acquire(ctx, "app-pr-1", "worker-b/job-2", time.Minute); !errors.Is(err, ErrLeaseHeld) {
 		t.Errorf("Acquire inside the renewed lease: %v", err)
 	}
-	// Renewing with the stale revision is refused: only the latest lease value is valid.
-	if _, err := l.Renew(ctx, a, time.Minute); !errors.Is(err, ErrLeaseLost) {
-		t.Errorf("Renew with a stale lease: %v", err)
+	// A stale revision of one's own lease (a renewal whose reply was lost) is still one's own:
+	// renewing and releasing it work (TestLeaseRenewAfterLostReply).
+	a3, err := l.Renew(ctx, a, time.Minute)
+	if err != nil || a3.Revision <= a2.Revision {
+		t.Errorf("Renew with a stale revision of one's own lease: %+v, %v", a3, err)
 	}
 
 	// Release lets the next holder in at once.
@@ -182,5 +184,42 @@ func TestLeaseArgs(t *testing.T) {
 	}
 	if got := l.BucketTTL(); got != DefaultLockTTL {
 		t.Errorf("BucketTTL = %s, want %s", got, DefaultLockTTL)
+	}
+}
+
+// A renewal stored by the server whose reply the holder never saw (a client-side timeout)
+// must not make the holder's next renewal report the lease lost: the lease is still its own.
+func TestLeaseRenewAfterLostReply(t *testing.T) {
+	t.Parallel()
+	ctx := testCtx(t)
+	l, clock := newLeases(t)
+	a, err := l.Acquire(ctx, "app", "worker-a/job-1", 30*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(10 * time.Second)
+	if _, err := l.Renew(ctx, a, 30*time.Second); err != nil { // stored; its reply "lost"
+		t.Fatal(err)
+	}
+	clock.Advance(10 * time.Second)
+	again, err := l.Renew(ctx, a, 30*time.Second) // still holding the old revision
+	if err != nil {
+		t.Fatalf("renewal after a lost reply: %v, want success", err)
+	}
+	if !again.Expires.Equal(clock.Now().Add(30*time.Second)) || !again.Acquired.Equal(a.Acquired) {
+		t.Errorf("renewed lease %+v", again)
+	}
+	if _, err := l.Acquire(ctx, "app", "worker-b/job-2", time.Minute); !errors.Is(err, ErrLeaseHeld) {
+		t.Errorf("another holder during the renewed lease: %v, want ErrLeaseHeld", err)
+	}
+	// Released and taken by someone else: the stale lease is lost, whatever its revision.
+	if err := l.Release(ctx, again); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Acquire(ctx, "app", "worker-b/job-2", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Renew(ctx, a, 30*time.Second); !errors.Is(err, ErrLeaseLost) {
+		t.Errorf("renewal of a lease taken over: %v, want ErrLeaseLost", err)
 	}
 }

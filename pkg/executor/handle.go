@@ -492,7 +492,7 @@ func (d *delivery) keepAlive(opCtx context.Context, lease *events.Lease, cancelO
 			if lease == nil {
 				continue
 			}
-			rctx, cancel := context.WithTimeout(ctx, every/2)
+			rctx, cancel := context.WithTimeout(ctx, every/3)
 			nl, err := d.e.leases.Renew(rctx, *lease, d.e.cfg.LeaseTTL)
 			cancel()
 			switch {
@@ -502,8 +502,12 @@ func (d *delivery) keepAlive(opCtx context.Context, lease *events.Lease, cancelO
 				d.log.Error().Err(err).Msg("lease lost; cancelling the operation")
 				cancelOp(errLeaseLost)
 				return
-			case time.Until(lease.Expires) < 2*every:
-				// The next renewal could come too late; stop while the lease still holds.
+			case time.Until(lease.Expires) < every+every/2:
+				// The next attempt (at the next tick, bounded by every/3) ends within every from
+				// now. With more than 1.5 periods left it still ends half a period before expiry,
+				// so a single failed renewal is tolerated (with LeaseTTL = 3 periods about 1.67
+				// are left after one). Below that, stop the operation while the lease still
+				// holds for at least half a period, and keep trying to renew.
 				if !expiring {
 					expiring = true
 					d.log.Error().Err(err).Time("expires", lease.Expires).Msg("cannot renew lease before it expires; cancelling the operation")

@@ -64,7 +64,7 @@ func (p *slowCleanup) found() []string {
 func TestLeaseHeldWhileProviderCleansUpAfterDeadline(t *testing.T) {
 	t.Parallel()
 	b := startBus(t)
-	p := &slowCleanup{Fake: providertest.NewFake(), cleanup: 1500 * time.Millisecond,
+	p := &slowCleanup{Fake: providertest.NewFake(), cleanup: 3 * time.Second,
 		entered: make(chan struct{}), active: map[string]string{}}
 	cfg := testConfig(p.Fake)
 	var reg providers.Registry
@@ -72,13 +72,13 @@ func TestLeaseHeldWhileProviderCleansUpAfterDeadline(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.Registry = &reg
-	cfg.LeaseTTL = 600 * time.Millisecond
+	cfg.LeaseTTL = 2 * time.Second // shorter than the cleanup: it must be renewed meanwhile
 	for range 2 {
 		runExecutor(t, b, cfg)
 	}
 
 	a := newJob(t, jobs.KindDeploy, "cleanup", b.bump(t, "cleanup", false))
-	a.Deadline = time.Now().Add(300 * time.Millisecond)
+	a.Deadline = time.Now().Add(1500 * time.Millisecond)
 	p.hangJob = a.ID
 	b.publish(t, a)
 	select {

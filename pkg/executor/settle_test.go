@@ -64,7 +64,7 @@ func TestDeadlineSettledOnlyUnderLease(t *testing.T) {
 		runExecutor(t, b, cfg)
 	}
 	j := newJob(t, jobs.KindDeploy, "late", b.bump(t, "late", false))
-	j.Deadline = time.Now().Add(300 * time.Millisecond)
+	j.Deadline = time.Now().Add(2 * time.Second)
 	b.publish(t, j)
 	select {
 	case <-p.entered:
