@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -24,6 +23,7 @@ import (
 	"github.com/moby/moby/client"
 	"gopkg.in/yaml.v3"
 
+	"github.com/sindri/deploy/v3/internal/testports"
 	"github.com/sindri/deploy/v3/pkg/github"
 	"github.com/sindri/deploy/v3/pkg/github/githubtest"
 	"github.com/sindri/deploy/v3/pkg/providers"
@@ -382,15 +382,11 @@ func randHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// freePort returns a TCP port on 127.0.0.1 that nothing listens on right now.
+// freePort returns a host port for a container to publish; see testports for why it is
+// not a port-0 bind.
 func freePort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return testports.Free(t)
 }
 
 // httpGet fetches url once with a short timeout.

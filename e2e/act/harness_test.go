@@ -7,7 +7,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +18,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/sindri/deploy/v3/internal/testports"
 )
 
 // repoRoot is the repository root, relative to this package.
@@ -99,15 +100,11 @@ func actionImage(t *testing.T) string {
 	return ref
 }
 
-// freePort returns a loopback TCP port that nothing listens on right now.
+// freePort returns a host port for a container to publish; see testports for why it is
+// not a port-0 bind.
 func freePort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return testports.Free(t)
 }
 
 func randomHex(t *testing.T, n int) string {

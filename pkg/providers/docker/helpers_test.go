@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/moby/moby/client"
 
+	"github.com/sindri/deploy/v3/internal/testports"
 	"github.com/sindri/deploy/v3/pkg/config"
 	"github.com/sindri/deploy/v3/pkg/providers"
 	"github.com/sindri/deploy/v3/pkg/providers/docker"
@@ -124,15 +124,11 @@ func uniqueEnv(prefix string) string {
 	return "dt-" + prefix + "-" + hex.EncodeToString(b)
 }
 
-// freePort returns a host port that was free a moment ago.
+// freePort returns a host port for a container to publish; see testports for why it is
+// not a port-0 bind.
 func freePort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return testports.Free(t)
 }
 
 // newSpec returns a deployable spec for env with the test image; mutate adjusts the config.
