@@ -31,8 +31,10 @@ func TestChaos(t *testing.T) {
 	)
 	b := startTestBus(t)
 	dir := t.TempDir()
-	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
-	t.Logf("seed-free run; jobs %d envs %d executors %d", nJobs, nEnvs, executors)
+	seed := uint64(time.Now().UnixNano())
+	rng := rand.New(rand.NewPCG(seed, 7))
+	killRng := rand.New(rand.NewPCG(seed, 11)) // the killer goroutine's own: a Rand is not safe for concurrent use
+	t.Logf("seed %d; jobs %d envs %d executors %d", seed, nJobs, nEnvs, executors)
 
 	var mu sync.Mutex
 	var live []*proc
@@ -55,10 +57,10 @@ func TestChaos(t *testing.T) {
 			select {
 			case <-stopKiller:
 				return
-			case <-time.After(time.Duration(300+rng.IntN(500)) * time.Millisecond):
+			case <-time.After(time.Duration(300+killRng.IntN(500)) * time.Millisecond):
 			}
 			mu.Lock()
-			i := rng.IntN(len(live))
+			i := killRng.IntN(len(live))
 			p := live[i]
 			live = append(live[:i], live[i+1:]...)
 			mu.Unlock()

@@ -146,17 +146,11 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 	return err
 }
 
-// ensureStreams creates SINDRI_JOBS, SINDRI_EVENTS and the buckets when SINDRI_JOBS is missing
-// (first start). Existing streams are left as their operator configured them.
+// ensureStreams creates whichever of SINDRI_JOBS, SINDRI_EVENTS and the buckets is missing
+// (first start, or a deployment another process is setting up at this moment). Existing ones
+// are left as their operator configured them.
 func ensureStreams(ctx context.Context, js jetstream.JetStream, replicas int) error {
-	_, err := js.Stream(ctx, events.JobsStream)
-	if err == nil {
-		return nil
-	}
-	if !errors.Is(err, jetstream.ErrStreamNotFound) {
-		return fmt.Errorf("look up %s: %w", events.JobsStream, err)
-	}
-	return events.Setup(ctx, js, events.SetupOptions{Replicas: replicas})
+	return events.EnsureCreated(ctx, js, events.SetupOptions{Replicas: replicas})
 }
 
 // startupRetry runs a startup step until it succeeds, retrying with backoff (250 ms doubling to

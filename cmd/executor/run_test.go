@@ -64,6 +64,18 @@ func TestRunServesJobsMetricsAndDrains(t *testing.T) {
 		base = "http://" + a
 	case err := <-done:
 		t.Fatalf("run returned early: %v", err)
+	case <-time.After(60 * time.Second):
+		t.Fatal("no metrics listener within 60s")
+	}
+	// waitUntil polls until ok or fails the test after a minute (instead of hanging the
+	// package until the go test timeout).
+	waitUntil := func(what string, ok func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(time.Minute); !ok(); time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: not within a minute", what)
+			}
+		}
 	}
 	get := func(path string) (int, string) {
 		resp, err := http.Get(base + path)
@@ -77,18 +89,14 @@ func TestRunServesJobsMetricsAndDrains(t *testing.T) {
 	if code, _ := get("/healthz"); code != 200 {
 		t.Errorf("/healthz = %d", code)
 	}
-	for code, _ := get("/readyz"); code != 200; code, _ = get("/readyz") {
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitUntil("/readyz answering 200", func() bool { code, _ := get("/readyz"); return code == 200 })
 	j := makeJob(t, jobs.KindDeploy, "run-test", b.bump(t, "run-test", false))
 	b.publish(t, j)
 	if ev := b.terminal(t, j.ID, 20*time.Second); ev.Type != events.TypeSucceeded {
 		t.Fatalf("job ended %s: %s", ev.Type, dataJSON(ev))
 	}
 	want := `sindri_executor_jobs_total{kind="deploy",outcome="succeeded"} 1`
-	for _, body := get("/metrics"); !strings.Contains(body, want); _, body = get("/metrics") {
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitUntil("/metrics counting the job", func() bool { _, body := get("/metrics"); return strings.Contains(body, want) })
 	_, body := get("/metrics")
 	for _, name := range []string{"sindri_executor_job_duration_seconds", "sindri_executor_jobs_in_flight", "sindri_executor_redeliveries_total", "sindri_executor_lease_waits_total", "process_resident_memory_bytes"} {
 		if !strings.Contains(body, name) {

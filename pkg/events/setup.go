@@ -2,6 +2,7 @@ package events
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -208,6 +209,55 @@ func Setup(ctx context.Context, js StreamManager, o SetupOptions) error {
 	for _, c := range []jetstream.KeyValueConfig{envsCfg, locksCfg} {
 		if _, err := js.CreateOrUpdateKeyValue(ctx, c); err != nil {
 			return fmt.Errorf("events: setup bucket %s: %w", c.Bucket, err)
+		}
+	}
+	return nil
+}
+
+// Creator is the part of jetstream.JetStream that EnsureCreated needs.
+type Creator interface {
+	Stream(ctx context.Context, name string) (jetstream.Stream, error)
+	CreateStream(ctx context.Context, cfg jetstream.StreamConfig) (jetstream.Stream, error)
+	KeyValue(ctx context.Context, bucket string) (jetstream.KeyValue, error)
+	CreateKeyValue(ctx context.Context, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error)
+}
+
+// EnsureCreated creates whichever of SINDRI_JOBS, SINDRI_EVENTS, sindri_envs and sindri_locks
+// does not exist, configured as o describes, and leaves every existing one exactly as its
+// operator configured it. Each is checked on its own, so a deployment caught half set up (by
+// another executor or action starting at the same moment, or by an interrupted Setup) is
+// completed, and one created concurrently by someone else counts as existing. Errors: invalid
+// options, or a lookup or creation error wrapped with the stream or bucket name.
+func EnsureCreated(ctx context.Context, js Creator, o SetupOptions) error {
+	jobsCfg, err := JobsStreamConfig(o)
+	if err != nil {
+		return err
+	}
+	eventsCfg, _ := EventsStreamConfig(o)
+	envsCfg, _ := EnvsBucketConfig(o)
+	locksCfg, _ := LocksBucketConfig(o)
+	for _, c := range []jetstream.StreamConfig{jobsCfg, eventsCfg} {
+		_, err := js.Stream(ctx, c.Name)
+		if errors.Is(err, jetstream.ErrStreamNotFound) {
+			_, err = js.CreateStream(ctx, c)
+			if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+				err = nil
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("events: ensure stream %s: %w", c.Name, err)
+		}
+	}
+	for _, c := range []jetstream.KeyValueConfig{envsCfg, locksCfg} {
+		_, err := js.KeyValue(ctx, c.Bucket)
+		if errors.Is(err, jetstream.ErrBucketNotFound) {
+			_, err = js.CreateKeyValue(ctx, c)
+			if errors.Is(err, jetstream.ErrBucketExists) || errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+				err = nil
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("events: ensure bucket %s: %w", c.Bucket, err)
 		}
 	}
 	return nil

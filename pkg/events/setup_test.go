@@ -152,3 +152,38 @@ func TestSubjects(t *testing.T) {
 		}
 	}
 }
+
+// EnsureCreated completes a deployment caught half set up (SINDRI_JOBS only, with the
+// operator's own duplicate window) and changes nothing that exists.
+func TestEnsureCreatedCompletesHalfSetUp(t *testing.T) {
+	t.Parallel()
+	ctx := testCtx(t)
+	_, js := connectJS(t, startServer(t))
+	jobsCfg, err := JobsStreamConfig(SetupOptions{JobsDuplicateWindow: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.CreateStream(ctx, jobsCfg); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // idempotent
+		if err := EnsureCreated(ctx, js, SetupOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := js.Stream(ctx, JobsStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := st.CachedInfo().Config.Duplicates; d != time.Hour {
+		t.Errorf("%s duplicate window %s, want the operator's 1h kept", JobsStream, d)
+	}
+	if _, err := js.Stream(ctx, EventsStream); err != nil {
+		t.Errorf("%s: %v", EventsStream, err)
+	}
+	for _, b := range []string{EnvsBucket, LocksBucket} {
+		if _, err := js.KeyValue(ctx, b); err != nil {
+			t.Errorf("bucket %s: %v", b, err)
+		}
+	}
+}

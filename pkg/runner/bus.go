@@ -105,7 +105,7 @@ func StartEmbedded(ctx context.Context, cfg EmbeddedConfig) (_ *Bus, err error) 
 
 // Connect connects to an external NATS deployment (where long-lived executors run). The
 // streams and buckets there belong to the operator (replicas, retention, lock TTL): they are
-// created with setup only when SINDRI_JOBS does not exist yet, and never updated from here.
+// created with setup only when missing (each on its own), and never updated from here.
 func Connect(ctx context.Context, o events.ConnectOptions, setup events.SetupOptions) (*Bus, error) {
 	nc, err := events.Connect(ctx, o)
 	if err != nil {
@@ -124,20 +124,13 @@ func (b *Bus) setup(ctx context.Context, nc *nats.Conn, o events.SetupOptions, c
 	if err != nil {
 		return fmt.Errorf("jetstream: %w", err)
 	}
-	exists := false
 	if createOnly {
-		_, err := js.Stream(ctx, events.JobsStream)
-		switch {
-		case err == nil:
-			exists = true
-		case !errors.Is(err, jetstream.ErrStreamNotFound):
-			return fmt.Errorf("look up %s: %w", events.JobsStream, err)
-		}
+		err = events.EnsureCreated(ctx, js, o)
+	} else {
+		err = events.Setup(ctx, js, o)
 	}
-	if !exists {
-		if err := events.Setup(ctx, js, o); err != nil {
-			return fmt.Errorf("set up streams and buckets: %w", err)
-		}
+	if err != nil {
+		return fmt.Errorf("set up streams and buckets: %w", err)
 	}
 	envs, err := events.OpenEnvStore(ctx, js)
 	if err != nil {
