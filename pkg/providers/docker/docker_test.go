@@ -580,3 +580,22 @@ func TestContainerThatExitsFailsAndRollsBack(t *testing.T) {
 		t.Errorf("leftovers: %v", left)
 	}
 }
+
+// Docker's proxy accepts on a published port even when nothing listens inside; that must never
+// count as ready, on the first probe or the confirming one.
+func TestPublishedPortNobodyListensOnIsNotReady(t *testing.T) {
+	t.Parallel()
+	needEngine(t)
+	p := newProvider(t, docker.Config{})
+	env := uniqueEnv("deaf")
+	s := newSpec(env, image1, func(c *config.Config) {
+		c.Providers.Docker = &config.DockerConfig{Ports: []string{fmt.Sprintf("%d:8080", freePort(t))}}
+	})
+	s.Secrets = []providers.SecretValue{{Name: "PORT", Value: secret("9090")}} // serves on 9090, not 8080
+	s.Options.Timeout = 3 * time.Second
+	destroyOnCleanup(t, p, s)
+	_, err := p.Deploy(testCtx(t), s, nil)
+	if err == nil || !strings.Contains(err.Error(), "not ready within") {
+		t.Fatalf("Deploy with a published port nobody listens on: %v, want not ready", err)
+	}
+}

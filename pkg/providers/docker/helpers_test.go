@@ -177,20 +177,34 @@ func testCtx(t *testing.T) context.Context {
 	return ctx
 }
 
-// httpGet fetches url and returns the body; it fails the test on error or non-200.
+// httpGet fetches url and returns the body; it fails the test on a non-200 answer, or when no
+// answer comes within getRetryFor. Transport errors (refused, reset, EOF) are retried: a
+// container reported ready may still be a moment from serving on a loaded machine (Docker's
+// proxy accepts before the app inside listens).
 func httpGet(t *testing.T, url string) string {
 	t.Helper()
+	const getRetryFor = 5 * time.Second
 	c := &http.Client{Timeout: 5 * time.Second}
-	resp, err := c.Get(url)
-	if err != nil {
-		t.Fatalf("GET %s: %v", url, err)
+	deadline := time.Now().Add(getRetryFor)
+	for {
+		resp, err := c.Get(url)
+		if err != nil {
+			if time.Now().Before(deadline) {
+				time.Sleep(100 * time.Millisecond)
+				continue
+			}
+			t.Fatalf("GET %s: %v (retried for %s)", url, err, getRetryFor)
+		}
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %s: %s", url, resp.Status, b)
+		}
+		if err != nil {
+			t.Fatalf("GET %s: reading the body: %v", url, err)
+		}
+		return string(b)
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %s: %s", url, resp.Status, b)
-	}
-	return string(b)
 }
 
 // leftovers lists resources still carrying env's labels.

@@ -206,7 +206,18 @@ func tarHolds(r io.Reader, fs fileSecret) (bool, error) {
 	return bytes.Equal(got, fs.content), nil
 }
 
+// Published ports are probed on two consecutive polls at least readyConfirmGap apart, the
+// second time with the longer confirmProbeWait: under load Docker's userland proxy can take
+// longer than probeWait to close a connection nobody inside accepts, and a container that
+// exits right away is caught by the second inspect.
+const (
+	readyConfirmGap  = 100 * time.Millisecond
+	probeWait        = 100 * time.Millisecond
+	confirmProbeWait = 200 * time.Millisecond
+)
+
 // waitReady waits until the container runs and every published TCP port accepts connections.
+// When ports are probed, that must hold on two consecutive polls (see readyConfirmGap).
 func (p *Provider) waitReady(ctx context.Context, id string, d *desired, timeout time.Duration) error {
 	wctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -215,21 +226,29 @@ func (p *Provider) waitReady(ctx context.Context, id string, d *desired, timeout
 	timer := time.NewTimer(interval)
 	defer timer.Stop()
 	last := "unknown"
+	confirming := false // the previous poll found the container running with its ports open
 	for {
+		wait := interval
 		res, err := p.cli.ContainerInspect(wctx, id, client.ContainerInspectOptions{})
+		ready := false
 		if err == nil {
 			c := res.Container
 			last = stateOf(&c)
 			st := c.State
 			if st != nil && st.Running && !st.Restarting && !st.Paused {
-				ready, why, err := p.runningReady(d, st)
+				var why string
+				ready, why, err = p.runningReady(d, st, confirming)
 				if err != nil {
 					return err
 				}
-				if ready {
+				if ready && (confirming || !p.probesPorts(d)) {
 					return nil
 				}
-				last = why
+				if ready {
+					last, wait = "running, ports open once; confirming", readyConfirmGap
+				} else {
+					last = why
+				}
 			}
 			if st != nil && (st.Status == container.StateExited || st.Status == container.StateDead) && d.Restart == "no" {
 				return fmt.Errorf("docker: container %s exited with code %d before it was ready", d.ContainerName, st.ExitCode)
@@ -237,7 +256,8 @@ func (p *Provider) waitReady(ctx context.Context, id string, d *desired, timeout
 		} else if wctx.Err() == nil {
 			return p.wrap("inspect container "+d.ContainerName, err)
 		}
-		timer.Reset(interval)
+		confirming = ready
+		timer.Reset(wait)
 		select {
 		case <-wctx.Done():
 			if ctx.Err() != nil {
@@ -254,7 +274,8 @@ func (p *Provider) waitReady(ctx context.Context, id string, d *desired, timeout
 // runningReady decides whether a running container is ready: healthy when its image has a
 // HEALTHCHECK (unhealthy is an error), and either its published TCP ports accept connections
 // or, when they cannot be probed from here, it has kept running for stableFor.
-func (p *Provider) runningReady(d *desired, st *container.State) (bool, string, error) {
+// confirm selects the longer probe of a confirming poll.
+func (p *Provider) runningReady(d *desired, st *container.State, confirm bool) (bool, string, error) {
 	if h := st.Health; h != nil {
 		switch h.Status {
 		case container.Unhealthy:
@@ -265,7 +286,11 @@ func (p *Provider) runningReady(d *desired, st *container.State) (bool, string, 
 		}
 	}
 	if p.localEngine() {
-		if p.portsReady(d) {
+		wait := probeWait
+		if confirm {
+			wait = confirmProbeWait
+		}
+		if p.portsReady(d, wait) {
 			return true, "", nil
 		}
 		return false, "running, published ports not accepting connections yet", nil
@@ -277,10 +302,23 @@ func (p *Provider) runningReady(d *desired, st *container.State) (bool, string, 
 	return false, fmt.Sprintf("running for less than %s", p.stableFor), nil
 }
 
+// probesPorts reports whether readiness includes probing published TCP ports from here.
+func (p *Provider) probesPorts(d *desired) bool {
+	if !p.localEngine() {
+		return false
+	}
+	for _, pm := range d.Ports {
+		if pm.Proto == "tcp" {
+			return true
+		}
+	}
+	return false
+}
+
 // portsReady probes the published TCP ports. Docker's userland proxy accepts connections even
-// when nothing listens inside and then closes them, so an immediate EOF counts as not ready;
-// an open, silent connection (or a server greeting) counts as ready.
-func (p *Provider) portsReady(d *desired) bool {
+// when nothing listens inside and then closes them, so an EOF within wait counts as not ready;
+// a connection open and silent for wait (or a server greeting) counts as ready.
+func (p *Provider) portsReady(d *desired, wait time.Duration) bool {
 	if !p.localEngine() {
 		return true
 	}
@@ -292,7 +330,7 @@ func (p *Provider) portsReady(d *desired) bool {
 		if err != nil {
 			return false
 		}
-		_ = c.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+		_ = c.SetReadDeadline(time.Now().Add(wait))
 		_, err = c.Read(make([]byte, 1))
 		c.Close()
 		var ne net.Error

@@ -2,7 +2,6 @@ package docker_test
 
 import (
 	"fmt"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -17,9 +16,9 @@ import (
 func TestSeparateNetworkReadiness(t *testing.T) {
 	t.Parallel()
 	needEngine(t)
-	p := newProvider(t, docker.Config{SeparateNetwork: true, StableFor: 700 * time.Millisecond})
 	t.Run("running container is ready", func(t *testing.T) {
 		t.Parallel()
+		p := newProvider(t, docker.Config{SeparateNetwork: true, StableFor: 700 * time.Millisecond})
 		env := uniqueEnv("sepnet")
 		port := freePort(t)
 		s := newSpec(env, image1, func(c *config.Config) {
@@ -38,14 +37,13 @@ func TestSeparateNetworkReadiness(t *testing.T) {
 			t.Errorf("Deploy returned after %s, before the container had run for StableFor", waited)
 		}
 		// The port is published on this host all the same.
-		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/", port))
-		if err != nil {
-			t.Fatalf("GET: %v", err)
-		}
-		resp.Body.Close()
+		httpGet(t, fmt.Sprintf("http://127.0.0.1:%d/", port))
 	})
 	t.Run("crashing container fails", func(t *testing.T) {
 		t.Parallel()
+		// The crash must be seen before the container has run for StableFor; give a loaded
+		// daemon a few seconds to report the exit.
+		p := newProvider(t, docker.Config{SeparateNetwork: true, StableFor: 3 * time.Second})
 		env := uniqueEnv("sepnet-exit")
 		s := newSpec(env, image1, func(c *config.Config) {
 			c.Providers.Docker = &config.DockerConfig{Restart: "no", Ports: []string{fmt.Sprintf("%d:8080", freePort(t))}}
