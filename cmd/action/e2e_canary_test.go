@@ -29,7 +29,7 @@ func TestE2ESecretCanary(t *testing.T) {
 	if opened.code != 0 || opened.outputs["status"] != "ready" {
 		t.Fatalf("opened: exit %d status %q, want 0 ready", opened.code, opened.outputs["status"])
 	}
-	code, body, err := httpGet(r.url() + "/env-check?name=" + name)
+	code, body, err := httpGetReady(r.url() + "/env-check?name=" + name)
 	if err != nil || code != 200 || strings.TrimSpace(body) != name+" set=true" {
 		t.Errorf("env-check: %d %q %v, want %s set=true (the secret must reach the container)", code, body, err, name)
 	}

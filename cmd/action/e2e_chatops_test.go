@@ -151,7 +151,7 @@ func TestE2EChatOpsDeployDestroy(t *testing.T) {
 			t.Errorf("%s: reactions %v, want [eyes rocket]", body, got)
 		}
 		if step.verb == "deploy" {
-			if code, _, err := httpGet(res.outputs["url"]); err != nil || code != 200 {
+			if code, _, err := httpGetReady(res.outputs["url"]); err != nil || code != 200 {
 				t.Errorf("GET %q after %s: %d %v", res.outputs["url"], body, code, err)
 			}
 			if !strings.Contains(res.summary, shaPushed[:12]) {

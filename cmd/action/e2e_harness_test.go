@@ -401,6 +401,20 @@ func httpGet(url string) (int, string, error) {
 	return resp.StatusCode, string(b), err
 }
 
+// httpGetReady is httpGet for an environment just reported ready: transport errors (a
+// connection reset while the engine's port proxy settles on a loaded machine) are retried for
+// up to 5 s; any HTTP answer is returned at once.
+func httpGetReady(url string) (int, string, error) {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		code, body, err := httpGet(url)
+		if err == nil || time.Now().After(deadline) {
+			return code, body, err
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 func dockerClient(t *testing.T) *client.Client {
 	t.Helper()
 	cli, err := client.New(client.WithHost(suite.engine), client.WithAPIVersionNegotiation())

@@ -60,7 +60,7 @@ func TestE2EPullRequestLifecycle(t *testing.T) {
 			if !strings.Contains(o["connect"], "docker") || !strings.Contains(o["connect"], r.env()) {
 				t.Errorf("pull_request.%s: output connect=%q, want a docker exec into %s", s.action, o["connect"], r.env())
 			}
-			code, body, err := httpGet(o["url"])
+			code, body, err := httpGetReady(o["url"])
 			if err != nil || code != 200 || !strings.HasPrefix(body, "sindri-test ok") {
 				t.Errorf("GET %s after %s: %d %q %v, want 200 sindri-test ok", o["url"], s.action, code, body, err)
 			}
@@ -199,7 +199,7 @@ func TestE2ECloseWinsAcrossRuns(t *testing.T) {
 	if res.code != 0 || res.outputs["status"] != "ready" {
 		t.Fatalf("reopened: exit %d status %q, want 0 ready", res.code, res.outputs["status"])
 	}
-	if code, _, err := httpGet(res.outputs["url"]); err != nil || code != 200 {
+	if code, _, err := httpGetReady(res.outputs["url"]); err != nil || code != 200 {
 		t.Errorf("GET %q after reopen: %d %v", res.outputs["url"], code, err)
 	}
 	if m := r.marker(); m.Closed || m.DeploymentID != dep.ID {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -19,6 +18,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/sindri/deploy/v3/internal/testports"
 	"github.com/sindri/deploy/v3/pkg/events"
 	"github.com/sindri/deploy/v3/pkg/jobs"
 	"github.com/sindri/deploy/v3/pkg/providers"
@@ -132,12 +132,9 @@ func (p *proc) kill(t testing.TB) time.Time {
 
 func freePort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	// Below the ephemeral range (see testports): the test NATS server is stopped and started
+	// again on this port, and meanwhile a port-0 bind or an outgoing connection must not take it.
+	return testports.Free(t)
 }
 
 // testBus is an embedded, listening JetStream server with a fixed port (so it can restart on
