@@ -629,6 +629,10 @@ func (d *delivery) succeed(ctx context.Context, p providers.Provider, s *provide
 		ev.URL = firstNonEmpty(c.HTTPSURL, c.HTTPURL)
 		ev.Connect = firstNonEmpty(c.SSHCommand, c.ExecCommand)
 	}
+	if ev.URL == "" && r.status != nil && r.status.State == providers.StateRunning {
+		// start and status jobs: the running environment's URL, from its addresses.
+		ev.URL = statusURL(r.status)
+	}
 	if j.Kind.Mutates() {
 		err := d.recordSuccess(ctx, r, ev, s)
 		switch {
@@ -649,6 +653,22 @@ func (d *delivery) succeed(ctx context.Context, p providers.Provider, s *provide
 	}
 	d.log.Info().Dur("took", elapsed).Msg("job succeeded")
 	return d.kind(), OutcomeSucceeded
+}
+
+// statusURL returns the first https address of st, else the first http one, else "".
+func statusURL(st *providers.Status) string {
+	var httpURL string
+	for _, a := range st.Addresses {
+		switch a.Type {
+		case providers.AddressHTTPS:
+			return a.Value
+		case providers.AddressHTTP:
+			if httpURL == "" {
+				httpURL = a.Value
+			}
+		}
+	}
+	return httpURL
 }
 
 func firstNonEmpty(v ...string) string {
