@@ -13,7 +13,20 @@ const (
 	WorkspaceDir = HomeDir + "/workspace"
 	// DefaultImageRegistry is the upstream Sindri image repository.
 	DefaultImageRegistry = "ghcr.io/pacphi/sindri"
+	// defaultImageTag is the released tag `sindri config init` writes (contract §1.3.2).
+	defaultImageTag = "v3-latest"
 )
+
+// DefaultImageFor is the released Sindri image for distro, deployed when a config for a
+// provider that runs an image names none (ubuntu: v3-latest; fedora and opensuse: their
+// suffixed tags, following the upstream tag convention).
+func DefaultImageFor(distro string) string {
+	switch distro {
+	case "fedora", "opensuse":
+		return DefaultImageRegistry + ":" + defaultImageTag + "-" + distro
+	}
+	return DefaultImageRegistry + ":" + defaultImageTag
+}
 
 // resourceDefaults are the per-provider values used when a setting is absent. There is no
 // global default upstream: each provider has its own (contract §1.3.3 and §1.3.4).
@@ -71,6 +84,10 @@ func applyDefaults(c *Config) {
 		setStr(&ic.PullPolicy, "IfNotPresent")
 		setStr(&ic.CertificateIdentity, defaultCertificateIdentity)
 		setStr(&ic.CertificateOIDCIssuer, defaultCertificateOIDCIssuer)
+	}
+
+	if needsImage[prov] && dep.Image == "" && dep.ImageConfig == nil && (dep.BuildFromSource == nil || !dep.BuildFromSource.Enabled) {
+		dep.Image = DefaultImageFor(dep.Distro)
 	}
 
 	setStr(&dep.Resources.Memory, rd.memory)

@@ -35,6 +35,7 @@ var intentionalDiffs = map[string]string{
 	"portRange":         "docker ports outside 1-65535 (0:80, 99999:80, 80:0) are refused, as the Docker provider refuses them; the schema pattern ^\\d+:\\d+$ allows them",
 	"portDuplicate":     "a docker host port published twice (same address, port, protocol) is refused, as the Docker provider refuses it; the schema has no such rule",
 	"portForm":          "docker ports with a host IP or /tcp|/udp suffix are accepted, as the Docker provider publishes them; the schema pattern allows only HOST:CONTAINER",
+	"buildFromSource":   "buildFromSource.enabled: true is refused: this action deploys prebuilt images and does not build from source",
 }
 
 // fixtureDiffs names the intentional difference each disagreeing fixture exercises.
@@ -227,6 +228,8 @@ func mutations() []mutation {
 		add(p, 7, "")
 	}
 	add("deployment.provider", "packer", "")
+	add("deployment.buildFromSource", map[string]any{"enabled": true, "gitRef": "main"}, "buildFromSource")
+	add("deployment.buildFromSource", map[string]any{"enabled": false}, "")
 	add("deployment.provider", "Docker", "")
 	add("providers.runpod.cloudType", "secure", "")
 	add("providers.northflank.healthCheck.type", "TCP", "")

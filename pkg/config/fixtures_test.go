@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 )
 
 // fixturesDir holds the repository copy of the shared real-world configs (the workplace's
@@ -229,10 +231,73 @@ func TestFixtures(t *testing.T) {
 				c.Deployment.Volumes.Workspace.Size == "" || c.Extensions.AutoInstall == nil || c.Source == nil {
 				t.Errorf("defaults not applied: resources %+v workspace %+v", r, c.Deployment.Volumes.Workspace)
 			}
+			checkFixtureOutcome(t, f, tc, c, diags)
 			if tc.check != nil {
 				tc.check(t, c)
 			}
 		})
+	}
+}
+
+// checkFixtureOutcome asserts, for every accepted fixture, what follows from the keys it sets:
+// the provider's defaults for each resource it leaves out, the released image (and its
+// warning) when it names none, and the warnings its row's reason promises.
+func checkFixtureOutcome(t *testing.T, file string, tc fixtureCase, c *Config, diags Diagnostics) {
+	t.Helper()
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	has := func(path ...string) bool {
+		var cur any = doc
+		for _, k := range path {
+			m, ok := cur.(map[string]any)
+			if !ok {
+				return false
+			}
+			if cur, ok = m[k]; !ok {
+				return false
+			}
+		}
+		return true
+	}
+	warned := func(field, text string) bool {
+		for _, d := range diags.Warnings() {
+			if d.Field == field && strings.Contains(d.Message, text) {
+				return true
+			}
+		}
+		return false
+	}
+	rd := defaultsFor[c.ProviderName()]
+	if !has("deployment", "resources", "memory") && c.Deployment.Resources.Memory != rd.memory {
+		t.Errorf("memory %q, want the %s default %q", c.Deployment.Resources.Memory, c.ProviderName(), rd.memory)
+	}
+	if !has("deployment", "resources", "cpus") && c.Deployment.Resources.CPUCount() != rd.cpus {
+		t.Errorf("cpus %d, want the %s default %d", c.Deployment.Resources.CPUCount(), c.ProviderName(), rd.cpus)
+	}
+	if !has("deployment", "volumes", "workspace") && c.Deployment.Volumes.Workspace.Size != rd.workspaceSize {
+		t.Errorf("workspace size %q, want the %s default %q", c.Deployment.Volumes.Workspace.Size, c.ProviderName(), rd.workspaceSize)
+	}
+	if needsImage[c.ProviderName()] && !has("deployment", "image") && !has("deployment", "image_config") {
+		if want := DefaultImageFor(c.Deployment.Distro); c.Deployment.Image != want || !warned("deployment.image", want) {
+			t.Errorf("image %q (warned: %v), want the released %s with a warning", c.Deployment.Image, warned("deployment.image", want), want)
+		}
+	} else if !needsImage[c.ProviderName()] && !has("deployment", "image") && c.Deployment.Image != "" {
+		t.Errorf("image %q set for %s, which does not run one", c.Deployment.Image, c.ProviderName())
+	}
+	switch {
+	case tc.why == whyMissingExt && !warned("extensions", "extensions block is missing"):
+		t.Errorf("no warning about the missing extensions block among %v", diags.Warnings())
+	case tc.why == whyV2Compose && !warned("providers.docker-compose", "V2 name of providers.docker"):
+		t.Errorf("no warning about providers.docker-compose among %v", diags.Warnings())
+	}
+	if has("extensions", "autoInstall") && !warned("extensions.autoInstall", "autoInstall") {
+		t.Errorf("no warning about extensions.autoInstall among %v", diags.Warnings())
 	}
 }
 

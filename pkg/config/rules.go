@@ -71,6 +71,7 @@ func (d *decoder) checkRules(c *Config) {
 		d.errorf(d.present["deployment.volumes.workspace.size"], "deployment.volumes.workspace.size", "give a size such as 10GB",
 			"a zero workspace size only means something to northflank (no volume); %s needs a size", prov)
 	}
+	d.checkImage(c, prov)
 	if c.Deployment.ImageConfig != nil && c.Deployment.Image != "" {
 		d.warnf(d.present["deployment.image"], "deployment.image", "remove one of them",
 			"deployment.image is ignored because deployment.image_config is set")
@@ -108,4 +109,33 @@ func (d *decoder) checkRules(c *Config) {
 		}
 		d.warnf(k, shown, unusedHints[f], "%s has no effect with provider %s", shown[strings.LastIndex(shown, ".")+1:], prov)
 	}
+}
+
+// needsImage lists the providers that run a prebuilt image. Upstream builds one from the
+// Sindri sources when none is named (contract §1.3.2 and its build-from-source table); this
+// action does not build, so such a config gets the released Sindri image for its distro
+// (DefaultImageFor, applied in defaults.go) with a warning. DevPod (devcontainer image or its
+// own default) and E2B (templates) do not need one.
+var needsImage = map[ProviderName]bool{ProviderDocker: true, ProviderFly: true, ProviderKubernetes: true,
+	ProviderRunPod: true, ProviderNorthflank: true}
+
+// checkImage refuses buildFromSource, which this action does not carry out, and warns when
+// no image is named and the released one will be deployed.
+func (d *decoder) checkImage(c *Config, prov ProviderName) {
+	if b := c.Deployment.BuildFromSource; b != nil && b.Enabled {
+		d.errorf(d.present["deployment.buildFromSource.enabled"], "deployment.buildFromSource.enabled",
+			"build and push the image in an earlier workflow step (or load it on the engine), then set deployment.image",
+			"building the image from source is not supported by this action")
+		return
+	}
+	if !needsImage[prov] || c.Deployment.Image != "" || c.Deployment.ImageConfig != nil {
+		return
+	}
+	at, ok := d.present["deployment"]
+	if !ok {
+		at = d.present["deployment.provider"]
+	}
+	d.warnf(at, "deployment.image", "set deployment.image (or deployment.image_config) to pin the image",
+		"no image named: the released Sindri image %s is deployed (upstream would build one from source; this action does not build)",
+		DefaultImageFor(c.Deployment.Distro))
 }
