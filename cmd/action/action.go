@@ -107,14 +107,14 @@ func runAction(ctx context.Context, getenv func(string) string, stdout io.Writer
 		deps.OpenBus = runner.EmbeddedOpener(runner.EmbeddedConfig{Registry: reg,
 			StoreDir: getenv("SINDRI_EMBEDDED_STORE_DIR")})
 	} else {
-		deps.OpenBus = externalOpener(in, getenv)
+		deps.OpenBus = externalOpener(in, getenv, out)
 	}
 	return runner.Run(ctx, req, deps)
 }
 
 // externalOpener connects to the NATS deployment named by the nats-url input; the credentials
 // input is written to a private temporary file for the client library and removed afterwards.
-func externalOpener(in action.Inputs, getenv func(string) string) runner.BusOpener {
+func externalOpener(in action.Inputs, getenv func(string) string, out runner.Output) runner.BusOpener {
 	return func(ctx context.Context, _ []secrets.Resolved) (*runner.Bus, error) {
 		o := events.ConnectOptions{URLs: splitList(in.NATSURL), Name: "sindri-action " + getenv("GITHUB_REPOSITORY")}
 		if in.NATSCreds != "" {
@@ -128,7 +128,7 @@ func externalOpener(in action.Inputs, getenv func(string) string) runner.BusOpen
 				return nil, err
 			}
 		}
-		bus, err := runner.Connect(ctx, o, events.SetupOptions{})
+		bus, err := runner.Connect(ctx, o, events.SetupOptions{Warn: func(msg string) { out.Warning(msg, nil) }})
 		if err != nil || in.SigningKey == "" {
 			return bus, err
 		}

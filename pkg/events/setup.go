@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -70,6 +71,9 @@ type SetupOptions struct {
 	LockTTL time.Duration
 	// EnvHistory is the number of revisions kept per env record (1..64).
 	EnvHistory uint8
+	// Warn, when set, receives EnsureCreated's advice about existing streams whose settings
+	// work but are weaker than the contract's (a short duplicate window, for example).
+	Warn func(msg string)
 }
 
 func (o SetupOptions) withDefaults() (SetupOptions, error) {
@@ -237,15 +241,18 @@ func EnsureCreated(ctx context.Context, js Creator, o SetupOptions) error {
 	envsCfg, _ := EnvsBucketConfig(o)
 	locksCfg, _ := LocksBucketConfig(o)
 	for _, c := range []jetstream.StreamConfig{jobsCfg, eventsCfg} {
-		_, err := js.Stream(ctx, c.Name)
+		st, err := js.Stream(ctx, c.Name)
 		if errors.Is(err, jetstream.ErrStreamNotFound) {
-			_, err = js.CreateStream(ctx, c)
+			st, err = js.CreateStream(ctx, c)
 			if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
-				err = nil
+				st, err = js.Stream(ctx, c.Name)
 			}
 		}
 		if err != nil {
 			return fmt.Errorf("events: ensure stream %s: %w", c.Name, err)
+		}
+		if err := checkExisting(st.CachedInfo().Config, c, o.Warn); err != nil {
+			return err
 		}
 	}
 	for _, c := range []jetstream.KeyValueConfig{envsCfg, locksCfg} {
@@ -261,4 +268,56 @@ func EnsureCreated(ctx context.Context, js Creator, o SetupOptions) error {
 		}
 	}
 	return nil
+}
+
+// checkExisting compares an existing stream's settings with the ones the contract needs (want,
+// as this package would create it). Settings that break sindri are errors saying how to fix
+// them; weaker but working ones go to warn.
+func checkExisting(got, want jetstream.StreamConfig, warn func(string)) error {
+	needed := want.Subjects[0]
+	covered := false
+	for _, s := range got.Subjects {
+		if subjectCovers(s, needed) {
+			covered = true
+		}
+	}
+	if !covered {
+		return fmt.Errorf("events: stream %s exists with subjects %v, which do not cover %s: sindri cannot publish there; add %s to its subjects (nats stream edit %s) or remove the stream so it is created again",
+			got.Name, got.Subjects, needed, needed, got.Name)
+	}
+	if got.Name == EventsStream && got.Retention != jetstream.LimitsPolicy {
+		return fmt.Errorf("events: stream %s exists with %s retention: followers replay events with ordered consumers, which need limits retention; recreate it with limits retention",
+			got.Name, got.Retention)
+	}
+	if warn == nil {
+		return nil
+	}
+	if got.Name == JobsStream {
+		if got.Retention != jetstream.WorkQueuePolicy {
+			warn(fmt.Sprintf("stream %s has %s retention, not work-queue: finished jobs are kept until its limits drop them", got.Name, got.Retention))
+		}
+		if got.Duplicates < MinJobsDuplicateWindow {
+			warn(fmt.Sprintf("stream %s has a duplicate window of %s (sindri needs at least %s): a workflow step retried after that queues its job twice; raise it with nats stream edit %s --dupe-window %s",
+				got.Name, got.Duplicates, MinJobsDuplicateWindow, got.Name, want.Duplicates))
+		}
+	}
+	return nil
+}
+
+// subjectCovers reports whether the subject filter f matches every subject filter sub matches
+// (NATS wildcards: * one token, > one or more trailing tokens).
+func subjectCovers(f, sub string) bool {
+	ft, st := strings.Split(f, "."), strings.Split(sub, ".")
+	for i, t := range ft {
+		if t == ">" {
+			return i < len(st)
+		}
+		if i >= len(st) || st[i] == ">" {
+			return false
+		}
+		if t != "*" && (t != st[i] || st[i] == "*") {
+			return false
+		}
+	}
+	return len(ft) == len(st)
 }

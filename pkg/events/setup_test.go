@@ -2,6 +2,8 @@ package events
 
 import (
 	"errors"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -184,6 +186,69 @@ func TestEnsureCreatedCompletesHalfSetUp(t *testing.T) {
 	for _, b := range []string{EnvsBucket, LocksBucket} {
 		if _, err := js.KeyValue(ctx, b); err != nil {
 			t.Errorf("bucket %s: %v", b, err)
+		}
+	}
+}
+
+// EnsureCreated checks what it finds: subjects that do not cover sindri's, or an event stream
+// without limits retention, are errors saying how to fix them; a short duplicate window or
+// another retention for jobs are warnings.
+func TestEnsureCreatedChecksExisting(t *testing.T) {
+	t.Parallel()
+	ctx := testCtx(t)
+	jobsCfg, _ := JobsStreamConfig(SetupOptions{})
+	eventsCfg, _ := EventsStreamConfig(SetupOptions{})
+	for _, tc := range []struct {
+		name   string
+		mutate func(jobs, evs *jetstream.StreamConfig)
+		err    string
+		warn   string
+	}{
+		{"jobs subjects elsewhere", func(j, _ *jetstream.StreamConfig) { j.Subjects = []string{"other.jobs.>"} }, "do not cover sindri.jobs.>", ""},
+		{"events work queue", func(_, e *jetstream.StreamConfig) { e.Retention = jetstream.WorkQueuePolicy }, "need limits retention", ""},
+		{"short duplicate window", func(j, _ *jetstream.StreamConfig) { j.Duplicates = 2 * time.Minute }, "", "duplicate window of 2m0s"},
+		{"jobs limits retention", func(j, _ *jetstream.StreamConfig) { j.Retention = jetstream.LimitsPolicy }, "", "not work-queue"},
+		{"more subjects are fine", func(j, _ *jetstream.StreamConfig) { j.Subjects = []string{"sindri.extra.>", "sindri.jobs.>"} }, "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, js := connectJS(t, startServer(t))
+			j, e := jobsCfg, eventsCfg
+			j.Subjects, e.Subjects = slices.Clone(j.Subjects), slices.Clone(e.Subjects)
+			tc.mutate(&j, &e)
+			for _, c := range []jetstream.StreamConfig{j, e} {
+				if _, err := js.CreateStream(ctx, c); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var warnings []string
+			err := EnsureCreated(ctx, js, SetupOptions{Warn: func(m string) { warnings = append(warnings, m) }})
+			switch {
+			case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+				t.Errorf("error %v, want one saying %q", err, tc.err)
+			case tc.err == "" && err != nil:
+				t.Errorf("error %v, want none", err)
+			}
+			joined := strings.Join(warnings, "\n")
+			if (tc.warn == "") != (joined == "") || !strings.Contains(joined, tc.warn) {
+				t.Errorf("warnings %q, want %q", warnings, tc.warn)
+			}
+		})
+	}
+}
+
+func TestSubjectCovers(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		f, sub string
+		want   bool
+	}{
+		{"sindri.jobs.>", "sindri.jobs.>", true}, {">", "sindri.jobs.>", true}, {"sindri.>", "sindri.jobs.>", true},
+		{"sindri.*.>", "sindri.jobs.>", true}, {"sindri.jobs.*", "sindri.jobs.>", false}, {"sindri.jobs", "sindri.jobs.>", false},
+		{"sindri.events.>", "sindri.jobs.>", false}, {"sindri.jobs.docker", "sindri.jobs.>", false},
+	} {
+		if got := subjectCovers(c.f, c.sub); got != c.want {
+			t.Errorf("subjectCovers(%q, %q) = %v, want %v", c.f, c.sub, got, c.want)
 		}
 	}
 }
