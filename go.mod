@@ -3,6 +3,7 @@ module github.com/sindri/deploy/v3
 go 1.26.0
 
 require (
+	github.com/Masterminds/semver/v3 v3.5.0
 	github.com/compose-spec/compose-go/v2 v2.16.2
 	github.com/containerd/errdefs v1.0.0
 	github.com/google/go-github/v60 v60.0.0

@@ -14,7 +14,8 @@ var ErrImageNeedsResolver = errors.New("image_config.version needs a registry ta
 
 // ImageRef returns the image reference to run, following the upstream priority (contract
 // §1.3.2): image_config.digest, then image_config.tag_override, then image_config.version
-// (which needs a registry lookup: ErrImageNeedsResolver), then image_config alone
+// (which needs a registry lookup: ErrImageNeedsResolver, see ImageResolver.ResolveImageRef;
+// resolution_strategy explicit needs none), then image_config alone
 // (registry:latest), then deployment.image. Unlike upstream, the resolved reference is what every
 // provider receives. It returns ErrNoImage when nothing names an image (buildFromSource is not
 // supported by this action: prebuild and name the image).
