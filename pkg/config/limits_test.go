@@ -5,23 +5,39 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 )
 
-func TestLimits(t *testing.T) {
-	t.Parallel()
+// hostileInputs are documents built to cost time or memory: an alias bomb (10^9 nodes if
+// expanded), deep nesting in flow and block style, and an oversized file.
+func hostileInputs() map[string]string {
 	bomb := "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
 	prev := "a"
 	for _, n := range []string{"b", "c", "d", "e", "f", "g", "h", "i"} {
 		bomb += fmt.Sprintf("%s: &%s [*%s, *%s, *%s, *%s, *%s, *%s, *%s, *%s, *%s, *%s]\n", n, n, prev, prev, prev, prev, prev, prev, prev, prev, prev, prev)
 		prev = n
 	}
-	deepFlow := strings.Repeat("[", 5000) + strings.Repeat("]", 5000)
 	var deepBlock strings.Builder
 	for i := range 100 {
 		deepBlock.WriteString(strings.Repeat(" ", i) + "k:\n")
 	}
+	return map[string]string{
+		"alias bomb":  bomb,
+		"deep flow":   strings.Repeat("[", 5000) + strings.Repeat("]", 5000),
+		"deep block":  deepBlock.String(),
+		"deep dashes": strings.Repeat("- ", 600) + "x\n",
+		"too big":     "name: " + strings.Repeat("a", MaxFileSize) + "\n",
+	}
+}
+
+func TestLimits(t *testing.T) {
+	t.Parallel()
+	h := hostileInputs()
+	bomb, deepFlow := h["alias bomb"], h["deep flow"]
+	var deepBlock strings.Builder
+	deepBlock.WriteString(h["deep block"])
 	cases := []struct {
 		name, data, text string
 	}{
@@ -130,8 +146,19 @@ func FuzzLoad(f *testing.F) {
 	}
 	f.Add([]byte("x: &a [*a]\n"))
 	f.Add([]byte("a: &a [1,2]\nb: [*a, *a]\n<<: {c: 1}\n"))
+	for _, h := range hostileInputs() {
+		f.Add([]byte(h))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		// Memory is bounded by the input, not by what it expands to: an alias bomb or a deep
+		// document must be refused before it costs more than a generous multiple of its size.
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
 		c, diags := Load("fuzz.yaml", data)
+		runtime.ReadMemStats(&after)
+		if alloc, limit := after.TotalAlloc-before.TotalAlloc, uint64(512*len(data))+64<<20; alloc > limit {
+			t.Fatalf("Load of %d bytes allocated %d bytes (limit %d)", len(data), alloc, limit)
+		}
 		if (c == nil) != diags.HasErrors() {
 			t.Fatalf("config nil = %v but HasErrors = %v", c == nil, diags.HasErrors())
 		}
@@ -168,4 +195,19 @@ func BenchmarkLoadFixtures(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(datas)), "ns/file")
+}
+
+// BenchmarkLoadHostile reports the cost of refusing each hostile input (time and bytes
+// allocated per Load): what an attacker's sindri.yaml can cost the action.
+func BenchmarkLoadHostile(b *testing.B) {
+	for name, data := range hostileInputs() {
+		b.Run(strings.ReplaceAll(name, " ", "-"), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if c, _ := Load("x.yaml", []byte(data)); c != nil {
+					b.Fatal("accepted")
+				}
+			}
+		})
+	}
 }
