@@ -30,8 +30,10 @@ const deploySteps = 6
 // It waits until the container runs (and published TCP ports accept connections) within
 // Spec.Options.Timeout. On any failure, including cancellation, everything this call created is
 // removed again and a replaced container is restored. Errors: providers.ErrInvalidSpec (bad
-// spec), providers.ErrNotFound (image missing; nothing can be pulled), providers.ErrConflict
-// (foreign resource, host port in use), providers.ErrUnavailable (engine unreachable).
+// spec), providers.ErrNotFound (image missing with pull_policy Never, or unknown to its
+// registry), ErrRegistryAuth (the registry refused the pull), providers.ErrConflict (foreign
+// resource, host port in use), providers.ErrUnavailable (engine or registry unreachable;
+// transient). The image is pulled as deployment.image_config.pull_policy says (ensureImage).
 func (p *Provider) Deploy(ctx context.Context, s *providers.Spec, r providers.Reporter) (dep *providers.Deployment, err error) {
 	if r == nil {
 		r = providers.NopReporter{}
@@ -45,7 +47,7 @@ func (p *Provider) Deploy(ctx context.Context, s *providers.Spec, r providers.Re
 		return nil, err
 	}
 	r.Progress("resolve image", 1, deploySteps)
-	if err := p.resolveImage(ctx, d); err != nil {
+	if err := p.ensureImage(ctx, d, r); err != nil {
 		return nil, err
 	}
 	hash := d.hash()
@@ -184,13 +186,14 @@ func (p *Provider) keep(ctx context.Context, s *providers.Spec, d *desired, c *c
 	return dep, nil
 }
 
-// resolveImage sets d.ImageID from the local image store. Nothing is ever pulled.
+// resolveImage sets d.ImageID from the local image store; it never pulls (ensureImage does).
+// A missing image is an error wrapping providers.ErrNotFound that says what to do about it.
 func (p *Provider) resolveImage(ctx context.Context, d *desired) error {
 	img, err := p.cli.ImageInspect(ctx, d.Image)
 	if err != nil {
 		if cerrdefs.IsNotFound(err) {
-			return fmt.Errorf("docker: image %q is not present on the engine at %s and no registry pull is possible: build or load it locally first (for the test images: scripts/build-test-image.sh): %w",
-				d.Image, p.host, providers.ErrNotFound)
+			return fmt.Errorf("docker: image %q is not present on the engine at %s and pull_policy is %s, so no registry pull is made: build or load it locally first (for the test images: scripts/build-test-image.sh), or use pull_policy IfNotPresent: %w",
+				d.Image, p.host, d.PullPolicy, providers.ErrNotFound)
 		}
 		return p.wrap("inspect image "+d.Image, err)
 	}

@@ -111,6 +111,10 @@ type desired struct {
 	GroupAdd      []string          `json:"group_add,omitempty"`
 	Binds         []string          `json:"binds,omitempty"`
 
+	// PullPolicy is deployment.image_config.pull_policy. It is not hashed: a policy change
+	// alone does not recreate the container; a pulled image with a new ID does.
+	PullPolicy pullPolicy `json:"-"`
+
 	secrets  []envSecret
 	warnings []string
 }
@@ -198,6 +202,9 @@ func resolve(s *providers.Spec, bindAddress string, facts engineFacts) (*desired
 		Tmpfs:         map[string]string{"/tmp": "size=2G,mode=1777,noexec,nosuid,nodev"},
 	}
 	var err error
+	if d.PullPolicy, err = pullPolicyOf(s.Config); err != nil {
+		return nil, err
+	}
 	if d.MemoryBytes, err = config.ParseSize(res.Memory); err != nil {
 		return nil, fmt.Errorf("docker: deployment.resources.memory: %w: %w", providers.ErrInvalidSpec, err)
 	}

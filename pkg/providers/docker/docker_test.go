@@ -117,15 +117,7 @@ func TestNewImageRecreatesAndKeepsVolume(t *testing.T) {
 	ctx := testCtx(t)
 	d1 := deployed(t, p, newSpec(env, image1, ports), nil)
 
-	marker := "kept-" + env
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	_ = tw.WriteHeader(&tar.Header{Name: "alt/home/developer/marker", Mode: 0o644, Size: int64(len(marker)), Typeflag: tar.TypeReg})
-	_, _ = tw.Write([]byte(marker))
-	_ = tw.Close()
-	if _, err := cli.CopyToContainer(ctx, env, client.CopyToContainerOptions{DestinationPath: "/", Content: &buf}); err != nil {
-		t.Fatalf("write marker: %v", err)
-	}
+	marker := writeHomeMarker(t, cli, env)
 
 	d2, err := p.Deploy(ctx, newSpec(env, image2, ports), nil)
 	if err != nil {
@@ -167,6 +159,21 @@ func TestNewImageRecreatesAndKeepsVolume(t *testing.T) {
 	if got := res.Container.HostConfig.Memory; got != 512<<20 {
 		t.Errorf("memory limit = %d, want %d", got, 512<<20)
 	}
+}
+
+// writeHomeMarker writes a file into the home volume of container env and returns its content.
+func writeHomeMarker(t *testing.T, cli *client.Client, env string) string {
+	t.Helper()
+	marker := "kept-" + env
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	_ = tw.WriteHeader(&tar.Header{Name: "alt/home/developer/marker", Mode: 0o644, Size: int64(len(marker)), Typeflag: tar.TypeReg})
+	_, _ = tw.Write([]byte(marker))
+	_ = tw.Close()
+	if _, err := cli.CopyToContainer(t.Context(), env, client.CopyToContainerOptions{DestinationPath: "/", Content: &buf}); err != nil {
+		t.Fatalf("write marker: %v", err)
+	}
+	return marker
 }
 
 func readFile(t *testing.T, cli *client.Client, ctr, path string) string {
@@ -362,29 +369,6 @@ func TestPortTakenByAnotherEnvRollsBack(t *testing.T) {
 	}
 	if left := leftovers(t, cli, env); len(left) != 0 {
 		t.Errorf("leftovers after failed Deploy: %v", left)
-	}
-}
-
-func TestMissingImageIsClear(t *testing.T) {
-	t.Parallel()
-	needEngine(t)
-	p := newProvider(t, docker.Config{})
-	env := uniqueEnv("noimage")
-	img := "sindri-test/absent:" + env
-	s := newSpec(env, img, nil)
-	destroyOnCleanup(t, p, s)
-	_, err := p.Deploy(testCtx(t), s, nil)
-	wantErrIs(t, err, providers.ErrNotFound)
-	for _, want := range []string{img, "no registry pull", "build"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error %q does not mention %q", err, want)
-		}
-	}
-	if providers.IsRetryable(err) {
-		t.Errorf("missing image is retryable; want permanent")
-	}
-	if left := leftovers(t, rawClient(t), env); len(left) != 0 {
-		t.Errorf("leftovers: %v", left)
 	}
 }
 

@@ -43,7 +43,29 @@ func (p *Provider) Plan(ctx context.Context, s *providers.Spec) (*providers.Plan
 			return nil, err
 		}
 		imageMissing = true
-		act(providers.ActionNone, "image:"+d.Image, "image is not on the engine and cannot be pulled: Deploy will fail until it is built or loaded locally")
+	}
+	host, err := registryHost(d.Image)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case imageMissing && d.PullPolicy == pullNever:
+		act(providers.ActionNone, "image:"+d.Image, "image is not on the engine and pull_policy is Never: Deploy will fail until it is built or loaded locally")
+	case imageMissing || d.PullPolicy == pullAlways:
+		desc := fmt.Sprintf("pull from %s (pull_policy %s)", host, d.PullPolicy)
+		if auth, _ := d.authFor(host); auth.source != "" {
+			desc += " with credentials from " + auth.source
+		}
+		a := providers.ActionCreate
+		if !imageMissing {
+			// Only the pull can tell whether the tag moved; the container actions below assume
+			// it did not.
+			a = providers.ActionUpdate
+			desc += "; if the tag now names another image, the container is replaced"
+		}
+		act(a, "image:"+d.Image, desc)
+		call("POST /images/create?fromImage=%s (X-Registry-Auth when credentials apply)", d.Image)
+		call("GET /images/%s/json", d.Image)
 	}
 	call("GET /containers/json?all=1&filters={label: %s=%s, %s=%s}", providers.LabelManagedBy, providers.ManagedByValue, providers.LabelEnv, d.Env)
 	call("GET /containers/%s/json", d.ContainerName)
