@@ -62,7 +62,7 @@ func pullPolicyOf(c *config.Config) (pullPolicy, error) {
 	return 0, fmt.Errorf("docker: deployment.image_config.pull_policy %q: %w: use Always, IfNotPresent or Never", ic.PullPolicy, providers.ErrInvalidSpec)
 }
 
-// Secret names that carry registry credentials (upstream's names, contract §3.3 / §4).
+// Secret names that carry registry credentials (upstream's names, contract §3.3 DevPod).
 const (
 	secretDockerUsername = "DOCKER_USERNAME"
 	secretDockerPassword = "DOCKER_PASSWORD"
