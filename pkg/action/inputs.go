@@ -1,6 +1,8 @@
 package action
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/url"
@@ -75,6 +77,9 @@ type Inputs struct {
 	Environment string // environment name template; empty means the default naming
 	NATSURL     string // empty: embedded NATS server and in-process executor
 	NATSCreds   string // secret: NATS credentials file content
+	// NATSCA is PEM CA certificates to verify the NATS servers with (a private CA); NATSTLSCert
+	// and NATSTLSKey (secret) are a PEM client certificate and key for mutual TLS.
+	NATSCA, NATSTLSCert, NATSTLSKey string
 	// ExecutorKey is the executors' public xkey (not secret): with NATSURL, resolved secrets
 	// are sealed to it.
 	ExecutorKey string
@@ -124,7 +129,7 @@ var providerName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
 // anything else, then reads and validates every input through a. All problems are returned
 // together, joined with errors.Join, each an *InputError (wrapping ErrInvalidInput).
 func ParseInputs(a *githubactions.Action) (Inputs, error) {
-	for _, name := range []string{"github-token", "nats-creds", "signing-key"} {
+	for _, name := range []string{"github-token", "nats-creds", "signing-key", "nats-tls-key"} {
 		maskSecret(a, a.GetInput(name))
 	}
 	if u, err := url.Parse(a.GetInput("nats-url")); err == nil && u.User != nil {
@@ -249,6 +254,31 @@ func ParseInputs(a *githubactions.Action) (Inputs, error) {
 			bad("signing-key", "***", "set only together with nats-url (the embedded executor runs only this run's own jobs)")
 		} else {
 			in.SigningKey = v
+		}
+	}
+	if v := strings.TrimSpace(a.GetInput("nats-ca")); v != "" {
+		switch {
+		case in.NATSURL == "":
+			bad("nats-ca", "(PEM)", "set only together with nats-url")
+		case !x509.NewCertPool().AppendCertsFromPEM([]byte(v)):
+			bad("nats-ca", "(not PEM)", "want one or more PEM certificates (-----BEGIN CERTIFICATE-----), for example from a repository variable")
+		default:
+			in.NATSCA = v
+		}
+	}
+	cert, key := strings.TrimSpace(a.GetInput("nats-tls-cert")), strings.TrimSpace(a.GetInput("nats-tls-key"))
+	switch {
+	case cert == "" && key == "":
+	case in.NATSURL == "":
+		bad("nats-tls-cert", "(PEM)", "set only together with nats-url")
+	case cert == "" || key == "":
+		bad("nats-tls-cert", "(PEM)", "nats-tls-cert and nats-tls-key go together: give both for mutual TLS, or neither")
+	default:
+		if _, err := tls.X509KeyPair([]byte(cert), []byte(key)); err != nil {
+			// The error text of X509KeyPair never contains key material.
+			bad("nats-tls-cert", "(PEM)", "nats-tls-cert and nats-tls-key do not form a key pair: "+err.Error())
+		} else {
+			in.NATSTLSCert, in.NATSTLSKey = cert, key
 		}
 	}
 	if in.NATSCreds != "" && in.NATSURL == "" {

@@ -3,6 +3,7 @@ package action
 import (
 	"bytes"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/nats-io/nkeys"
 	"github.com/sethvargo/go-githubactions"
 
+	"github.com/sindri/deploy/v3/internal/testcerts"
 	"github.com/sindri/deploy/v3/pkg/github"
 )
 
@@ -182,6 +184,50 @@ func TestParseInputsSigningKey(t *testing.T) {
 				if strings.Contains(err.Error(), secret) {
 					t.Error("the error shows the value")
 				}
+			}
+		})
+	}
+}
+
+func TestParseInputsNATSTLS(t *testing.T) {
+	t.Parallel()
+	pki := testcerts.New(t)
+	read := func(p string) string {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	ca, cert, key := read(pki.CA), read(pki.ClientCert), read(pki.ClientKey)
+	other := read(testcerts.New(t).ClientKey)
+	in, out, err := parseOut(map[string]string{"nats-url": "tls://a:4222", "nats-ca": ca, "nats-tls-cert": cert, "nats-tls-key": key})
+	if err != nil || in.NATSCA == "" || in.NATSTLSCert == "" || in.NATSTLSKey == "" {
+		t.Fatalf("valid TLS inputs refused: %v", err)
+	}
+	if !strings.Contains(out, "::add-mask::"+strings.Split(key, "\n")[1]) {
+		t.Error("the client key is not masked")
+	}
+	for _, tc := range []struct {
+		name   string
+		inputs map[string]string
+		input  string
+		want   string
+	}{
+		{"ca not PEM", map[string]string{"nats-url": "tls://a:4222", "nats-ca": "hello"}, "nats-ca", "PEM certificates"},
+		{"ca without url", map[string]string{"nats-ca": ca}, "nats-ca", "only together with nats-url"},
+		{"cert without key", map[string]string{"nats-url": "tls://a:4222", "nats-tls-cert": cert}, "nats-tls-cert", "go together"},
+		{"key of another cert", map[string]string{"nats-url": "tls://a:4222", "nats-tls-cert": cert, "nats-tls-key": other}, "nats-tls-cert", "do not form a key pair"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := parse(t, tc.inputs)
+			var ie *InputError
+			if !errors.As(err, &ie) || ie.Input != tc.input || !strings.Contains(ie.Reason, tc.want) {
+				t.Fatalf("error = %v, want a %s input error saying %q", err, tc.input, tc.want)
+			}
+			if strings.Contains(err.Error(), "PRIVATE KEY") || strings.Contains(err.Error(), strings.Split(other, "\n")[1]) {
+				t.Error("the error shows key material")
 			}
 		})
 	}
