@@ -96,7 +96,10 @@ func (d *decoder) checkRules(c *Config) {
 	}
 
 	// Fields the chosen provider does not read.
-	fields := append(slices.Clone(unusedFields[prov]), "deployment.resources.gpu.memory", "deployment.image_config.pull_policy")
+	fields := append(slices.Clone(unusedFields[prov]), "deployment.resources.gpu.memory")
+	if prov != ProviderDocker { // the Docker provider pulls by it
+		fields = append(fields, "deployment.image_config.pull_policy")
+	}
 	for _, f := range fields {
 		k, ok := d.present[f]
 		shown := f
