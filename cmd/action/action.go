@@ -7,14 +7,19 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
+	"runtime/debug"
 	"strings"
 
+	"github.com/Masterminds/semver/v3"
 	"github.com/sethvargo/go-githubactions"
 
 	"github.com/sindri/deploy/v3/pkg/action"
+	"github.com/sindri/deploy/v3/pkg/config"
 	"github.com/sindri/deploy/v3/pkg/events"
 	"github.com/sindri/deploy/v3/pkg/github"
 	"github.com/sindri/deploy/v3/pkg/jobs"
+	"github.com/sindri/deploy/v3/pkg/registry"
 	"github.com/sindri/deploy/v3/pkg/runner"
 	"github.com/sindri/deploy/v3/pkg/secrets"
 )
@@ -87,7 +92,7 @@ func runAction(ctx context.Context, getenv func(string) string, stdout io.Writer
 	}
 	// out.Mask both registers each secret line with the runner (::add-mask::, issued outside any
 	// stop-commands region) and keeps it to redact the step outputs and the summary.
-	deps := runner.Deps{Out: out, Mask: out.Mask, Registry: reg}
+	deps := runner.Deps{Out: out, Mask: out.Mask, Registry: reg, ResolveImage: imageResolver(in.GitHubToken, getenv)}
 	if in.GitHubToken != "" {
 		opts := []github.Option{}
 		if api := getenv("GITHUB_API_URL"); api != "" && api != "https://api.github.com" {
@@ -166,4 +171,37 @@ func unjoin(err error) []error {
 		return j.Unwrap()
 	}
 	return []error{err}
+}
+
+// imageResolver resolves image_config.version for the runner: ghcr.io is read with the
+// github-token input (username "token", contract §1.3.2), other registries anonymously, and
+// pin-to-cli pins to actionVersion.
+func imageResolver(githubToken string, getenv func(string) string) func(context.Context, *config.Config) (string, error) {
+	c := &registry.Client{}
+	if githubToken != "" {
+		c.Credentials = map[string]registry.Credential{registry.GHCR: {Username: "token", Password: githubToken}}
+	}
+	return config.ImageResolver{Lister: c, CLIVersion: actionVersion(getenv)}.ResolveImageRef
+}
+
+// pseudoVersion matches the prerelease part of a Go pseudo-version (a development build).
+var pseudoVersion = regexp.MustCompile(`(^|\.)\d{14}-[0-9a-f]{12}$`)
+
+// actionVersion is the release of this action that runs, without a leading v: the module
+// version the binary was built as, else GITHUB_ACTION_REF when it is a full version
+// (uses: sindri/deploy@v3.1.0); "" when neither names one (a development build, @v3, @main).
+func actionVersion(getenv func(string) string) string {
+	full := func(s string) string {
+		v, err := semver.StrictNewVersion(strings.TrimPrefix(s, "v"))
+		if err != nil || v.Metadata() != "" || pseudoVersion.MatchString(v.Prerelease()) {
+			return ""
+		}
+		return v.String()
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if v := full(bi.Main.Version); v != "" {
+			return v
+		}
+	}
+	return full(getenv("GITHUB_ACTION_REF"))
 }

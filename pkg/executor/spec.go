@@ -30,7 +30,8 @@ func LoadSindriConfig(path string, data []byte) (*config.Config, error) {
 type SpecBuilder func(ctx context.Context, j *jobs.Job) (*providers.Spec, error)
 
 // specBuilder returns the default SpecBuilder: the job's config text through load (when the
-// job carries one), the image from Config.ImageRef, and the standard labels plus the job's
+// job carries one), the image the job carries (resolved by the action) or else the one from
+// Config.ImageRef, and the standard labels plus the job's
 // generation and id.
 func specBuilder(load ConfigLoader, defaultTTL time.Duration) SpecBuilder {
 	return func(_ context.Context, j *jobs.Job) (*providers.Spec, error) {
@@ -69,11 +70,17 @@ func specBuilder(load ConfigLoader, defaultTTL time.Duration) SpecBuilder {
 				return nil, fmt.Errorf("executor: %s: %w", j.Config.Path, err)
 			}
 			s.Config = cfg
-			img, err := cfg.ImageRef()
-			if err != nil {
-				return nil, fmt.Errorf("executor: %s: %w", j.Config.Path, err)
+			if j.Image == "" {
+				img, err := cfg.ImageRef()
+				if err != nil {
+					return nil, fmt.Errorf("executor: %s: %w", j.Config.Path, err)
+				}
+				s.Image = img
 			}
-			s.Image = img
+		}
+		if j.Image != "" {
+			// The action resolved the image (image_config.version) once, for every attempt.
+			s.Image = j.Image
 		}
 		return s, nil
 	}

@@ -74,6 +74,11 @@ type Job struct {
 	Trigger     string     `json:"trigger,omitempty"` // e.g. pull_request.synchronize
 	RequestedBy string     `json:"requested_by,omitempty"`
 	Config      ConfigBlob `json:"config"`
+	// Image, when set, is the image reference the action resolved for Config
+	// (image_config.version looked up in the registry): the executor runs it instead of
+	// resolving again, so every attempt of the job runs the same image. Optional; empty means
+	// the executor takes the image from the config (config.Config.ImageRef).
+	Image string `json:"image,omitempty"`
 	// SealedSecrets holds secret values sealed to the executor's curve key (nkeys xkey),
 	// base64; empty in embedded mode, where the executor resolves secrets itself.
 	SealedSecrets string    `json:"sealed_secrets,omitempty"`

@@ -371,9 +371,21 @@ func (r *run) servedCheck(ctx context.Context, bus *Bus, provider string) string
 // errClosed reports that the environment's PR was closed after this job was asked for.
 var errClosed = errors.New("environment closed")
 
-// publish bumps the environment's desired generation (for jobs that change it) and publishes
-// the job with its idempotency key.
+// publish resolves the image of a deploy or plan whose config names image_config.version,
+// bumps the environment's desired generation (for jobs that change it) and publishes the job
+// with its idempotency key.
 func (r *run) publish(ctx context.Context, bus *Bus, kind jobs.Kind, l *loaded) (*jobs.Job, uint64, error) {
+	var image string
+	if (kind == jobs.KindDeploy || kind == jobs.KindPlan) && l.cfg != nil && l.cfg.NeedsImageResolution() {
+		// Once, here, so that every attempt of the job on any executor runs the same image.
+		img, err := r.deps.ResolveImage(ctx, l.cfg)
+		if err != nil {
+			return nil, 0, fmt.Errorf("%s: deployment.image_config: %w; nothing was published", l.relPath, err)
+		}
+		ic := l.cfg.Deployment.ImageConfig
+		r.out().Notice(fmt.Sprintf("image_config.version %q (%s) resolved to %s", ic.Version, ic.ResolutionStrategy, img))
+		image = img
+	}
 	var gen uint64
 	if kind.Mutates() {
 		if r.reopens(kind) {
@@ -405,6 +417,7 @@ func (r *run) publish(ctx context.Context, bus *Bus, kind jobs.Kind, l *loaded) 
 	j.Repo, j.PR, j.SHA, j.Ref = r.it.Repo, r.it.PR, r.it.SHA, r.it.Ref
 	j.Trigger, j.RequestedBy = r.it.Trigger, r.it.Actor
 	j.Config = jobs.ConfigBlob{Path: l.relPath, Text: string(l.text)}
+	j.Image = image
 	j.Options = jobs.Options{Force: r.it.Force, TTL: jobs.Duration(r.it.TTL)}
 	if t := r.req.Inputs.Timeout; t > 0 {
 		j.Deadline = j.CreatedAt.Add(t)

@@ -18,6 +18,7 @@ import (
 	"github.com/sindri/deploy/v3/pkg/github"
 	"github.com/sindri/deploy/v3/pkg/jobs"
 	"github.com/sindri/deploy/v3/pkg/providers"
+	"github.com/sindri/deploy/v3/pkg/registry"
 	"github.com/sindri/deploy/v3/pkg/secrets"
 )
 
@@ -55,6 +56,10 @@ type Deps struct {
 	// Registry, when set, lets the reaper ask providers (providers.Lister) for expired
 	// environments that the bus has no record of.
 	Registry *providers.Registry
+	// ResolveImage resolves image_config.version for deploy and plan jobs, whose job then
+	// carries the image (config.ImageResolver with a registry.Client); nil means an anonymous
+	// registry client and no known action version (pin-to-cli fails).
+	ResolveImage func(ctx context.Context, cfg *config.Config) (string, error)
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -72,6 +77,9 @@ func Run(ctx context.Context, req Request, deps Deps) int {
 	r := &run{req: req, deps: deps, redact: action.NoRedaction}
 	if r.deps.Now == nil {
 		r.deps.Now = time.Now
+	}
+	if r.deps.ResolveImage == nil {
+		r.deps.ResolveImage = config.ImageResolver{Lister: &registry.Client{}}.ResolveImageRef
 	}
 	if r.deps.Mask == nil {
 		r.deps.Mask = func(string) {}
