@@ -16,6 +16,8 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/nats-io/nkeys"
 
+	sindriconfig "github.com/sindri/deploy/v3/pkg/config"
+	"github.com/sindri/deploy/v3/pkg/events"
 	"github.com/sindri/deploy/v3/pkg/jobs"
 )
 
@@ -49,6 +51,11 @@ type config struct {
 	LogLevel      string
 	// StreamReplicas is used when the executor creates missing streams and buckets.
 	StreamReplicas int
+	// EventsMaxAge, EventsMaxBytes and JobsDuplicateWindow configure streams the executor
+	// creates (zero: the events package defaults).
+	EventsMaxAge        time.Duration
+	EventsMaxBytes      int64
+	JobsDuplicateWindow time.Duration
 
 	// SecretsKeyFile is the path of the xkey seed that opens jobs' sealed secrets.
 	SecretsKeyFile string
@@ -168,6 +175,24 @@ func settings() []setting {
 		{"lease_ttl", "SINDRI_LEASE_TTL", "lease-ttl", "per-environment lease lifetime (renewed while a job runs)", durationSetter(func(c *config) *time.Duration { return &c.LeaseTTL }, false)},
 		{"ack_wait", "SINDRI_ACK_WAIT", "ack-wait", "how long JetStream waits for an ack before redelivering a job (in-progress acks every third of it)", durationSetter(func(c *config) *time.Duration { return &c.AckWait }, false)},
 		{"max_deliver", "SINDRI_MAX_DELIVER", "max-deliver", "provider attempts of a job before it is dead-lettered (waiting for a lease is not an attempt)", intSetter(func(c *config) *int { return &c.MaxDeliver }, 1)},
+		{"events_max_age", "SINDRI_EVENTS_MAX_AGE", "events-max-age", "how long job events stay replayable, when the executor creates SINDRI_EVENTS (default 168h)", durationSetter(func(c *config) *time.Duration { return &c.EventsMaxAge }, false)},
+		{"events_max_bytes", "SINDRI_EVENTS_MAX_BYTES", "events-max-bytes", "size bound of SINDRI_EVENTS when the executor creates it, e.g. 1GiB or 512MB (default 1GiB)", func(c *config, v string) error {
+			n, err := sindriconfig.ParseSize(v)
+			if err != nil || n <= 0 {
+				return fmt.Errorf("%q is not a size like \"1GiB\" or \"512MB\"", v)
+			}
+			c.EventsMaxBytes = n
+			return nil
+		}},
+		{"jobs_duplicate_window", "SINDRI_JOBS_DUPLICATE_WINDOW", "jobs-duplicate-window", "how long a re-published job is recognised as a duplicate, when the executor creates SINDRI_JOBS (at least 10m, default 20m)", func(c *config, v string) error {
+			if err := durationSetter(func(c *config) *time.Duration { return &c.JobsDuplicateWindow }, false)(c, v); err != nil {
+				return err
+			}
+			if c.JobsDuplicateWindow < events.MinJobsDuplicateWindow {
+				return fmt.Errorf("%q is below the minimum %s", v, events.MinJobsDuplicateWindow)
+			}
+			return nil
+		}},
 		{"stream_replicas", "SINDRI_STREAM_REPLICAS", "stream-replicas", "replicas of the streams and buckets when the executor has to create them (1 or 3)", intSetter(func(c *config) *int { return &c.StreamReplicas }, 1)},
 		{"signing_key_file", "SINDRI_SIGNING_KEY_FILE", "signing-key-file", "job signing seed file (from `sindri-executor keygen -signing`) the reaper signs its jobs with; needed with trusted_signers and the reaper", stringSetter(func(c *config) *string { return &c.SigningKeyFile })},
 		{"secrets_key_file", "SINDRI_SECRETS_KEY_FILE", "secrets-key-file", "xkey seed file (from `sindri-executor keygen`) that opens the secrets jobs carry sealed", stringSetter(func(c *config) *string { return &c.SecretsKeyFile })},
@@ -316,6 +341,9 @@ type fileConfig struct {
 	AckWait        *string     `hcl:"ack_wait,optional"`
 	MaxDeliver     *string     `hcl:"max_deliver,optional"`
 	Replicas       *string     `hcl:"stream_replicas,optional"`
+	EventsMaxAge   *string     `hcl:"events_max_age,optional"`
+	EventsMaxBytes *string     `hcl:"events_max_bytes,optional"`
+	JobsDupWindow  *string     `hcl:"jobs_duplicate_window,optional"`
 	LogLevel       *string     `hcl:"log_level,optional"`
 	SecretsKey     *string     `hcl:"secrets_key_file,optional"`
 	SigningKey     *string     `hcl:"signing_key_file,optional"`
@@ -363,6 +391,9 @@ func applyHCL(c *config, filename string, src []byte, table []setting) error {
 	put("ack_wait", fc.AckWait)
 	put("max_deliver", fc.MaxDeliver)
 	put("stream_replicas", fc.Replicas)
+	put("events_max_age", fc.EventsMaxAge)
+	put("events_max_bytes", fc.EventsMaxBytes)
+	put("jobs_duplicate_window", fc.JobsDupWindow)
 	put("log_level", fc.LogLevel)
 	put("secrets_key_file", fc.SecretsKey)
 	put("signing_key_file", fc.SigningKey)

@@ -70,7 +70,9 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 		return fmt.Errorf("jetstream: %w", err)
 	}
 	if err := startupRetry(ctx, log, "set up streams", func() error {
-		return ensureStreams(ctx, js, cfg.StreamReplicas, log)
+		return events.EnsureCreated(ctx, js, events.SetupOptions{Replicas: cfg.StreamReplicas,
+			EventsMaxAge: cfg.EventsMaxAge, EventsMaxBytes: cfg.EventsMaxBytes, JobsDuplicateWindow: cfg.JobsDuplicateWindow,
+			Warn: func(msg string) { log.Warn().Msg(msg) }})
 	}); err != nil {
 		return err
 	}
@@ -144,14 +146,6 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 		log.Info().Msg("drained; exiting")
 	}
 	return err
-}
-
-// ensureStreams creates whichever of SINDRI_JOBS, SINDRI_EVENTS and the buckets is missing
-// (first start, or a deployment another process is setting up at this moment). Existing ones
-// are left as their operator configured them.
-func ensureStreams(ctx context.Context, js jetstream.JetStream, replicas int, log zerolog.Logger) error {
-	return events.EnsureCreated(ctx, js, events.SetupOptions{Replicas: replicas,
-		Warn: func(msg string) { log.Warn().Msg(msg) }})
 }
 
 // startupRetry runs a startup step until it succeeds, retrying with backoff (250 ms doubling to
