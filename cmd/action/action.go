@@ -122,14 +122,28 @@ func runAction(ctx context.Context, getenv func(string) string, stdout io.Writer
 func externalOpener(in action.Inputs, getenv func(string) string, out runner.Output) runner.BusOpener {
 	return func(ctx context.Context, _ []secrets.Resolved) (*runner.Bus, error) {
 		o := events.ConnectOptions{URLs: splitList(in.NATSURL), Name: "sindri-action " + getenv("GITHUB_REPOSITORY")}
-		if in.NATSCreds != "" {
-			dir, err := os.MkdirTemp("", "sindri-creds-")
-			if err != nil {
-				return nil, err
+		// The client library reads credentials and TLS material from files: the inputs are
+		// written to a private temporary directory, removed once connected.
+		dir, err := os.MkdirTemp("", "sindri-nats-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(dir)
+		for _, f := range []struct {
+			content string
+			name    string
+			path    *string
+		}{
+			{in.NATSCreds, "nats.creds", &o.CredsFile},
+			{in.NATSCA, "ca.pem", &o.CAFile},
+			{in.NATSTLSCert, "client.pem", &o.CertFile},
+			{in.NATSTLSKey, "client-key.pem", &o.KeyFile},
+		} {
+			if f.content == "" {
+				continue
 			}
-			defer os.RemoveAll(dir)
-			o.CredsFile = filepath.Join(dir, "nats.creds")
-			if err := os.WriteFile(o.CredsFile, []byte(in.NATSCreds), 0o600); err != nil {
+			*f.path = filepath.Join(dir, f.name)
+			if err := os.WriteFile(*f.path, []byte(f.content), 0o600); err != nil {
 				return nil, err
 			}
 		}
