@@ -73,9 +73,10 @@ func runLocal(ctx context.Context, args []string, getenv func(string) string, st
 		Delivery:  fmt.Sprintf("local/%d/%d", os.Getpid(), time.Now().UnixNano()),
 	}
 	deps := runner.Deps{
-		Out:      &runner.ConsoleOutput{W: stdout},
-		Registry: reg,
-		OpenBus:  runner.EmbeddedOpener(runner.EmbeddedConfig{Registry: reg}),
+		Out:          &runner.ConsoleOutput{W: stdout},
+		Registry:     reg,
+		ResolveImage: imageResolver(getenv("GITHUB_TOKEN"), getenv),
+		OpenBus:      runner.EmbeddedOpener(runner.EmbeddedConfig{Registry: reg}),
 	}
 	return runner.Run(ctx, req, deps)
 }

@@ -72,6 +72,12 @@ func (d *decoder) checkRules(c *Config) {
 			"a zero workspace size only means something to northflank (no volume); %s needs a size", prov)
 	}
 	d.checkImage(c, prov)
+	if ic := c.Deployment.ImageConfig; ic != nil && ic.Version != "" && (ic.ResolutionStrategy == "" || ic.ResolutionStrategy == "semver") {
+		if _, err := ParseVersionReq(ic.Version); err != nil {
+			d.errorf(d.present["deployment.image_config.version"], "deployment.image_config.version",
+				`write a Cargo-style version requirement such as "^3.0.0", "~3.1", ">=3.0.0, <4" or "3.2.1"`, "%v", err)
+		}
+	}
 	if c.Deployment.ImageConfig != nil && c.Deployment.Image != "" {
 		d.warnf(d.present["deployment.image"], "deployment.image", "remove one of them",
 			"deployment.image is ignored because deployment.image_config is set")

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/google/uuid"
 )
@@ -144,6 +145,9 @@ func (j *Job) Validate() error {
 	}
 	if !j.Deadline.IsZero() && !j.Deadline.After(j.CreatedAt) {
 		bad("deadline", "must be after created_at")
+	}
+	if j.Image != "" && (strings.ContainsFunc(j.Image, unicode.IsSpace) || len(j.Image) > 1024) {
+		bad("image", "must be an image reference without spaces, at most 1024 characters, got %q", j.Image)
 	}
 	if (j.Kind == KindDeploy || j.Kind == KindPlan) && strings.TrimSpace(j.Config.Text) == "" {
 		bad("config.text", "must hold the sindri.yaml content for kind %s", j.Kind)

@@ -125,6 +125,7 @@ func TestDecodeErrors(t *testing.T) {
 		{name: "no created_at", in: job(`"created_at":"0001-01-01T00:00:00Z"`), want: ErrInvalid, field: "created_at"},
 		{name: "deadline before", in: job(`"deadline":"2020-01-01T00:00:00Z"`), want: ErrInvalid, field: "deadline"},
 		{name: "deploy without config", in: job(`"config":{"path":"sindri.yaml","text":""}`), want: ErrInvalid, field: "config.text"},
+		{name: "image with space", in: job(`"image":"ghcr.io/a/b:1 --privileged"`), want: ErrInvalid, field: "image"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
