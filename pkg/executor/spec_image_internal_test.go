@@ -35,7 +35,7 @@ extensions:
 `
 	cases := []struct {
 		name, text, image, want string
-		wantErr                  error
+		wantErr                 error
 	}{
 		{name: "resolved by the action", text: versioned, image: "ghcr.io/pacphi/sindri:v3.1.0", want: "ghcr.io/pacphi/sindri:v3.1.0"},
 		{name: "job image wins over the config", text: pinned, image: "ghcr.io/pacphi/sindri:v3.1.0", want: "ghcr.io/pacphi/sindri:v3.1.0"},
