@@ -28,6 +28,26 @@ func DefaultImageFor(distro string) string {
 	return DefaultImageRegistry + ":" + defaultImageTag
 }
 
+// Docker provider defaults (contract §1.6 providers.docker), also read by the Docker provider
+// for configs built by hand.
+const (
+	DockerNetwork         = "bridge"
+	DockerRestart         = "unless-stopped"
+	DockerRuntime         = "auto"
+	DockerDinDMode        = "auto"
+	DockerDinDDriver      = "auto"
+	DockerDinDStorageSize = "20GB"
+)
+
+// DefaultSecretPermissions is the mode of a file secret that declares none (contract §1.5.1).
+const DefaultSecretPermissions = "0644"
+
+// ResourceDefaults returns provider p's memory and CPU count for a config that sets none.
+func ResourceDefaults(p ProviderName) (memory string, cpus int) {
+	rd := defaultsFor[p]
+	return rd.memory, rd.cpus
+}
+
 // resourceDefaults are the per-provider values used when a setting is absent. There is no
 // global default upstream: each provider has its own (contract §1.3.3 and §1.3.4).
 type resourceDefaults struct {
@@ -113,7 +133,7 @@ func applyDefaults(c *Config) {
 		s := &c.Secrets[i]
 		switch s.Source {
 		case SecretSourceFile:
-			setStr(&s.Permissions, "0644")
+			setStr(&s.Permissions, DefaultSecretPermissions)
 		case SecretSourceVault:
 			setStr(&s.VaultMount, "secret")
 		}
@@ -138,15 +158,15 @@ func applyDefaults(c *Config) {
 			p.Docker = &DockerConfig{}
 		}
 		dc := p.Docker
-		setStr(&dc.Network, "bridge")
-		setStr(&dc.Restart, "unless-stopped")
-		setStr(&dc.Runtime, "auto")
+		setStr(&dc.Network, DockerNetwork)
+		setStr(&dc.Restart, DockerRestart)
+		setStr(&dc.Runtime, DockerRuntime)
 		if dc.DinD == nil {
 			dc.DinD = &DinDConfig{}
 		}
-		setStr(&dc.DinD.Mode, "auto")
-		setStr(&dc.DinD.StorageDriver, "auto")
-		setStr(&dc.DinD.StorageSize, "20GB")
+		setStr(&dc.DinD.Mode, DockerDinDMode)
+		setStr(&dc.DinD.StorageDriver, DockerDinDDriver)
+		setStr(&dc.DinD.StorageSize, DockerDinDStorageSize)
 	case ProviderKubernetes:
 		if p.Kubernetes == nil {
 			p.Kubernetes = &KubernetesConfig{}

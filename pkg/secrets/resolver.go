@@ -19,7 +19,7 @@ import (
 // Defaults for file secrets.
 const (
 	// DefaultPermissions is the mode of a file secret that declares none.
-	DefaultPermissions = "0644"
+	DefaultPermissions = config.DefaultSecretPermissions
 	// DefaultMountDir is where a file secret without mountPath goes: /secrets/<basename>.
 	DefaultMountDir = "/secrets"
 	// DefaultMaxFileSize bounds files read for file and fromFile secrets and .env files.

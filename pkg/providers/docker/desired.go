@@ -27,19 +27,6 @@ const (
 	LabelConfigHash = "sindri.dev/config-hash"
 )
 
-// Docker provider defaults from the contract (§1.3.3 TemplateContext, §1.6 providers.docker).
-// pkg/config's Load applies them too; resolving them here again keeps hand-built configs working.
-const (
-	defaultMemory      = "4GB"
-	defaultCPUs        = 2
-	defaultNetwork     = "bridge"
-	defaultRestart     = "unless-stopped"
-	defaultRuntime     = "auto"
-	defaultDinDMode    = "auto"
-	defaultDinDDriver  = "auto"
-	defaultDinDStorage = "20GB"
-)
-
 // dindMode is the resolved Docker-in-Docker mode.
 type dindMode string
 
@@ -136,42 +123,43 @@ var volatileLabels = map[string]bool{
 
 var envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
-// dockerSettings returns providers.docker with the contract's docker defaults applied to every
-// empty field. It is the ONE place defaults are resolved in this package.
+// dockerSettings returns providers.docker with the contract's docker defaults (pkg/config
+// states them once) applied to every empty field: Load applies them already; resolving them
+// here again keeps hand-built configs working. It is the one place this package reads them.
 func dockerSettings(c *config.Config) (config.DockerConfig, config.Resources) {
 	var dc config.DockerConfig
 	if c.Providers.Docker != nil {
 		dc = *c.Providers.Docker
 	}
 	if dc.Network == "" {
-		dc.Network = defaultNetwork
+		dc.Network = config.DockerNetwork
 	}
 	if dc.Restart == "" {
-		dc.Restart = defaultRestart
+		dc.Restart = config.DockerRestart
 	}
 	if dc.Runtime == "" {
-		dc.Runtime = defaultRuntime
+		dc.Runtime = config.DockerRuntime
 	}
 	if dc.DinD != nil {
 		d := *dc.DinD
 		if d.Mode == "" {
-			d.Mode = defaultDinDMode
+			d.Mode = config.DockerDinDMode
 		}
 		if d.StorageDriver == "" {
-			d.StorageDriver = defaultDinDDriver
+			d.StorageDriver = config.DockerDinDDriver
 		}
 		if d.StorageSize == "" {
-			d.StorageSize = defaultDinDStorage
+			d.StorageSize = config.DockerDinDStorageSize
 		}
 		dc.DinD = &d
 	}
 	res := c.Deployment.Resources
+	memory, cpus := config.ResourceDefaults(config.ProviderDocker)
 	if res.Memory == "" {
-		res.Memory = defaultMemory
+		res.Memory = memory
 	}
 	if res.CPUs == nil {
-		n := defaultCPUs
-		res.CPUs = &n
+		res.CPUs = &cpus
 	}
 	return dc, res
 }
@@ -276,10 +264,10 @@ func (d *desired) resolveDinD(dc config.DockerConfig, facts engineFacts) error {
 	switch dc.DinD.Mode {
 	case "sysbox":
 		if !facts.sysbox {
-			d.warnings = append(d.warnings, "dind.mode sysbox requested but the engine has no sysbox-runc runtime; running without Docker-in-Docker")
-		} else {
-			d.DinD = dindSysbox
+			return fmt.Errorf("docker: providers.docker.dind.mode sysbox: %w: the engine has no sysbox-runc runtime (it has %s); install sysbox on the engine host, or choose mode privileged, socket or auto",
+				providers.ErrInvalidSpec, strings.Join(facts.runtimes, ", "))
 		}
+		d.DinD = dindSysbox
 	case "privileged":
 		d.DinD = dindPrivileged
 	case "socket":
@@ -459,13 +447,13 @@ func (d *desired) resolveSecrets(secrets []providers.SecretValue) error {
 			if !strings.HasPrefix(s.MountPath, "/") || strings.Contains(s.MountPath, "..") || strings.HasSuffix(s.MountPath, "/") {
 				return fmt.Errorf("docker: secret %s: mountPath %q: %w: must be an absolute file path", s.Name, s.MountPath, providers.ErrInvalidSpec)
 			}
-			mode := int64(0o644) // contract §1.5.1 default
-			if s.Permissions != "" {
-				m, err := strconv.ParseInt(s.Permissions, 8, 32)
-				if err != nil || m < 0 || m > 0o777 {
-					return fmt.Errorf("docker: secret %s: permissions %q: %w: use an octal mode like 0600", s.Name, s.Permissions, providers.ErrInvalidSpec)
-				}
-				mode = m
+			perm := s.Permissions
+			if perm == "" {
+				perm = config.DefaultSecretPermissions
+			}
+			mode, err := strconv.ParseInt(perm, 8, 32)
+			if err != nil || mode < 0 || mode > 0o777 {
+				return fmt.Errorf("docker: secret %s: permissions %q: %w: use an octal mode like 0600", s.Name, s.Permissions, providers.ErrInvalidSpec)
 			}
 			d.SecretFiles = append(d.SecretFiles, fileSecret{Name: s.Name, Path: s.MountPath, Mode: mode, content: []byte(s.Value.Reveal())})
 			continue

@@ -89,7 +89,6 @@ func TestResolveDinD(t *testing.T) {
 					t.Error("no warning for DinD that cannot be provided")
 				}
 			}},
-		{name: "sysbox requested but absent", dind: &config.DinDConfig{Enabled: true, Mode: "sysbox"}, wantMode: dindNone},
 		{name: "socket", dind: &config.DinDConfig{Enabled: true, Mode: "socket", StorageDriver: "fuse-overlayfs"}, wantMode: dindSocket,
 			wantEnv: map[string]string{"SINDRI_DIND_MODE": "socket", "SINDRI_DIND_STORAGE_DRIVER": "fuse-overlayfs", "SINDRI_DIND_STORAGE_SIZE": "20GB"},
 			check: func(t *testing.T, d *desired) {
@@ -100,6 +99,18 @@ func TestResolveDinD(t *testing.T) {
 		{name: "privileged with size", dind: &config.DinDConfig{Enabled: true, Mode: "privileged", StorageSize: "50GB", StorageDriver: "vfs"}, wantMode: dindPrivileged,
 			wantEnv: map[string]string{"SINDRI_DIND_MODE": "privileged", "SINDRI_DIND_STORAGE_DRIVER": "vfs", "SINDRI_DIND_STORAGE_SIZE": "50GB"}},
 	}
+	// An explicit sysbox mode on an engine without sysbox-runc is refused rather than run
+	// without the isolation it asked for (upstream silently degraded it).
+	t.Run("sysbox requested but absent", func(t *testing.T) {
+		t.Parallel()
+		s := baseSpec(func(c *config.Config) {
+			c.Providers.Docker = &config.DockerConfig{DinD: &config.DinDConfig{Enabled: true, Mode: "sysbox"}}
+		})
+		_, err := resolve(s, "127.0.0.1", engineFacts{runtimes: []string{"runc"}})
+		if !errors.Is(err, providers.ErrInvalidSpec) || !strings.Contains(err.Error(), "no sysbox-runc runtime (it has runc)") {
+			t.Errorf("resolve = %v, want an invalid-spec error naming the missing runtime", err)
+		}
+	})
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
