@@ -5,14 +5,16 @@ import (
 	"testing"
 )
 
-// TestE2EDeployFailure: a deploy that cannot succeed (the image does not exist and there is no
-// registry) exits non-zero with one error annotation, and GitHub tells the truth: a failure
-// status without an environment URL, and a sticky comment that says failed.
+// TestE2EDeployFailure: a deploy that cannot succeed (the image is not on the engine and
+// pull_policy Never forbids pulling it, so the test does not depend on any registry) exits
+// non-zero with one error annotation, and GitHub tells the truth: a failure status without an
+// environment URL, and a sticky comment that says failed.
 func TestE2EDeployFailure(t *testing.T) {
 	needHeavy(t)
 	t.Parallel()
 	r := newRepo(t, "")
-	r.writeFile("sindri.yaml", strings.Replace(r.config(""), testImage, "sindri-test/missing:0", 1))
+	r.writeFile("sindri.yaml", strings.Replace(r.config(""), "  image: "+testImage+"\n",
+		"  image_config:\n    registry: sindri-test/missing\n    tag_override: \"0\"\n    pull_policy: Never\n", 1))
 	res := r.invoke("pull_request", prPayload(t, "opened", shaOpened), map[string]string{"timeout": "2m"})
 	if res.code == 0 || res.outputs["status"] != "failed" {
 		t.Fatalf("exit %d status %q, want non-zero and failed", res.code, res.outputs["status"])

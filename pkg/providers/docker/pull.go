@@ -230,6 +230,7 @@ const (
 	pullFailNotFound
 	pullFailAuth
 	pullFailUnreachable
+	pullFailNoHost
 )
 
 // engineMessages classifies pull failures of engines that return them untyped (HTTP 500 with
@@ -250,7 +251,7 @@ var engineMessages = []struct {
 	{"denied", pullFailAuth},
 	{"received unexpected http status: 5", pullFailUnreachable},
 	{"connection refused", pullFailUnreachable},
-	{"no such host", pullFailUnreachable},
+	{"no such host", pullFailNoHost},
 	{"i/o timeout", pullFailUnreachable},
 	{"tls handshake timeout", pullFailUnreachable},
 	{"connection reset", pullFailUnreachable},
@@ -304,6 +305,11 @@ func (p *Provider) pullError(d *desired, host string, auth registryAuth, err err
 		}
 		return fmt.Errorf("docker: pull %s: registry %s refused access (unauthorized): %s: %w: %w",
 			d.Image, host, hint, ErrRegistryAuth, err)
+	case pullFailNoHost:
+		// A registry name that does not resolve is almost always a typo in the image name;
+		// retrying for minutes would only delay the answer.
+		return fmt.Errorf("docker: pull %s: the registry host %s does not resolve (check the image name; the engine at %s could not look it up): %w: %w",
+			d.Image, host, p.host, providers.ErrNotFound, err)
 	case pullFailUnreachable:
 		return providers.Transient(fmt.Errorf("docker: pull %s: registry %s is unreachable or failing, try again later: %w: %w",
 			d.Image, host, providers.ErrUnavailable, err))

@@ -1,6 +1,7 @@
 package docker
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -60,5 +61,24 @@ func TestAuthForPicksCredentialsByRegistry(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Engine pull errors (Docker 20.10 returns them untyped) are classified by their text: a
+// registry whose name does not resolve is a permanent, clear error rather than minutes of
+// retries; a refused connection or a 5xx stays transient.
+func TestClassifyPullMessages(t *testing.T) {
+	t.Parallel()
+	for msg, want := range map[string]pullFailure{
+		`Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io on 10.0.0.53:53: no such host`: pullFailNoHost,
+		`Get "https://127.0.0.1:5000/v2/": dial tcp 127.0.0.1:5000: connect: connection refused`:                      pullFailUnreachable,
+		`received unexpected HTTP status: 503 Service Unavailable`:                                                    pullFailUnreachable,
+		`manifest for ghcr.io/a/b:9 not found: manifest unknown`:                                                      pullFailNotFound,
+		`pull access denied for a/b, repository does not exist or may require 'docker login'`:                         pullFailNotFound,
+		`unauthorized: authentication required`:                                                                       pullFailAuth,
+	} {
+		if got := classifyPull(errors.New(msg)); got != want {
+			t.Errorf("classifyPull(%q) = %v, want %v", msg, got, want)
+		}
 	}
 }
