@@ -2,7 +2,9 @@ package executor
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"strconv"
 	"time"
 
@@ -70,18 +72,29 @@ func specBuilder(load ConfigLoader, defaultTTL time.Duration) SpecBuilder {
 				return nil, fmt.Errorf("executor: %s: %w", j.Config.Path, err)
 			}
 			s.Config = cfg
-			if j.Image == "" {
-				img, err := cfg.ImageRef()
-				if err != nil {
-					return nil, fmt.Errorf("executor: %s: %w", j.Config.Path, err)
+			img, err := cfg.ImageRef()
+			switch {
+			case j.Image != "":
+				// The action resolved image_config.version once, for every attempt. It is taken
+				// only where the config asks for a resolution, and only from its repository:
+				// a job cannot swap a pinned image for another one.
+				ic := cfg.Deployment.ImageConfig
+				if !errors.Is(err, config.ErrImageNeedsResolver) || ic == nil || !strings.HasPrefix(j.Image, ic.Registry+":") {
+					return nil, fmt.Errorf("executor: job image %q does not resolve %s's image_config.version: %w", j.Image, j.Config.Path, jobs.ErrInvalid)
 				}
+				s.Image = j.Image
+			case err == nil:
 				s.Image = img
+			case errors.Is(err, config.ErrImageNeedsResolver) && !needsImage(j.Kind):
+				// Destroy, stop, start, status and reap act on what exists; they need no image.
+			default:
+				return nil, fmt.Errorf("executor: %s: %w", j.Config.Path, err)
 			}
-		}
-		if j.Image != "" {
-			// The action resolved the image (image_config.version) once, for every attempt.
-			s.Image = j.Image
 		}
 		return s, nil
 	}
 }
+
+// needsImage reports whether a job of kind runs an image (deploy) or describes running one
+// (plan).
+func needsImage(k jobs.Kind) bool { return k == jobs.KindDeploy || k == jobs.KindPlan }

@@ -35,17 +35,26 @@ extensions:
 `
 	cases := []struct {
 		name, text, image, want string
+		kind                    jobs.Kind
 		wantErr                 error
 	}{
 		{name: "resolved by the action", text: versioned, image: "ghcr.io/pacphi/sindri:v3.1.0", want: "ghcr.io/pacphi/sindri:v3.1.0"},
-		{name: "job image wins over the config", text: pinned, image: "ghcr.io/pacphi/sindri:v3.1.0", want: "ghcr.io/pacphi/sindri:v3.1.0"},
+		{name: "job image cannot replace a pinned one", text: pinned, image: "ghcr.io/pacphi/sindri:v3.1.0", wantErr: jobs.ErrInvalid},
+		{name: "job image from another repository", text: versioned, image: "evil.example/x:v3.1.0", wantErr: jobs.ErrInvalid},
 		{name: "no job image: the config's", text: pinned, want: "ghcr.io/pacphi/sindri:v3.0.0"},
 		{name: "no job image, version unresolved", text: versioned, wantErr: config.ErrImageNeedsResolver},
+		{name: "destroy of a versioned config needs no image", text: versioned, kind: jobs.KindDestroy, want: ""},
+		{name: "reap of a versioned config needs no image", text: versioned, kind: jobs.KindReap, want: ""},
+		{name: "plan of a versioned config needs one", text: versioned, kind: jobs.KindPlan, wantErr: config.ErrImageNeedsResolver},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			j, err := jobs.New(jobs.KindDeploy, "app-pr-1", "docker")
+			kind := tc.kind
+			if kind == "" {
+				kind = jobs.KindDeploy
+			}
+			j, err := jobs.New(kind, "app-pr-1", "docker")
 			if err != nil {
 				t.Fatal(err)
 			}

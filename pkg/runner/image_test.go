@@ -120,6 +120,16 @@ func TestRunDeployResolvesImageVersion(t *testing.T) {
 	if !strings.Contains(h.out.String(), `resolved to ghcr.io/pacphi/sindri:v1.4.0`) {
 		t.Errorf("output does not say which image was resolved:\n%s", h.out.String())
 	}
+	// The PR closes: the destroy of a versioned config needs no image and no registry.
+	if code := h.run(prIntent(action.KindDestroy, "pull_request.closed")); code != ExitOK {
+		t.Fatalf("destroy exit %d\n%s", code, h.out.String())
+	}
+	if _, ok, _ := h.fake.Env("preview-pr-7"); ok {
+		t.Errorf("the environment of a versioned config survived its destroy\n%s", h.out.String())
+	}
+	if got := listed.Load(); got != 2 {
+		t.Errorf("tag list requests after the destroy = %d, want still 2", got)
+	}
 }
 
 func TestRunDeployImageResolutionFailurePublishesNothing(t *testing.T) {
