@@ -72,6 +72,10 @@ func (d *decoder) checkRules(c *Config) {
 			"a zero workspace size only means something to northflank (no volume); %s needs a size", prov)
 	}
 	d.checkImage(c, prov)
+	if ic := c.Deployment.ImageConfig; ic != nil && strings.Contains(ic.Registry, "://") {
+		d.errorf(d.present["deployment.image_config.registry"], "deployment.image_config.registry",
+			"write the repository as images name it, e.g. ghcr.io/owner/image", "%q has a URL scheme; an image repository has none", ic.Registry)
+	}
 	if ic := c.Deployment.ImageConfig; ic != nil && ic.Version != "" && (ic.ResolutionStrategy == "" || ic.ResolutionStrategy == "semver") {
 		if _, err := ParseVersionReq(ic.Version); err != nil {
 			d.errorf(d.present["deployment.image_config.version"], "deployment.image_config.version",

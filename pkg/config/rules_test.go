@@ -41,6 +41,7 @@ var ruleCases = []ruleCase{
 	{"no image: released one, warned", base, "deployment.image", 3, 1, SeverityWarning, "the released Sindri image ghcr.io/pacphi/sindri:v3-latest is deployed"},
 	{"no image, fedora: its tag", strings.Replace(base, "  provider: docker\n", "  provider: docker\n  distro: fedora\n", 1), "deployment.image", 3, 1, SeverityWarning, "ghcr.io/pacphi/sindri:v3-latest-fedora"},
 	{"bad version requirement", strings.Replace(base, "  provider: docker\n", "  provider: docker\n  image_config:\n    registry: ghcr.io/a/b\n    version: \"^^3\"\n", 1), "deployment.image_config.version", 7, 5, SeverityError, "Cargo-style version requirement"},
+	{"registry with a scheme", strings.Replace(base, "  provider: docker\n", "  provider: docker\n  image_config:\n    registry: https://ghcr.io/a/b\n", 1), "deployment.image_config.registry", 6, 5, SeverityError, "has a URL scheme"},
 	{"buildFromSource refused", strings.Replace(base, "  provider: docker\n", "  provider: docker\n  image: x/y:1\n  buildFromSource:\n    enabled: true\n", 1), "deployment.buildFromSource.enabled", 7, 5, SeverityError, "building the image from source is not supported"},
 	{"provider missing", "version: \"3.0\"\nname: demo\ndeployment:\n  image: x\nextensions: {profile: minimal}\n", "deployment.provider", 4, 3, SeverityError, `required key "provider" is missing`},
 	{"provider packer", strings.Replace(base, "provider: docker", "provider: packer", 1), "deployment.provider", 4, 13, SeverityError, `"packer" is not a deployment provider`},

@@ -76,14 +76,36 @@ func (s *session) token(ctx context.Context, params map[string]string, cred Cred
 	return "Bearer " + tok, nil
 }
 
-// mayCarryCredential reports whether the login may be sent to realm: over TLS, or to the
-// registry's own endpoint (a plain-HTTP local registry).
+// tokenServices names, per registry, the token services that legitimately receive its login
+// besides the registry's own API host: Docker Hub's live on another host.
+var tokenServices = map[string][]string{DockerHub: {"auth.docker.io"}}
+
+// mayCarryCredential reports whether the login may be sent to realm: only to the registry's
+// own API host or a token service it is known to use, and only over TLS unless realm is the
+// registry's own plain-HTTP endpoint (a local registry configured as such). A challenge naming
+// any other realm (a misconfigured or hostile registry, a redirect elsewhere) gets no
+// credential: the token request goes out anonymously.
 func (s *session) mayCarryCredential(realm *url.URL) bool {
-	if realm.Scheme == "https" {
+	base, err := s.c.baseURL(s.repo.APIHost)
+	if err != nil {
+		return false
+	}
+	if realm.Scheme == base.Scheme && realm.Host == base.Host {
+		return true // the registry's own endpoint, as configured
+	}
+	if realm.Scheme != "https" {
+		return false
+	}
+	host := realm.Host // with its port: another port on the same machine is another service
+	if host == s.repo.APIHost || host == s.repo.Host {
 		return true
 	}
-	base, err := s.c.baseURL(s.repo.APIHost)
-	return err == nil && base.Host == realm.Host
+	for _, h := range tokenServices[s.repo.Host] {
+		if host == h {
+			return true
+		}
+	}
+	return false
 }
 
 func basic(c Credential) string {

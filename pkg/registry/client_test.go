@@ -2,6 +2,8 @@ package registry
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -314,5 +317,62 @@ func TestParseChallenge(t *testing.T) {
 	}
 	if scheme, p := parseChallenge(`Basic realm=registry`); scheme != "Basic" || p["realm"] != "registry" {
 		t.Errorf("basic: got %q %v", scheme, p)
+	}
+}
+
+// A challenge whose realm is not the registry's own token service gets no credential: a
+// misconfigured or hostile registry naming another host, or a plain-HTTP realm for a TLS
+// registry, must not receive the workflow's token. The token request still goes out
+// anonymously (public images keep working).
+func TestCredentialsOnlyToTheRegistrysRealm(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name      string
+		realm     func(api, other string) string
+		wantCreds bool
+	}{
+		{"same host, TLS", func(api, _ string) string { return api + "/token" }, true},
+		{"another host", func(_, other string) string { return other + "/token" }, false},
+		{"plain http on the registry's host", func(api, _ string) string { return strings.Replace(api, "https://", "http://", 1) + "/token" }, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var sawAuth atomic.Value
+			sawAuth.Store("")
+			other := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				sawAuth.Store(r.Header.Get("Authorization"))
+				_, _ = w.Write([]byte(`{"token":"anon"}`))
+			}))
+			t.Cleanup(other.Close)
+			var api *httptest.Server
+			api = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				switch {
+				case r.URL.Path == "/token":
+					sawAuth.Store(r.Header.Get("Authorization"))
+					_, _ = w.Write([]byte(`{"token":"anon"}`))
+				case r.Header.Get("Authorization") == "Bearer anon":
+					_, _ = w.Write([]byte(`{"name":"acme/img","tags":["1.0.0"]}`))
+				default:
+					w.Header().Set("WWW-Authenticate", `Bearer realm="`+tc.realm(api.URL, other.URL)+`",service="r"`)
+					w.WriteHeader(http.StatusUnauthorized)
+				}
+			}))
+			t.Cleanup(api.Close)
+			u, _ := url.Parse(api.URL)
+			pool := x509.NewCertPool()
+			pool.AddCert(api.Certificate())
+			pool.AddCert(other.Certificate())
+			c := &Client{
+				HTTP:        &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}, Timeout: 5 * time.Second},
+				Endpoints:   map[string]string{u.Hostname(): api.URL},
+				Credentials: map[string]Credential{u.Hostname(): {Username: "token", Password: "ghs_secret"}},
+				MaxAttempts: 1,
+			}
+			_, _ = c.Tags(context.Background(), u.Hostname()+"/acme/img")
+			got := sawAuth.Load().(string)
+			if tc.wantCreds != (got != "") {
+				t.Errorf("token request Authorization = %q, want credentials sent: %v", got, tc.wantCreds)
+			}
+		})
 	}
 }

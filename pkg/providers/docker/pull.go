@@ -241,6 +241,8 @@ var engineMessages = []struct {
 	text string
 	kind pullFailure
 }{
+	// Local failures first: "permission denied" from the engine's own disk is no registry's answer.
+	{"permission denied", pullFailOther},
 	{"manifest unknown", pullFailNotFound},
 	{"name unknown", pullFailNotFound},
 	{"not found", pullFailNotFound},
@@ -248,7 +250,8 @@ var engineMessages = []struct {
 	{"no basic auth credentials", pullFailAuth},
 	{"unauthorized", pullFailAuth},
 	{"authentication required", pullFailAuth},
-	{"denied", pullFailAuth},
+	{"denied:", pullFailAuth},
+	{"access denied", pullFailAuth},
 	{"received unexpected http status: 5", pullFailUnreachable},
 	{"connection refused", pullFailUnreachable},
 	{"no such host", pullFailNoHost},

@@ -76,6 +76,8 @@ func TestClassifyPullMessages(t *testing.T) {
 		`manifest for ghcr.io/a/b:9 not found: manifest unknown`:                                                      pullFailNotFound,
 		`pull access denied for a/b, repository does not exist or may require 'docker login'`:                         pullFailNotFound,
 		`unauthorized: authentication required`:                                                                       pullFailAuth,
+		`denied: requested access to the resource is denied`:                                                          pullFailAuth,
+		`failed to register layer: open /var/lib/docker/x: permission denied`:                                         pullFailOther,
 	} {
 		if got := classifyPull(errors.New(msg)); got != want {
 			t.Errorf("classifyPull(%q) = %v, want %v", msg, got, want)
