@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -140,6 +141,10 @@ func (c *Client) Tags(ctx context.Context, image string) ([]string, error) {
 
 func (c *Client) baseURL(apiHost string) (*url.URL, error) {
 	raw := "https://" + apiHost
+	if loopbackHost(apiHost) {
+		// As the Docker engine does, a registry on the local machine speaks plain HTTP.
+		raw = "http://" + apiHost
+	}
 	if e, ok := c.Endpoints[apiHost]; ok {
 		raw = e
 	}
@@ -379,4 +384,18 @@ func redactURL(u *url.URL) string {
 	c := *u
 	c.RawQuery, c.User = "", nil
 	return c.String()
+}
+
+// loopbackHost reports whether host (with an optional port) names this machine: localhost or
+// a loopback address.
+func loopbackHost(host string) bool {
+	h := host
+	if hh, _, err := net.SplitHostPort(host); err == nil {
+		h = hh
+	}
+	if h == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(h, "[]"))
+	return ip != nil && ip.IsLoopback()
 }

@@ -376,3 +376,27 @@ func TestCredentialsOnlyToTheRegistrysRealm(t *testing.T) {
 		})
 	}
 }
+
+// A registry on this machine (localhost, 127.0.0.1, [::1]) is reached over plain HTTP, as the
+// Docker engine reaches it; every other host over HTTPS.
+func TestLocalRegistryOverHTTP(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/v2/acme/img/tags/list" {
+			http.NotFound(w, r)
+			return
+		}
+		_, _ = w.Write([]byte(`{"name":"acme/img","tags":["1.0.0","1.2.0"]}`))
+	}))
+	t.Cleanup(srv.Close)
+	host := strings.TrimPrefix(srv.URL, "http://")
+	tags, err := (&Client{MaxAttempts: 1}).Tags(context.Background(), host+"/acme/img")
+	if err != nil || !slices.Equal(tags, []string{"1.0.0", "1.2.0"}) {
+		t.Fatalf("Tags from %s = %v, %v", host, tags, err)
+	}
+	for host, want := range map[string]bool{"localhost:5000": true, "127.0.0.1": true, "[::1]:5000": true, "ghcr.io": false, "10.0.0.1:5000": false} {
+		if got := loopbackHost(host); got != want {
+			t.Errorf("loopbackHost(%q) = %v, want %v", host, got, want)
+		}
+	}
+}
