@@ -118,17 +118,24 @@ func runAction(ctx context.Context, getenv func(string) string, stdout io.Writer
 }
 
 // externalOpener connects to the NATS deployment named by the nats-url input; the credentials
-// input is written to a private temporary file for the client library and removed afterwards.
+// and TLS inputs are written to private temporary files for the client library, removed when
+// the bus closes.
 func externalOpener(in action.Inputs, getenv func(string) string, out runner.Output) runner.BusOpener {
 	return func(ctx context.Context, _ []secrets.Resolved) (*runner.Bus, error) {
 		o := events.ConnectOptions{URLs: splitList(in.NATSURL), Name: "sindri-action " + getenv("GITHUB_REPOSITORY")}
-		// The client library reads credentials and TLS material from files: the inputs are
-		// written to a private temporary directory, removed once connected.
+		// The client library reads credentials and TLS material from files, again on every
+		// reconnect: the inputs are written to a private temporary directory that lives as
+		// long as the connection.
 		dir, err := os.MkdirTemp("", "sindri-nats-")
 		if err != nil {
 			return nil, err
 		}
-		defer os.RemoveAll(dir)
+		keep := false
+		defer func() {
+			if !keep {
+				os.RemoveAll(dir)
+			}
+		}()
 		for _, f := range []struct {
 			content string
 			name    string
@@ -148,8 +155,13 @@ func externalOpener(in action.Inputs, getenv func(string) string, out runner.Out
 			}
 		}
 		bus, err := runner.Connect(ctx, o, events.SetupOptions{Warn: func(msg string) { out.Warning(msg, nil) }})
-		if err != nil || in.SigningKey == "" {
-			return bus, err
+		if err != nil {
+			return nil, err
+		}
+		keep = true
+		bus.OnClose(func() { os.RemoveAll(dir) })
+		if in.SigningKey == "" {
+			return bus, nil
 		}
 		// ParseInputs has checked the seed already.
 		if bus.Signer, err = jobs.SigningKey(in.SigningKey); err != nil {

@@ -14,10 +14,12 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/sindri/deploy/v3/internal/testcerts"
+	"github.com/sindri/deploy/v3/pkg/action"
 	"github.com/sindri/deploy/v3/pkg/events"
 	"github.com/sindri/deploy/v3/pkg/executor"
 	"github.com/sindri/deploy/v3/pkg/providers"
 	"github.com/sindri/deploy/v3/pkg/providers/providertest"
+	"github.com/sindri/deploy/v3/pkg/runner"
 )
 
 // TestRemoteMutualTLS runs the action against a NATS deployment on a private CA that requires
@@ -113,5 +115,68 @@ func TestRemoteMutualTLS(t *testing.T) {
 	}
 	if n := fake.CountOp(r.env(), providertest.OpDeploy); n != 1 {
 		t.Errorf("a deploy ran without the client certificate")
+	}
+}
+
+// The action's connection survives a restart of a mutual-TLS NATS server: the client re-reads
+// the CA and client certificate on every reconnect, so they must live as long as the bus.
+func TestRemoteTLSReconnects(t *testing.T) {
+	t.Parallel()
+	pki := testcerts.New(t)
+	tc, err := server.GenTLSConfig(&server.TLSConfigOpts{CertFile: pki.ServerCert, KeyFile: pki.ServerKey, CaFile: pki.CA, Verify: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := t.TempDir()
+	opts := &server.Options{Host: "127.0.0.1", Port: server.RANDOM_PORT, NoSigs: true, NoLog: true,
+		JetStream: true, StoreDir: store, TLS: true, TLSVerify: true, TLSConfig: tc, TLSTimeout: 5}
+	start := func(o *server.Options) *server.Server {
+		t.Helper()
+		srv, err := server.NewServer(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		go srv.Start()
+		if !srv.ReadyForConnections(10 * time.Second) {
+			t.Fatal("nats-server not ready")
+		}
+		return srv
+	}
+	srv := start(opts)
+	port := srv.Addr().(*net.TCPAddr).Port
+	read := func(p string) string {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	in := action.Inputs{NATSURL: "tls://127.0.0.1:" + strconv.Itoa(port), NATSCA: read(pki.CA),
+		NATSTLSCert: read(pki.ClientCert), NATSTLSKey: read(pki.ClientKey)}
+	var buf strings.Builder
+	bus, err := externalOpener(in, func(string) string { return "" }, &runner.ConsoleOutput{W: &buf})(context.Background(), nil)
+	if err != nil {
+		srv.Shutdown()
+		t.Fatal(err)
+	}
+	defer bus.Close()
+	srv.Shutdown()
+	srv.WaitForShutdown()
+	again := *opts
+	again.Port = port
+	srv = start(&again)
+	t.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		_, err := bus.JS.AccountInfo(ctx)
+		cancel()
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no working connection 30s after the server came back: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }

@@ -153,6 +153,9 @@ func signersSetter(c *config, v string) error {
 	return nil
 }
 
+// minEventsMaxBytes is the smallest events_max_bytes accepted.
+const minEventsMaxBytes = 64 << 20
+
 var logLevels = []string{"trace", "debug", "info", "warn", "error"}
 
 // settings is the one table of keys; docs/executor.md mirrors it.
@@ -175,11 +178,22 @@ func settings() []setting {
 		{"lease_ttl", "SINDRI_LEASE_TTL", "lease-ttl", "per-environment lease lifetime (renewed while a job runs)", durationSetter(func(c *config) *time.Duration { return &c.LeaseTTL }, false)},
 		{"ack_wait", "SINDRI_ACK_WAIT", "ack-wait", "how long JetStream waits for an ack before redelivering a job (in-progress acks every third of it)", durationSetter(func(c *config) *time.Duration { return &c.AckWait }, false)},
 		{"max_deliver", "SINDRI_MAX_DELIVER", "max-deliver", "provider attempts of a job before it is dead-lettered (waiting for a lease is not an attempt)", intSetter(func(c *config) *int { return &c.MaxDeliver }, 1)},
-		{"events_max_age", "SINDRI_EVENTS_MAX_AGE", "events-max-age", "how long job events stay replayable, when the executor creates SINDRI_EVENTS (default 168h)", durationSetter(func(c *config) *time.Duration { return &c.EventsMaxAge }, false)},
+		{"events_max_age", "SINDRI_EVENTS_MAX_AGE", "events-max-age", "how long job events stay replayable, when the executor creates SINDRI_EVENTS (at least and by default 168h: executors read a job's history for as long as the job may be delivered)", func(c *config, v string) error {
+			if err := durationSetter(func(c *config) *time.Duration { return &c.EventsMaxAge }, false)(c, v); err != nil {
+				return err
+			}
+			if c.EventsMaxAge < events.DefaultJobsMaxAge {
+				return fmt.Errorf("%q is below the minimum %s: a job's events must outlive the job (SINDRI_JOBS keeps jobs that long), or its attempts and its end are forgotten", v, events.DefaultJobsMaxAge)
+			}
+			return nil
+		}},
 		{"events_max_bytes", "SINDRI_EVENTS_MAX_BYTES", "events-max-bytes", "size bound of SINDRI_EVENTS when the executor creates it, e.g. 1GiB or 512MB (default 1GiB)", func(c *config, v string) error {
 			n, err := sindriconfig.ParseSize(v)
 			if err != nil || n <= 0 {
 				return fmt.Errorf("%q is not a size like \"1GiB\" or \"512MB\"", v)
+			}
+			if n < minEventsMaxBytes {
+				return fmt.Errorf("%q is below the minimum 64MiB: when the stream is full the oldest events go, and with them running jobs' histories", v)
 			}
 			c.EventsMaxBytes = n
 			return nil

@@ -52,7 +52,7 @@ func TestLoadConfigFullFile(t *testing.T) {
 		{"lease", got.LeaseTTL, 20 * time.Second},
 		{"max deliver", got.MaxDeliver, 5},
 		{"log level", got.LogLevel, "debug"},
-		{"events max age", got.EventsMaxAge, 72 * time.Hour},
+		{"events max age", got.EventsMaxAge, 336 * time.Hour},
 		{"events max bytes", got.EventsMaxBytes, int64(2 << 30)},
 		{"jobs duplicate window", got.JobsDuplicateWindow, 30 * time.Minute},
 	}
@@ -120,6 +120,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"creds and nkey", nil, map[string]string{"SINDRI_NATS_CREDS": "a", "SINDRI_NATS_NKEY": "b"}, []string{"exclusive"}},
 		{"zero concurrency", []string{"-concurrency", "0"}, nil, []string{"-concurrency", "minimum 1"}},
 		{"short duplicate window", nil, map[string]string{"SINDRI_JOBS_DUPLICATE_WINDOW": "2m", "SINDRI_EVENTS_MAX_BYTES": "lots"}, []string{"SINDRI_JOBS_DUPLICATE_WINDOW", "below the minimum 10m0s", "SINDRI_EVENTS_MAX_BYTES", `"lots"`}},
+		{"events kept too briefly", nil, map[string]string{"SINDRI_EVENTS_MAX_AGE": "1h", "SINDRI_EVENTS_MAX_BYTES": "1MB"}, []string{"SINDRI_EVENTS_MAX_AGE", "below the minimum 168h0m0s", "SINDRI_EVENTS_MAX_BYTES", "below the minimum 64MiB"}},
 		{"reaper with trusted signers needs a signing key", nil, map[string]string{"SINDRI_TRUSTED_SIGNERS": "UAXMFNHEYRPX4OLEKA2RVXXFQB32V5A3WN5PHVVMVAZ6W2JDEU3CHUGI", "SINDRI_REAPER_INTERVAL": "1m"}, []string{"signing_key_file is not set", "keygen -signing"}},
 		{"reaper's signing key not trusted", nil, map[string]string{"SINDRI_TRUSTED_SIGNERS": "UCVQEHZJK2NO5OQJHJOXMRFIFJB3YGTQEFSGXLUDXK5ZU4IHLM4TCM4A", "SINDRI_REAPER_INTERVAL": "1m", "SINDRI_SIGNING_KEY_FILE": "testdata/signing.nk"}, []string{"testdata/signing.nk", "UAXMFNHEYRPX4OLEKA2RVXXFQB32V5A3WN5PHVVMVAZ6W2JDEU3CHUGI", "not in trusted_signers"}},
 		{"signing key file without a seed", nil, map[string]string{"SINDRI_SIGNING_KEY_FILE": "testdata/full.hcl"}, []string{"signing_key_file testdata/full.hcl", "not an nkey seed", "keygen -signing"}},

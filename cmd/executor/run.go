@@ -176,14 +176,15 @@ func startupRetry(ctx context.Context, log zerolog.Logger, what string, f func()
 // listening yet, a connection cut while the server is busy or restarting (EOF, reset, refused,
 // a network timeout), or JetStream not answering yet. Configuration errors (a missing creds
 // file, bad TLS, refused credentials, a stream that differs from ours) are not, and end the
-// process with their message.
+// process with their message; so does a connection the client closed for good (for example
+// after credentials were revoked), which no retry on it can revive.
 func transientStartup(err error) bool {
 	if errors.Is(err, nats.ErrAuthorization) || errors.Is(err, nats.ErrAuthExpired) ||
 		errors.Is(err, nats.ErrAuthRevoked) || errors.Is(err, nats.ErrAccountAuthExpired) {
 		return false
 	}
 	for _, t := range []error{context.DeadlineExceeded, nats.ErrNoServers, nats.ErrTimeout,
-		nats.ErrNoResponders, nats.ErrConnectionClosed, nats.ErrDisconnected,
+		nats.ErrNoResponders, nats.ErrDisconnected,
 		nats.ErrConnectionReconnecting, nats.ErrStaleConnection, jetstream.ErrJetStreamNotEnabled,
 		io.EOF, io.ErrUnexpectedEOF, syscall.ECONNREFUSED, syscall.ECONNRESET, syscall.EPIPE} {
 		if errors.Is(err, t) {

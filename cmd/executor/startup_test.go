@@ -75,6 +75,7 @@ func TestTransientStartupErrors(t *testing.T) {
 		{wrap(nats.ErrTimeout), true},
 		{fmt.Errorf("setup: %w", nats.ErrNoResponders), true},
 		{wrap(nats.ErrAuthorization), false},
+		{fmt.Errorf("set up streams: %w", nats.ErrConnectionClosed), false},
 		{wrap(os.ErrNotExist), false},
 		{errors.New("stream SINDRI_JOBS has subjects we do not use"), false},
 	}

@@ -475,46 +475,61 @@ func (d *delivery) keepAlive(opCtx context.Context, lease *events.Lease, cancelO
 	ctx := context.WithoutCancel(opCtx)
 	done := make(chan struct{})
 	finished := make(chan struct{})
+	expiring := false
+	// renew renews the lease once; it reports false when the lease is lost and keepAlive must
+	// end. tickAt is when the attempt was due: the margin is judged from there, not from when
+	// a slow attempt gave up.
+	renew := func(tickAt time.Time) bool {
+		left := lease.Expires.Sub(tickAt)
+		rctx, cancel := context.WithTimeout(ctx, every/3)
+		nl, err := d.e.leases.Renew(rctx, *lease, d.e.cfg.LeaseTTL)
+		cancel()
+		switch {
+		case err == nil:
+			*lease = nl
+		case errors.Is(err, events.ErrLeaseLost):
+			d.log.Error().Err(err).Msg("lease lost; cancelling the operation")
+			cancelOp(errLeaseLost)
+			return false
+		case left < every+every/3+every/2:
+			// Had this attempt been kept as the last chance, the next one (due a period after
+			// this one, bounded by a third of a period) could fail with less than half a
+			// period left. Stop the operation now, while the lease still holds, and keep
+			// trying to renew. With LeaseTTL = 3 periods one failed renewal is tolerated.
+			if !expiring {
+				expiring = true
+				d.log.Error().Err(err).Time("expires", lease.Expires).Msg("cannot renew lease before it expires; cancelling the operation")
+			}
+			cancelOp(errLeaseLost)
+		default:
+			d.log.Warn().Err(err).Msg("renew lease; retrying")
+		}
+		return true
+	}
 	go func() {
 		defer close(finished)
+		// Steps between Acquire and the provider call (history, supersede check, spec,
+		// started event) may have used part of the lease: when more than a period has gone,
+		// renew before the provider runs rather than a period later.
+		if lease != nil && time.Until(lease.Expires) < d.e.cfg.LeaseTTL-every {
+			if !renew(time.Now()) {
+				return
+			}
+		}
 		t := time.NewTicker(every)
 		defer t.Stop()
-		expiring := false
 		for {
+			var tickAt time.Time
 			select {
 			case <-done:
 				return
-			case <-t.C:
+			case tickAt = <-t.C:
 			}
 			if err := d.msg.InProgress(); err != nil {
 				d.log.Warn().Err(err).Msg("in-progress ack")
 			}
-			if lease == nil {
-				continue
-			}
-			rctx, cancel := context.WithTimeout(ctx, every/3)
-			nl, err := d.e.leases.Renew(rctx, *lease, d.e.cfg.LeaseTTL)
-			cancel()
-			switch {
-			case err == nil:
-				*lease = nl
-			case errors.Is(err, events.ErrLeaseLost):
-				d.log.Error().Err(err).Msg("lease lost; cancelling the operation")
-				cancelOp(errLeaseLost)
+			if lease != nil && !renew(tickAt) {
 				return
-			case time.Until(lease.Expires) < every+every/2:
-				// The next attempt (at the next tick, bounded by every/3) ends within every from
-				// now. With more than 1.5 periods left it still ends half a period before expiry,
-				// so a single failed renewal is tolerated (with LeaseTTL = 3 periods about 1.67
-				// are left after one). Below that, stop the operation while the lease still
-				// holds for at least half a period, and keep trying to renew.
-				if !expiring {
-					expiring = true
-					d.log.Error().Err(err).Time("expires", lease.Expires).Msg("cannot renew lease before it expires; cancelling the operation")
-				}
-				cancelOp(errLeaseLost)
-			default:
-				d.log.Warn().Err(err).Msg("renew lease; retrying")
 			}
 		}
 	}()

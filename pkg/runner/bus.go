@@ -28,6 +28,11 @@ type Bus struct {
 	closers []func()
 }
 
+// OnClose registers f to run when the bus closes, after what the bus started itself has
+// stopped (for files the connection needs while it lives, such as credentials it re-reads on
+// every reconnect).
+func (b *Bus) OnClose(f func()) { b.closers = append([]func(){f}, b.closers...) }
+
 // Close stops what the bus started, in reverse order. The embedded executor drains first.
 func (b *Bus) Close() {
 	for i := len(b.closers) - 1; i >= 0; i-- {

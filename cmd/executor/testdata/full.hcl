@@ -20,6 +20,6 @@ drain_timeout  = "45s"
 lease_ttl      = "20s"
 max_deliver    = 5
 log_level      = "debug"
-events_max_age = "72h"
+events_max_age = "336h"
 events_max_bytes = "2GiB"
 jobs_duplicate_window = "30m"
