@@ -186,6 +186,19 @@ func LocksBucketConfig(o SetupOptions) (jetstream.KeyValueConfig, error) {
 	}, nil
 }
 
+// configsFor returns the two streams (jobs first) and the two buckets as o describes them.
+// Errors: invalid options.
+func configsFor(o SetupOptions) ([]jetstream.StreamConfig, []jetstream.KeyValueConfig, error) {
+	jobsCfg, err := JobsStreamConfig(o)
+	if err != nil {
+		return nil, nil, err
+	}
+	eventsCfg, _ := EventsStreamConfig(o)
+	envsCfg, _ := EnvsBucketConfig(o)
+	locksCfg, _ := LocksBucketConfig(o)
+	return []jetstream.StreamConfig{jobsCfg, eventsCfg}, []jetstream.KeyValueConfig{envsCfg, locksCfg}, nil
+}
+
 // StreamManager is the part of jetstream.JetStream that Setup needs.
 type StreamManager interface {
 	CreateOrUpdateStream(ctx context.Context, cfg jetstream.StreamConfig) (jetstream.Stream, error)
@@ -198,19 +211,16 @@ type StreamManager interface {
 // the stream or bucket (e.g. changing storage or retention of an existing stream is refused
 // by JetStream).
 func Setup(ctx context.Context, js StreamManager, o SetupOptions) error {
-	jobsCfg, err := JobsStreamConfig(o)
+	streams, buckets, err := configsFor(o)
 	if err != nil {
 		return err
 	}
-	eventsCfg, _ := EventsStreamConfig(o)
-	envsCfg, _ := EnvsBucketConfig(o)
-	locksCfg, _ := LocksBucketConfig(o)
-	for _, c := range []jetstream.StreamConfig{jobsCfg, eventsCfg} {
+	for _, c := range streams {
 		if _, err := js.CreateOrUpdateStream(ctx, c); err != nil {
 			return fmt.Errorf("events: setup stream %s: %w", c.Name, err)
 		}
 	}
-	for _, c := range []jetstream.KeyValueConfig{envsCfg, locksCfg} {
+	for _, c := range buckets {
 		if _, err := js.CreateOrUpdateKeyValue(ctx, c); err != nil {
 			return fmt.Errorf("events: setup bucket %s: %w", c.Bucket, err)
 		}
@@ -233,14 +243,11 @@ type Creator interface {
 // completed, and one created concurrently by someone else counts as existing. Errors: invalid
 // options, or a lookup or creation error wrapped with the stream or bucket name.
 func EnsureCreated(ctx context.Context, js Creator, o SetupOptions) error {
-	jobsCfg, err := JobsStreamConfig(o)
+	streams, buckets, err := configsFor(o)
 	if err != nil {
 		return err
 	}
-	eventsCfg, _ := EventsStreamConfig(o)
-	envsCfg, _ := EnvsBucketConfig(o)
-	locksCfg, _ := LocksBucketConfig(o)
-	for _, c := range []jetstream.StreamConfig{jobsCfg, eventsCfg} {
+	for _, c := range streams {
 		st, err := js.Stream(ctx, c.Name)
 		if errors.Is(err, jetstream.ErrStreamNotFound) {
 			st, err = js.CreateStream(ctx, c)
@@ -255,7 +262,7 @@ func EnsureCreated(ctx context.Context, js Creator, o SetupOptions) error {
 			return err
 		}
 	}
-	for _, c := range []jetstream.KeyValueConfig{envsCfg, locksCfg} {
+	for _, c := range buckets {
 		_, err := js.KeyValue(ctx, c.Bucket)
 		if errors.Is(err, jetstream.ErrBucketNotFound) {
 			_, err = js.CreateKeyValue(ctx, c)
