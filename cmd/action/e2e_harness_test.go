@@ -23,6 +23,7 @@ import (
 	"github.com/moby/moby/client"
 	"gopkg.in/yaml.v3"
 
+	"github.com/sindri/deploy/v3/internal/testdocker"
 	"github.com/sindri/deploy/v3/internal/testports"
 	"github.com/sindri/deploy/v3/pkg/github"
 	"github.com/sindri/deploy/v3/pkg/github/githubtest"
@@ -428,32 +429,7 @@ func dockerClient(t *testing.T) *client.Client {
 // leftovers lists the containers, volumes and networks labelled with env.
 func leftovers(t *testing.T, env string) []string {
 	t.Helper()
-	cli := dockerClient(t)
-	ctx := context.WithoutCancel(t.Context())
-	f := make(client.Filters).Add("label", providers.LabelEnv+"="+env)
-	var out []string
-	cs, err := cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: f})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range cs.Items {
-		out = append(out, "container "+c.ID[:12]+" "+strings.Join(c.Names, ","))
-	}
-	vs, err := cli.VolumeList(ctx, client.VolumeListOptions{Filters: f})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, v := range vs.Items {
-		out = append(out, "volume "+v.Name)
-	}
-	ns, err := cli.NetworkList(ctx, client.NetworkListOptions{Filters: f})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, n := range ns.Items {
-		out = append(out, "network "+n.Name)
-	}
-	return out
+	return testdocker.Leftovers(t, dockerClient(t), env)
 }
 
 // removeEnv force-removes whatever a failed test left labelled with env.

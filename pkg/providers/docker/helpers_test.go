@@ -18,6 +18,7 @@ import (
 
 	"github.com/moby/moby/client"
 
+	"github.com/sindri/deploy/v3/internal/testdocker"
 	"github.com/sindri/deploy/v3/internal/testports"
 	"github.com/sindri/deploy/v3/pkg/config"
 	"github.com/sindri/deploy/v3/pkg/providers"
@@ -210,31 +211,7 @@ func httpGet(t *testing.T, url string) string {
 // leftovers lists resources still carrying env's labels.
 func leftovers(t testing.TB, cli *client.Client, env string) []string {
 	t.Helper()
-	ctx := context.Background()
-	f := make(client.Filters).Add("label", providers.LabelEnv+"="+env)
-	var out []string
-	cs, err := cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: f})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range cs.Items {
-		out = append(out, "container "+strings.Join(c.Names, ","))
-	}
-	vs, err := cli.VolumeList(ctx, client.VolumeListOptions{Filters: f})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, v := range vs.Items {
-		out = append(out, "volume "+v.Name)
-	}
-	ns, err := cli.NetworkList(ctx, client.NetworkListOptions{Filters: f})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, n := range ns.Items {
-		out = append(out, "network "+n.Name)
-	}
-	return out
+	return testdocker.Leftovers(t, cli, env)
 }
 
 // logReporter records every line and step so tests can check that no secret leaks.
