@@ -19,6 +19,7 @@ import (
 	"github.com/rs/zerolog"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/sindri/deploy/v3/internal/ctxwait"
 	"github.com/sindri/deploy/v3/pkg/events"
 	"github.com/sindri/deploy/v3/pkg/executor"
 	"github.com/sindri/deploy/v3/pkg/providers"
@@ -161,12 +162,8 @@ func startupRetry(ctx context.Context, log zerolog.Logger, what string, f func()
 			return err
 		}
 		log.Warn().Err(err).Str("retry_in", delay.String()).Msg(what + " failed; retrying")
-		t := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if ctxwait.Sleep(ctx, delay) != nil {
 			return err
-		case <-t.C:
 		}
 		delay = min(2*delay, 5*time.Second)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/sindri/deploy/v3/internal/ctxwait"
 	"github.com/sindri/deploy/v3/pkg/jobs"
 	"github.com/sindri/deploy/v3/pkg/providers"
 )
@@ -199,14 +200,7 @@ func (s *EnvStore) Update(ctx context.Context, env string, fn func(rec *EnvRecor
 func backoff(ctx context.Context, attempt int) error {
 	d := time.Duration(1+min(attempt, 6)) * time.Millisecond
 	d += time.Duration(rand.Int64N(int64(d)))
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return ctxwait.Sleep(ctx, d)
 }
 
 // BumpDesired increments env's desired generation with compare-and-set (creating the record

@@ -18,6 +18,7 @@ import (
 	"github.com/nats-io/nkeys"
 	"github.com/rs/zerolog"
 
+	"github.com/sindri/deploy/v3/internal/ctxwait"
 	"github.com/sindri/deploy/v3/pkg/events"
 	"github.com/sindri/deploy/v3/pkg/jobs"
 	"github.com/sindri/deploy/v3/pkg/providers"
@@ -436,16 +437,7 @@ func (e *Executor) pull(ctx, hard context.Context, name string, cons jetstream.C
 }
 
 // waitCtx waits d or until ctx ends (returning ctx's error).
-func waitCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
+func waitCtx(ctx context.Context, d time.Duration) error { return ctxwait.Sleep(ctx, d) }
 
 func (e *Executor) repoAllowed(repo string) bool {
 	if len(e.cfg.AllowedRepos) == 0 {

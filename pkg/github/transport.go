@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sindri/deploy/v3/internal/ctxwait"
 )
 
 // retryTransport retries what is safe to retry, waiting as GitHub asks:
@@ -29,16 +31,7 @@ type retryTransport struct {
 	now        func() time.Time
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
+func sleepCtx(ctx context.Context, d time.Duration) error { return ctxwait.Sleep(ctx, d) }
 
 func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sindri/deploy/v3/internal/ctxwait"
 )
 
 // Limits of one tag listing.
@@ -264,12 +266,8 @@ func (c *Client) send(ctx context.Context, repo Repository, op string, u *url.UR
 			retryErr.Message = strings.TrimPrefix(retryErr.Message+fmt.Sprintf("; the registry asks to wait %s (more than %s)", wait, limit), "; ")
 			return nil, nil, retryErr
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, nil, ctx.Err()
-		case <-t.C:
+		if err := ctxwait.Sleep(ctx, wait); err != nil {
+			return nil, nil, err
 		}
 	}
 }

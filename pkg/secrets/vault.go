@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sindri/deploy/v3/internal/ctxwait"
 )
 
 // Vault and retry defaults (contract §1.5.2).
@@ -154,12 +156,8 @@ func (c *vaultClient) read(ctx context.Context, mount, path string) (kvData, err
 		}
 		wait := max(delay, retryAfter)
 		wait = min(wait, c.retry.MaxDelay)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, &VaultError{Mount: mount, Path: path, Status: status, Attempts: attempt, Err: ctx.Err()}
-		case <-t.C:
+		if err := ctxwait.Sleep(ctx, wait); err != nil {
+			return nil, &VaultError{Mount: mount, Path: path, Status: status, Attempts: attempt, Err: err}
 		}
 		delay = min(delay*2, c.retry.MaxDelay)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 
+	"github.com/sindri/deploy/v3/internal/ctxwait"
 	"github.com/sindri/deploy/v3/pkg/providers"
 )
 
@@ -113,12 +114,8 @@ func (p *Provider) usage(ctx context.Context, id string) (*providers.ResourceUsa
 	if err != nil {
 		return nil, err
 	}
-	t := time.NewTimer(statsGap)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case <-t.C:
+	if err := ctxwait.Sleep(ctx, statsGap); err != nil {
+		return nil, err
 	}
 	sr, err := p.statsSample(ctx, id)
 	if err != nil {

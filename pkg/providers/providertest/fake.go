@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/sindri/deploy/v3/internal/ctxwait"
 	"github.com/sindri/deploy/v3/pkg/providers"
 )
 
@@ -160,19 +161,7 @@ func (f *Fake) begin(op Op, s *providers.Spec) func(error) {
 }
 
 // wait waits d or until ctx is done.
-func wait(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
+func wait(ctx context.Context, d time.Duration) error { return ctxwait.Sleep(ctx, d) }
 
 // preFault applies the part of a fault that happens before the operation changes anything.
 // It returns the error to return now, if any.
