@@ -425,7 +425,7 @@ func (e *Executor) pull(ctx, hard context.Context, name string, cons jetstream.C
 		if err != nil && ctx.Err() == nil && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, jetstream.ErrNoMessages) {
 			setFails(fails + 1)
 			log.Warn().Err(err).Msg("fetch failed; retrying")
-			if waitCtx(ctx, 250*time.Millisecond) != nil {
+			if ctxwait.Sleep(ctx, 250*time.Millisecond) != nil {
 				return
 			}
 			continue
@@ -435,9 +435,6 @@ func (e *Executor) pull(ctx, hard context.Context, name string, cons jetstream.C
 		}
 	}
 }
-
-// waitCtx waits d or until ctx ends (returning ctx's error).
-func waitCtx(ctx context.Context, d time.Duration) error { return ctxwait.Sleep(ctx, d) }
 
 func (e *Executor) repoAllowed(repo string) bool {
 	if len(e.cfg.AllowedRepos) == 0 {

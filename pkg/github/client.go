@@ -10,6 +10,8 @@ import (
 	"time"
 
 	gh "github.com/google/go-github/v60/github"
+
+	"github.com/sindri/deploy/v3/internal/ctxwait"
 )
 
 // Client talks to one GitHub API endpoint with one token. It is safe for concurrent use.
@@ -62,7 +64,7 @@ func New(token string, opts ...Option) (*Client, error) {
 	if token == "" {
 		return nil, ErrNoToken
 	}
-	o := options{base: http.DefaultTransport, maxRetries: 4, maxWait: 2 * time.Minute, wait: sleepCtx,
+	o := options{base: http.DefaultTransport, maxRetries: 4, maxWait: 2 * time.Minute, wait: ctxwait.Sleep,
 		redact: func(s string) string { return s }}
 	for _, f := range opts {
 		f(&o)

@@ -10,8 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/sindri/deploy/v3/internal/ctxwait"
 )
 
 // retryTransport retries what is safe to retry, waiting as GitHub asks:
@@ -30,8 +28,6 @@ type retryTransport struct {
 	wait       func(ctx context.Context, d time.Duration) error
 	now        func() time.Time
 }
-
-func sleepCtx(ctx context.Context, d time.Duration) error { return ctxwait.Sleep(ctx, d) }
 
 func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()

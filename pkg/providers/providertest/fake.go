@@ -160,16 +160,13 @@ func (f *Fake) begin(op Op, s *providers.Spec) func(error) {
 	}
 }
 
-// wait waits d or until ctx is done.
-func wait(ctx context.Context, d time.Duration) error { return ctxwait.Sleep(ctx, d) }
-
 // preFault applies the part of a fault that happens before the operation changes anything.
 // It returns the error to return now, if any.
 func preFault(ctx context.Context, ft *Fault, hangHere bool) error {
 	if ft == nil {
 		return nil
 	}
-	if err := wait(ctx, ft.Delay); err != nil {
+	if err := ctxwait.Sleep(ctx, ft.Delay); err != nil {
 		return err
 	}
 	if ft.Hang && hangHere {
@@ -308,7 +305,7 @@ func (f *Fake) Deploy(ctx context.Context, s *providers.Spec, r providers.Report
 		<-ctx.Done()
 		return nil, rollback(ctx.Err())
 	}
-	if err := wait(ctx, f.stepDelay); err != nil {
+	if err := ctxwait.Sleep(ctx, f.stepDelay); err != nil {
 		return nil, rollback(err)
 	}
 	r.Progress("machine", 2, 3)
@@ -322,7 +319,7 @@ func (f *Fake) Deploy(ctx context.Context, s *providers.Spec, r providers.Report
 	if err := f.st.save(st); err != nil {
 		return nil, err
 	}
-	if err := wait(ctx, f.stepDelay); err != nil {
+	if err := ctxwait.Sleep(ctx, f.stepDelay); err != nil {
 		return nil, rollback(err)
 	}
 	r.Progress("start", 3, 3)
@@ -386,7 +383,7 @@ func (f *Fake) setState(ctx context.Context, op Op, s *providers.Spec, want prov
 	if !ok {
 		return fmt.Errorf("fake: %s %s: %w", op, s.Env, providers.ErrNotFound)
 	}
-	if err := wait(ctx, f.stepDelay); err != nil {
+	if err := ctxwait.Sleep(ctx, f.stepDelay); err != nil {
 		return err
 	}
 	st.State = want
@@ -419,7 +416,7 @@ func (f *Fake) Destroy(ctx context.Context, s *providers.Spec) (err error) {
 	if err := preFault(ctx, ft, true); err != nil {
 		return err
 	}
-	if err := wait(ctx, f.stepDelay); err != nil {
+	if err := ctxwait.Sleep(ctx, f.stepDelay); err != nil {
 		return err
 	}
 	if err := f.st.delete(s.Env); err != nil {
