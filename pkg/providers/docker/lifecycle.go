@@ -160,18 +160,28 @@ func (p *Provider) statsSample(ctx context.Context, id string) (*container.Stats
 	return &sr, nil
 }
 
-// Stop implements providers.Provider: it stops the container, keeping it and its volume.
-// Errors: providers.ErrNotFound when absent, providers.ErrConflict for a foreign container.
-func (p *Provider) Stop(ctx context.Context, s *providers.Spec) error {
+// existing returns the environment's container for op (stop, start), or an error:
+// providers.ErrNotFound when there is none, providers.ErrConflict for a foreign one.
+func (p *Provider) existing(ctx context.Context, s *providers.Spec, op string) (*container.InspectResponse, error) {
 	if err := specEnv(s); err != nil {
-		return err
+		return nil, err
 	}
 	c, err := p.ownedContainer(ctx, s.Env, ownerOf(s))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if c == nil {
-		return fmt.Errorf("docker: stop %s: no such environment: %w", s.Env, providers.ErrNotFound)
+		return nil, fmt.Errorf("docker: %s %s: no such environment: %w", op, s.Env, providers.ErrNotFound)
+	}
+	return c, nil
+}
+
+// Stop implements providers.Provider: it stops the container, keeping it and its volume.
+// Errors: providers.ErrNotFound when absent, providers.ErrConflict for a foreign container.
+func (p *Provider) Stop(ctx context.Context, s *providers.Spec) error {
+	c, err := p.existing(ctx, s, "stop")
+	if err != nil {
+		return err
 	}
 	if c.State != nil && !c.State.Running && !c.State.Restarting {
 		return nil
@@ -183,15 +193,9 @@ func (p *Provider) Stop(ctx context.Context, s *providers.Spec) error {
 // like Deploy. Errors: providers.ErrNotFound when absent, providers.ErrConflict for a foreign
 // container or a host port taken meanwhile.
 func (p *Provider) Start(ctx context.Context, s *providers.Spec) error {
-	if err := specEnv(s); err != nil {
-		return err
-	}
-	c, err := p.ownedContainer(ctx, s.Env, ownerOf(s))
+	c, err := p.existing(ctx, s, "start")
 	if err != nil {
 		return err
-	}
-	if c == nil {
-		return fmt.Errorf("docker: start %s: no such environment: %w", s.Env, providers.ErrNotFound)
 	}
 	facts, err := p.facts(ctx, s)
 	if err != nil {
