@@ -37,25 +37,32 @@ const (
 // It skips unless SINDRI_ACT=1 (make test sets it, with SINDRI_ACT_BIN=$(scripts/tools.sh
 // act)); with SINDRI_ACT=1 a missing act, docker or git fails it. About 4-8 s warm, most of
 // it building the action image; each act run takes about 1 s.
-// actTurn serialises the act runs of this package (see TestPRPreviewWorkflow).
+// actTurn serialises the act runs of this package: act names the action container after the
+// workflow and job, whatever the directory, so two act runs of this workflow on one engine at
+// once collide.
 var actTurn sync.Mutex
 
-func TestPRPreviewWorkflow(t *testing.T) {
+// startActTest skips unless SINDRI_ACT=1, runs t in parallel with other packages' tests but
+// takes its turn with this package's act runs (until t ends), checks the tools, and builds the
+// action image under the exact reference action.yml names (so the published-image path is
+// what runs) and the image the workspace deploys.
+func startActTest(t *testing.T) tools {
+	t.Helper()
 	if os.Getenv("SINDRI_ACT") != "1" {
 		t.Skip("set SINDRI_ACT=1 (and SINDRI_ACT_BIN) to run the workflow with act")
 	}
 	t.Parallel()
-	// act names the action container after the workflow and job, whatever the directory, so two
-	// act runs of this workflow on one engine at once collide: act tests take turns.
 	actTurn.Lock()
-	defer actTurn.Unlock()
+	t.Cleanup(actTurn.Unlock)
 	tl := requireTools(t)
-
-	// The action image, under the exact reference action.yml names, so the published-image
-	// path is what runs; and the image the workspace deploys.
 	image := actionImage(t)
 	t.Log(strings.TrimSpace(run(t, repoRoot, "scripts/build-action-image.sh", image)))
 	run(t, repoRoot, "scripts/build-test-image.sh")
+	return tl
+}
+
+func TestPRPreviewWorkflow(t *testing.T) {
+	tl := startActTest(t)
 
 	w := newWorkspace(t, tl)
 	token := "ghs_e2e" + randomHex(t, 12)
@@ -188,18 +195,7 @@ func get(t *testing.T, url string) (string, error) {
 // the run has no token (comments and deployments are off). The URL must still answer from the
 // host while deployed, and nothing may be left after the close.
 func TestPRPreviewWorkflowBridgeNetwork(t *testing.T) {
-	if os.Getenv("SINDRI_ACT") != "1" {
-		t.Skip("set SINDRI_ACT=1 (and SINDRI_ACT_BIN) to run the workflow with act")
-	}
-	t.Parallel()
-	// act names the action container after the workflow and job, whatever the directory, so two
-	// act runs of this workflow on one engine at once collide: act tests take turns.
-	actTurn.Lock()
-	defer actTurn.Unlock()
-	tl := requireTools(t)
-	image := actionImage(t)
-	t.Log(strings.TrimSpace(run(t, repoRoot, "scripts/build-action-image.sh", image)))
-	run(t, repoRoot, "scripts/build-test-image.sh")
+	tl := startActTest(t)
 
 	w := newWorkspace(t, tl)
 	wantURL := fmt.Sprintf("http://127.0.0.1:%d", w.port)
