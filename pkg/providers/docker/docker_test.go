@@ -338,15 +338,7 @@ func TestPortInUseFailsCleanly(t *testing.T) {
 	s := newSpec(env, image1, func(c *config.Config) {
 		c.Providers.Docker = &config.DockerConfig{Ports: []string{fmt.Sprintf("%d:8080", port)}}
 	})
-	destroyOnCleanup(t, p, s)
-	_, err = p.Deploy(testCtx(t), s, nil)
-	wantErrIs(t, err, providers.ErrConflict)
-	if !strings.Contains(err.Error(), strconv.Itoa(port)) {
-		t.Errorf("error %q does not name port %d", err, port)
-	}
-	if left := leftovers(t, cli, env); len(left) != 0 {
-		t.Errorf("leftovers after failed Deploy: %v", left)
-	}
+	deployFailsCleanly(t, p, cli, s, providers.ErrConflict, strconv.Itoa(port))
 }
 
 func TestPortTakenByAnotherEnvRollsBack(t *testing.T) {
@@ -359,17 +351,7 @@ func TestPortTakenByAnotherEnvRollsBack(t *testing.T) {
 		c.Providers.Docker = &config.DockerConfig{Ports: []string{fmt.Sprintf("%d:8080", port)}}
 	}
 	deployed(t, p, newSpec(uniqueEnv("holder"), image1, ports), nil)
-	env := uniqueEnv("taker")
-	s := newSpec(env, image1, ports)
-	destroyOnCleanup(t, p, s)
-	_, err := p.Deploy(testCtx(t), s, nil)
-	wantErrIs(t, err, providers.ErrConflict)
-	if !strings.Contains(err.Error(), strconv.Itoa(port)) {
-		t.Errorf("error %q does not name port %d", err, port)
-	}
-	if left := leftovers(t, cli, env); len(left) != 0 {
-		t.Errorf("leftovers after failed Deploy: %v", left)
-	}
+	deployFailsCleanly(t, p, cli, newSpec(uniqueEnv("taker"), image1, ports), providers.ErrConflict, strconv.Itoa(port))
 }
 
 func TestUnreachableEngineNamesTheAddress(t *testing.T) {

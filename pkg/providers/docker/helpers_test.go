@@ -208,6 +208,23 @@ func httpGet(t *testing.T, url string) string {
 	}
 }
 
+// deployFailsCleanly deploys s (a Destroy is registered for cleanup), wants an error matching
+// want whose text names each of mention, and nothing of s's environment left on the engine.
+func deployFailsCleanly(t *testing.T, p *docker.Provider, cli *client.Client, s *providers.Spec, want error, mention ...string) {
+	t.Helper()
+	destroyOnCleanup(t, p, s)
+	_, err := p.Deploy(testCtx(t), s, nil)
+	wantErrIs(t, err, want)
+	for _, m := range mention {
+		if !strings.Contains(err.Error(), m) {
+			t.Errorf("error %q does not name %s", err, m)
+		}
+	}
+	if left := leftovers(t, cli, s.Env); len(left) != 0 {
+		t.Errorf("leftovers after failed Deploy: %v", left)
+	}
+}
+
 // leftovers lists resources still carrying env's labels.
 func leftovers(t testing.TB, cli *client.Client, env string) []string {
 	t.Helper()
