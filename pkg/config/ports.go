@@ -1,15 +1,16 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"strconv"
 	"strings"
 )
 
-// portMapping is one providers.docker.ports entry, "[ip:]host:container[/tcp|/udp]", in the
-// form the Docker provider (pkg/providers/docker, parsePort) publishes it.
-type portMapping struct {
+// PortMapping is one providers.docker.ports entry, "[ip:]host:container[/tcp|/udp]", as the
+// Docker provider publishes it.
+type PortMapping struct {
 	// HostIP is the host address given in the entry; empty means the executor's default bind
 	// address.
 	HostIP        string
@@ -22,13 +23,22 @@ type portMapping struct {
 // portForm is the accepted shape, for messages.
 const portForm = "[IP:]HOST:CONTAINER[/tcp|/udp]"
 
-// parsePortMapping parses one providers.docker.ports entry exactly as the Docker provider
-// does: an optional protocol after the last "/" (tcp or udp), then two or three ":"-separated
+// ParsePortMapping parses one providers.docker.ports entry; the error says what is wrong. The
+// validator and the Docker provider both read entries with it.
+func ParsePortMapping(s string) (PortMapping, error) {
+	pm, why := parsePortMapping(s)
+	if why != "" {
+		return PortMapping{}, errors.New(why)
+	}
+	return pm, nil
+}
+
+// parsePortMapping parses one providers.docker.ports entry: an optional protocol after the last "/" (tcp or udp), then two or three ":"-separated
 // fields, an optional IP address first, and ports 1-65535 in decimal. On failure why says what
 // is wrong.
-func parsePortMapping(s string) (pm portMapping, why string) {
-	bad := func(why string) (portMapping, string) { return portMapping{}, why }
-	pm = portMapping{Proto: "tcp"}
+func parsePortMapping(s string) (pm PortMapping, why string) {
+	bad := func(why string) (PortMapping, string) { return PortMapping{}, why }
+	pm = PortMapping{Proto: "tcp"}
 	rest := s
 	if i := strings.LastIndex(rest, "/"); i >= 0 {
 		pm.Proto, rest = rest[i+1:], rest[:i]
@@ -65,7 +75,7 @@ func parsePortMapping(s string) (pm portMapping, why string) {
 const defaultBindAddress = "127.0.0.1"
 
 // hostAddress is the address the entry binds on the host, assuming the default bind address.
-func (p portMapping) hostAddress() string {
+func (p PortMapping) hostAddress() string {
 	if p.HostIP == "" {
 		return defaultBindAddress
 	}
@@ -73,7 +83,7 @@ func (p portMapping) hostAddress() string {
 }
 
 // binding is what two entries must not share: host address, host port and protocol.
-func (p portMapping) binding() string {
+func (p PortMapping) binding() string {
 	return fmt.Sprintf("%s:%d/%s", p.hostAddress(), p.HostPort, p.Proto)
 }
 

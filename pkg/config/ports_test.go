@@ -43,11 +43,11 @@ func TestParsePortMapping(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		in   string
-		want portMapping
+		want PortMapping
 		bad  string
 	}{
-		{in: "8080:80", want: portMapping{HostPort: 8080, ContainerPort: 80, Proto: "tcp"}},
-		{in: "127.0.0.1:53:5353/udp", want: portMapping{HostIP: "127.0.0.1", HostPort: 53, ContainerPort: 5353, Proto: "udp"}},
+		{in: "8080:80", want: PortMapping{HostPort: 8080, ContainerPort: 80, Proto: "tcp"}},
+		{in: "127.0.0.1:53:5353/udp", want: PortMapping{HostIP: "127.0.0.1", HostPort: 53, ContainerPort: 5353, Proto: "udp"}},
 		{in: "8080:80/", bad: "protocol must be tcp or udp"},
 		{in: "8080:80/TCP", bad: "protocol must be tcp or udp"},
 		{in: "8080:80/tcp/udp", bad: `container port "80/tcp" is not 1-65535`},

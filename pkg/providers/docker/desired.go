@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"net/netip"
 	"regexp"
 	"slices"
 	"sort"
@@ -367,45 +366,19 @@ func (d *desired) resolveNetwork(dc config.DockerConfig, bindAddress string) err
 	return nil
 }
 
-// parsePort parses "[ip:]host:container[/tcp|/udp]".
+// parsePort parses "[ip:]host:container[/tcp|/udp]" (config.ParsePortMapping); an entry
+// without an address binds on bindAddress.
 func parsePort(spec, bindAddress string) (portMapping, error) {
-	bad := func(why string) (portMapping, error) {
-		return portMapping{}, fmt.Errorf("docker: providers.docker.ports %q: %w: %s (expected host:container, e.g. 8080:80)", spec, providers.ErrInvalidSpec, why)
+	pm, err := config.ParsePortMapping(spec)
+	if err != nil {
+		return portMapping{}, fmt.Errorf("docker: providers.docker.ports %q: %w: %v (expected host:container, e.g. 8080:80)", spec, providers.ErrInvalidSpec, err)
 	}
-	pm := portMapping{HostIP: bindAddress, Proto: "tcp"}
-	rest := spec
-	if i := strings.LastIndex(rest, "/"); i >= 0 {
-		pm.Proto = rest[i+1:]
-		rest = rest[:i]
-		if pm.Proto != "tcp" && pm.Proto != "udp" {
-			return bad("protocol must be tcp or udp")
-		}
+	host := pm.HostIP
+	if host == "" {
+		host = bindAddress
 	}
-	parts := strings.Split(rest, ":")
-	switch len(parts) {
-	case 2:
-	case 3:
-		if _, err := parseIP(parts[0]); err != nil {
-			return bad("bad host address")
-		}
-		pm.HostIP = parts[0]
-		parts = parts[1:]
-	default:
-		return bad("wrong number of fields")
-	}
-	hp, err := strconv.ParseUint(parts[0], 10, 16)
-	if err != nil || hp == 0 {
-		return bad("host port must be 1-65535")
-	}
-	cp, err := strconv.ParseUint(parts[1], 10, 16)
-	if err != nil || cp == 0 {
-		return bad("container port must be 1-65535")
-	}
-	pm.HostPort, pm.ContainerPort = uint16(hp), uint16(cp)
-	return pm, nil
+	return portMapping{HostIP: host, HostPort: pm.HostPort, ContainerPort: pm.ContainerPort, Proto: pm.Proto}, nil
 }
-
-func parseIP(s string) (netip.Addr, error) { return netip.ParseAddr(s) }
 
 // resolveEnv builds the container env contract (contract §1.4), in the upstream order.
 func (d *desired) resolveEnv(c *config.Config, dc config.DockerConfig) {

@@ -11,6 +11,7 @@ package docker
 
 import (
 	"fmt"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -97,7 +98,7 @@ func New(cfg Config) (*Provider, error) {
 	if bind == "" {
 		bind = DefaultBindAddress
 	}
-	if _, err := parseIP(bind); err != nil {
+	if _, err := netip.ParseAddr(bind); err != nil {
 		return nil, fmt.Errorf("docker: bind address %q: %w: %w", bind, providers.ErrInvalidSpec, err)
 	}
 	opts := []client.Opt{client.WithHost(host), client.WithAPIVersionNegotiation()}
