@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -217,14 +216,7 @@ func (r *run) reapGeneration(ctx context.Context, bus *Bus, c candidate) (uint64
 // configText returns the workspace's config, when there is one, for reap jobs (providers may
 // need provider settings to find what they made).
 func (r *run) configText() (text, rel string) {
-	rel = r.req.Inputs.Config
-	if rel == "" {
-		rel = action.DefaultConfig
-	}
-	abs := rel
-	if !filepath.IsAbs(abs) {
-		abs = filepath.Join(r.req.Workspace, rel)
-	}
+	rel, abs := r.configPath()
 	b, err := os.ReadFile(abs)
 	if err != nil {
 		return "", ""

@@ -158,17 +158,23 @@ type loaded struct {
 	resolved []secrets.Resolved
 }
 
-// load reads, validates and names the environment, and resolves secrets. Every problem is
-// reported; nil means the invocation must stop with ExitFailed.
-func (r *run) load(ctx context.Context) *loaded {
-	rel := r.req.Inputs.Config
+// configPath returns the config input (default sindri.yaml) and its path in the workspace.
+func (r *run) configPath() (rel, abs string) {
+	rel = r.req.Inputs.Config
 	if rel == "" {
 		rel = action.DefaultConfig
 	}
-	abs := rel
+	abs = rel
 	if !filepath.IsAbs(abs) {
 		abs = filepath.Join(r.req.Workspace, rel)
 	}
+	return rel, abs
+}
+
+// load reads, validates and names the environment, and resolves secrets. Every problem is
+// reported; nil means the invocation must stop with ExitFailed.
+func (r *run) load(ctx context.Context) *loaded {
+	rel, abs := r.configPath()
 	text, err := os.ReadFile(abs)
 	if err != nil {
 		msg := fmt.Sprintf("read config: %v", err)
