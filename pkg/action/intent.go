@@ -12,15 +12,15 @@ import (
 // outcomes KindSkip, KindReply and KindRefuse.
 type Kind string
 
-// Kinds. The job kinds have the same values as jobs.Kind.
+// Kinds. The job kinds are jobs.Kind's.
 const (
-	KindDeploy  Kind = "deploy"
-	KindDestroy Kind = "destroy"
-	KindStop    Kind = "stop"
-	KindStart   Kind = "start"
-	KindStatus  Kind = "status"
-	KindPlan    Kind = "plan"
-	KindReap    Kind = "reap"
+	KindDeploy  = Kind(jobs.KindDeploy)
+	KindDestroy = Kind(jobs.KindDestroy)
+	KindStop    = Kind(jobs.KindStop)
+	KindStart   = Kind(jobs.KindStart)
+	KindStatus  = Kind(jobs.KindStatus)
+	KindPlan    = Kind(jobs.KindPlan)
+	KindReap    = Kind(jobs.KindReap)
 	// KindSkip: the event is not for us (or not now); print Reason as a notice and exit 0.
 	KindSkip Kind = "skip"
 	// KindReply: a ChatOps comment that needs only an answer (help, or a malformed command);
