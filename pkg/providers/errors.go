@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"syscall"
 	"time"
 )
 
@@ -22,18 +23,53 @@ var (
 	ErrUnavailable = errors.New("unavailable")
 	// ErrUnknownProvider: no provider is registered under the name.
 	ErrUnknownProvider = errors.New("unknown provider")
+	// ErrAuth: the platform refused the credentials (HTTP 401/403), or a credential the
+	// provider needs is not set. Permanent: retrying with the same credentials cannot help.
+	ErrAuth = errors.New("credentials refused or missing")
+	// ErrQuota: an account limit was reached (concurrency, machine count, org quota).
+	// Permanent for this job: the limit must be raised or other environments removed.
+	ErrQuota = errors.New("quota exceeded")
+	// ErrCapacity: the platform has no capacity for this exact spec (no free GPUs of the
+	// type, no instances in the region). Permanent for the same spec: choose another
+	// type or region.
+	ErrCapacity = errors.New("no capacity")
 )
 
-// APIError is an error response from a platform API.
+// Hint returns the one-line advice that goes with err's sentinel (ErrAuth, ErrQuota,
+// ErrCapacity, ErrNotFound, ErrConflict), or "" when there is none.
+func Hint(err error) string {
+	switch {
+	case errors.Is(err, ErrAuth):
+		return "check the provider's credential in the executor's environment or provider block (docs/providers/README.md#credentials)"
+	case errors.Is(err, ErrQuota):
+		return "an account limit was reached: raise it with the platform, or destroy environments you no longer need"
+	case errors.Is(err, ErrCapacity):
+		return "the platform has no capacity for this spec now: choose another GPU type, size or region"
+	case errors.Is(err, ErrConflict):
+		return "a resource with this name exists and is not ours: rename the environment or remove the foreign resource"
+	}
+	return ""
+}
+
+// APIError is an error response from a platform API. It unwraps to Err (when set) and matches,
+// with errors.Is, the sentinel its status implies: 404 ErrNotFound, 409 ErrConflict, 401 and
+// 403 ErrAuth, 408/429/5xx ErrUnavailable. Code-specific meanings (quota, capacity) are set by
+// the provider's decoder in Err.
 type APIError struct {
-	Provider   string
-	Op         string
-	Status     int
-	Code       string
+	Provider string
+	Op       string
+	// Method and URL are the request's (the URL without its query's secret values).
+	Method string
+	URL    string
+	Status int
+	Code   string
+	// Message is the platform's message, secret-redacted and bounded by the client.
 	Message    string
 	RequestID  string
 	RetryAfter time.Duration
 	Retryable  bool
+	// Err is a more specific cause (ErrQuota, ErrCapacity, a transport error), if any.
+	Err error
 }
 
 // Error implements error.
@@ -51,6 +87,30 @@ func (e *APIError) Error() string {
 	return s
 }
 
+// Unwrap returns the specific cause, if any.
+func (e *APIError) Unwrap() error { return e.Err }
+
+// Is maps the HTTP status onto the package's sentinels.
+func (e *APIError) Is(target error) bool {
+	switch target {
+	case ErrNotFound:
+		return e.Status == 404
+	case ErrConflict:
+		return e.Status == 409
+	case ErrAuth:
+		return e.Status == 401 || e.Status == 403
+	case ErrUnavailable:
+		return retryableStatus(e.Status)
+	}
+	return false
+}
+
+// retryableStatus: request timeout, too many requests and server-side failures other than
+// "not implemented" and "version not supported", which no retry changes.
+func retryableStatus(code int) bool {
+	return code == 408 || code == 429 || (code >= 500 && code != 501 && code != 505)
+}
+
 // retryableError marks an arbitrary error as transient.
 type retryableError struct{ err error }
 
@@ -65,8 +125,40 @@ func Transient(err error) error {
 	return retryableError{err}
 }
 
+// retryAfterError carries the delay a platform asked for.
+type retryAfterError struct {
+	err   error
+	after time.Duration
+}
+
+func (e retryAfterError) Error() string { return e.err.Error() }
+func (e retryAfterError) Unwrap() error { return e.err }
+
+// TransientAfter wraps err as transient, to be retried no sooner than after.
+func TransientAfter(err error, after time.Duration) error {
+	if err == nil {
+		return nil
+	}
+	return retryableError{retryAfterError{err, after}}
+}
+
+// RetryAfterOf returns the delay the platform asked for before a retry (an APIError's
+// RetryAfter, or TransientAfter's), or 0 when it named none.
+func RetryAfterOf(err error) time.Duration {
+	var ra retryAfterError
+	if errors.As(err, &ra) {
+		return ra.after
+	}
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.RetryAfter
+	}
+	return 0
+}
+
 // IsRetryable is the one place that decides whether an operation error is transient (worth
-// retrying with backoff) or permanent. Context cancellation is not retryable.
+// retrying with backoff) or permanent. Context cancellation, credential, quota and capacity
+// errors are permanent.
 func IsRetryable(err error) bool {
 	if err == nil {
 		return false
@@ -79,10 +171,20 @@ func IsRetryable(err error) bool {
 		return true
 	}
 	var ae *APIError
-	if errors.As(err, &ae) {
-		return ae.Retryable || ae.Status == 429 || ae.Status >= 500
+	isAPI := errors.As(err, &ae)
+	if isAPI && ae.Retryable {
+		return true
+	}
+	if errors.Is(err, ErrAuth) || errors.Is(err, ErrQuota) || errors.Is(err, ErrCapacity) {
+		return false
+	}
+	if isAPI {
+		return retryableStatus(ae.Status)
 	}
 	if errors.Is(err, ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	if errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) {
 		return true
 	}
 	var ne net.Error
@@ -91,3 +193,30 @@ func IsRetryable(err error) bool {
 	}
 	return false
 }
+
+// MissingCredential returns the ErrAuth a provider reports when a credential it needs is not
+// set: it names the variable (or executor setting) to set, never a value.
+func MissingCredential(provider, variable string) error {
+	return fmt.Errorf("%s: credential %s is not set on the executor (set it in the executor's environment or its provider %q block): %w", provider, variable, provider, ErrAuth)
+}
+
+// PartialError is a failed operation that left resources behind: the executor records the
+// environment as StateError with Handle, so that close-destroy and the reaper find them.
+type PartialError struct {
+	Err error
+	// Remaining names what is left (kind/name), for the failure message.
+	Remaining []string
+	// Handle locates what is left, in Deployment.Handle's form.
+	Handle string
+}
+
+// Error implements error.
+func (e *PartialError) Error() string {
+	if len(e.Remaining) == 0 {
+		return e.Err.Error()
+	}
+	return fmt.Sprintf("%v (left for cleanup: %v)", e.Err, e.Remaining)
+}
+
+// Unwrap returns the cause.
+func (e *PartialError) Unwrap() error { return e.Err }

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/sindri/deploy/v3/pkg/providers"
 	"github.com/sindri/deploy/v3/pkg/providers/providertest"
@@ -103,5 +105,122 @@ func TestRegistry(t *testing.T) {
 	}
 	if p, err := r.Get("other"); err != nil || p.Name() != "other" {
 		t.Errorf("Get(other) = %v, %v", p, err)
+	}
+}
+
+func TestAPIErrorMatchesSentinels(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		status int
+		want   error
+		retry  bool
+	}{
+		{404, providers.ErrNotFound, false},
+		{409, providers.ErrConflict, false},
+		{401, providers.ErrAuth, false},
+		{403, providers.ErrAuth, false},
+		{408, providers.ErrUnavailable, true},
+		{429, providers.ErrUnavailable, true},
+		{502, providers.ErrUnavailable, true},
+		{501, nil, false},
+		{422, nil, false},
+	}
+	all := []error{providers.ErrNotFound, providers.ErrConflict, providers.ErrAuth, providers.ErrUnavailable}
+	for _, tc := range cases {
+		err := fmt.Errorf("wrapped: %w", &providers.APIError{Provider: "fly", Status: tc.status})
+		for _, s := range all {
+			if got := errors.Is(err, s); got != (s == tc.want) {
+				t.Errorf("HTTP %d: errors.Is(%v) = %v, want %v", tc.status, s, got, s == tc.want)
+			}
+		}
+		if got := providers.IsRetryable(err); got != tc.retry {
+			t.Errorf("HTTP %d: IsRetryable = %v, want %v", tc.status, got, tc.retry)
+		}
+	}
+	q := &providers.APIError{Provider: "e2b", Status: 429, Err: providers.ErrQuota}
+	if providers.IsRetryable(q) || !errors.Is(q, providers.ErrQuota) {
+		t.Errorf("429 with ErrQuota: retryable=%v is-quota=%v, want false, true", providers.IsRetryable(q), errors.Is(q, providers.ErrQuota))
+	}
+	if providers.Hint(q) == "" {
+		t.Error("ErrQuota has no hint")
+	}
+	if got := providers.RetryAfterOf(fmt.Errorf("x: %w", &providers.APIError{Status: 429, RetryAfter: 7 * time.Second})); got != 7*time.Second {
+		t.Errorf("RetryAfterOf(APIError) = %v, want 7s", got)
+	}
+	ta := providers.TransientAfter(errors.New("busy"), 3*time.Second)
+	if !providers.IsRetryable(ta) || providers.RetryAfterOf(ta) != 3*time.Second {
+		t.Errorf("TransientAfter: retryable=%v after=%v", providers.IsRetryable(ta), providers.RetryAfterOf(ta))
+	}
+	mc := providers.MissingCredential("fly", "FLY_API_TOKEN")
+	if !errors.Is(mc, providers.ErrAuth) || !strings.Contains(mc.Error(), "FLY_API_TOKEN") || providers.IsRetryable(mc) {
+		t.Errorf("MissingCredential = %v", mc)
+	}
+}
+
+func TestHandleRoundTrip(t *testing.T) {
+	t.Parallel()
+	type flyState struct {
+		App     string `json:"app"`
+		Machine string `json:"machine"`
+	}
+	text, err := providers.NewHandle("fly", 1, flyState{"a-1", "m-2"})
+	if err != nil || text != `fly/v1:{"app":"a-1","machine":"m-2"}` {
+		t.Fatalf("NewHandle = %q, %v", text, err)
+	}
+	h, err := providers.ParseHandle(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got flyState
+	if err := h.Decode("fly", 1, &got); err != nil || got != (flyState{"a-1", "m-2"}) {
+		t.Errorf("Decode = %+v, %v", got, err)
+	}
+	if err := h.Decode("docker", 1, &got); !errors.Is(err, providers.ErrBadHandle) {
+		t.Errorf("Decode by another provider: %v, want ErrBadHandle", err)
+	}
+	if err := h.Decode("fly", 0, &got); !errors.Is(err, providers.ErrBadHandle) {
+		t.Errorf("Decode of a newer version: %v, want ErrBadHandle", err)
+	}
+	legacy, err := providers.ParseHandle("docker/v1:abc123")
+	var id string
+	if err != nil || legacy.Decode("docker", 1, &id) != nil || id != "abc123" {
+		t.Errorf("legacy handle: %v %q", err, id)
+	}
+	for _, bad := range []string{"nope", "fly/vx:{}", "/v1:{}", "fly/v0:{}"} {
+		if _, err := providers.ParseHandle(bad); !errors.Is(err, providers.ErrBadHandle) {
+			t.Errorf("ParseHandle(%q) = %v, want ErrBadHandle", bad, err)
+		}
+	}
+	if h, err := providers.ParseHandle(""); h != nil || err != nil {
+		t.Errorf("ParseHandle(\"\") = %v, %v", h, err)
+	}
+}
+
+type plainSecret string
+
+func (p plainSecret) Reveal() string { return string(p) }
+
+func TestSplitCredentials(t *testing.T) {
+	t.Parallel()
+	s := &providers.Spec{Secrets: []providers.SecretValue{
+		{Name: "E2B_API_KEY", Value: plainSecret("k")},
+		{Name: "APP_TOKEN", Value: plainSecret("a")},
+		{Name: "FLY_API_TOKEN", Value: plainSecret("f")},
+	}}
+	withheld := providers.SplitCredentials(s, []string{"E2B_API_KEY", "FLY_API_TOKEN"}, map[string]bool{"FLY_API_TOKEN": true})
+	names := func(v []providers.SecretValue) (out []string) {
+		for _, x := range v {
+			out = append(out, x.Name)
+		}
+		return out
+	}
+	if got := fmt.Sprint(names(s.Secrets)); got != "[APP_TOKEN FLY_API_TOKEN]" {
+		t.Errorf("delivered = %s", got)
+	}
+	if got := fmt.Sprint(names(s.Credentials)); got != "[E2B_API_KEY FLY_API_TOKEN]" {
+		t.Errorf("credentials = %s", got)
+	}
+	if fmt.Sprint(withheld) != "[E2B_API_KEY]" {
+		t.Errorf("withheld = %v", withheld)
 	}
 }

@@ -25,12 +25,20 @@ type Spec struct {
 	// Env is the environment name: a DNS-1123 label of at most 63 characters, from which every
 	// provider derives its resource names.
 	Env string `json:"env"`
-	// Config is the validated sindri.yaml with defaults applied.
+	// Config is the validated sindri.yaml with defaults applied. Guaranteed only for Plan and
+	// Deploy; teardown verbs get it when the job carried it (see Provider).
 	Config *config.Config `json:"-"`
+	// Handle is the last handle recorded for the environment (nil when none), a hint that
+	// labels override. Parse errors are the provider's to report.
+	Handle *Handle `json:"-"`
 	// Image is the resolved image reference to run.
 	Image string `json:"image"`
 	// Secrets are resolved secret values, delivered to the environment without being logged.
 	Secrets []SecretValue `json:"-"`
+	// Credentials are job secrets named in the provider's Capabilities.Credentials: the
+	// provider may use them (a registry password, a kubeconfig), and they are never delivered
+	// into the environment.
+	Credentials []SecretValue `json:"-"`
 	// Labels are put on every resource the provider creates.
 	Labels map[string]string `json:"labels,omitempty"`
 	// Options are per-job options.
@@ -86,6 +94,9 @@ type Plan struct {
 	Calls []string `json:"calls,omitempty"`
 	// Artifacts maps an artifact file name (docker-compose.yml, fly.toml, ...) to its content.
 	Artifacts map[string]string `json:"artifacts,omitempty"`
+	// Warnings are things Deploy would do differently from what the config asks (a fallback
+	// from suspend to stop, a pod without a public IP).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // PlannedAction is one step of a Plan.
@@ -181,4 +192,33 @@ type Timestamps struct {
 	StartedAt *time.Time `json:"started_at,omitempty"`
 	StoppedAt *time.Time `json:"stopped_at,omitempty"`
 	UpdatedAt *time.Time `json:"updated_at,omitempty"`
+}
+
+// SplitCredentials moves the secrets named in names out of s.Secrets into s.Credentials,
+// except those listed in deliver (the config's deliver: true), which stay in both. It returns
+// the names withheld from the environment, for a warning.
+func SplitCredentials(s *Spec, names []string, deliver map[string]bool) []string {
+	if len(names) == 0 || len(s.Secrets) == 0 {
+		return nil
+	}
+	isCred := make(map[string]bool, len(names))
+	for _, n := range names {
+		isCred[n] = true
+	}
+	var keep []SecretValue
+	var withheld []string
+	for _, sv := range s.Secrets {
+		if !isCred[sv.Name] || sv.MountPath != "" {
+			keep = append(keep, sv)
+			continue
+		}
+		s.Credentials = append(s.Credentials, sv)
+		if deliver[sv.Name] {
+			keep = append(keep, sv)
+		} else {
+			withheld = append(withheld, sv.Name)
+		}
+	}
+	s.Secrets = keep
+	return withheld
 }
