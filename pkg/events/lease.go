@@ -165,8 +165,8 @@ func (l *Leases) Current(ctx context.Context, env string) (Lease, bool, error) {
 
 func (l *Leases) checkArgs(env, holder string, ttl time.Duration) error {
 	switch {
-	case !jobs.ValidEnvName(env):
-		return fmt.Errorf("events: lease: invalid environment name %q: %w", env, ErrInvalidLease)
+	case !jobs.ValidLeaseKey(env):
+		return fmt.Errorf("events: lease: invalid environment or image lease key %q: %w", env, ErrInvalidLease)
 	case holder == "":
 		return fmt.Errorf("events: lease %s: holder is empty: %w", env, ErrInvalidLease)
 	case ttl <= 0:

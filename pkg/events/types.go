@@ -149,9 +149,12 @@ type Succeeded struct {
 	Deployment *providers.Deployment `json:"deployment,omitempty"`
 	Status     *providers.Status     `json:"status,omitempty"`
 	Plan       *providers.Plan       `json:"plan,omitempty"`
-	URL        string                `json:"url,omitempty"`
-	Connect    string                `json:"connect,omitempty"`
-	DurationMS int64                 `json:"duration_ms"`
+	// Image is the image an image-build job built; Images what an image-list job found.
+	Image      *providers.Image  `json:"image,omitempty"`
+	Images     []providers.Image `json:"images,omitempty"`
+	URL        string            `json:"url,omitempty"`
+	Connect    string            `json:"connect,omitempty"`
+	DurationMS int64             `json:"duration_ms"`
 }
 
 // FailCode classifies a failure for machines; Message is for people.

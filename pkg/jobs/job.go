@@ -5,6 +5,7 @@ package jobs
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -23,10 +24,38 @@ const (
 	KindStatus  Kind = "status"
 	KindPlan    Kind = "plan"
 	KindReap    Kind = "reap"
+
+	// Image kinds act on a VM image, not an environment: Env names the image (its lease key
+	// is ImageLeaseKey(Env)), Config carries the sindri.yaml whose providers.packer block
+	// describes it.
+	KindImageBuild    Kind = "image-build"
+	KindImageValidate Kind = "image-validate"
+	KindImageList     Kind = "image-list"
+	KindImageDelete   Kind = "image-delete"
 )
 
+// kindInfo is what each kind is, as data: every switch over kinds reads this table.
+var kindInfo = map[Kind]struct {
+	mutates bool // changes what exists: takes the lease and the generation check
+	image   bool // acts on an image rather than an environment
+	config  bool // the job must carry the sindri.yaml text
+}{
+	KindDeploy:        {mutates: true, config: true},
+	KindDestroy:       {mutates: true},
+	KindStop:          {mutates: true},
+	KindStart:         {mutates: true},
+	KindStatus:        {},
+	KindPlan:          {config: true},
+	KindReap:          {mutates: true},
+	KindImageBuild:    {mutates: true, image: true, config: true},
+	KindImageValidate: {image: true, config: true},
+	KindImageList:     {image: true, config: true},
+	KindImageDelete:   {mutates: true, image: true, config: true},
+}
+
 // Kinds lists every kind in a stable order.
-var Kinds = []Kind{KindDeploy, KindDestroy, KindStop, KindStart, KindStatus, KindPlan, KindReap}
+var Kinds = []Kind{KindDeploy, KindDestroy, KindStop, KindStart, KindStatus, KindPlan, KindReap,
+	KindImageBuild, KindImageValidate, KindImageList, KindImageDelete}
 
 // String implements fmt.Stringer.
 func (k Kind) String() string { return string(k) }
@@ -38,17 +67,40 @@ func ParseKind(v string) (Kind, error) {
 			return k, nil
 		}
 	}
-	return "", fmt.Errorf("unknown job kind %q; valid: deploy, destroy, stop, start, status, plan, reap", v)
+	return "", fmt.Errorf("unknown job kind %q; valid: %s", v, kindList())
 }
 
-// Mutates reports whether a job of this kind changes the environment (and so needs the lease
+// NeedsConfig reports whether a job of this kind must carry the sindri.yaml text. The others
+// (teardown, status, reap) act on what exists and carry it only when they have it.
+func (k Kind) NeedsConfig() bool { return kindInfo[k].config }
+
+// Mutates reports whether a job of this kind changes what exists (and so needs the lease
 // and takes part in the generation check).
-func (k Kind) Mutates() bool {
-	switch k {
-	case KindDeploy, KindDestroy, KindStop, KindStart, KindReap:
-		return true
+func (k Kind) Mutates() bool { return kindInfo[k].mutates }
+
+// Image reports whether a job of this kind acts on a VM image rather than an environment.
+// Image jobs have no environment record and no GitHub Deployment.
+func (k Kind) Image() bool { return kindInfo[k].image }
+
+// LeaseKey returns the lease key of a job of kind k on env: the environment's name, or for
+// image kinds ImageLeaseKey(env), so that an image and an environment of the same name never
+// share a lease.
+func (k Kind) LeaseKey(env string) string {
+	if k.Image() {
+		return ImageLeaseKey(env)
 	}
-	return false
+	return env
+}
+
+// ImageLeaseKey is the lease key of image name.
+func ImageLeaseKey(name string) string { return "image." + name }
+
+// ValidLeaseKey reports whether key is an environment name or an image's lease key.
+func ValidLeaseKey(key string) bool {
+	if name, ok := strings.CutPrefix(key, "image."); ok {
+		return ValidEnvName(name)
+	}
+	return ValidEnvName(key)
 }
 
 // ConfigBlob carries the raw sindri.yaml so the executor re-validates with the same code.

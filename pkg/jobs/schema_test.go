@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -42,6 +43,9 @@ func TestJobSchemaAcceptsEncodedJobs(t *testing.T) {
 	for _, kind := range Kinds {
 		j := validJob(t)
 		j.Kind = kind
+		if kind == KindImageDelete {
+			j.Image = "ami-0123456789abcdef0"
+		}
 		b, err := j.Encode()
 		if err != nil {
 			t.Fatalf("%s: %v", kind, err)
@@ -90,5 +94,28 @@ func TestJobSchemaAgreesWithValidate(t *testing.T) {
 	b, _ := json.Marshal(m)
 	if err := s.Validate(instance(t, b)); err == nil {
 		t.Errorf("schema accepts a job without provider")
+	}
+}
+
+func TestImageDeleteNeedsImageInBothValidators(t *testing.T) {
+	t.Parallel()
+	s := compileJobSchema(t)
+	j := validJob(t)
+	j.Kind = KindImageDelete
+	b, err := json.Marshal(j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Validate(instance(t, b)); err == nil {
+		t.Error("schema accepts an image-delete job without image")
+	}
+	if err := j.Validate(); err == nil || !strings.Contains(err.Error(), `"image"`) {
+		t.Errorf("Validate = %v, want an error naming field image", err)
+	}
+	if !KindImageBuild.Mutates() || KindImageList.Mutates() || !KindImageList.Image() || KindDeploy.Image() {
+		t.Error("image kinds' table is wrong")
+	}
+	if KindImageBuild.LeaseKey("web") != "image.web" || KindDeploy.LeaseKey("web") != "web" || !ValidLeaseKey("image.web") || ValidLeaseKey("image.") {
+		t.Error("lease keys are wrong")
 	}
 }

@@ -149,8 +149,11 @@ func (j *Job) Validate() error {
 	if j.Image != "" && (strings.ContainsFunc(j.Image, unicode.IsSpace) || len(j.Image) > 1024) {
 		bad("image", "must be an image reference without spaces, at most 1024 characters, got %q", j.Image)
 	}
-	if (j.Kind == KindDeploy || j.Kind == KindPlan) && strings.TrimSpace(j.Config.Text) == "" {
+	if j.Kind.NeedsConfig() && strings.TrimSpace(j.Config.Text) == "" {
 		bad("config.text", "must hold the sindri.yaml content for kind %s", j.Kind)
+	}
+	if j.Kind == KindImageDelete && j.Image == "" {
+		bad("image", "must name the image to delete (its cloud image id) for kind %s", j.Kind)
 	}
 	return errors.Join(errs...)
 }

@@ -1,0 +1,292 @@
+package executor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/rs/zerolog"
+
+	"github.com/sindri/deploy/v3/pkg/events"
+	"github.com/sindri/deploy/v3/pkg/jobs"
+	"github.com/sindri/deploy/v3/pkg/secrets"
+)
+
+// delivery is one message being handled.
+type delivery struct {
+	e       *Executor
+	msg     jetstream.Msg
+	meta    *jetstream.MsgMetadata
+	job     *jobs.Job
+	log     zerolog.Logger
+	em      *events.Emitter
+	attempt int // this attempt's number, 1-based
+	// red redacts the job's secret values (and their encoded forms) from event messages and
+	// log fields; nil until the secrets are known.
+	red *secrets.Redactor
+}
+
+func (e *Executor) handle(ctx context.Context, msg jetstream.Msg) {
+	start := time.Now()
+	e.cfg.Metrics.flight(1)
+	defer e.cfg.Metrics.flight(-1)
+	meta, err := msg.Metadata()
+	if err != nil {
+		// Not a JetStream message: nothing can be acked; the server will not redeliver it.
+		e.log.Error().Err(err).Msg("message without JetStream metadata")
+		return
+	}
+	if meta.NumDelivered > 1 {
+		e.cfg.Metrics.redelivery()
+	}
+	d := &delivery{e: e, msg: msg, meta: meta, log: e.log}
+	e.track(d)
+	defer e.untrack(d)
+	kind, outcome := d.processRecovered(ctx)
+	e.cfg.Metrics.observe(kind, outcome, time.Since(start).Seconds())
+}
+
+// processRecovered is process that survives a panic in the executor's own code (provider
+// panics are caught closer, in call): the job fails with code internal and the executor keeps
+// serving. Deferred releases (lease, local claim) have run by the time the panic reaches here.
+func (d *delivery) processRecovered(ctx context.Context) (kind, outcome string) {
+	defer func() {
+		v := recover()
+		if v == nil {
+			return
+		}
+		// The value is not logged: it may quote a job's secrets. Its type and the stack are.
+		d.log.Error().Str("panic_type", fmt.Sprintf("%T", v)).Str("stack", string(debug.Stack())).Msg("job handler panicked")
+		kind, outcome = d.refuse(ctx, errHandlerPanic)
+	}()
+	return d.process(ctx)
+}
+
+// errHandlerPanic fails a job whose handling panicked in the executor itself.
+var errHandlerPanic = errors.New("internal error: the executor failed while handling this job and abandoned it; its log has the details")
+
+func (d *delivery) kind() string {
+	if d.job == nil {
+		return ""
+	}
+	return string(d.job.Kind)
+}
+
+func (d *delivery) process(ctx context.Context) (string, string) {
+	e := d.e
+	// With trusted signers nothing in an unverified message is believed, not even its job id:
+	// its refusal is filed under RefusedID(stream sequence), which its publisher follows.
+	if e.verifier != nil {
+		h := d.msg.Headers()
+		if err := e.verifier.Verify(d.msg.Subject(), d.msg.Data(), h.Get(jobs.HeaderSigner), h.Get(jobs.HeaderSignature)); err != nil {
+			return d.refuse(ctx, err)
+		}
+	}
+	j, err := jobs.Decode(d.msg.Data())
+	d.job = j
+	if err != nil {
+		return d.refuse(ctx, err)
+	}
+	d.log = e.log.With().Str("job", j.ID).Str("kind", string(j.Kind)).Str("env", j.Env).
+		Uint64("generation", j.Generation).Uint64("delivery", d.meta.NumDelivered).Logger()
+	if !e.repoAllowed(j.Repo) {
+		return d.refuse(ctx, fmt.Errorf("repository %q is not in this executor's allowed repositories", j.Repo))
+	}
+	h, err := e.readHistory(ctx, j.ID)
+	if err != nil {
+		return d.handBack(jitter(e.cfg.LeaseRetry), err)
+	}
+	if h.terminal != "" {
+		return d.duplicate(ctx, h)
+	}
+	if d.em, err = events.NewEmitter(e.pub, j.ID, e.source, h.lastSeq); err != nil {
+		return d.refuse(ctx, err)
+	}
+	d.attempt = h.attempts + 1
+	if h.lastSeq == 0 {
+		if err := d.emit(ctx, &events.Accepted{Worker: e.cfg.Worker, Attempt: d.attempt, Kind: j.Kind, Env: j.Env, Provider: j.Provider, Generation: j.Generation}); err != nil {
+			return d.handBack(jitter(e.cfg.LeaseRetry), err)
+		}
+	}
+	if !j.Kind.Mutates() {
+		return d.start(ctx, h, nil)
+	}
+	// Everything that settles a mutating job happens under the environment's lease, even a
+	// verdict that needs no provider (dead-lettered, deadline passed, unknown provider):
+	// another delivery of the same job (a redelivery after a missed in-progress ack, a copy
+	// queued twice) may still be running, and must not see its job terminated, nor its event
+	// numbers taken, behind its back.
+	//
+	// One operation per environment in this process too: a second job of a busy env waits
+	// like one that met another worker's lease.
+	if holder, ok := e.claimLocal(j.Env, d.holder()); !ok {
+		return d.leaseWait(ctx, &events.LeaseHeldError{Env: j.Env, Holder: holder})
+	}
+	defer e.releaseLocal(j.Env)
+	lease, err := e.leases.Acquire(ctx, j.Env, d.holder(), e.cfg.LeaseTTL)
+	var held *events.LeaseHeldError
+	switch {
+	case errors.As(err, &held):
+		return d.leaseWait(ctx, held)
+	case errors.Is(err, events.ErrInvalidLease):
+		// No delivery of this job can ever take the lease: say so instead of looping.
+		return d.fail(ctx, events.FailInternal, "executor "+e.cfg.Worker+" cannot lease environment "+j.Env+": "+err.Error(), nil)
+	case err != nil:
+		return d.handBack(jitter(e.cfg.LeaseRetry), err)
+	}
+	defer func() {
+		sctx, cancel := settleCtx(ctx)
+		defer cancel()
+		if err := e.leases.Release(sctx, lease); err != nil {
+			d.log.Warn().Err(err).Msg("release lease")
+		}
+	}()
+	// Under the lease the history is final: a delivery that held it before may have finished
+	// the job or numbered more events since the first read.
+	if h, err = e.readHistory(ctx, j.ID); err != nil {
+		return d.handBack(jitter(e.cfg.LeaseRetry), err)
+	}
+	if h.terminal != "" {
+		return d.duplicate(ctx, h)
+	}
+	if d.em, err = events.NewEmitter(e.pub, j.ID, e.source, h.lastSeq); err != nil {
+		return d.refuse(ctx, err)
+	}
+	d.attempt = h.attempts + 1
+	// Newest wins before the deadline: a moot job is superseded, not failed.
+	if out, done := d.supersededCheck(ctx); done {
+		return d.kind(), out
+	}
+	return d.start(ctx, h, &lease)
+}
+
+// duplicate acks a job an earlier delivery finished (its ack was lost, or the job was queued
+// twice).
+func (d *delivery) duplicate(ctx context.Context, h history) (string, string) {
+	d.log.Info().Str("terminal", string(h.terminal)).Msg("job already finished; acking duplicate")
+	if err := d.ack(ctx); err != nil {
+		d.log.Warn().Err(err).Msg("ack duplicate")
+	}
+	return d.kind(), OutcomeDuplicate
+}
+
+// start settles a job that cannot run (attempts used up, deadline passed, provider unknown)
+// or runs it. For a mutating job the caller holds lease.
+func (d *delivery) start(ctx context.Context, h history, lease *events.Lease) (string, string) {
+	e, j := d.e, d.job
+	if d.attempt > e.cfg.MaxAttempts {
+		return d.deadletter(ctx, fmt.Sprintf("gave up after %d attempts", h.attempts))
+	}
+	if !j.Deadline.IsZero() && time.Now().After(j.Deadline) {
+		return d.fail(ctx, events.FailDeadline, fmt.Sprintf("deadline %s passed before the job could start", j.Deadline.UTC().Format(time.RFC3339)), nil)
+	}
+	p, err := e.cfg.Registry.Get(j.Provider)
+	if err != nil {
+		return d.fail(ctx, events.FailInvalidJob, err.Error(), nil)
+	}
+	return d.run(ctx, p, lease)
+}
+
+// badRecordMessage says that env's record in sindri_envs cannot be read and what to do. done
+// says whether the provider operation itself had succeeded.
+func badRecordMessage(env string, err error, done bool) string {
+	what := "the job was not run"
+	if done {
+		what = "the provider operation succeeded, but its result was not recorded"
+	}
+	return fmt.Sprintf("the record of environment %s in the %s bucket cannot be read (%v); %s. "+
+		"Repair or delete the key (nats kv del %s %s), then run the job again", env, events.EnvsBucket, err, what, events.EnvsBucket, env)
+}
+
+// holder is unique per delivery, so a redelivery of the same job (ack wait expired while the
+// first delivery still runs) can never share the first one's lease.
+func (d *delivery) holder() string {
+	return d.e.cfg.Worker + holderSep + d.job.ID + holderSep + strconv.FormatUint(d.meta.Sequence.Consumer, 10)
+}
+
+const holderSep = "/"
+
+// sameJob reports whether a lease holder name (see holder) belongs to another delivery of d's
+// job.
+func (d *delivery) sameJob(holder string) bool {
+	job, ok := holderJob(holder)
+	return ok && job == d.job.ID
+}
+
+// holderJob returns the job id of a holder name. It reads from the right: the worker name
+// may itself contain holderSep, the job id and the consumer sequence cannot.
+func holderJob(holder string) (string, bool) {
+	rest, seq, ok := cutLast(holder, holderSep)
+	if !ok || seq == "" {
+		return "", false
+	}
+	worker, job, ok := cutLast(rest, holderSep)
+	if !ok || worker == "" || job == "" {
+		return "", false
+	}
+	return job, true
+}
+
+func cutLast(s, sep string) (before, after string, found bool) {
+	i := strings.LastIndex(s, sep)
+	if i < 0 {
+		return s, "", false
+	}
+	return s[:i], s[i+len(sep):], true
+}
+
+// supersededCheck acks the job with a superseded event when the env record says it is moot.
+func (d *delivery) supersededCheck(ctx context.Context) (string, bool) {
+	rec, _, err := d.e.envs.Get(ctx, d.job.Env)
+	if errors.Is(err, events.ErrEnvNotFound) {
+		return "", false // embedded mode forgets; the job itself is the newest we know
+	}
+	if errors.Is(err, events.ErrBadEnvRecord) {
+		_, out := d.fail(ctx, events.FailInternal, badRecordMessage(d.job.Env, err, false), nil)
+		return out, true
+	}
+	if err != nil {
+		d.handBack(jitter(d.e.cfg.LeaseRetry), err)
+		return OutcomeHandedBack, true
+	}
+	moot, reason := rec.Supersedes(d.job.Kind, d.job.Generation)
+	if !moot {
+		return "", false
+	}
+	d.log.Info().Str("reason", reason).Uint64("desired", rec.DesiredGeneration).Msg("superseded")
+	if err := d.emit(ctx, &events.Superseded{Generation: d.job.Generation, DesiredGeneration: rec.DesiredGeneration, Closed: rec.Closed, Reason: reason}); err != nil {
+		d.handBack(jitter(d.e.cfg.LeaseRetry), err)
+		return OutcomeHandedBack, true
+	}
+	if err := d.ack(ctx); err != nil {
+		d.log.Warn().Err(err).Msg("ack superseded")
+	}
+	return OutcomeSuperseded, true
+}
+
+func (d *delivery) leaseWait(ctx context.Context, held *events.LeaseHeldError) (string, string) {
+	d.e.cfg.Metrics.leaseWait()
+	delay := retryDelay(int(min(d.meta.NumDelivered, 6)), d.e.cfg.LeaseRetry, d.e.cfg.LeaseTTL)
+	d.log.Debug().Str("holder", held.Holder).Dur("delay", delay).Msg("environment leased; requeueing")
+	if d.sameJob(held.Holder) {
+		// Another delivery of this very job runs: it owns the job's event sequence. Stay
+		// silent, or our event could take the sequence number of its next one.
+		if err := d.msg.NakWithDelay(delay); err != nil {
+			d.log.Warn().Err(err).Msg("nak")
+		}
+		return d.kind(), OutcomeLeaseWait
+	}
+	_ = d.emit(ctx, &events.Retrying{
+		Reason: events.RetryLeaseHeld, Message: "environment " + d.job.Env + " is busy with another job",
+		Attempt: d.attempt - 1, MaxAttempts: d.e.cfg.MaxAttempts, Delay: jobs.Duration(delay),
+	})
+	if err := d.msg.NakWithDelay(delay); err != nil {
+		d.log.Warn().Err(err).Msg("nak")
+	}
+	return d.kind(), OutcomeLeaseWait
+}

@@ -1,0 +1,275 @@
+package executor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/sindri/deploy/v3/pkg/events"
+	"github.com/sindri/deploy/v3/pkg/jobs"
+	"github.com/sindri/deploy/v3/pkg/providers"
+)
+
+// finalTimeout bounds the publishes and acks that settle a job; they run even when the job's
+// context was cancelled by a drain.
+const finalTimeout = 5 * time.Second
+
+func settleCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), finalTimeout)
+}
+
+// emit publishes d's next event; it reports failure to the caller, which hands the job back.
+func (d *delivery) emit(ctx context.Context, data events.Data) error {
+	sctx, cancel := settleCtx(ctx)
+	defer cancel()
+	data = d.redactData(data)
+	_, err := d.em.Emit(sctx, data)
+	switch {
+	case errors.Is(err, events.ErrSeqTaken):
+		// Every caller hands the job back without another word on an error, which is what
+		// a delivery that lost the job's numbering to another one must do.
+		d.log.Info().Err(err).Str("event", string(data.EventType())).Msg("another delivery owns this job's events; falling silent")
+	case err != nil:
+		d.log.Warn().Err(err).Str("event", string(data.EventType())).Msg("publish event")
+	}
+	return err
+}
+
+// handBack naks the message with delay (0: at once) after a failure to talk to NATS.
+func (d *delivery) handBack(delay time.Duration, why error) (string, string) {
+	d.log.Warn().Err(d.redactErr(why)).Dur("delay", delay).Msg("handing job back")
+	var err error
+	if delay > 0 {
+		err = d.msg.NakWithDelay(delay)
+	} else {
+		err = d.msg.Nak()
+	}
+	if err != nil {
+		d.log.Warn().Err(err).Msg("nak failed; the job comes back after the ack wait")
+	}
+	return d.kind(), OutcomeHandedBack
+}
+
+func (d *delivery) ack(ctx context.Context) error {
+	sctx, cancel := settleCtx(ctx)
+	defer cancel()
+	return d.msg.DoubleAck(sctx)
+}
+
+func (d *delivery) term(reason string) {
+	if err := d.msg.TermWithReason(reason); err != nil {
+		d.log.Warn().Err(err).Msg("term failed")
+	}
+}
+
+func (d *delivery) succeed(ctx context.Context, p providers.Provider, s *providers.Spec, r result, elapsed time.Duration) (string, string) {
+	j := d.job
+	ev := &events.Succeeded{Kind: j.Kind, Env: j.Env, Provider: j.Provider, Generation: j.Generation,
+		Deployment: r.deployment, Status: r.status, Plan: r.plan, DurationMS: elapsed.Milliseconds()}
+	if r.deployment != nil && r.deployment.Connection != nil {
+		c := r.deployment.Connection
+		ev.URL = firstNonEmpty(c.HTTPSURL, c.HTTPURL)
+		ev.Connect = firstNonEmpty(c.SSHCommand, c.ExecCommand)
+	}
+	if ev.URL == "" && r.status != nil && r.status.State == providers.StateRunning {
+		// start and status jobs: the running environment's URL, from its addresses.
+		ev.URL = statusURL(r.status)
+	}
+	if j.Kind.Mutates() {
+		err := d.recordSuccess(ctx, r, ev, s)
+		switch {
+		case errors.Is(err, events.ErrBadEnvRecord):
+			return d.fail(ctx, events.FailInternal, badRecordMessage(j.Env, err, true), nil)
+		case err != nil:
+			// The work is done and idempotent; a later attempt repeats it cheaply and records
+			// it. Counted as an attempt, so a record that can never be written ends the job
+			// (dead-lettered) with the cause in every retrying event.
+			return d.retry(ctx, providers.Transient(fmt.Errorf("the %s operation succeeded but its result could not be written to the environment record: %w", j.Kind, err)))
+		}
+	}
+	if err := d.emit(ctx, ev); err != nil {
+		return d.handBack(jitter(d.e.cfg.LeaseRetry), err)
+	}
+	if err := d.ack(ctx); err != nil {
+		d.log.Warn().Err(err).Msg("ack; a redelivery will find the succeeded event and ack it")
+	}
+	d.log.Info().Dur("took", elapsed).Msg("job succeeded")
+	return d.kind(), OutcomeSucceeded
+}
+
+// statusURL returns the first https address of st, else the first http one, else "".
+func statusURL(st *providers.Status) string {
+	var httpURL string
+	for _, a := range st.Addresses {
+		switch a.Type {
+		case providers.AddressHTTPS:
+			return a.Value
+		case providers.AddressHTTP:
+			if httpURL == "" {
+				httpURL = a.Value
+			}
+		}
+	}
+	return httpURL
+}
+
+func firstNonEmpty(v ...string) string {
+	for _, s := range v {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// recordSuccess writes the applied generation and observed state into the env record.
+func (d *delivery) recordSuccess(ctx context.Context, r result, ev *events.Succeeded, s *providers.Spec) error {
+	j := d.job
+	sctx, cancel := settleCtx(ctx)
+	defer cancel()
+	_, _, err := d.e.envs.Update(sctx, j.Env, func(rec *events.EnvRecord, _ bool) error {
+		rec.Provider = j.Provider
+		if j.Repo != "" {
+			rec.Repo = j.Repo
+		}
+		if j.PR > 0 {
+			rec.PR = j.PR
+		}
+		if j.SHA != "" {
+			rec.SHA = j.SHA
+		}
+		rec.AppliedGeneration = max(rec.AppliedGeneration, j.Generation)
+		rec.DesiredGeneration = max(rec.DesiredGeneration, j.Generation)
+		rec.LastJobID = j.ID
+		rec.LastStatus = jobs.StatusSucceeded
+		switch j.Kind {
+		case jobs.KindDeploy:
+			rec.State = r.deployment.State
+			rec.Handle = r.deployment.Handle
+			rec.Connection = r.deployment.Connection
+			rec.URL = ev.URL
+			if exp, err := strconv.ParseInt(s.Labels[providers.LabelExpiresAt], 10, 64); err == nil {
+				rec.ExpiresAt = time.Unix(exp, 0).UTC()
+			}
+		case jobs.KindDestroy, jobs.KindReap:
+			if j.Kind == jobs.KindReap && !r.reaped {
+				return nil
+			}
+			rec.State = providers.StateNotDeployed
+			rec.Handle, rec.URL, rec.Connection = "", "", nil
+		case jobs.KindStop, jobs.KindStart:
+			if r.status != nil {
+				rec.State = r.status.State
+			}
+		}
+		return nil
+	})
+	return err
+}
+
+// recordFailure notes a permanently failed mutating job in the env record, best effort.
+func (d *delivery) recordFailure(ctx context.Context) {
+	if !d.job.Kind.Mutates() {
+		return
+	}
+	sctx, cancel := settleCtx(ctx)
+	defer cancel()
+	if _, _, err := d.e.envs.Update(sctx, d.job.Env, func(rec *events.EnvRecord, _ bool) error {
+		rec.LastJobID = d.job.ID
+		rec.LastStatus = jobs.StatusFailed
+		return nil
+	}); err != nil {
+		d.log.Warn().Err(err).Msg("record failure")
+	}
+}
+
+// retry hands a transiently failed attempt back with backoff, or dead-letters it after the
+// last attempt.
+func (d *delivery) retry(ctx context.Context, cause error) (string, string) {
+	if d.attempt >= d.e.cfg.MaxAttempts {
+		d.recordFailure(ctx)
+		return d.deadletter(ctx, fmt.Sprintf("attempt %d of %d failed: %v", d.attempt, d.e.cfg.MaxAttempts, cause))
+	}
+	delay := retryDelay(d.attempt, d.e.cfg.RetryBase, d.e.cfg.RetryMax)
+	cause = d.redactErr(cause)
+	d.log.Warn().Err(cause).Int("attempt", d.attempt).Dur("delay", delay).Msg("transient failure; retrying")
+	if err := d.emit(ctx, &events.Retrying{Reason: events.RetryTransient, Message: cause.Error(), Attempt: d.attempt, MaxAttempts: d.e.cfg.MaxAttempts, Delay: jobs.Duration(delay)}); err != nil {
+		return d.handBack(delay, err)
+	}
+	if err := d.msg.NakWithDelay(delay); err != nil {
+		d.log.Warn().Err(err).Msg("nak")
+	}
+	return d.kind(), OutcomeRetrying
+}
+
+func (d *delivery) deadletter(ctx context.Context, msg string) (string, string) {
+	d.log.Error().Str("reason", d.redact(msg)).Msg("dead-lettering job")
+	if err := d.emit(ctx, &events.Deadlettered{Attempts: d.attempt, Message: msg}); err != nil {
+		return d.handBack(jitter(d.e.cfg.LeaseRetry), err)
+	}
+	d.term("deadlettered")
+	return d.kind(), OutcomeDeadlettered
+}
+
+func (d *delivery) fail(ctx context.Context, code events.FailCode, msg string, last []string) (string, string) {
+	d.log.Error().Str("code", string(code)).Str("reason", d.redact(msg)).Msg("job failed")
+	if err := d.emit(ctx, &events.Failed{Code: code, Message: msg, Retryable: false, Attempt: d.attempt, LastLines: last}); err != nil {
+		return d.handBack(jitter(d.e.cfg.LeaseRetry), err)
+	}
+	d.term(string(code))
+	return d.kind(), OutcomeFailed
+}
+
+// refuse terminates a job that cannot be run at all (malformed, unknown version, invalid,
+// not allowed) with a failed event, under the job's id when it could be read.
+func (d *delivery) refuse(ctx context.Context, cause error) (string, string) {
+	code := events.FailInternal
+	switch {
+	case errors.Is(cause, jobs.ErrUnknownVersion):
+		code = events.FailUnknownVersion
+	case errors.Is(cause, jobs.ErrMalformed):
+		code = events.FailMalformed
+	case errors.Is(cause, jobs.ErrInvalid):
+		code = events.FailInvalidJob
+	case errors.Is(cause, jobs.ErrSignature), d.job != nil && cause != nil && !d.e.repoAllowed(d.job.Repo):
+		code = events.FailUnauthorized
+	}
+	refusedID := events.RefusedID(d.meta.Sequence.Stream)
+	id := refusedID
+	if d.job != nil {
+		if _, err := events.EventsSubject(d.job.ID); err == nil {
+			id = d.job.ID
+		}
+	}
+	sctx, cancel := settleCtx(ctx)
+	defer cancel()
+	last, err := events.LastSeq(sctx, d.e.js, id)
+	if err != nil {
+		return d.handBack(jitter(d.e.cfg.LeaseRetry), err)
+	}
+	if code == events.FailUnauthorized && id != refusedID && last > 0 {
+		// An unauthorized job's id is only a claim: when that id already has events it names
+		// someone else's job, whose history this refusal must not end. It is reported under
+		// its own id instead.
+		id, last = refusedID, 0
+		if last, err = events.LastSeq(sctx, d.e.js, id); err != nil {
+			return d.handBack(jitter(d.e.cfg.LeaseRetry), err)
+		}
+	}
+	d.log = d.log.With().Str("job", id).Logger()
+	d.log.Error().Err(cause).Str("code", string(code)).Msg("refusing job")
+	if d.em, err = events.NewEmitter(d.e.pub, id, d.e.source, last); err != nil {
+		d.term(string(code))
+		return d.kind(), OutcomeRefused
+	}
+	if d.attempt == 0 {
+		d.attempt = 1
+	}
+	if err := d.emit(ctx, &events.Failed{Code: code, Message: cause.Error(), Attempt: d.attempt}); err != nil {
+		return d.handBack(jitter(d.e.cfg.LeaseRetry), err)
+	}
+	d.term(string(code))
+	return d.kind(), OutcomeRefused
+}
