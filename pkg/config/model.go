@@ -130,6 +130,8 @@ type Secret struct {
 	VaultKey    string       `yaml:"vaultKey,omitempty" json:"vaultKey,omitempty"`
 	VaultMount  string       `yaml:"vaultMount,omitempty" json:"vaultMount,omitempty"`
 	S3Path      string       `yaml:"s3Path,omitempty" json:"s3Path,omitempty"`
+	// Deliver delivers a secret that is also a provider credential into the environment.
+	Deliver bool `yaml:"deliver,omitempty" json:"deliver,omitempty"`
 }
 
 // Providers is the providers block. Each field is nil when its block is absent.

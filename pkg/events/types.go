@@ -168,6 +168,7 @@ const (
 	FailInvalidConfig  FailCode = "invalid_config"  // sindri.yaml does not validate
 	FailUnauthorized   FailCode = "unauthorized"    // repo not allowed, signature missing or bad
 	FailProvider       FailCode = "provider"        // the provider or its platform failed
+	FailUnsupported    FailCode = "unsupported"     // the provider does not support the job's kind
 	FailDeadline       FailCode = "deadline"        // the job's deadline passed
 	FailInternal       FailCode = "internal"        // anything else
 )

@@ -124,18 +124,19 @@ func (d *delivery) process(ctx context.Context) (string, string) {
 	//
 	// One operation per environment in this process too: a second job of a busy env waits
 	// like one that met another worker's lease.
-	if holder, ok := e.claimLocal(j.Env, d.holder()); !ok {
-		return d.leaseWait(ctx, &events.LeaseHeldError{Env: j.Env, Holder: holder})
+	key := j.Kind.LeaseKey(j.Env)
+	if holder, ok := e.claimLocal(key, d.holder()); !ok {
+		return d.leaseWait(ctx, &events.LeaseHeldError{Env: key, Holder: holder})
 	}
-	defer e.releaseLocal(j.Env)
-	lease, err := e.leases.Acquire(ctx, j.Env, d.holder(), e.cfg.LeaseTTL)
+	defer e.releaseLocal(key)
+	lease, err := e.leases.Acquire(ctx, key, d.holder(), e.cfg.LeaseTTL)
 	var held *events.LeaseHeldError
 	switch {
 	case errors.As(err, &held):
 		return d.leaseWait(ctx, held)
 	case errors.Is(err, events.ErrInvalidLease):
 		// No delivery of this job can ever take the lease: say so instead of looping.
-		return d.fail(ctx, events.FailInternal, "executor "+e.cfg.Worker+" cannot lease environment "+j.Env+": "+err.Error(), nil)
+		return d.fail(ctx, events.FailInternal, "executor "+e.cfg.Worker+" cannot lease "+key+": "+err.Error(), nil)
 	case err != nil:
 		return d.handBack(jitter(e.cfg.LeaseRetry), err)
 	}
@@ -158,9 +159,12 @@ func (d *delivery) process(ctx context.Context) (string, string) {
 		return d.refuse(ctx, err)
 	}
 	d.attempt = h.attempts + 1
-	// Newest wins before the deadline: a moot job is superseded, not failed.
-	if out, done := d.supersededCheck(ctx); done {
-		return d.kind(), out
+	// Newest wins before the deadline: a moot job is superseded, not failed. Images have no
+	// environment record to say so.
+	if !j.Kind.Image() {
+		if out, done := d.supersededCheck(ctx); done {
+			return d.kind(), out
+		}
 	}
 	return d.start(ctx, h, &lease)
 }
@@ -189,7 +193,14 @@ func (d *delivery) start(ctx context.Context, h history, lease *events.Lease) (s
 	if err != nil {
 		return d.fail(ctx, events.FailInvalidJob, err.Error(), nil)
 	}
-	return d.run(ctx, p, lease)
+	op, ok := operations[j.Kind]
+	if !ok {
+		return d.fail(ctx, events.FailInvalidJob, fmt.Sprintf("executor %s cannot run jobs of kind %s", e.cfg.Worker, j.Kind), nil)
+	}
+	if op.supported != nil && !op.supported(p) {
+		return d.fail(ctx, events.FailUnsupported, fmt.Sprintf("provider %s %s: %s is not supported", p.Name(), op.unsupported, j.Kind), nil)
+	}
+	return d.run(ctx, op, p, lease)
 }
 
 // badRecordMessage says that env's record in sindri_envs cannot be read and what to do. done

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/sindri/deploy/v3/pkg/events"
@@ -14,21 +15,30 @@ import (
 
 // run calls the provider with keep-alives (in-progress acks, lease renewal) and settles the
 // job from the result.
-func (d *delivery) run(ctx context.Context, p providers.Provider, lease *events.Lease) (string, string) {
+func (d *delivery) run(ctx context.Context, op operation, p providers.Provider, lease *events.Lease) (string, string) {
 	e, j := d.e, d.job
 	spec, err := e.cfg.BuildSpec(ctx, j)
 	if err != nil {
 		if providers.IsRetryable(err) {
-			return d.retry(ctx, err)
+			return d.retry(ctx, err, nil)
 		}
 		return d.fail(ctx, events.FailInvalidConfig, err.Error(), nil)
 	}
-	if j.SealedSecrets != "" {
+	switch {
+	case j.SealedSecrets != "":
 		sv, err := e.openSecrets(j)
 		if err != nil {
 			return d.fail(ctx, events.FailInvalidJob, err.Error(), nil)
 		}
 		spec.Secrets = sv
+	case len(spec.Secrets) == 0:
+		spec.Secrets = e.cfg.LocalSecrets
+	}
+	withheld := providers.SplitCredentials(spec, p.Capabilities().Credentials, deliverable(spec))
+	if !j.Kind.Image() {
+		if err := d.lastHandle(ctx, spec); err != nil {
+			return d.handBack(jitter(e.cfg.LeaseRetry), err)
+		}
 	}
 	d.red = newRedactor(spec)
 	started := &events.Started{Worker: e.cfg.Worker, Attempt: d.attempt}
@@ -48,8 +58,11 @@ func (d *delivery) run(ctx context.Context, p providers.Provider, lease *events.
 	stopKeep := d.keepAlive(opCtx, lease, cancelOp)
 	rep := newEventReporter(opCtx, d.em, d.log, d.red)
 	rep.onSeqTaken = func() { cancelOp(errNotOwner) }
+	if len(withheld) > 0 && (j.Kind == jobs.KindDeploy || j.Kind == jobs.KindPlan) {
+		rep.Log(fmt.Sprintf("secrets %s are credentials of provider %s: it uses them, and they are not delivered into the environment (mark a secret deliver: true to deliver it too)", strings.Join(withheld, ", "), p.Name()))
+	}
 	t0 := time.Now()
-	res, opErr := d.call(opCtx, p, spec, rep)
+	res, opErr := d.call(opCtx, op, p, spec, rep)
 	stopKeep()
 	elapsed := time.Since(t0)
 	// A provider error may quote what it was given: events and logs see it redacted.
@@ -61,22 +74,69 @@ func (d *delivery) run(ctx context.Context, p providers.Provider, lease *events.
 		// job back without a word, whatever the provider returned.
 		return d.handBack(jitter(e.cfg.LeaseRetry), fmt.Errorf("%w (operation result: %v)", cause, opErr))
 	case errors.As(opErr, new(*panicError)):
-		d.recordFailure(ctx)
+		d.recordFailure(ctx, opErr, spec)
 		return d.fail(ctx, events.FailInternal, opErr.Error(), rep.lastLines())
 	case opErr == nil:
 		return d.succeed(ctx, p, spec, res, elapsed)
 	case ctx.Err() != nil:
-		// Drain deadline: the attempt did not count; another worker takes the job.
+		// Drain deadline: the attempt did not count; another worker takes the job. What a
+		// cancelled provider left behind is recorded for the one that takes it over.
+		d.recordFailure(ctx, opErr, spec)
 		d.emit(ctx, &events.Retrying{Reason: events.RetryShutdown, Message: "worker " + e.cfg.Worker + " is shutting down", Attempt: d.attempt - 1, MaxAttempts: e.cfg.MaxAttempts})
 		return d.handBack(0, opErr)
 	case !j.Deadline.IsZero() && time.Now().After(j.Deadline):
+		d.recordFailure(ctx, opErr, spec)
 		return d.fail(ctx, events.FailDeadline, fmt.Sprintf("deadline passed: %v", opErr), rep.lastLines())
 	case providers.IsRetryable(opErr):
-		return d.retry(ctx, opErr)
+		return d.retry(ctx, opErr, spec)
 	default:
-		d.recordFailure(ctx)
-		return d.fail(ctx, events.FailProvider, opErr.Error(), rep.lastLines())
+		d.recordFailure(ctx, opErr, spec)
+		return d.fail(ctx, events.FailProvider, failMessage(opErr), rep.lastLines())
 	}
+}
+
+// failMessage is a permanent provider error's text with the advice its sentinel carries.
+func failMessage(err error) string {
+	if h := providers.Hint(err); h != "" {
+		return err.Error() + " (" + h + ")"
+	}
+	return err.Error()
+}
+
+// deliverable names the secrets the config marks deliver: true.
+func deliverable(s *providers.Spec) map[string]bool {
+	if s.Config == nil {
+		return nil
+	}
+	m := map[string]bool{}
+	for _, sec := range s.Config.Secrets {
+		if sec.Deliver {
+			m[sec.Name] = true
+		}
+	}
+	return m
+}
+
+// lastHandle gives the provider the handle recorded for the environment by an earlier job of
+// the same provider: teardown without config (the executor's reaper, a changed config) finds
+// what was made through it. An unreadable handle is logged and left out: labels still work.
+func (d *delivery) lastHandle(ctx context.Context, s *providers.Spec) error {
+	rec, _, err := d.e.envs.Get(ctx, d.job.Env)
+	switch {
+	case errors.Is(err, events.ErrEnvNotFound), errors.Is(err, events.ErrBadEnvRecord):
+		return nil
+	case err != nil:
+		return err
+	case rec.Handle == "" || rec.Provider != d.job.Provider:
+		return nil
+	}
+	h, err := providers.ParseHandle(rec.Handle)
+	if err != nil {
+		d.log.Warn().Err(err).Msg("recorded handle is unreadable; the provider looks by labels")
+		return nil
+	}
+	s.Handle = h
+	return nil
 }
 
 // result is what a provider call produced, by kind.
@@ -84,6 +144,8 @@ type result struct {
 	deployment *providers.Deployment
 	status     *providers.Status
 	plan       *providers.Plan
+	image      *providers.Image
+	images     []providers.Image
 	// reaped is set when a reap job found the environment expired and destroyed it.
 	reaped bool
 }
@@ -106,52 +168,125 @@ var errNoResult = errors.New("reported success but returned no result")
 // call runs the job's provider operation. A panic in the provider becomes a *panicError, and a
 // success without its result (a nil Deployment, Status or Plan) a permanent provider error, so
 // that a broken provider fails its job instead of killing the executor.
-func (d *delivery) call(ctx context.Context, p providers.Provider, s *providers.Spec, rep *eventReporter) (r result, err error) {
+func (d *delivery) call(ctx context.Context, op operation, p providers.Provider, s *providers.Spec, rep *eventReporter) (r result, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			d.log.Error().Str("panic", rep.redact(fmt.Sprint(v))).Str("stack", rep.redact(string(debug.Stack()))).Msg("provider panicked")
 			r, err = result{}, &panicError{provider: p.Name(), kind: d.job.Kind}
 		}
 	}()
-	r, err = d.callProvider(ctx, p, s, rep)
+	r, err = op.call(ctx, d, p, s, rep)
 	if err != nil {
 		return r, err
 	}
-	switch {
-	case d.job.Kind == jobs.KindDeploy && r.deployment == nil,
-		d.job.Kind == jobs.KindStatus && r.status == nil,
-		d.job.Kind == jobs.KindPlan && r.plan == nil:
+	if op.complete != nil && !op.complete(r) {
 		return result{}, fmt.Errorf("provider %s: %s %w", p.Name(), d.job.Kind, errNoResult)
 	}
 	return r, nil
 }
 
-func (d *delivery) callProvider(ctx context.Context, p providers.Provider, s *providers.Spec, rep providers.Reporter) (result, error) {
-	var r result
-	var err error
-	switch d.job.Kind {
-	case jobs.KindDeploy:
-		r.deployment, err = p.Deploy(ctx, s, rep)
-	case jobs.KindDestroy:
-		err = p.Destroy(ctx, s)
-	case jobs.KindStop:
-		if err = p.Stop(ctx, s); err == nil {
+// operation is what the executor does for one job kind. Every decision that differs by kind
+// (which verb, whether the provider supports it, what a complete result is) is in this table.
+type operation struct {
+	// supported reports whether p can run the kind (nil: every provider can). A job the
+	// provider cannot run fails with code unsupported and the provider is not called.
+	supported func(p providers.Provider) bool
+	// unsupported explains a refusal.
+	unsupported string
+	// complete reports whether a successful call returned its result (nil: nothing to check).
+	complete func(result) bool
+	call     func(ctx context.Context, d *delivery, p providers.Provider, s *providers.Spec, rep providers.Reporter) (result, error)
+}
+
+func stopStart(p providers.Provider) bool { return p.Capabilities().StopStart }
+
+func imageBuilder(p providers.Provider) bool {
+	_, ok := p.(providers.ImageBuilder)
+	return ok
+}
+
+// operations maps every job kind to its operation; TestOperationsCoverEveryKind walks
+// jobs.Kinds against it.
+var operations = map[jobs.Kind]operation{
+	jobs.KindDeploy: {
+		complete: func(r result) bool { return r.deployment != nil },
+		call: func(ctx context.Context, _ *delivery, p providers.Provider, s *providers.Spec, rep providers.Reporter) (r result, err error) {
+			r.deployment, err = p.Deploy(ctx, s, rep)
+			return r, err
+		},
+	},
+	jobs.KindDestroy: {
+		call: func(ctx context.Context, _ *delivery, p providers.Provider, s *providers.Spec, _ providers.Reporter) (result, error) {
+			return result{}, p.Destroy(ctx, s)
+		},
+	},
+	jobs.KindStop: {
+		supported: stopStart, unsupported: "cannot stop an environment and start it again",
+		complete: func(r result) bool { return r.status != nil },
+		call: func(ctx context.Context, _ *delivery, p providers.Provider, s *providers.Spec, _ providers.Reporter) (r result, err error) {
+			if err = p.Stop(ctx, s); err == nil {
+				r.status, err = p.Status(ctx, s)
+			}
+			return r, err
+		},
+	},
+	jobs.KindStart: {
+		supported: stopStart, unsupported: "cannot stop an environment and start it again",
+		complete: func(r result) bool { return r.status != nil },
+		call: func(ctx context.Context, _ *delivery, p providers.Provider, s *providers.Spec, _ providers.Reporter) (r result, err error) {
+			if err = p.Start(ctx, s); err == nil {
+				r.status, err = p.Status(ctx, s)
+			}
+			return r, err
+		},
+	},
+	jobs.KindStatus: {
+		complete: func(r result) bool { return r.status != nil },
+		call: func(ctx context.Context, _ *delivery, p providers.Provider, s *providers.Spec, _ providers.Reporter) (r result, err error) {
 			r.status, err = p.Status(ctx, s)
-		}
-	case jobs.KindStart:
-		if err = p.Start(ctx, s); err == nil {
-			r.status, err = p.Status(ctx, s)
-		}
-	case jobs.KindStatus:
-		r.status, err = p.Status(ctx, s)
-	case jobs.KindPlan:
-		r.plan, err = p.Plan(ctx, s)
-	case jobs.KindReap:
-		r.reaped, err = d.reap(ctx, p, s, rep)
-	default:
-		err = fmt.Errorf("kind %q: %w", d.job.Kind, providers.ErrUnsupported)
-	}
-	return r, err
+			return r, err
+		},
+	},
+	jobs.KindPlan: {
+		complete: func(r result) bool { return r.plan != nil },
+		call: func(ctx context.Context, _ *delivery, p providers.Provider, s *providers.Spec, _ providers.Reporter) (r result, err error) {
+			r.plan, err = p.Plan(ctx, s)
+			return r, err
+		},
+	},
+	jobs.KindReap: {
+		call: func(ctx context.Context, d *delivery, p providers.Provider, s *providers.Spec, rep providers.Reporter) (r result, err error) {
+			r.reaped, err = d.reap(ctx, p, s, rep)
+			return r, err
+		},
+	},
+	jobs.KindImageBuild: {
+		supported: imageBuilder, unsupported: "does not build images",
+		complete: func(r result) bool { return r.image != nil },
+		call: func(ctx context.Context, _ *delivery, p providers.Provider, s *providers.Spec, rep providers.Reporter) (r result, err error) {
+			r.image, err = p.(providers.ImageBuilder).BuildImage(ctx, s, rep)
+			return r, err
+		},
+	},
+	jobs.KindImageValidate: {
+		supported: imageBuilder, unsupported: "does not build images",
+		call: func(ctx context.Context, _ *delivery, p providers.Provider, s *providers.Spec, rep providers.Reporter) (result, error) {
+			return result{}, p.(providers.ImageBuilder).ValidateImage(ctx, s, rep)
+		},
+	},
+	jobs.KindImageList: {
+		supported: imageBuilder, unsupported: "does not build images",
+		call: func(ctx context.Context, _ *delivery, p providers.Provider, s *providers.Spec, _ providers.Reporter) (r result, err error) {
+			r.images, err = p.(providers.ImageBuilder).ListImages(ctx, s)
+			return r, err
+		},
+	},
+	jobs.KindImageDelete: {
+		supported: imageBuilder, unsupported: "does not build images",
+		call: func(ctx context.Context, d *delivery, p providers.Provider, s *providers.Spec, _ providers.Reporter) (result, error) {
+			return result{}, p.(providers.ImageBuilder).DeleteImage(ctx, s, d.job.Image)
+		},
+	},
 }
 
 // reap destroys the environment when its record says it expired; otherwise it does nothing.

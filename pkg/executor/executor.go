@@ -93,6 +93,10 @@ type Config struct {
 	// permanently. Every executor serving a provider needs the same key, since any of them may
 	// take the job.
 	SecretsKey nkeys.KeyPair
+	// LocalSecrets are the secrets an embedded executor's jobs deliver: the action resolved
+	// them in this process and hands them over in memory, so they never travel on the bus.
+	// A job carrying sealed secrets uses those instead.
+	LocalSecrets []providers.SecretValue
 	// Logger receives structured logs (default: disabled).
 	Logger *zerolog.Logger
 	// Metrics records Prometheus metrics (nil: none).

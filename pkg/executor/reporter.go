@@ -3,6 +3,7 @@ package executor
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"time"
 
@@ -39,11 +40,11 @@ func newEventReporter(ctx context.Context, em *events.Emitter, log zerolog.Logge
 // newRedactor returns the redactor of the spec's secret values (nil when there are none). It
 // catches the values and their escaped, encoded and per-line forms (see secrets.Redactor).
 func newRedactor(s *providers.Spec) *secrets.Redactor {
-	if s == nil || len(s.Secrets) == 0 {
+	if s == nil || len(s.Secrets)+len(s.Credentials) == 0 {
 		return nil
 	}
-	vals := make([]secrets.Value, 0, len(s.Secrets))
-	for _, sv := range s.Secrets {
+	vals := make([]secrets.Value, 0, len(s.Secrets)+len(s.Credentials))
+	for _, sv := range append(slices.Clip(s.Secrets), s.Credentials...) {
 		if sv.Value != nil {
 			vals = append(vals, secrets.New(sv.Value.Reveal()))
 		}

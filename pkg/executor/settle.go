@@ -67,7 +67,8 @@ func (d *delivery) term(reason string) {
 func (d *delivery) succeed(ctx context.Context, p providers.Provider, s *providers.Spec, r result, elapsed time.Duration) (string, string) {
 	j := d.job
 	ev := &events.Succeeded{Kind: j.Kind, Env: j.Env, Provider: j.Provider, Generation: j.Generation,
-		Deployment: r.deployment, Status: r.status, Plan: r.plan, DurationMS: elapsed.Milliseconds()}
+		Deployment: r.deployment, Status: r.status, Plan: r.plan, Image: r.image, Images: r.images,
+		DurationMS: elapsed.Milliseconds()}
 	if r.deployment != nil && r.deployment.Connection != nil {
 		c := r.deployment.Connection
 		ev.URL = firstNonEmpty(c.HTTPSURL, c.HTTPURL)
@@ -77,7 +78,7 @@ func (d *delivery) succeed(ctx context.Context, p providers.Provider, s *provide
 		// start and status jobs: the running environment's URL, from its addresses.
 		ev.URL = statusURL(r.status)
 	}
-	if j.Kind.Mutates() {
+	if j.Kind.Mutates() && !j.Kind.Image() {
 		err := d.recordSuccess(ctx, r, ev, s)
 		switch {
 		case errors.Is(err, events.ErrBadEnvRecord):
@@ -86,7 +87,7 @@ func (d *delivery) succeed(ctx context.Context, p providers.Provider, s *provide
 			// The work is done and idempotent; a later attempt repeats it cheaply and records
 			// it. Counted as an attempt, so a record that can never be written ends the job
 			// (dead-lettered) with the cause in every retrying event.
-			return d.retry(ctx, providers.Transient(fmt.Errorf("the %s operation succeeded but its result could not be written to the environment record: %w", j.Kind, err)))
+			return d.retry(ctx, providers.Transient(fmt.Errorf("the %s operation succeeded but its result could not be written to the environment record: %w", j.Kind, err)), s)
 		}
 	}
 	if err := d.emit(ctx, ev); err != nil {
@@ -148,8 +149,12 @@ func (d *delivery) recordSuccess(ctx context.Context, r result, ev *events.Succe
 		case jobs.KindDeploy:
 			rec.State = r.deployment.State
 			rec.Handle = r.deployment.Handle
-			rec.Connection = r.deployment.Connection
-			rec.URL = ev.URL
+			// The record is as public as the events: what it keeps is the redacted form.
+			red, _ := d.redactData(ev).(*events.Succeeded)
+			rec.Connection, rec.URL = nil, red.URL
+			if red.Deployment != nil {
+				rec.Connection = red.Deployment.Connection
+			}
 			if exp, err := strconv.ParseInt(s.Labels[providers.LabelExpiresAt], 10, 64); err == nil {
 				rec.ExpiresAt = time.Unix(exp, 0).UTC()
 			}
@@ -169,31 +174,56 @@ func (d *delivery) recordSuccess(ctx context.Context, r result, ev *events.Succe
 	return err
 }
 
-// recordFailure notes a permanently failed mutating job in the env record, best effort.
-func (d *delivery) recordFailure(ctx context.Context) {
-	if !d.job.Kind.Mutates() {
+// recordFailure notes a permanently failed (or abandoned) mutating job in the env record, best
+// effort. A *providers.PartialError's leftovers are recorded as state error with their handle
+// and the environment's expiry, so that close-destroy and the reaper find them.
+func (d *delivery) recordFailure(ctx context.Context, cause error, s *providers.Spec) {
+	if !d.job.Kind.Mutates() || d.job.Kind.Image() {
 		return
 	}
+	var partial *providers.PartialError
+	isPartial := errors.As(cause, &partial)
 	sctx, cancel := settleCtx(ctx)
 	defer cancel()
 	if _, _, err := d.e.envs.Update(sctx, d.job.Env, func(rec *events.EnvRecord, _ bool) error {
 		rec.LastJobID = d.job.ID
 		rec.LastStatus = jobs.StatusFailed
+		if !isPartial {
+			return nil
+		}
+		rec.Provider = d.job.Provider
+		rec.State = providers.StateError
+		if partial.Handle != "" {
+			rec.Handle = partial.Handle
+		}
+		if rec.ExpiresAt.IsZero() && s != nil {
+			if exp, err := strconv.ParseInt(s.Labels[providers.LabelExpiresAt], 10, 64); err == nil {
+				rec.ExpiresAt = time.Unix(exp, 0).UTC()
+			}
+		}
 		return nil
 	}); err != nil {
 		d.log.Warn().Err(err).Msg("record failure")
 	}
 }
 
-// retry hands a transiently failed attempt back with backoff, or dead-letters it after the
-// last attempt.
-func (d *delivery) retry(ctx context.Context, cause error) (string, string) {
+// retry hands a transiently failed attempt back with backoff, no sooner than the platform
+// asked (Retry-After), or dead-letters it after the last attempt. A wait the platform asks
+// for that would pass the job's deadline fails the job at once.
+func (d *delivery) retry(ctx context.Context, cause error, s *providers.Spec) (string, string) {
 	if d.attempt >= d.e.cfg.MaxAttempts {
-		d.recordFailure(ctx)
+		d.recordFailure(ctx, cause, s)
 		return d.deadletter(ctx, fmt.Sprintf("attempt %d of %d failed: %v", d.attempt, d.e.cfg.MaxAttempts, cause))
 	}
 	delay := retryDelay(d.attempt, d.e.cfg.RetryBase, d.e.cfg.RetryMax)
 	cause = d.redactErr(cause)
+	if after := providers.RetryAfterOf(cause); after > delay {
+		if dl := d.job.Deadline; !dl.IsZero() && time.Now().Add(after).After(dl) {
+			d.recordFailure(ctx, cause, s)
+			return d.fail(ctx, events.FailDeadline, fmt.Sprintf("the platform asked to wait %s before a retry, past the job's deadline %s: %v", after.Round(time.Second), dl.UTC().Format(time.RFC3339), cause), nil)
+		}
+		delay = after
+	}
 	d.log.Warn().Err(cause).Int("attempt", d.attempt).Dur("delay", delay).Msg("transient failure; retrying")
 	if err := d.emit(ctx, &events.Retrying{Reason: events.RetryTransient, Message: cause.Error(), Attempt: d.attempt, MaxAttempts: d.e.cfg.MaxAttempts, Delay: jobs.Duration(delay)}); err != nil {
 		return d.handBack(delay, err)

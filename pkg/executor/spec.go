@@ -72,6 +72,11 @@ func specBuilder(load ConfigLoader, defaultTTL time.Duration) SpecBuilder {
 				return nil, fmt.Errorf("executor: %s: %w", j.Config.Path, err)
 			}
 			s.Config = cfg
+			if j.Kind.Image() {
+				// Image jobs name an image to build or delete, not one to run: Job.Image is
+				// image-delete's cloud image id.
+				return s, nil
+			}
 			img, err := cfg.ImageRef()
 			switch {
 			case j.Image != "":
@@ -85,7 +90,10 @@ func specBuilder(load ConfigLoader, defaultTTL time.Duration) SpecBuilder {
 				s.Image = j.Image
 			case err == nil:
 				s.Image = img
-			case errors.Is(err, config.ErrImageNeedsResolver) && !needsImage(j.Kind):
+			case errors.Is(err, config.ErrNoImage):
+				// Providers that make their own (e2b templates, devpod's devcontainer) need
+				// none; one that does refuses an empty Image with ErrInvalidSpec.
+			case errors.Is(err, config.ErrImageNeedsResolver) && !j.Kind.NeedsConfig():
 				// Destroy, stop, start, status and reap act on what exists; they need no image.
 			default:
 				return nil, fmt.Errorf("executor: %s: %w", j.Config.Path, err)
@@ -94,7 +102,3 @@ func specBuilder(load ConfigLoader, defaultTTL time.Duration) SpecBuilder {
 		return s, nil
 	}
 }
-
-// needsImage reports whether a job of kind runs an image (deploy) or describes running one
-// (plan).
-func needsImage(k jobs.Kind) bool { return k == jobs.KindDeploy || k == jobs.KindPlan }

@@ -35,16 +35,17 @@ var (
 	ErrCapacity = errors.New("no capacity")
 )
 
-// Hint returns the one-line advice that goes with err's sentinel (ErrAuth, ErrQuota,
-// ErrCapacity, ErrNotFound, ErrConflict), or "" when there is none.
+// Hint returns the one-line advice that goes with err's sentinel (ErrQuota, ErrCapacity,
+// ErrAuth, ErrConflict: a decoder's specific cause before what the status implies), or ""
+// when there is none.
 func Hint(err error) string {
 	switch {
-	case errors.Is(err, ErrAuth):
-		return "check the provider's credential in the executor's environment or provider block (docs/providers/README.md#credentials)"
 	case errors.Is(err, ErrQuota):
 		return "an account limit was reached: raise it with the platform, or destroy environments you no longer need"
 	case errors.Is(err, ErrCapacity):
 		return "the platform has no capacity for this spec now: choose another GPU type, size or region"
+	case errors.Is(err, ErrAuth):
+		return "check the provider's credential in the executor's environment or provider block (docs/providers/README.md#credentials)"
 	case errors.Is(err, ErrConflict):
 		return "a resource with this name exists and is not ours: rename the environment or remove the foreign resource"
 	}
