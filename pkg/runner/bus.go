@@ -45,8 +45,11 @@ func (b *Bus) Close() {
 type EmbeddedConfig struct {
 	// Registry holds the providers the in-process executor serves.
 	Registry *providers.Registry
-	// BuildSpec builds each job's Spec (the embedded action passes resolved secrets this way).
+	// BuildSpec overrides how each job's Spec is built (nil: the executor's default).
 	BuildSpec executor.SpecBuilder
+	// Secrets are the secrets the action resolved for this invocation: the executor delivers
+	// them to its jobs in memory (executor.Config.LocalSecrets), so they never travel on the bus.
+	Secrets []providers.SecretValue
 	// LoadConfig validates a job's config (used when BuildSpec is nil).
 	LoadConfig executor.ConfigLoader
 	// StoreDir is the JetStream store; "" is a temporary directory removed on Close.
@@ -92,6 +95,7 @@ func StartEmbedded(ctx context.Context, cfg EmbeddedConfig) (_ *Bus, err error) 
 		Concurrency:  2,
 		LoadConfig:   cfg.LoadConfig,
 		BuildSpec:    cfg.BuildSpec,
+		LocalSecrets: cfg.Secrets,
 		Logger:       cfg.Logger,
 		DrainTimeout: drain,
 	})

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sindri/deploy/v3/pkg/action"
 	"github.com/sindri/deploy/v3/pkg/events"
+	"github.com/sindri/deploy/v3/pkg/providers/providertest"
 	"github.com/sindri/deploy/v3/pkg/secrets"
 )
 
@@ -103,10 +104,40 @@ func TestRunRefusesProviderWithoutExecutors(t *testing.T) {
 	if code := Run(ctx, req, deps); code != ExitFailed {
 		t.Fatalf("exit %d, want %d\n%s", code, ExitFailed, h.out.String())
 	}
-	if !strings.Contains(h.out.String(), `no executor serves provider "fly"`) {
+	if !strings.Contains(h.out.String(), `provider fly is not available here; available: none. No executor serves it`) {
 		t.Errorf("no clear error:\n%s", h.out.String())
 	}
 	st, err := js.Stream(ctx, events.JobsStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := st.CachedInfo().State.Msgs; n != 0 {
+		t.Errorf("%d job(s) published, want none", n)
+	}
+}
+
+// On the embedded default, a job for a provider this action was not built with is refused at
+// once, naming what is available, and nothing is published (it used to wait for the whole
+// timeout).
+func TestRunEmbeddedRefusesUnservedProvider(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	code := h.run(prIntent(action.KindDeploy, "pull_request.opened"), func(r *Request) {
+		r.Inputs.Provider = "fly"
+		r.Inputs.Timeout = 10 * time.Minute
+	})
+	if ctx.Err() != nil {
+		t.Fatal("the refusal waited")
+	}
+	if code != ExitFailed {
+		t.Fatalf("exit %d, want %d\n%s", code, ExitFailed, h.out.String())
+	}
+	if want := "provider fly is not available here; available: " + providertest.FakeName + "."; !strings.Contains(h.out.String(), want) {
+		t.Errorf("output lacks %q:\n%s", want, h.out.String())
+	}
+	st, err := h.bus.JS.Stream(context.Background(), events.JobsStream)
 	if err != nil {
 		t.Fatal(err)
 	}

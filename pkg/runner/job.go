@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/nats-io/nats.go/jetstream"
-	"github.com/sindri/deploy/v3/pkg/executor"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/sindri/deploy/v3/pkg/executor"
 
 	"github.com/nats-io/nkeys"
 
@@ -350,22 +352,46 @@ func prAction(trigger string) string {
 	return act
 }
 
-// servedCheck returns an error message when no executor has ever served provider on a shared
-// bus (its durable consumer does not exist): a job published there would wait for days.
+// servedCheck returns an error message when nothing serves provider on the bus: the embedded
+// executor was not built with it, or on a shared bus no executor has ever served it. Either
+// way its durable consumer does not exist (every executor creates one per provider it
+// serves), and a job published there would wait for its whole timeout.
 func (r *run) servedCheck(ctx context.Context, bus *Bus, provider string) string {
-	if bus.Embedded {
-		return ""
-	}
 	_, err := bus.JS.Consumer(ctx, events.JobsStream, executor.ConsumerPrefix+provider)
 	switch {
-	case err == nil:
+	case err == nil, errors.Is(err, jetstream.ErrStreamNotFound):
+		// Without the stream nothing can be told here; publishing says what is wrong.
 		return ""
+	case errors.Is(err, jetstream.ErrConsumerNotFound) && bus.Embedded:
+		return fmt.Sprintf("provider %s is not available here; available: %s. This action runs its executor embedded, with the providers it was built with: set nats-url to a NATS deployment whose executors serve %s; nothing was published",
+			provider, servedProviders(ctx, bus), provider)
 	case errors.Is(err, jetstream.ErrConsumerNotFound):
-		return fmt.Sprintf("no executor serves provider %q on this NATS deployment (no consumer %s%s on %s): start sindri-executor with that provider enabled; nothing was published",
-			provider, executor.ConsumerPrefix, provider, events.JobsStream)
+		return fmt.Sprintf("provider %s is not available here; available: %s. No executor serves it on this NATS deployment (no consumer %s%s on %s): start sindri-executor with that provider enabled; nothing was published",
+			provider, servedProviders(ctx, bus), executor.ConsumerPrefix, provider, events.JobsStream)
 	default:
 		return fmt.Sprintf("look up the executors of provider %q: %v; nothing was published", provider, err)
 	}
+}
+
+// servedProviders lists the providers executors serve on a shared bus (their durable
+// consumers), for a refusal; "none" when there are none or they cannot be listed.
+func servedProviders(ctx context.Context, bus *Bus) string {
+	st, err := bus.JS.Stream(ctx, events.JobsStream)
+	if err != nil {
+		return "none"
+	}
+	var names []string
+	lister := st.ConsumerNames(ctx)
+	for n := range lister.Name() {
+		if p, ok := strings.CutPrefix(n, executor.ConsumerPrefix); ok {
+			names = append(names, p)
+		}
+	}
+	if lister.Err() != nil || len(names) == 0 {
+		return "none"
+	}
+	slices.Sort(names)
+	return strings.Join(names, ", ")
 }
 
 // errClosed reports that the environment's PR was closed after this job was asked for.
