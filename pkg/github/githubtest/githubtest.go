@@ -2,20 +2,21 @@
 // comments (paginated, with Link headers), reactions, collaborator permissions, pull requests,
 // deployments and deployment statuses. It checks every request's method, path, auth header and
 // JSON body (required fields, known fields only, enums), counts requests per route, and can
-// inject 429 with Retry-After, secondary rate limit 403s, 5xx and lost responses.
+// inject 429 with Retry-After, secondary rate limit 403s, 5xx and lost responses. Its fault,
+// hold and counting machinery is internal/apifake's; this package holds GitHub's handlers and
+// state.
 package githubtest
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/sindri/deploy/v3/internal/apifake"
 )
 
 // Routes, as counted by Count and targeted by Inject.
@@ -94,8 +95,7 @@ type Server struct {
 	// PerPage is the default page size of list endpoints (GitHub's is 30).
 	PerPage int
 
-	t      testing.TB
-	srv    *httptest.Server
+	api    *apifake.Server
 	owner  string
 	repo   string
 	token  string
@@ -109,20 +109,15 @@ type Server struct {
 	pulls       map[int]PullRequest
 	deployments []*Deployment
 	statuses    map[int64][]DeploymentStatus
-	counts      map[string]int
-	faults      map[string][]Fault
-	holds       map[string]*hold
-	before      map[string][]func()
 }
 
 // New starts a fake of repository owner/repo that accepts only token. Shape violations fail
 // t (and are answered 422 as GitHub would).
 func New(t testing.TB, owner, repo, token string) *Server {
 	t.Helper()
-	s := &Server{t: t, owner: owner, repo: repo, token: token, botLog: "github-actions[bot]", PerPage: 30,
+	s := &Server{owner: owner, repo: repo, token: token, botLog: "github-actions[bot]", PerPage: 30,
 		nextID: 1000, reactions: map[int64][]string{}, perms: map[string][2]string{}, pulls: map[int]PullRequest{},
-		statuses: map[int64][]DeploymentStatus{}, counts: map[string]int{}, faults: map[string][]Fault{},
-		holds: map[string]*hold{}, before: map[string][]func(){}}
+		statuses: map[int64][]DeploymentStatus{}}
 	mux := http.NewServeMux()
 	for route, h := range map[string]func(http.ResponseWriter, *http.Request) any{
 		RouteListComments: s.listComments, RouteCreateComment: s.createComment, RouteEditComment: s.editComment,
@@ -131,21 +126,19 @@ func New(t testing.TB, owner, repo, token string) *Server {
 		RouteCreateStatus: s.createStatus, RouteListStatuses: s.listStatuses,
 		RouteDeleteComment: s.deleteComment, RouteDeleteDeployment: s.deleteDeployment,
 	} {
-		mux.HandleFunc(route, s.wrap(route, h))
+		mux.HandleFunc(route, s.wrap(h))
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.violation("unexpected request %s %s", r.Method, r.URL.Path)
-		writeJSON(w, http.StatusNotFound, map[string]string{"message": "Not Found"})
+		apifake.WriteJSON(w, http.StatusNotFound, map[string]string{"message": "Not Found"})
 	})
-	s.srv = httptest.NewServer(mux)
-	s.URL = s.srv.URL + "/"
-	t.Cleanup(s.srv.Close)
+	s.api = apifake.New(t, mux, apifake.WithName("githubtest"), apifake.WithRequestID("X-GitHub-Request-Id"),
+		apifake.WithErrorBody(func(status int) any { return map[string]string{"message": http.StatusText(status)} }))
+	s.URL = s.api.URL + "/"
 	return s
 }
 
-func (s *Server) violation(format string, args ...any) {
-	s.t.Errorf("githubtest: "+format, args...)
-}
+func (s *Server) violation(format string, args ...any) { s.api.Violationf(format, args...) }
 
 // apiError makes a handler answer status with GitHub's error shape.
 type apiError struct {
@@ -153,92 +146,48 @@ type apiError struct {
 	msg    string
 }
 
-// wrap applies auth, counting, faults, routing to this repo, and JSON encoding.
-func (s *Server) wrap(route string, h func(http.ResponseWriter, *http.Request) any) http.HandlerFunc {
+// wrap applies auth, routing to this repo, and JSON encoding; counting, faults, holds and
+// hooks are apifake's.
+func (s *Server) wrap(h func(http.ResponseWriter, *http.Request) any) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		s.mu.Lock()
-		s.counts[route]++
-		var f *Fault
-		if q := s.faults[route]; len(q) > 0 {
-			f = &q[0]
-			s.faults[route] = q[1:]
-		}
-		var wait chan struct{}
-		if h := s.holds[route]; h != nil {
-			wait = h.release
-			if h.n--; h.n == 0 {
-				close(h.release)
-				delete(s.holds, route)
-			}
-		}
-		var hook func()
-		if q := s.before[route]; len(q) > 0 {
-			hook = q[0]
-			s.before[route] = q[1:]
-		}
-		s.mu.Unlock()
-		if hook != nil {
-			hook()
-		}
-		if wait != nil {
-			select {
-			case <-wait:
-			case <-r.Context().Done():
-				return
-			}
-		}
-
-		auth := r.Header.Get("Authorization")
-		if auth != "Bearer "+s.token && auth != "token "+s.token {
-			s.violation("%s: bad or missing Authorization header", route)
-			writeJSON(w, http.StatusUnauthorized, map[string]string{"message": "Bad credentials"})
+		if !s.api.CheckAuth(r, "Bearer "+s.token, "token "+s.token) {
+			apifake.WriteJSON(w, http.StatusUnauthorized, map[string]string{"message": "Bad credentials"})
 			return
 		}
 		if r.PathValue("owner") != s.owner || r.PathValue("repo") != s.repo {
-			writeJSON(w, http.StatusNotFound, map[string]string{"message": "Not Found"})
+			apifake.WriteJSON(w, http.StatusNotFound, map[string]string{"message": "Not Found"})
 			return
 		}
-		if f != nil && f.Status != 0 {
-			if f.RetryAfter != "" {
-				w.Header().Set("Retry-After", f.RetryAfter)
-			}
-			body := map[string]string{"message": http.StatusText(f.Status)}
-			if f.Secondary {
-				body = map[string]string{"message": "You have exceeded a secondary rate limit.",
-					"documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"}
-			}
-			writeJSON(w, f.Status, body)
-			return
-		}
-		if r.Method == http.MethodPost || r.Method == http.MethodPatch {
-			if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-				s.violation("%s: Content-Type %q, want application/json", route, ct)
-			}
-		}
-		res := h(w, r)
-		if f != nil && f.Lost {
-			hj, ok := w.(http.Hijacker)
-			if !ok {
-				s.violation("lost response: cannot hijack")
-				return
-			}
-			conn, _, err := hj.Hijack()
-			if err == nil {
-				conn.Close()
-			}
-			return
-		}
-		switch v := res.(type) {
+		switch v := h(w, r).(type) {
 		case apiError:
-			writeJSON(w, v.status, map[string]string{"message": v.msg})
+			apifake.WriteJSON(w, v.status, map[string]string{"message": v.msg})
 		case created:
-			writeJSON(w, http.StatusCreated, v.v)
+			apifake.WriteJSON(w, http.StatusCreated, v.v)
 		case noContent:
 			w.WriteHeader(http.StatusNoContent)
 		default:
-			writeJSON(w, http.StatusOK, v)
+			apifake.WriteJSON(w, http.StatusOK, v)
 		}
 	}
+}
+
+// action is what apifake does to the request f is injected into.
+func (f Fault) action() apifake.Action {
+	switch {
+	case f.Status != 0:
+		a := apifake.Respond(f.Status, nil)
+		if f.RetryAfter != "" {
+			a.Header = http.Header{"Retry-After": {f.RetryAfter}}
+		}
+		if f.Secondary {
+			a.Body = map[string]string{"message": "You have exceeded a secondary rate limit.",
+				"documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"}
+		}
+		return a
+	case f.Lost:
+		return apifake.ApplyThenDrop()
+	}
+	return apifake.Action{}
 }
 
 type created struct{ v any }
@@ -246,33 +195,8 @@ type created struct{ v any }
 // noContent makes a handler answer 204 with no body.
 type noContent struct{}
 
-// hold keeps the requests on one route waiting until n of them arrived (see Hold).
-type hold struct {
-	n       int
-	release chan struct{}
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("X-GitHub-Request-Id", "FAKE:"+strconv.Itoa(status))
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
 // decode reads r's JSON body into v strictly (unknown fields are violations).
-func (s *Server) decode(route string, r *http.Request, v any) bool {
-	b, err := io.ReadAll(r.Body)
-	if err != nil {
-		return false
-	}
-	dec := json.NewDecoder(strings.NewReader(string(b)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		s.violation("%s: body %s: %v", route, b, err)
-		return false
-	}
-	return true
-}
+func (s *Server) decode(r *http.Request, v any) bool { return s.api.DecodeJSON(r, v) == nil }
 
 func invalid(msg string) apiError { return apiError{http.StatusUnprocessableEntity, msg} }
 

@@ -19,7 +19,7 @@ func (s *Server) commentJSON(c *Comment) map[string]any {
 	}
 	return map[string]any{"id": c.ID, "body": c.Body, "user": map[string]any{"login": c.User, "type": typ},
 		"author_association": assoc,
-		"html_url":           s.srv.URL + "/comment/" + itoa(c.ID), "created_at": c.Create.Format(time.RFC3339)}
+		"html_url":           s.api.URL + "/comment/" + itoa(c.ID), "created_at": c.Create.Format(time.RFC3339)}
 }
 
 func (s *Server) listComments(w http.ResponseWriter, r *http.Request) any {
@@ -65,7 +65,7 @@ func (s *Server) checkBody(route string, b commentBody) (string, bool) {
 func (s *Server) createComment(w http.ResponseWriter, r *http.Request) any {
 	n, ok := s.intPath(r, "number")
 	var b commentBody
-	if !ok || !s.decode(RouteCreateComment, r, &b) {
+	if !ok || !s.decode(r, &b) {
 		return invalid("bad request")
 	}
 	body, ok := s.checkBody(RouteCreateComment, b)
@@ -82,7 +82,7 @@ func (s *Server) createComment(w http.ResponseWriter, r *http.Request) any {
 func (s *Server) editComment(w http.ResponseWriter, r *http.Request) any {
 	id, ok := s.intPath(r, "id")
 	var b commentBody
-	if !ok || !s.decode(RouteEditComment, r, &b) {
+	if !ok || !s.decode(r, &b) {
 		return invalid("bad request")
 	}
 	body, ok := s.checkBody(RouteEditComment, b)
@@ -111,7 +111,7 @@ func (s *Server) createReaction(w http.ResponseWriter, r *http.Request) any {
 	var b struct {
 		Content *string `json:"content"`
 	}
-	if !ok || !s.decode(RouteCreateReaction, r, &b) {
+	if !ok || !s.decode(r, &b) {
 		return invalid("bad request")
 	}
 	if b.Content == nil || !slices.Contains(reactionContents, *b.Content) {
@@ -201,7 +201,7 @@ func (s *Server) createDeployment(w http.ResponseWriter, r *http.Request) any {
 		TransientEnvironment  *bool     `json:"transient_environment"`
 		ProductionEnvironment *bool     `json:"production_environment"`
 	}
-	if !s.decode(RouteCreateDeployment, r, &b) {
+	if !s.decode(r, &b) {
 		return invalid("bad request")
 	}
 	if b.Ref == nil || *b.Ref == "" {
@@ -235,7 +235,7 @@ func (s *Server) createStatus(w http.ResponseWriter, r *http.Request) any {
 		EnvironmentURL *string `json:"environment_url"`
 		AutoInactive   *bool   `json:"auto_inactive"`
 	}
-	if !ok || !s.decode(RouteCreateStatus, r, &b) {
+	if !ok || !s.decode(r, &b) {
 		return invalid("bad request")
 	}
 	if b.State == nil || !slices.Contains(statusStates, *b.State) {

@@ -1,52 +1,33 @@
 package githubtest
 
 import (
-	"maps"
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/sindri/deploy/v3/internal/apifake"
 )
 
 func itoa(v int64) string { return strconv.FormatInt(v, 10) }
 
 // Inject queues faults for the next requests on route (one fault per request, in order).
 func (s *Server) Inject(route string, faults ...Fault) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults[route] = append(s.faults[route], faults...)
+	for _, f := range faults {
+		s.api.Add(apifake.Rule{Route: route, Times: 1, Action: f.action()})
+	}
 }
 
 // Count returns how many requests route has received (faulted ones included).
-func (s *Server) Count(route string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.counts[route]
-}
+func (s *Server) Count(route string) int { return s.api.Count(route) }
 
 // Counts returns a copy of the per-route request counts.
-func (s *Server) Counts() map[string]int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return maps.Clone(s.counts)
-}
+func (s *Server) Counts() map[string]int { return s.api.Counts() }
 
-// Total returns the number of requests received on all routes.
-func (s *Server) Total() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, c := range s.counts {
-		n += c
-	}
-	return n
-}
+// Total returns the number of requests received, faulted and unexpected ones included.
+func (s *Server) Total() int { return s.api.Total() }
 
 // ResetCounts zeroes the request counts.
-func (s *Server) ResetCounts() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	clear(s.counts)
-}
+func (s *Server) ResetCounts() { s.api.ResetCounts() }
 
 // AddComment seeds a comment by user on issue or pull request issue and returns its id.
 // Comments by users other than the token's bot cannot be edited (403), as on GitHub.
@@ -126,19 +107,9 @@ func (s *Server) Statuses(id int64) []DeploymentStatus {
 
 // Hold makes the next n requests on route wait until all n have arrived, then lets them all
 // through: overlapping clients are made to overlap without timing. It is used once per route.
-func (s *Server) Hold(route string, n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if n > 0 {
-		s.holds[route] = &hold{n: n, release: make(chan struct{})}
-	}
-}
+func (s *Server) Hold(route string, n int) { s.api.Hold(route, n) }
 
 // Before runs fn when the next request on route arrives, before it is answered: a test can
 // change the world at an exact point of a client's request sequence without timing. Calls
 // queue: each request on route runs the next one.
-func (s *Server) Before(route string, fn func()) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.before[route] = append(s.before[route], fn)
-}
+func (s *Server) Before(route string, fn func()) { s.api.Before(route, fn) }
