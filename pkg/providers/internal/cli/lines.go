@@ -55,8 +55,8 @@ func trimEOL(b []byte) []byte {
 // the cut from leaking its first half.
 func bound(red *secrets.Redactor, head string, full, max int) string {
 	s := red.Redact(head)
-	if full <= max && len(s) <= max {
-		return s
+	if full <= max {
+		return s // redaction may lengthen a line; only the tool's own length counts
 	}
 	cut := min(max, len(s))
 	for cut > 0 && cut < len(s) && !utf8.RuneStart(s[cut]) {

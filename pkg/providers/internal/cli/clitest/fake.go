@@ -104,7 +104,8 @@ func (f *Fake) Calls(t testing.TB) []Call {
 
 // Golden renders the recorded calls as stable text for golden.Compare: per call its argv
 // (one argument a line, quoted), environment and stdin. The fake's own directory is shown as
-// $FAKE so that the text does not change between runs. It fails t like Calls.
+// $FAKE in arguments and environment so that the text does not change between runs. It fails
+// t like Calls.
 func (f *Fake) Golden(t testing.TB) []byte {
 	t.Helper()
 	var b strings.Builder
@@ -115,7 +116,7 @@ func (f *Fake) Golden(t testing.TB) []byte {
 		}
 		b.WriteString("  env:\n")
 		for _, e := range c.Env {
-			fmt.Fprintf(&b, "    %q\n", e)
+			fmt.Fprintf(&b, "    %q\n", strings.ReplaceAll(e, f.Dir, "$FAKE"))
 		}
 		if c.Stdin != "" {
 			fmt.Fprintf(&b, "  stdin: %q\n", c.Stdin)
