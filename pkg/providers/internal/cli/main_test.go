@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/sindri/deploy/v3/pkg/providers/internal/cli/clitest"
 )
@@ -70,25 +71,35 @@ func helper(mode string) {
 		fmt.Println("bye")
 	case "grandchild":
 		signal.Ignore(syscall.SIGINT, syscall.SIGTERM)
-		select {}
+		appendLine(os.Getenv("CLI_TEST_PIDFILE"), fmt.Sprint(os.Getpid())) // ready for the signals
+		// Not select{}: with no other goroutine the runtime would report a deadlock and exit.
+		time.Sleep(time.Hour)
 	}
 }
 
-// startGrandchild starts the grandchild in this process's group, holding stdout when told.
+// startGrandchild starts the grandchild in this process's group, holding stdout when told, and
+// returns once the grandchild has written its pid to CLI_TEST_PIDFILE.
 func startGrandchild(holdStdout bool) {
 	self, err := os.Executable()
 	if err != nil {
 		panic(err)
 	}
+	pidFile := os.Getenv("CLI_TEST_PIDFILE")
 	gc := exec.Command(self)
-	gc.Env = []string{helperEnv + "=grandchild"}
+	gc.Env = []string{helperEnv + "=grandchild", "CLI_TEST_PIDFILE=" + pidFile}
 	if holdStdout {
 		gc.Stdout = os.Stdout
 	}
 	if err := gc.Start(); err != nil {
 		panic(err)
 	}
-	appendLine(os.Getenv("CLI_TEST_PIDFILE"), fmt.Sprint(gc.Process.Pid))
+	// Wait until the grandchild ignores the signals, so that it can only die by SIGKILL.
+	for {
+		if b, _ := os.ReadFile(pidFile); len(b) > 0 {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 func appendLine(path, line string) {
