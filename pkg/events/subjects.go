@@ -19,6 +19,10 @@ const (
 	// EventsSubjectAll matches every event subject.
 	EventsSubjectAll = EventsSubjectPrefix + ">"
 
+	// ExecutorConsumerPrefix prefixes the durable consumer an executor keeps on JobsStream
+	// for each provider it serves: sindri-exec-<provider>.
+	ExecutorConsumerPrefix = "sindri-exec-"
+
 	// JobsStream is the work-queue stream of jobs.
 	JobsStream = "SINDRI_JOBS"
 	// EventsStream is the limits stream of job events, kept for replay.

@@ -36,7 +36,7 @@ const (
 	DefaultDrainTimeout = 30 * time.Second
 	DefaultDrainGrace   = 5 * time.Second
 	// ConsumerPrefix prefixes the durable consumer of each provider: sindri-exec-<provider>.
-	ConsumerPrefix = "sindri-exec-"
+	ConsumerPrefix = events.ExecutorConsumerPrefix
 )
 
 // ErrNoProviders is returned by New when the executor would serve no provider.

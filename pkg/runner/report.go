@@ -1,0 +1,124 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/sindri/deploy/v3/pkg/action"
+	"github.com/sindri/deploy/v3/pkg/events"
+	"github.com/sindri/deploy/v3/pkg/github"
+)
+
+// onGitHub reports whether t's environment has anything on GitHub to update: a sticky comment
+// or a Deployment (known, or found with one listing). When in doubt (a failed lookup) it says
+// yes.
+func (r *run) onGitHub(ctx context.Context, t *github.Target) bool {
+	if t.CommentID != 0 || t.DeploymentID != 0 {
+		return true
+	}
+	if r.gh.Comments && t.PR > 0 && !t.Searched {
+		return true
+	}
+	if !r.gh.Deployments {
+		return false
+	}
+	id, err := r.gh.Client.EnsureDeployment(ctx, t.Owner, t.Repo, t.Env, t.Ref, 0, false)
+	if err != nil {
+		return true
+	}
+	t.DeploymentID = id
+	return id != 0
+}
+
+// finalReportTimeout bounds the final GitHub reports, which outlive a cancelled run.
+const finalReportTimeout = 30 * time.Second
+
+// finalCtx returns the context of a final GitHub report: not cancelled with ctx, so a cancelled
+// workflow still leaves a truthful final status, and bounded by finalReportTimeout.
+func finalCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), finalReportTimeout)
+}
+
+// rejectedToken stops a deploy whose GitHub token was rejected (401) before anything was
+// published.
+func (r *run) rejectedToken(ctx context.Context, e *github.APIError) int {
+	r.out().Error(r.redact(fmt.Sprintf("GitHub rejected the github-token input: HTTP 401 (bad credentials) to %s (request %s); nothing was published. Pass a valid token, or set comment: false and deployment: false to run without GitHub reporting", e.Op, e.RequestID)), nil)
+	r.respond(ctx, false)
+	return ExitFailed
+}
+
+// target names the environment's GitHub objects, with the ids and the closed flag kept in its
+// record.
+func (r *run) target(env string, rec *events.EnvRecord) *github.Target {
+	t := &github.Target{Owner: r.it.Owner, Repo: r.it.Name, PR: r.it.PR, Env: env, Ref: firstNonEmpty(r.it.SHA, r.it.Ref)}
+	if rec != nil {
+		t.CommentID, t.DeploymentID, t.Closed = rec.CommentID, rec.DeploymentID, rec.Closed
+		r.kept = [2]int64{rec.CommentID, rec.DeploymentID}
+	}
+	return t
+}
+
+// report writes u to GitHub (deployment status first, then the sticky comment) and keeps the
+// ids in the env record so the next event costs fewer requests when the bus remembers. A
+// GitHub error is reported as a warning and returned, except a rejected token
+// (badCredentials), which the caller reports.
+func (r *run) report(ctx context.Context, bus *Bus, t *github.Target, u github.Update) error {
+	rerr := r.gh.Report(ctx, t, u)
+	if rerr != nil && badCredentials(rerr) == nil {
+		r.out().Warning(r.redact(fmt.Sprintf("GitHub report: %v", rerr)), nil)
+	}
+	if ids := [2]int64{t.CommentID, t.DeploymentID}; ids != r.kept {
+		_, _, err := bus.Envs.Update(ctx, t.Env, func(rec *events.EnvRecord, _ bool) error {
+			rec.CommentID, rec.DeploymentID = t.CommentID, t.DeploymentID
+			return nil
+		})
+		if err != nil {
+			r.out().Warning(fmt.Sprintf("keep GitHub ids in the environment record: %v", err), nil)
+		} else {
+			r.kept = ids
+		}
+	}
+	return rerr
+}
+
+// warnRejected reports a rejected token from a report whose caller goes on whatever GitHub
+// answers: one more warning.
+func (r *run) warnRejected(err error) {
+	if badCredentials(err) != nil {
+		r.out().Warning(r.redact(fmt.Sprintf("GitHub report: %v", err)), nil)
+	}
+}
+
+// badCredentials returns the GitHub error in err that answered 401, meaning the token is
+// invalid or expired, or nil. (A 403 is a missing permission or a rate limit, which does not
+// stop a deployment.)
+func badCredentials(err error) *github.APIError {
+	var e *github.APIError
+	if errors.As(err, &e) && e.Status == http.StatusUnauthorized {
+		return e
+	}
+	return nil
+}
+
+// respond closes a ChatOps exchange (reply and final reaction); without the GitHub API, or in
+// a dry run, a reply is printed as a notice.
+func (r *run) respond(ctx context.Context, succeeded bool) {
+	if r.deps.GitHub == nil || r.req.Inputs.DryRun {
+		if r.it.Reply != "" {
+			r.out().Notice(r.it.Reply)
+		}
+		return
+	}
+	if err := action.Respond(ctx, r.deps.GitHub, r.it, succeeded); err != nil {
+		r.out().Warning(r.redact(fmt.Sprintf("answer the command: %v", err)), nil)
+	}
+}
+
+func (r *run) setOutputs(o action.Outputs) {
+	if err := r.out().SetOutputs(o); err != nil {
+		r.out().Warning(err.Error(), nil)
+	}
+}
