@@ -249,6 +249,12 @@ func (c *Client) prepare(req *Request) (*prepared, error) {
 		}
 	}
 	secrets := append(append([]string(nil), c.secrets...), req.Secrets...)
+	for name, vals := range req.Query {
+		// A secret parameter's value is a secret wherever it shows up, an echo included.
+		if containsFold(c.secretParams, name) {
+			secrets = append(secrets, vals...)
+		}
+	}
 	p.authNames = map[string]bool{}
 	for name, vals := range probe.Header {
 		p.authNames[name] = true
