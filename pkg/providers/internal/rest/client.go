@@ -180,8 +180,8 @@ type Request struct {
 	// Recover looks up, after a non-idempotent request failed ambiguously (the connection
 	// dropped after sending, a timeout, 408 or 5xx), whether it took effect anyway ("created,
 	// but the response was lost"), typically by listing by name or label. found=true makes
-	// Do return nil without decoding into out: Recover must keep what it found (fill a
-	// variable the caller reads). found=false retries the request when the failure was
+	// Do return nil without decoding into out or filling Reply: Recover must keep what it
+	// found (fill a variable the caller reads, as ExampleClient_Do does). found=false retries the request when the failure was
 	// transient. Without Recover such a failure is returned, retryable, for the caller to
 	// observe before trying again.
 	Recover func(ctx context.Context) (found bool, err error)
