@@ -22,20 +22,30 @@ import (
 // Command is the value of the `command` input.
 type Command string
 
-// Commands accepted by the `command` input. CommandAuto derives the command from the event.
+// Commands accepted by the `command` input: the environment job kinds (jobs.Kind's values) and
+// CommandAuto, which derives the command from the event.
 const (
 	CommandAuto    Command = "auto"
-	CommandDeploy  Command = "deploy"
-	CommandDestroy Command = "destroy"
-	CommandStop    Command = "stop"
-	CommandStart   Command = "start"
-	CommandStatus  Command = "status"
-	CommandPlan    Command = "plan"
-	CommandReap    Command = "reap"
+	CommandDeploy          = Command(jobs.KindDeploy)
+	CommandDestroy         = Command(jobs.KindDestroy)
+	CommandStop            = Command(jobs.KindStop)
+	CommandStart           = Command(jobs.KindStart)
+	CommandStatus          = Command(jobs.KindStatus)
+	CommandPlan            = Command(jobs.KindPlan)
+	CommandReap            = Command(jobs.KindReap)
 )
 
-var commands = []Command{CommandAuto, CommandDeploy, CommandDestroy, CommandStop, CommandStart,
-	CommandStatus, CommandPlan, CommandReap}
+// commands are CommandAuto and every environment job kind. Image kinds have no action input
+// yet: they concern no environment, and the action's flow is per environment.
+var commands = func() []Command {
+	out := []Command{CommandAuto}
+	for _, k := range jobs.Kinds {
+		if !k.Image() {
+			out = append(out, Command(k))
+		}
+	}
+	return out
+}()
 
 // String implements fmt.Stringer.
 func (c Command) String() string { return string(c) }
@@ -47,7 +57,11 @@ func ParseCommand(s string) (Command, error) {
 			return c, nil
 		}
 	}
-	return "", fmt.Errorf("want one of auto, deploy, destroy, stop, start, status, plan, reap")
+	names := make([]string, len(commands))
+	for i, c := range commands {
+		names[i] = string(c)
+	}
+	return "", fmt.Errorf("want one of %s", strings.Join(names, ", "))
 }
 
 // OnDraft is the value of the `on-draft` input: what draft pull requests get.

@@ -26,6 +26,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/sindri/deploy/v3/pkg/jobs"
 )
 
 // DefaultPrefix is the command prefix used when none is configured.
@@ -37,17 +39,17 @@ const (
 	MaxTTL = 720 * time.Hour
 )
 
-// Verb is what a command asks for.
+// Verb is what a command asks for: a job kind (jobs.Kind's values) or VerbHelp.
 type Verb string
 
-// Verbs.
+// Verbs. Every verb but VerbHelp is the job kind of the same name.
 const (
-	VerbDeploy  Verb = "deploy"
-	VerbDestroy Verb = "destroy"
-	VerbStop    Verb = "stop"
-	VerbStart   Verb = "start"
-	VerbStatus  Verb = "status"
-	VerbPlan    Verb = "plan"
+	VerbDeploy       = Verb(jobs.KindDeploy)
+	VerbDestroy      = Verb(jobs.KindDestroy)
+	VerbStop         = Verb(jobs.KindStop)
+	VerbStart        = Verb(jobs.KindStart)
+	VerbStatus       = Verb(jobs.KindStatus)
+	VerbPlan         = Verb(jobs.KindPlan)
 	VerbHelp    Verb = "help"
 )
 
@@ -59,13 +61,7 @@ func (v Verb) String() string { return string(v) }
 
 // Mutates reports whether the verb changes an environment; such commands need the commenter to
 // hold the configured repository permission.
-func (v Verb) Mutates() bool {
-	switch v {
-	case VerbDeploy, VerbDestroy, VerbStop, VerbStart:
-		return true
-	}
-	return false
-}
+func (v Verb) Mutates() bool { return jobs.Kind(v).Mutates() }
 
 func (v Verb) valid() bool {
 	for _, k := range Verbs {
