@@ -228,6 +228,7 @@ func (d *decoder) secrets(parent *mapView, items []*yaml.Node, path string) []Se
 		}
 		m.str("fromFile", &s.FromFile)
 		m.boolean("required", &s.Required)
+		m.boolean("deliver", &s.Deliver)
 		m.str("path", &s.Path)
 		m.str("mountPath", &s.MountPath)
 		m.str("permissions", &s.Permissions, pattern(permRE, "octal file permissions"))

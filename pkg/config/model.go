@@ -121,6 +121,10 @@ type Secret struct {
 	VaultKey    string       `yaml:"vaultKey,omitempty" json:"vaultKey,omitempty"`
 	VaultMount  string       `yaml:"vaultMount,omitempty" json:"vaultMount,omitempty"`
 	S3Path      string       `yaml:"s3Path,omitempty" json:"s3Path,omitempty"`
+	// Deliver marks a secret that is also a provider credential (E2B_API_KEY, FLY_API_TOKEN):
+	// such a secret is consumed by the provider and not put into the environment unless
+	// Deliver is true.
+	Deliver bool `yaml:"deliver,omitempty" json:"deliver,omitempty"`
 }
 
 // Providers is the providers block. Each field is nil when its block is absent.
