@@ -79,9 +79,9 @@ func checkVersion(s string) (Severity, string, string) {
 }
 
 func checkProvider(s string) (Severity, string, string) {
-	if s == "packer" {
-		return SeverityError, `"packer" is not a deployment provider`,
-			"VM images (AWS, Azure, GCP, OCI, Alibaba) are built by the vm image job, not by deployment.provider; valid: " + strings.Join(providerValues, ", ")
+	if s == "vm" {
+		return SeverityError, `unknown provider "vm"`,
+			"VM images (AWS, Azure, GCP, OCI, Alibaba) are built with provider: packer and a providers.packer block; " + imageJobsHint
 	}
 	return enum("provider", providerValues...)(s)
 }
@@ -151,14 +151,17 @@ func gpuTier(s string) (Severity, string, string) {
 	return sev, msg, hint
 }
 
+// checkProfile accepts the V3 extension profiles.
+func checkProfile(s string) (Severity, string, string) {
+	sev, msg, hint := enum("extension profile", profileValues...)(s)
+	if s == "ai-dev" {
+		hint = "the V2 profile ai-dev does not exist in Sindri V3; use anthropic-dev, or list the extensions under extensions.active"
+	}
+	return sev, msg, hint
+}
+
 func (d *decoder) extensions(m *mapView, ext *Extensions) {
-	m.str("profile", &ext.Profile, func(s string) (Severity, string, string) {
-		sev, msg, hint := enum("extension profile", profileValues...)(s)
-		if s == "ai-dev" {
-			hint = "the V2 profile ai-dev does not exist in Sindri V3; use anthropic-dev, or list the extensions under extensions.active"
-		}
-		return sev, msg, hint
-	})
+	m.str("profile", &ext.Profile, checkProfile)
 	m.strList("active", nil, &ext.Active)
 	m.strList("additional", nil, &ext.Additional)
 	m.boolp("auto_install", nil, &ext.AutoInstall)
@@ -294,9 +297,6 @@ func (d *decoder) checkMountPath(m *mapView, secretPath, mp string) {
 }
 
 func (d *decoder) providers(m *mapView, p *Providers) {
-	m.special = map[string]string{
-		"packer": "VM images are built by the vm image job; providers.packer is not read when deploying",
-	}
 	for _, s := range providerSchemas {
 		s.decode(d, m, p)
 	}

@@ -98,8 +98,13 @@ func applyDefaults(c *Config) {
 		dep.Image = DefaultImageFor(dep.Distro)
 	}
 
-	setStr(&dep.Resources.Memory, rd.memory)
-	setPtr(&dep.Resources.CPUs, rd.cpus)
+	// A provider without resource defaults (packer: the cloud block sizes the builder VM)
+	// gets none, rather than zero values that look like settings.
+	runsEnvironment := rd != resourceDefaults{}
+	if runsEnvironment {
+		setStr(&dep.Resources.Memory, rd.memory)
+		setPtr(&dep.Resources.CPUs, rd.cpus)
+	}
 	if g := dep.Resources.GPU; g != nil {
 		setStr(&g.Type, "nvidia")
 		setPtr(&g.Count, 1)
@@ -111,7 +116,7 @@ func applyDefaults(c *Config) {
 	if ws := dep.Volumes.Workspace; ws != nil {
 		setStr(&ws.Size, "10GB")
 		setStr(&ws.Path, WorkspaceDir)
-	} else {
+	} else if runsEnvironment {
 		dep.Volumes.Workspace = &Workspace{Size: rd.workspaceSize, Path: rd.workspacePath}
 	}
 

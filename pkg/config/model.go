@@ -137,4 +137,5 @@ type Providers struct {
 	E2B        *E2BConfig        `yaml:"e2b,omitempty" json:"e2b,omitempty"`
 	RunPod     *RunPodConfig     `yaml:"runpod,omitempty" json:"runpod,omitempty"`
 	Northflank *NorthflankConfig `yaml:"northflank,omitempty" json:"northflank,omitempty"`
+	Packer     *PackerConfig     `yaml:"packer,omitempty" json:"packer,omitempty"`
 }

@@ -48,6 +48,7 @@ var providerSchemas = []providerSchema{
 	kubernetesSchema,
 	runpodSchema,
 	northflankSchema,
+	packerSchema,
 }
 
 // schemaOf returns the schema of the (normalised) provider p, or nil for an unknown one.
