@@ -1,8 +1,9 @@
 package config
 
-// Every default the project applies to sindri.yaml lives in this file (contract §1.3.3,
-// §1.3.4, §1.6). Load calls applyDefaults on a valid Config, so consumers read filled-in
-// values and never default anything themselves.
+// Every default the project applies to sindri.yaml is applied from this file (contract §1.3.3,
+// §1.3.4, §1.6): the shared ones here, each provider's own from its schema (its resources and
+// its defaults function, in the provider's file). Load calls applyDefaults on a valid Config,
+// so consumers read filled-in values and never default anything themselves.
 
 // Container contract paths (contract §1.9).
 const (
@@ -28,17 +29,6 @@ func DefaultImageFor(distro string) string {
 	return DefaultImageRegistry + ":" + defaultImageTag
 }
 
-// Docker provider defaults (contract §1.6 providers.docker), also read by the Docker provider
-// for configs built by hand.
-const (
-	DockerNetwork         = "bridge"
-	DockerRestart         = "unless-stopped"
-	DockerRuntime         = "auto"
-	DockerDinDMode        = "auto"
-	DockerDinDDriver      = "auto"
-	DockerDinDStorageSize = "20GB"
-)
-
 // DefaultSecretPermissions is the mode of a file secret that declares none (contract §1.5.1).
 const DefaultSecretPermissions = "0644"
 
@@ -61,16 +51,6 @@ type resourceDefaults struct {
 	workspacePath string
 }
 
-var defaultsFor = map[ProviderName]resourceDefaults{
-	ProviderDocker:     {memory: "4GB", cpus: 2, workspaceSize: "10GB", workspacePath: WorkspaceDir},
-	ProviderDevPod:     {memory: "4GB", cpus: 2, workspaceSize: "10GB", workspacePath: WorkspaceDir},
-	ProviderKubernetes: {memory: "4GB", cpus: 2, workspaceSize: "10GB", workspacePath: WorkspaceDir},
-	ProviderFly:        {memory: "2GB", cpus: 2, workspaceSize: "10GB", workspacePath: WorkspaceDir},
-	ProviderE2B:        {memory: "2GB", cpus: 2, workspaceSize: "10GB", workspacePath: WorkspaceDir},
-	ProviderRunPod:     {memory: "2GB", cpus: 2, workspaceSize: "50GB", workspacePath: "/workspace"},
-	ProviderNorthflank: {memory: "2GB", cpus: 2, workspaceSize: "10GB", workspacePath: "/workspace"},
-}
-
 // Image verification defaults (contract §1.3.1).
 const (
 	defaultCertificateIdentity   = "https://github.com/pacphi/sindri"
@@ -87,6 +67,14 @@ func setPtr[T any](p **T, v T) {
 	if *p == nil {
 		*p = &v
 	}
+}
+
+// ensure sets *p to a new zero T when it is nil, and returns *p.
+func ensure[T any](p **T) *T {
+	if *p == nil {
+		*p = new(T)
+	}
+	return *p
 }
 
 // applyDefaults fills c in place. It assumes c passed validation (provider is known).
@@ -110,8 +98,13 @@ func applyDefaults(c *Config) {
 		dep.Image = DefaultImageFor(dep.Distro)
 	}
 
-	setStr(&dep.Resources.Memory, rd.memory)
-	setPtr(&dep.Resources.CPUs, rd.cpus)
+	// A provider without resource defaults (packer: the cloud block sizes the builder VM)
+	// gets none, rather than zero values that look like settings.
+	runsEnvironment := rd != resourceDefaults{}
+	if runsEnvironment {
+		setStr(&dep.Resources.Memory, rd.memory)
+		setPtr(&dep.Resources.CPUs, rd.cpus)
+	}
 	if g := dep.Resources.GPU; g != nil {
 		setStr(&g.Type, "nvidia")
 		setPtr(&g.Count, 1)
@@ -123,7 +116,7 @@ func applyDefaults(c *Config) {
 	if ws := dep.Volumes.Workspace; ws != nil {
 		setStr(&ws.Size, "10GB")
 		setStr(&ws.Path, WorkspaceDir)
-	} else {
+	} else if runsEnvironment {
 		dep.Volumes.Workspace = &Workspace{Size: rd.workspaceSize, Path: rd.workspacePath}
 	}
 
@@ -139,102 +132,7 @@ func applyDefaults(c *Config) {
 		}
 	}
 
-	p := &c.Providers
-	switch prov {
-	case ProviderFly:
-		if p.Fly == nil {
-			p.Fly = &FlyConfig{}
-		}
-		f := p.Fly
-		setStr(&f.Region, "sjc")
-		setPtr(&f.AutoStopMachines, true)
-		setPtr(&f.AutoStartMachines, true)
-		setStr(&f.CPUKind, "shared")
-		setPtr(&f.SSHPort, 10022)
-		setStr(&f.Organization, "personal")
-		setPtr(&f.HighAvailability, false)
-	case ProviderDocker:
-		if p.Docker == nil {
-			p.Docker = &DockerConfig{}
-		}
-		dc := p.Docker
-		setStr(&dc.Network, DockerNetwork)
-		setStr(&dc.Restart, DockerRestart)
-		setStr(&dc.Runtime, DockerRuntime)
-		if dc.DinD == nil {
-			dc.DinD = &DinDConfig{}
-		}
-		setStr(&dc.DinD.Mode, DockerDinDMode)
-		setStr(&dc.DinD.StorageDriver, DockerDinDDriver)
-		setStr(&dc.DinD.StorageSize, DockerDinDStorageSize)
-	case ProviderKubernetes:
-		if p.Kubernetes == nil {
-			p.Kubernetes = &KubernetesConfig{}
-		}
-		setStr(&p.Kubernetes.Namespace, "default")
-	case ProviderDevPod:
-		if p.DevPod == nil {
-			p.DevPod = &DevPodConfig{Type: "docker"}
-		}
-		dp := p.DevPod
-		if dp.Type == "kubernetes" && dp.Kubernetes == nil {
-			dp.Kubernetes = &DevPodKubernetes{}
-		}
-		if dp.Kubernetes != nil {
-			setStr(&dp.Kubernetes.Namespace, "devpod")
-		}
-	case ProviderE2B:
-		if p.E2B == nil {
-			p.E2B = &E2BConfig{}
-		}
-		e := p.E2B
-		setStr(&e.TemplateAlias, c.Name) // upstream sanitises name; a valid name is already an alias
-		setPtr(&e.ReuseTemplate, true)
-		setPtr(&e.Timeout, 300)
-		setPtr(&e.AutoPause, true)
-		setPtr(&e.AutoResume, true)
-		setPtr(&e.InternetAccess, true)
-		setPtr(&e.PublicAccess, false)
-		setPtr(&e.BuildOnDeploy, false)
-	case ProviderRunPod:
-		if p.RunPod == nil {
-			p.RunPod = &RunPodConfig{}
-		}
-		r := p.RunPod
-		setPtr(&r.GPUCount, 1)
-		setPtr(&r.ContainerDiskGB, 20)
-		setPtr(&r.VolumeSizeGB, 50)
-		setStr(&r.VolumeMountPath, "/workspace")
-		setStr(&r.CloudType, "COMMUNITY")
-		setPtr(&r.SpotBid, 0)
-		setPtr(&r.StartSSH, true)
-		setPtr(&r.CPUOnly, false)
-	case ProviderNorthflank:
-		if p.Northflank == nil {
-			p.Northflank = &NorthflankConfig{ProjectName: "sindri-" + c.Name}
-		}
-		n := p.Northflank
-		setStr(&n.ServiceName, c.Name)
-		// ComputePlan stays empty when unset: the provider derives it from resources (the
-		// upstream derivation is defective, contract §6.2.4, so it is the provider's call).
-		setPtr(&n.GPUCount, 1)
-		setPtr(&n.Instances, 1)
-		setPtr(&n.VolumeSizeGB, 10)
-		setStr(&n.VolumeMountPath, "/workspace")
-		for i := range n.Ports {
-			setStr(&n.Ports[i].Protocol, "HTTP")
-		}
-		if h := n.HealthCheck; h != nil {
-			setStr(&h.Type, "tcp")
-			setPtr(&h.InitialDelaySeconds, 10)
-			setPtr(&h.PeriodSeconds, 15)
-			setPtr(&h.FailureThreshold, 3)
-		}
-		if a := n.AutoScaling; a != nil {
-			setPtr(&a.MinInstances, 1)
-			setPtr(&a.MaxInstances, 3)
-			setPtr(&a.TargetCPUUtilization, 70)
-			setPtr(&a.TargetMemoryUtilization, 80)
-		}
+	if s := schemaOf(prov); s != nil && s.defaults != nil {
+		s.defaults(c)
 	}
 }

@@ -438,8 +438,8 @@ func (m *mapView) intList(key string, aliases []string, dst *[]int, lo, hi int64
 	*dst = out
 }
 
-// strMap decodes a mapping of string to string.
-func (m *mapView) strMap(key string, dst *map[string]string) {
+// strMap decodes a mapping of string to string; checks apply to each key and each value.
+func (m *mapView) strMap(key string, dst *map[string]string, checks ...strCheck) {
 	_, v, path, ok := m.get(key)
 	if !ok {
 		return
@@ -450,12 +450,28 @@ func (m *mapView) strMap(key string, dst *map[string]string) {
 	}
 	out := make(map[string]string, len(sub.order))
 	for _, name := range sub.order {
+		if !sub.keyPasses(name, checks) {
+			continue
+		}
 		var s string
-		if sub.strValue(resolve(sub.entries[name].v), join(path, name), &s) {
+		if sub.strValue(resolve(sub.entries[name].v), join(path, name), &s, checks...) {
 			out[name] = s
 		}
 	}
 	*dst = out
+}
+
+// keyPasses applies checks to the key name itself, reporting at the key.
+func (m *mapView) keyPasses(name string, checks []strCheck) bool {
+	for _, c := range checks {
+		if sev, msg, hint := c(name); msg != "" {
+			m.d.report(sev, m.entries[name].k, join(m.path, name), msg, hint)
+			if sev == SeverityError {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // obj decodes key's mapping value with fn; it returns false when key is absent or not a mapping.

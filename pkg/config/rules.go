@@ -5,69 +5,25 @@ import (
 	"strings"
 )
 
-// FlyGPURetired is the day Fly.io stopped offering GPU machines
-// (shared/spec/provider-apis/fly.md §6).
-const FlyGPURetired = "2026-08-01"
-
-// providerBlock names the providers.* block each provider reads.
-var providerBlock = map[ProviderName]string{
-	ProviderDocker: "docker", ProviderFly: "fly", ProviderDevPod: "devpod", ProviderE2B: "e2b",
-	ProviderKubernetes: "kubernetes", ProviderRunPod: "runpod", ProviderNorthflank: "northflank",
-}
-
-// unusedFields lists, per provider, settings that are accepted but have no effect, so users
-// are told instead of silently ignored (contract §1.6 UNUSED marks). Paths are canonical.
-// Remove an entry here when a provider starts honouring the field.
-var unusedFields = map[ProviderName][]string{
-	ProviderFly:        {"providers.fly.highAvailability"},
-	ProviderKubernetes: {"providers.kubernetes.ingress"},
-	ProviderDevPod: {"providers.devpod.aws", "providers.devpod.gcp", "providers.devpod.azure",
-		"providers.devpod.digitalocean", "providers.devpod.ssh", "providers.devpod.docker",
-		"providers.devpod.kubernetes.nodeSelector"},
-	ProviderE2B: {"providers.e2b.internetAccess", "providers.e2b.allowedDomains",
-		"providers.e2b.blockedDomains", "providers.e2b.publicAccess"},
-	ProviderRunPod: {"providers.runpod.gpuCount", "providers.runpod.volumeSizeGb",
-		"providers.runpod.volumeMountPath", "providers.runpod.startSsh", "providers.runpod.cpuOnly",
-		"providers.runpod.cpuInstanceId", "providers.runpod.templateId"},
-	ProviderNorthflank: {"providers.northflank.gpuType", "providers.northflank.gpuCount",
-		"providers.northflank.volumeSizeGb", "providers.northflank.volumeMountPath",
-		"providers.northflank.region", "providers.northflank.registryCredentials",
-		"providers.northflank.ports", "providers.northflank.healthCheck", "providers.northflank.autoScaling"},
-}
-
-// unusedHints explains where the effective value comes from, for fields that have one.
-var unusedHints = map[string]string{
-	"providers.runpod.gpuCount":            "the GPU count comes from deployment.resources.gpu.count",
-	"providers.runpod.volumeSizeGb":        "the volume size comes from deployment.volumes.workspace.size",
-	"providers.runpod.cpuOnly":             "a CPU pod is used whenever deployment.resources.gpu.enabled is not true",
-	"providers.northflank.volumeSizeGb":    "the volume size comes from deployment.volumes.workspace.size",
-	"providers.northflank.volumeMountPath": "the mount path comes from deployment.volumes.workspace.path",
-}
-
 // checkRules applies the rules that need the whole file: provider-specific refusals and
 // warnings about settings the chosen provider will not read.
 func (d *decoder) checkRules(c *Config) {
 	prov := c.ProviderName()
-	if _, known := providerBlock[prov]; !known {
+	schema := schemaOf(prov)
+	if schema == nil {
 		return // missing or invalid provider is already an error
 	}
-	gpuEnabled := c.Deployment.Resources.GPU != nil && c.Deployment.Resources.GPU.Enabled
-	if gpuEnabled {
-		at := d.present["deployment.resources.gpu.enabled"]
-		switch prov {
-		case ProviderFly:
-			d.errorf(at, "deployment.resources.gpu.enabled", "deploy GPU workloads with runpod, northflank, kubernetes or docker",
-				"Fly.io GPU machines are no longer available (retired on %s)", FlyGPURetired)
-		case ProviderE2B:
-			d.errorf(at, "deployment.resources.gpu.enabled", "deploy GPU workloads with runpod, northflank, kubernetes or docker",
-				"E2B sandboxes have no GPUs")
+	if c.GPUEnabled() {
+		if schema.noGPU != "" {
+			d.errorf(d.present["deployment.resources.gpu.enabled"], "deployment.resources.gpu.enabled",
+				"deploy GPU workloads with runpod, northflank, kubernetes or docker", "%s", schema.noGPU)
 		}
 		if c.Deployment.Resources.GPU.Type == "amd" {
 			d.warnf(d.present["deployment.resources.gpu.type"], "deployment.resources.gpu.type", "",
 				"no provider supports AMD GPUs; the GPU is requested as an NVIDIA device")
 		}
 	}
-	if ws := c.Deployment.Volumes.Workspace; ws != nil && prov != ProviderNorthflank && isZeroSize(ws.Size) {
+	if ws := c.Deployment.Volumes.Workspace; ws != nil && !schema.zeroWorkspace && isZeroSize(ws.Size) {
 		d.errorf(d.present["deployment.volumes.workspace.size"], "deployment.volumes.workspace.size", "give a size such as 10GB",
 			"a zero workspace size only means something to northflank (no volume); %s needs a size", prov)
 	}
@@ -86,51 +42,41 @@ func (d *decoder) checkRules(c *Config) {
 		d.warnf(d.present["deployment.image"], "deployment.image", "remove one of them",
 			"deployment.image is ignored because deployment.image_config is set")
 	}
-	if rp := c.Providers.RunPod; prov == ProviderRunPod && rp != nil && rp.GPUTypeID != "" && !gpuEnabled {
-		d.warnf(d.present["providers.runpod.gpuTypeId"], "providers.runpod.gpuTypeId", "set deployment.resources.gpu.enabled: true for a GPU pod",
-			"gpuTypeId is ignored: without deployment.resources.gpu.enabled a CPU pod is created")
+	if schema.rules != nil {
+		schema.rules(d, c)
 	}
 
 	// Blocks for other providers.
-	want := providerBlock[prov]
-	for _, block := range []string{"fly", "docker", "docker-compose", "kubernetes", "devpod", "e2b", "runpod", "northflank"} {
-		k, ok := d.present["providers."+block]
-		if !ok || block == want || (want == "docker" && block == "docker-compose") {
+	for _, s := range providerSchemas {
+		if s.name == prov {
 			continue
 		}
-		d.warnf(k, "providers."+block, "", "providers.%s is ignored: deployment.provider is %s", block, c.Deployment.Provider)
+		for _, block := range []string{s.block, s.blockAlias} {
+			if k, ok := d.present["providers."+block]; ok && block != "" {
+				d.warnf(k, "providers."+block, "", "providers.%s is ignored: deployment.provider is %s", block, c.Deployment.Provider)
+			}
+		}
 	}
-	if k, ok := d.present["providers.k8s"]; ok {
-		d.warnf(k, "providers.k8s", "create the cluster yourself; deploy with provider kubernetes, or devpod with type kubernetes",
-			"providers.k8s describes a local kind/k3d cluster and is not read when deploying")
-	}
+	d.k8sClusterRules()
 
 	// Fields the chosen provider does not read.
-	fields := append(slices.Clone(unusedFields[prov]), "deployment.resources.gpu.memory")
+	fields := append(slices.Clone(schema.unused), "deployment.resources.gpu.memory")
 	if prov != ProviderDocker { // the Docker provider pulls by it
 		fields = append(fields, "deployment.image_config.pull_policy")
 	}
 	for _, f := range fields {
 		k, ok := d.present[f]
 		shown := f
-		if !ok && prov == ProviderDocker {
-			shown = strings.Replace(f, "providers.docker.", "providers.docker-compose.", 1)
+		if !ok && schema.blockAlias != "" {
+			shown = strings.Replace(f, "providers."+schema.block+".", "providers."+schema.blockAlias+".", 1)
 			k, ok = d.present[shown]
 		}
 		if !ok {
 			continue
 		}
-		d.warnf(k, shown, unusedHints[f], "%s has no effect with provider %s", shown[strings.LastIndex(shown, ".")+1:], prov)
+		d.warnf(k, shown, schema.unusedHints[f], "%s has no effect with provider %s", shown[strings.LastIndex(shown, ".")+1:], prov)
 	}
 }
-
-// needsImage lists the providers that run a prebuilt image. Upstream builds one from the
-// Sindri sources when none is named (contract §1.3.2 and its build-from-source table); this
-// action does not build, so such a config gets the released Sindri image for its distro
-// (DefaultImageFor, applied in defaults.go) with a warning. DevPod (devcontainer image or its
-// own default) and E2B (templates) do not need one.
-var needsImage = map[ProviderName]bool{ProviderDocker: true, ProviderFly: true, ProviderKubernetes: true,
-	ProviderRunPod: true, ProviderNorthflank: true}
 
 // checkImage refuses buildFromSource, which this action does not carry out, and warns when
 // no image is named and the released one will be deployed.

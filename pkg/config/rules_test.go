@@ -44,7 +44,7 @@ var ruleCases = []ruleCase{
 	{"registry with a scheme", strings.Replace(base, "  provider: docker\n", "  provider: docker\n  image_config:\n    registry: https://ghcr.io/a/b\n", 1), "deployment.image_config.registry", 6, 5, SeverityError, "has a URL scheme"},
 	{"buildFromSource refused", strings.Replace(base, "  provider: docker\n", "  provider: docker\n  image: x/y:1\n  buildFromSource:\n    enabled: true\n", 1), "deployment.buildFromSource.enabled", 7, 5, SeverityError, "building the image from source is not supported"},
 	{"provider missing", "version: \"3.0\"\nname: demo\ndeployment:\n  image: x\nextensions: {profile: minimal}\n", "deployment.provider", 4, 3, SeverityError, `required key "provider" is missing`},
-	{"provider packer", strings.Replace(base, "provider: docker", "provider: packer", 1), "deployment.provider", 4, 13, SeverityError, `"packer" is not a deployment provider`},
+	{"provider packer needs its block", strings.Replace(base, "provider: docker", "provider: packer", 1), "providers.packer", 4, 3, SeverityError, "provider packer needs a providers.packer block"},
 	{"provider unknown", strings.Replace(base, "provider: docker", "provider: Docker", 1), "deployment.provider", 4, 13, SeverityError, `unknown provider "Docker"`},
 	{"distro enum", strings.Replace(base, "provider: docker", "provider: docker\n  distro: debian", 1), "deployment.distro", 5, 11, SeverityError, `unknown distro "debian"`},
 	{"memory unparseable", strings.Replace(base, "provider: docker", "provider: docker\n  resources:\n    memory: lots", 1), "deployment.resources.memory", 6, 13, SeverityError, "invalid size"},
@@ -133,7 +133,7 @@ var ruleCases = []ruleCase{
 	{"northflank http check needs path", strings.Replace(base, "provider: docker", "provider: northflank", 1) + "providers:\n  northflank:\n    projectName: p\n    health_check:\n      type: http\n      port: 80\n", "providers.northflank.health_check.path", 11, 7, SeverityError, `required key "path" is missing`},
 	{"northflank port protocol", strings.Replace(base, "provider: docker", "provider: northflank", 1) + "providers:\n  northflank:\n    projectName: p\n    ports:\n      - {name: web, internalPort: 80, protocol: http}\n", "providers.northflank.ports[0].protocol", 11, 49, SeverityError, `use "HTTP"`},
 	{"northflank instances", strings.Replace(base, "provider: docker", "provider: northflank", 1) + "providers:\n  northflank:\n    projectName: p\n    instances: 51\n", "providers.northflank.instances", 10, 16, SeverityError, "51 is out of range; allowed 0 to 50"},
-	{"providers packer", base + "providers:\n  packer: {}\n", "providers.packer", 8, 3, SeverityWarning, "vm image job"},
+	{"providers packer", base + "providers:\n  packer: {cloud: aws}\n", "providers.packer", 8, 3, SeverityWarning, "providers.packer is ignored: deployment.provider is docker"},
 }
 
 func TestRules(t *testing.T) {
