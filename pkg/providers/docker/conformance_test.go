@@ -1,6 +1,7 @@
 package docker_test
 
 import (
+	"sync"
 	"testing"
 	"time"
 
@@ -9,18 +10,49 @@ import (
 	"github.com/sindri/deploy/v3/pkg/providers/providertest"
 )
 
-// TestConformance runs the shared provider conformance suite against the real engine.
-func TestConformance(t *testing.T) {
-	t.Parallel()
-	needEngine(t)
-	providertest.Conformance(t, providertest.ConformanceConfig{
-		NewProvider: func(t *testing.T) providers.Provider { return newProvider(t, docker.Config{}) },
+// conformance is the suite's configuration for the real engine; newProvider builds the
+// provider of each subtest.
+func conformance(newProvider func(t *testing.T) providers.Provider) providertest.ConformanceConfig {
+	inventory := func(t *testing.T, _ providers.Provider, env string) []string {
+		return leftovers(t, rawClient(t), env) // container ids, volume and network names
+	}
+	return providertest.ConformanceConfig{
+		NewProvider: newProvider,
 		NewSpec: func(_ *testing.T, env string) *providers.Spec {
 			return newSpec(env, image1, nil)
 		},
-		Leftovers: func(t *testing.T, _ providers.Provider, env string) []string {
-			return leftovers(t, rawClient(t), env)
-		},
-		Timeout: time.Minute,
+		Leftovers:   inventory,
+		Inventory:   inventory,
+		CancelSweep: 6, // Deploy's progress steps
+		Timeout:     time.Minute,
+	}
+}
+
+// TestConformanceDocker runs the shared provider conformance suite against the real engine.
+func TestConformanceDocker(t *testing.T) {
+	t.Parallel()
+	needEngine(t)
+	providertest.Conformance(t, conformance(func(t *testing.T) providers.Provider {
+		return newProvider(t, docker.Config{})
+	}))
+}
+
+// TestConformanceFaultsDocker runs the suite with the engine connection failing transiently
+// (faultProxy: 503s, dropped connections, requests applied with their answer lost) on 6% of
+// requests; every operation must still converge once retried.
+func TestConformanceFaultsDocker(t *testing.T) {
+	t.Parallel()
+	needEngine(t)
+	var proxies sync.Map // provider -> *faultProxy
+	cfg := conformance(func(t *testing.T) providers.Provider {
+		fp := newFaultProxy(t, 0.06)
+		p := newProvider(t, docker.Config{Host: fp.url})
+		proxies.Store(p, fp)
+		return p
 	})
+	cfg.Faults = func(t *testing.T, p providers.Provider) func() {
+		fp, _ := proxies.Load(p)
+		return fp.(*faultProxy).switchOn(t)
+	}
+	providertest.Conformance(t, cfg)
 }

@@ -67,28 +67,35 @@ func (p *Provider) Deploy(ctx context.Context, s *providers.Spec, r providers.Re
 	if err := p.reapReplaced(ctx, d); err != nil {
 		return nil, err
 	}
-	existing, err := p.ownedContainer(ctx, d.ContainerName, d.owner())
+	dc, err := p.decide(ctx, s, d)
 	if err != nil {
 		return nil, err
 	}
-	if existing != nil && !s.Options.Force && existing.Config != nil &&
-		existing.Config.Labels[LabelConfigHash] == hash && existing.Image == d.ImageID {
-		same, err := p.secretsMatch(ctx, existing, d)
-		if err != nil {
-			return nil, err
-		}
-		if same {
-			return p.keep(ctx, s, d, existing, dep, r)
-		}
-		r.Log("secrets changed; replacing the container")
+	existing := dc.existing
+	if dc.upToDate {
+		return p.keep(ctx, s, d, existing, dep, r)
+	}
+	if existing != nil {
+		r.Log(dc.why + "; replacing the container")
 	}
 
 	// From here on every resource this call makes is recorded and undone on failure.
 	var undo rollback
+	madeID := "" // the container this call created, once it did
 	defer func() {
 		if err != nil {
-			if uerr := undo.run(ctx); uerr != nil {
-				err = fmt.Errorf("%w (rollback incomplete: %v)", err, uerr)
+			if left, uerr := undo.run(ctx); uerr != nil {
+				// Whatever is left carries the env's labels: Status, Destroy and the reaper
+				// find it by them, and the executor records the environment for cleanup. The
+				// handle names the container a failed restore left set aside, else ours.
+				pe := &providers.PartialError{Err: fmt.Errorf("%w (rollback incomplete: %v)", err, uerr), Remaining: left}
+				if existing != nil {
+					madeID = existing.ID
+				}
+				if madeID != "" {
+					pe.Handle = newHandle(madeID)
+				}
+				err = pe
 			}
 		}
 	}()
@@ -120,12 +127,13 @@ func (p *Provider) Deploy(ctx context.Context, s *providers.Spec, r providers.Re
 	if err != nil {
 		// A cancelled request may still have created the container: the name was free a
 		// moment ago, so whatever holds it now with our labels is ours to remove.
-		undo.add("remove container "+d.ContainerName, func(ctx context.Context) error {
+		undo.add("remove", "container/"+d.ContainerName, func(ctx context.Context) error {
 			return p.removeIfOurs(ctx, d)
 		})
 		return nil, p.wrap("create container "+d.ContainerName, err)
 	}
-	undo.add("remove container "+d.ContainerName, func(ctx context.Context) error {
+	madeID = created.ID
+	undo.add("remove", "container/"+d.ContainerName, func(ctx context.Context) error {
 		_, err := p.cli.ContainerRemove(ctx, created.ID, client.ContainerRemoveOptions{Force: true})
 		return ignoreNotFound(err)
 	})
@@ -155,7 +163,7 @@ func (p *Provider) Deploy(ctx context.Context, s *providers.Spec, r providers.Re
 	undo.clear()
 	dep.Changed = true
 	dep.State = providers.StateRunning
-	dep.Handle = handlePrefix + created.ID
+	dep.Handle = newHandle(created.ID)
 	dep.Connection = p.connection(d)
 	dep.Messages = append(dep.Messages, fmt.Sprintf("container %s running from %s", d.ContainerName, d.Image))
 	r.Log(dep.Messages[len(dep.Messages)-1])
@@ -181,7 +189,7 @@ func (p *Provider) keep(ctx context.Context, s *providers.Spec, d *desired, c *c
 		return nil, err
 	}
 	dep.State = providers.StateRunning
-	dep.Handle = handlePrefix + c.ID
+	dep.Handle = newHandle(c.ID)
 	dep.Connection = p.connection(d)
 	return dep, nil
 }
@@ -286,7 +294,7 @@ func (p *Provider) setAside(ctx context.Context, c *container.InspectResponse, u
 		}
 		return p.wrap("rename container "+name, err)
 	}
-	undo.add("restore container "+name, func(ctx context.Context) error {
+	undo.add("restore", "container/"+name, func(ctx context.Context) error {
 		if _, err := p.cli.ContainerRename(ctx, c.ID, client.ContainerRenameOptions{NewName: name}); err != nil {
 			return err
 		}
@@ -358,25 +366,29 @@ type rollback struct {
 }
 
 type rollbackStep struct {
-	what string
-	fn   func(context.Context) error
+	verb     string // "remove", "restore"
+	resource string // kind/name
+	fn       func(context.Context) error
 }
 
-func (u *rollback) add(what string, fn func(context.Context) error) {
-	u.steps = append(u.steps, rollbackStep{what, fn})
+func (u *rollback) add(verb, resource string, fn func(context.Context) error) {
+	u.steps = append(u.steps, rollbackStep{verb, resource, fn})
 }
 
 func (u *rollback) clear() { u.steps = nil }
 
-func (u *rollback) run(ctx context.Context) error {
+// run runs the steps and returns the resources whose step failed (left behind) and why.
+func (u *rollback) run(ctx context.Context) (left []string, err error) {
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
 	var errs []error
 	for i := len(u.steps) - 1; i >= 0; i-- {
-		if err := u.steps[i].fn(cctx); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", u.steps[i].what, err))
+		st := u.steps[i]
+		if err := st.fn(cctx); err != nil {
+			left = append(left, st.resource)
+			errs = append(errs, fmt.Errorf("%s %s: %w", st.verb, st.resource, err))
 		}
 	}
 	u.steps = nil
-	return errors.Join(errs...)
+	return left, errors.Join(errs...)
 }

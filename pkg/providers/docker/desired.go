@@ -101,8 +101,11 @@ type desired struct {
 	// alone does not recreate the container; a pulled image with a new ID does.
 	PullPolicy pullPolicy `json:"-"`
 
-	secrets  []envSecret
-	warnings []string
+	secrets []envSecret
+	// credentials are Spec.Credentials by name (registry credentials); never delivered,
+	// hashed or rendered.
+	credentials map[string]string
+	warnings    []string
 }
 
 // engineFacts are the engine properties desired state depends on.
@@ -230,6 +233,12 @@ func resolve(s *providers.Spec, bindAddress string, facts engineFacts) (*desired
 	d.resolveEnv(s.Config, dc)
 	if err := d.resolveSecrets(s.Secrets); err != nil {
 		return nil, err
+	}
+	d.credentials = map[string]string{}
+	for _, c := range s.Credentials {
+		if c.Value != nil && c.MountPath == "" {
+			d.credentials[c.Name] = c.Value.Reveal()
+		}
 	}
 	d.Labels = labelsFor(s)
 	return d, nil

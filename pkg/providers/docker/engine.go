@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/netip"
 	"slices"
 	"strconv"
+	"syscall"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/container"
@@ -40,6 +42,10 @@ func (p *Provider) wrap(op string, err error) error {
 		return fmt.Errorf("docker: %s: %w: %w", op, providers.ErrConflict, err)
 	case cerrdefs.IsUnavailable(err), cerrdefs.IsDeadlineExceeded(err):
 		return providers.Transient(fmt.Errorf("docker: %s: %w", op, err))
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF), errors.Is(err, syscall.ECONNRESET):
+		// The engine's answer was cut off: the request may or may not have taken effect, and
+		// the next attempt observes which.
+		return providers.Transient(fmt.Errorf("docker: %s: connection to the engine lost: %w", op, err))
 	}
 	return fmt.Errorf("docker: %s: %w", op, err)
 }
@@ -128,3 +134,6 @@ func (d *desired) containerSpec(configHash string) client.ContainerCreateOptions
 
 // isNotFound reports whether err (possibly already wrapped by this package) means "not found".
 func isNotFound(err error) bool { return errors.Is(err, providers.ErrNotFound) }
+
+// isConflict reports whether err (possibly already wrapped by this package) means "conflict".
+func isConflict(err error) bool { return errors.Is(err, providers.ErrConflict) }

@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/moby/moby/api/types/container"
@@ -44,7 +47,7 @@ func (p *Provider) Status(ctx context.Context, s *providers.Spec) (*providers.St
 		return nil, err
 	}
 	st := &providers.Status{Env: s.Env, Provider: Name, State: providers.StateNotDeployed}
-	c, err := p.ownedContainer(ctx, s.Env, ownerOf(s))
+	c, err := p.locate(ctx, s)
 	if err != nil || c == nil {
 		if err != nil {
 			return nil, err
@@ -166,7 +169,7 @@ func (p *Provider) existing(ctx context.Context, s *providers.Spec, op string) (
 	if err := specEnv(s); err != nil {
 		return nil, err
 	}
-	c, err := p.ownedContainer(ctx, s.Env, ownerOf(s))
+	c, err := p.locate(ctx, s)
 	if err != nil {
 		return nil, err
 	}
@@ -190,25 +193,19 @@ func (p *Provider) Stop(ctx context.Context, s *providers.Spec) error {
 }
 
 // Start implements providers.Provider: it starts a stopped container and waits for readiness
-// like Deploy. Errors: providers.ErrNotFound when absent, providers.ErrConflict for a foreign
-// container or a host port taken meanwhile.
+// like Deploy, probing the ports the container itself publishes (Spec.Config is not needed,
+// and today's config may differ from what was deployed). Errors: providers.ErrNotFound when
+// absent, providers.ErrConflict for a foreign container or a host port taken meanwhile.
 func (p *Provider) Start(ctx context.Context, s *providers.Spec) error {
 	c, err := p.existing(ctx, s, "start")
 	if err != nil {
 		return err
 	}
-	facts, err := p.facts(ctx, s)
-	if err != nil {
-		return err
-	}
-	d, err := resolve(s, p.bindAddress, facts)
-	if err != nil {
-		return err
-	}
+	d := observed(c)
 	switch {
 	case c.State != nil && c.State.Paused:
 		if _, err := p.cli.ContainerUnpause(ctx, c.ID, client.ContainerUnpauseOptions{}); err != nil {
-			return p.wrap("unpause container "+s.Env, err)
+			return p.wrap("unpause container "+d.ContainerName, err)
 		}
 	case c.State == nil || !c.State.Running:
 		if _, err := p.cli.ContainerStart(ctx, c.ID, client.ContainerStartOptions{}); err != nil {
@@ -285,4 +282,31 @@ func parseTime(v string) *time.Time {
 	}
 	t = t.UTC()
 	return &t
+}
+
+// observed is the part of the desired state that starting and readiness need, read from the
+// container itself: its name, restart policy and published ports.
+func observed(c *container.InspectResponse) *desired {
+	d := &desired{ContainerName: strings.TrimPrefix(c.Name, "/"), Restart: "no"}
+	if c.Config != nil {
+		d.Env = c.Config.Labels[providers.LabelEnv]
+	}
+	if hc := c.HostConfig; hc != nil {
+		d.Restart = string(hc.RestartPolicy.Name)
+		for port, bindings := range hc.PortBindings {
+			for _, b := range bindings {
+				hp, err := strconv.ParseUint(b.HostPort, 10, 16)
+				if err != nil || hp == 0 {
+					continue
+				}
+				ip := DefaultBindAddress
+				if b.HostIP.IsValid() {
+					ip = b.HostIP.String()
+				}
+				d.Ports = append(d.Ports, portMapping{HostIP: ip, HostPort: uint16(hp), ContainerPort: port.Num(), Proto: string(port.Proto())})
+			}
+		}
+	}
+	sort.Slice(d.Ports, func(i, j int) bool { return d.Ports[i].HostPort < d.Ports[j].HostPort })
+	return d
 }

@@ -30,7 +30,8 @@ func (p *Provider) Plan(ctx context.Context, s *providers.Spec) (*providers.Plan
 	if err != nil {
 		return nil, err
 	}
-	pl := &providers.Plan{Provider: Name, Artifacts: map[string]string{"docker-compose.yml": compose}}
+	pl := &providers.Plan{Provider: Name, Artifacts: map[string]string{"docker-compose.yml": compose},
+		Warnings: append([]string(nil), d.warnings...)}
 	act := func(a providers.ActionType, res, desc string) {
 		pl.Actions = append(pl.Actions, providers.PlannedAction{Action: a, Resource: res, Description: desc})
 	}
@@ -50,11 +51,17 @@ func (p *Provider) Plan(ctx context.Context, s *providers.Spec) (*providers.Plan
 	}
 	switch {
 	case imageMissing && d.PullPolicy == pullNever:
-		act(providers.ActionNone, "image:"+d.Image, "image is not on the engine and pull_policy is Never: Deploy will fail until it is built or loaded locally")
+		const never = "image is not on the engine and pull_policy is Never: Deploy will fail until it is built or loaded locally"
+		act(providers.ActionNone, "image:"+d.Image, never)
+		pl.Warnings = append(pl.Warnings, d.Image+": "+never)
 	case imageMissing || d.PullPolicy == pullAlways:
 		desc := fmt.Sprintf("pull from %s (pull_policy %s)", host, d.PullPolicy)
-		if auth, _ := d.authFor(host); auth.source != "" {
+		auth, note := d.authFor(host)
+		if auth.source != "" {
 			desc += " with credentials from " + auth.source
+		}
+		if note != "" {
+			pl.Warnings = append(pl.Warnings, "registry credentials: "+note)
 		}
 		a := providers.ActionCreate
 		if !imageMissing {
@@ -69,19 +76,11 @@ func (p *Provider) Plan(ctx context.Context, s *providers.Spec) (*providers.Plan
 	}
 	call("GET /containers/json?all=1&filters={label: %s=%s, %s=%s}", providers.LabelManagedBy, providers.ManagedByValue, providers.LabelEnv, d.Env)
 	call("GET /containers/%s/json", d.ContainerName)
-	existing, err := p.ownedContainer(ctx, d.ContainerName, d.owner())
+	dc, err := p.decide(ctx, s, d)
 	if err != nil {
 		return nil, err
 	}
-	recreate := true
-	if existing != nil && !imageMissing && existing.Config != nil && !s.Options.Force &&
-		existing.Config.Labels[LabelConfigHash] == d.hash() && existing.Image == d.ImageID {
-		same, err := p.secretsMatch(ctx, existing, d)
-		if err != nil {
-			return nil, err
-		}
-		recreate = !same
-	}
+	existing, recreate := dc.existing, !dc.upToDate
 
 	if d.Network != "" {
 		call("GET /networks/%s", d.Network)
@@ -118,7 +117,7 @@ func (p *Provider) Plan(ctx context.Context, s *providers.Spec) (*providers.Plan
 	case existing == nil:
 		act(providers.ActionCreate, cname, fmt.Sprintf("container from %s", d.Image))
 	case recreate:
-		act(providers.ActionUpdate, cname, "configuration, image or secrets changed: the container is replaced, the home volume is kept")
+		act(providers.ActionUpdate, cname, dc.why+": the container is replaced, the home volume is kept")
 		call("POST /containers/%s/stop", d.ContainerName)
 		call("POST /containers/%s/rename?name=%s-replaced-%s", d.ContainerName, d.ContainerName, shortID(existing.ID))
 	case existing.State == nil || !existing.State.Running:

@@ -24,9 +24,6 @@ import (
 // Name is the provider's registry name.
 const Name = "docker"
 
-// handlePrefix versions Deployment.Handle so a restarted worker can parse it.
-const handlePrefix = "docker/v1:"
-
 // Defaults used when Config leaves a field empty.
 const (
 	DefaultBindAddress = "127.0.0.1"
@@ -139,6 +136,8 @@ func (p *Provider) Capabilities() providers.Capabilities {
 		GPU:          true,
 		StopStart:    true,
 		ConnectKinds: []providers.ConnectKind{providers.ConnectExec, providers.ConnectHTTP},
+		StopMode:     "stop",
+		Credentials:  []string{secretDockerUsername, secretDockerPassword, secretDockerRegistry},
 	}
 }
 

@@ -116,14 +116,18 @@ func normalizeRegistry(s string) string {
 	return strings.ToLower(s)
 }
 
-// authFor picks the credential for host from the spec's resolved env secrets:
+// authFor picks the credential for host from the spec's credentials (Spec.Credentials, the
+// names in Capabilities.Credentials), falling back to its delivered env secrets:
 // DOCKER_USERNAME + DOCKER_PASSWORD for the image's registry (or only for DOCKER_REGISTRY when
-// that is set), else GITHUB_TOKEN for ghcr.io, else anonymous. note says why declared
-// credentials were not used, for the log.
+// that is set), else GITHUB_TOKEN (an ordinary secret) for ghcr.io, else anonymous. note says
+// why declared credentials were not used, for the log.
 func (d *desired) authFor(host string) (auth registryAuth, note string) {
 	vals := map[string]string{}
 	for _, s := range d.secrets {
 		vals[s.Name] = s.value
+	}
+	for name, v := range d.credentials {
+		vals[name] = v
 	}
 	auth.host = host
 	user, pass := vals[secretDockerUsername], vals[secretDockerPassword]

@@ -3,8 +3,11 @@ package docker_test
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/moby/moby/client"
 
 	"github.com/sindri/deploy/v3/pkg/config"
 	"github.com/sindri/deploy/v3/pkg/providers"
@@ -204,9 +207,21 @@ func TestPullFailuresAreClear(t *testing.T) {
 	}
 }
 
-func TestPullWithCredentialsFromSecrets(t *testing.T) {
+// TestPullWithCredentials pulls with registry credentials given as Spec.Credentials (the
+// executor's split: never delivered into the container) and, for configs that declare them as
+// ordinary secrets, as Spec.Secrets.
+func TestPullWithCredentials(t *testing.T) {
 	t.Parallel()
 	needEngine(t)
+	for _, asCredentials := range []bool{true, false} {
+		t.Run(map[bool]string{true: "credentials", false: "secrets"}[asCredentials], func(t *testing.T) {
+			t.Parallel()
+			pullWithCredentials(t, asCredentials)
+		})
+	}
+}
+
+func pullWithCredentials(t *testing.T, asCredentials bool) {
 	const user, pass = "sindri-user", "s3cret-registry-password"
 	reg := newTestRegistry(t, image1)
 	ref := reg.serveAs("sindri-test/hello:1", image1)
@@ -215,10 +230,15 @@ func TestPullWithCredentialsFromSecrets(t *testing.T) {
 	env := uniqueEnv("pullauth")
 	port := freePort(t)
 	s := pullSpec(env, ref, "", port)
-	s.Secrets = []providers.SecretValue{
+	creds := []providers.SecretValue{
 		{Name: "DOCKER_USERNAME", Value: secret(user)},
 		{Name: "DOCKER_PASSWORD", Value: secret(pass)},
 		{Name: "DOCKER_REGISTRY", Value: secret("http://" + reg.host)},
+	}
+	if asCredentials {
+		s.Credentials = creds
+	} else {
+		s.Secrets = creds
 	}
 	var rep logReporter
 	deployed(t, p, s, &rep)
@@ -236,4 +256,12 @@ func TestPullWithCredentialsFromSecrets(t *testing.T) {
 		t.Errorf("registry refused %d requests, want at most the anonymous /v2/ probe", reg.count("unauthorized"))
 	}
 	reg.checkShapes()
+	res, err := rawClient(t).ContainerInspect(t.Context(), env, client.ContainerInspectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	delivered := slices.ContainsFunc(res.Container.Config.Env, func(kv string) bool { return strings.HasPrefix(kv, "DOCKER_PASSWORD=") })
+	if delivered == asCredentials {
+		t.Errorf("DOCKER_PASSWORD in the container's environment: %v, want %v", delivered, !asCredentials)
+	}
 }

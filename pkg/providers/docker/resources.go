@@ -37,7 +37,7 @@ func (p *Provider) ensureNetwork(ctx context.Context, d *desired, undo *rollback
 	created, err := p.cli.NetworkCreate(ctx, d.Network, client.NetworkCreateOptions{Driver: "bridge", Labels: d.Labels})
 	if err != nil {
 		// A cancelled request may still have created it; remove it only if it is ours.
-		undo.add("remove network "+d.Network, func(ctx context.Context) error {
+		undo.add("remove", "network/"+d.Network, func(ctx context.Context) error {
 			res, err := p.cli.NetworkInspect(ctx, d.Network, client.NetworkInspectOptions{})
 			if err != nil || res.Network.Name != d.Network || !d.owner().ours(res.Network.Labels) {
 				return ignoreNotFound(err)
@@ -47,7 +47,7 @@ func (p *Provider) ensureNetwork(ctx context.Context, d *desired, undo *rollback
 		})
 		return p.wrap("create network "+d.Network, err)
 	}
-	undo.add("remove network "+d.Network, func(ctx context.Context) error {
+	undo.add("remove", "network/"+d.Network, func(ctx context.Context) error {
 		_, err := p.cli.NetworkRemove(ctx, created.ID, client.NetworkRemoveOptions{})
 		return ignoreNotFound(err)
 	})
@@ -68,7 +68,7 @@ func (p *Provider) ensureVolume(ctx context.Context, d *desired, name string, un
 	}
 	// Registered before the call: a cancelled request may still create the volume. Removal
 	// is guarded by our labels, and the volume did not exist a moment ago.
-	undo.add("remove volume "+name, func(ctx context.Context) error {
+	undo.add("remove", "volume/"+name, func(ctx context.Context) error {
 		res, err := p.cli.VolumeInspect(ctx, name, client.VolumeInspectOptions{})
 		if err != nil || !d.owner().ours(res.Volume.Labels) {
 			return ignoreNotFound(err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"sort"
 	"strconv"
@@ -32,6 +33,7 @@ type Fake struct {
 	ops     []Interval
 	faults  []*Fault
 	secrets [][]providers.SecretValue
+	chaos   *chaos
 }
 
 // Option configures a Fake.
@@ -104,6 +106,9 @@ func (f *Fake) ClearFaults() {
 func (f *Fake) takeFault(op Op, env string) *Fault {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if ft := f.chaos.next(); ft != nil {
+		return ft
+	}
 	for i, ft := range f.faults {
 		if ft.Op != op || (ft.Env != "" && ft.Env != env) {
 			continue
@@ -325,6 +330,7 @@ func (f *Fake) Deploy(ctx context.Context, s *providers.Spec, r providers.Report
 	r.Progress("start", 3, 3)
 	st.State = providers.StateRunning
 	st.Fingerprint = fp
+	st.Labels = maps.Clone(s.Labels)
 	st.Generation = gen
 	st.UpdatedAt = time.Now()
 	if err := f.st.save(st); err != nil {

@@ -25,7 +25,9 @@ type EnvState struct {
 	JobID       string `json:"job_id,omitempty"`
 	Image       string `json:"image,omitempty"`
 	Fingerprint string `json:"fingerprint,omitempty"`
-	Handle      string `json:"handle"`
+	// Labels are the spec's labels as of the last Deploy.
+	Labels map[string]string `json:"labels,omitempty"`
+	Handle string            `json:"handle"`
 	// Resources are the platform objects that exist ("volume", "machine").
 	Resources []string  `json:"resources,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
