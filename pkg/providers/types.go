@@ -125,7 +125,8 @@ type CostEstimate struct {
 type Deployment struct {
 	Env      string `json:"env"`
 	Provider string `json:"provider"`
-	// Handle is the provider's versioned handle for what it made (e.g. "docker/v1:<container id>"),
+	// Handle is the provider's versioned handle for what it made (providers.NewHandle, e.g.
+	// `docker/v2:{"container":"<id>"}`),
 	// so that a restarted worker can find it again.
 	Handle     string      `json:"handle,omitempty"`
 	State      State       `json:"state"`

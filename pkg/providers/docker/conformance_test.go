@@ -44,6 +44,23 @@ func TestConformanceFaultsDocker(t *testing.T) {
 	t.Parallel()
 	needEngine(t)
 	var proxies sync.Map // provider -> *faultProxy
+	// Registered before the subtests, so it runs after all of them: a fault run in which no
+	// fault fired would prove nothing.
+	t.Cleanup(func() {
+		kinds := map[string]int{}
+		proxies.Range(func(_, v any) bool {
+			fp := v.(*faultProxy)
+			fp.mu.Lock()
+			for k, n := range fp.injected {
+				kinds[k] += n
+			}
+			fp.mu.Unlock()
+			return true
+		})
+		if kinds["busy"] == 0 || kinds["drop"] == 0 || kinds["lost"] == 0 {
+			t.Errorf("faults injected over the whole run: %v; want every kind (busy, drop, lost) at least once", kinds)
+		}
+	})
 	cfg := conformance(func(t *testing.T) providers.Provider {
 		fp := newFaultProxy(t, 0.06)
 		p := newProvider(t, docker.Config{Host: fp.url})
