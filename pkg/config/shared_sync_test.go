@@ -18,7 +18,7 @@ func TestSharedCopyInSync(t *testing.T) {
 	if _, err := os.Stat(shared); err != nil {
 		t.Skipf("workplace shared folder not present at %s", shared)
 	}
-	for _, sub := range []string{"fixtures/sindri-configs", "spec/sindri.schema.json"} {
+	for _, sub := range []string{"fixtures/sindri-configs", "fixtures/guide-examples", "spec/sindri.schema.json"} {
 		root := filepath.Join(shared, sub)
 		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() {
