@@ -139,7 +139,7 @@ func TestCapabilitiesAreEnforced(t *testing.T) {
 func TestHandleComesBackToTeardown(t *testing.T) {
 	t.Parallel()
 	b := startBus(t)
-	p := newSpy(providers.Capabilities{StopStart: true})
+	p := newSpy(providers.Capabilities{StopStart: true, UsesHandle: true})
 	handle, err := providers.NewHandle(providertest.FakeName, 1, map[string]string{"namespace": "ns-1"})
 	if err != nil {
 		t.Fatal(err)

@@ -29,6 +29,9 @@ type delivery struct {
 	// red redacts the job's secret values (and their encoded forms) from event messages and
 	// log fields; nil until the secrets are known.
 	red *secrets.Redactor
+	// rec is the environment's record as the supersede check read it under the lease (nil
+	// when that check did not run or found none), reused for the handle.
+	rec *events.EnvRecord
 }
 
 func (e *Executor) handle(ctx context.Context, msg jetstream.Msg) {
@@ -257,6 +260,7 @@ func (d *delivery) supersededCheck(ctx context.Context) (string, bool) {
 	if errors.Is(err, events.ErrEnvNotFound) {
 		return "", false // embedded mode forgets; the job itself is the newest we know
 	}
+	d.rec = rec
 	if errors.Is(err, events.ErrBadEnvRecord) {
 		_, out := d.fail(ctx, events.FailInternal, badRecordMessage(d.job.Env, err, false), nil)
 		return out, true

@@ -35,7 +35,7 @@ func (d *delivery) run(ctx context.Context, op operation, p providers.Provider, 
 		spec.Secrets = e.cfg.LocalSecrets
 	}
 	withheld := providers.SplitCredentials(spec, p.Capabilities().Credentials, deliverable(spec))
-	if !j.Kind.Image() {
+	if !j.Kind.Image() && p.Capabilities().UsesHandle {
 		if err := d.lastHandle(ctx, spec); err != nil {
 			return d.handBack(jitter(e.cfg.LeaseRetry), err)
 		}
@@ -120,8 +120,12 @@ func deliverable(s *providers.Spec) map[string]bool {
 // lastHandle gives the provider the handle recorded for the environment by an earlier job of
 // the same provider: teardown without config (the executor's reaper, a changed config) finds
 // what was made through it. An unreadable handle is logged and left out: labels still work.
+// A mutating job reuses the record its supersede check read under the lease.
 func (d *delivery) lastHandle(ctx context.Context, s *providers.Spec) error {
-	rec, _, err := d.e.envs.Get(ctx, d.job.Env)
+	rec, err := d.rec, error(nil)
+	if rec == nil {
+		rec, _, err = d.e.envs.Get(ctx, d.job.Env)
+	}
 	switch {
 	case errors.Is(err, events.ErrEnvNotFound), errors.Is(err, events.ErrBadEnvRecord):
 		return nil

@@ -16,7 +16,7 @@ import (
 //     when the config names none and the provider builds its own, as e2b and devpod may) and
 //     the Secrets to deliver.
 //   - Status, Stop, Start and Destroy get Env, Labels and Handle (the last recorded handle, a
-//     hint); Config only when the job carried it. The executor's reaper sends none, and the
+//     hint, filled when Capabilities.UsesHandle); Config only when the job carried it. The executor's reaper sends none, and the
 //     config may have changed since the deploy: teardown must find what was made from the
 //     handle and the platform's labels, never from today's config.
 //   - Deploy, Stop and Start return once Status would report the new state.
@@ -60,6 +60,10 @@ type Capabilities struct {
 	ConnectKinds []ConnectKind `json:"connect_kinds,omitempty"`
 	// StopMode says what Stop does on this platform: "stop", "suspend", "pause" or "scale0".
 	StopMode string `json:"stop_mode,omitempty"`
+	// UsesHandle: the provider locates what it made through Spec.Handle, so the executor reads
+	// the environment's record to fill it. Providers whose names and labels are enough
+	// (docker) leave it false and spare every job that read.
+	UsesHandle bool `json:"uses_handle,omitempty"`
 	// Credentials are the secret and environment variable names the provider consumes
 	// (FLY_API_TOKEN, E2B_API_KEY, ...). A job secret of such a name is withheld from the
 	// environment (see Spec.Credentials) unless the config marks it deliver: true.
