@@ -11,6 +11,7 @@ import (
 
 	"github.com/sindri/deploy/v3/pkg/action"
 	"github.com/sindri/deploy/v3/pkg/config"
+	"github.com/sindri/deploy/v3/pkg/providers/builtin"
 	"github.com/sindri/deploy/v3/pkg/runner"
 )
 
@@ -55,7 +56,7 @@ func runLocal(ctx context.Context, args []string, getenv func(string) string, st
 		v := getenv(k)
 		return v, v != ""
 	}
-	reg, err := buildRegistry(getenv)
+	reg, err := builtin.Registry(getenv, nil, nil)
 	if err != nil {
 		fmt.Fprintln(stderr, "sindri-action: providers:", err)
 		return 2
