@@ -19,6 +19,7 @@ import (
 	"github.com/sindri/deploy/v3/pkg/events"
 	"github.com/sindri/deploy/v3/pkg/github"
 	"github.com/sindri/deploy/v3/pkg/jobs"
+	"github.com/sindri/deploy/v3/pkg/providers/builtin"
 	"github.com/sindri/deploy/v3/pkg/registry"
 	"github.com/sindri/deploy/v3/pkg/runner"
 	"github.com/sindri/deploy/v3/pkg/secrets"
@@ -85,7 +86,7 @@ func runAction(ctx context.Context, getenv func(string) string, stdout io.Writer
 		Delivery:  jobs.RunDelivery(getenv("GITHUB_RUN_ID"), getenv("GITHUB_RUN_ATTEMPT")),
 		RunURL:    runURL(getenv),
 	}
-	reg, err := buildRegistry(getenv)
+	reg, err := builtin.Registry(getenv, nil, nil)
 	if err != nil {
 		out.Error(fmt.Sprintf("providers: %v", err), nil)
 		return runner.ExitFailed

@@ -11,6 +11,7 @@ import (
 
 	"github.com/sindri/deploy/v3/pkg/action"
 	"github.com/sindri/deploy/v3/pkg/config"
+	"github.com/sindri/deploy/v3/pkg/providers/builtin"
 	"github.com/sindri/deploy/v3/pkg/runner"
 )
 
@@ -34,7 +35,12 @@ func runLocal(ctx context.Context, args []string, getenv func(string) string, st
 	prov := fs.String("provider", "", "override deployment.provider")
 	timeout := fs.Duration("timeout", 10*time.Minute, "give up after this long")
 	force := fs.Bool("force", false, "recreate even when the environment is up to date")
+	artifacts := fs.String("artifacts", "", "plan only: write the plan's rendered artifacts (docker-compose.yml, ...) into this directory")
 	if err := fs.Parse(args[1:]); err != nil {
+		return 2
+	}
+	if *artifacts != "" && cmd != action.CommandPlan {
+		fmt.Fprintf(stderr, "sindri-action local %s: -artifacts works with plan only\n", verb)
 		return 2
 	}
 	wd, err := os.Getwd()
@@ -55,7 +61,7 @@ func runLocal(ctx context.Context, args []string, getenv func(string) string, st
 		v := getenv(k)
 		return v, v != ""
 	}
-	reg, err := buildRegistry(getenv)
+	reg, err := builtin.Registry(getenv, nil, nil)
 	if err != nil {
 		fmt.Fprintln(stderr, "sindri-action: providers:", err)
 		return 2
@@ -72,11 +78,33 @@ func runLocal(ctx context.Context, args []string, getenv func(string) string, st
 		HomeDir:   getenv("HOME"),
 		Delivery:  fmt.Sprintf("local/%d/%d", os.Getpid(), time.Now().UnixNano()),
 	}
+	var out runner.Output = &runner.ConsoleOutput{W: stdout}
+	arts := &artifactsOutput{Output: out, dir: *artifacts}
+	if *artifacts != "" {
+		out = arts
+	}
 	deps := runner.Deps{
-		Out:          &runner.ConsoleOutput{W: stdout},
+		Out:          out,
 		Registry:     reg,
 		ResolveImage: imageResolver(getenv("GITHUB_TOKEN"), getenv),
 		OpenBus:      runner.EmbeddedOpener(runner.EmbeddedConfig{Registry: reg}),
 	}
-	return runner.Run(ctx, req, deps)
+	code := runner.Run(ctx, req, deps)
+	if *artifacts == "" || code != runner.ExitOK {
+		return code
+	}
+	switch {
+	case arts.err != nil:
+		fmt.Fprintln(stderr, "sindri-action: plan artifacts:", arts.err)
+		return runner.ExitFailed
+	case !arts.planned:
+		fmt.Fprintln(stderr, "sindri-action: plan artifacts: no plan arrived; nothing was written")
+		return runner.ExitFailed
+	case len(arts.written) == 0:
+		fmt.Fprintf(stdout, "the plan has no artifacts; nothing was written to %s\n", *artifacts)
+	}
+	for _, p := range arts.written {
+		fmt.Fprintln(stdout, "wrote", p)
+	}
+	return code
 }

@@ -45,4 +45,6 @@ const usage = `usage:
       -env NAME      environment name template (default: the config name)
       -provider P    override deployment.provider
       -timeout D     give up after D (default 10m)
+      -artifacts DIR plan only: write the plan's rendered artifacts (docker-compose.yml, ...)
+                     into DIR and print their paths
 `

@@ -19,6 +19,7 @@ import (
 	sindriconfig "github.com/sindri/deploy/v3/pkg/config"
 	"github.com/sindri/deploy/v3/pkg/events"
 	"github.com/sindri/deploy/v3/pkg/jobs"
+	"github.com/sindri/deploy/v3/pkg/providers/builtin"
 )
 
 // config is the executor's resolved configuration. Each setting comes from, in increasing
@@ -33,9 +34,12 @@ type config struct {
 	TLSCert   string
 	TLSKey    string
 
-	Concurrency  int
-	Providers    []string // empty = every registered provider
-	AllowedRepos []string // empty = any repository
+	Concurrency int
+	Providers   []string // empty = every registered provider
+	// ProviderBlocks are the file's provider "<name>" { ... } blocks; the SINDRI_<NAME>_<SETTING>
+	// variables that override them are applied by builtin.Registry.
+	ProviderBlocks map[string]builtin.Block
+	AllowedRepos   []string // empty = any repository
 	// TrustedSigners are public user nkeys; when set, only jobs signed by one of them run.
 	TrustedSigners []string
 
@@ -343,24 +347,25 @@ func (c *config) validate() error {
 
 // HCL file shape. Every attribute is optional; absent keeps the lower-precedence value.
 type fileConfig struct {
-	NATS           *fileNATS   `hcl:"nats,block"`
-	Concurrency    *string     `hcl:"concurrency,optional"`
-	Providers      []string    `hcl:"providers,optional"`
-	AllowedRepos   []string    `hcl:"allowed_repos,optional"`
-	TrustedSigners []string    `hcl:"trusted_signers,optional"`
-	Reaper         *fileReaper `hcl:"reaper,block"`
-	MetricsListen  *string     `hcl:"metrics_listen,optional"`
-	DrainTimeout   *string     `hcl:"drain_timeout,optional"`
-	LeaseTTL       *string     `hcl:"lease_ttl,optional"`
-	AckWait        *string     `hcl:"ack_wait,optional"`
-	MaxDeliver     *string     `hcl:"max_deliver,optional"`
-	Replicas       *string     `hcl:"stream_replicas,optional"`
-	EventsMaxAge   *string     `hcl:"events_max_age,optional"`
-	EventsMaxBytes *string     `hcl:"events_max_bytes,optional"`
-	JobsDupWindow  *string     `hcl:"jobs_duplicate_window,optional"`
-	LogLevel       *string     `hcl:"log_level,optional"`
-	SecretsKey     *string     `hcl:"secrets_key_file,optional"`
-	SigningKey     *string     `hcl:"signing_key_file,optional"`
+	NATS           *fileNATS      `hcl:"nats,block"`
+	Concurrency    *string        `hcl:"concurrency,optional"`
+	Providers      []string       `hcl:"providers,optional"`
+	AllowedRepos   []string       `hcl:"allowed_repos,optional"`
+	TrustedSigners []string       `hcl:"trusted_signers,optional"`
+	Reaper         *fileReaper    `hcl:"reaper,block"`
+	MetricsListen  *string        `hcl:"metrics_listen,optional"`
+	DrainTimeout   *string        `hcl:"drain_timeout,optional"`
+	LeaseTTL       *string        `hcl:"lease_ttl,optional"`
+	AckWait        *string        `hcl:"ack_wait,optional"`
+	MaxDeliver     *string        `hcl:"max_deliver,optional"`
+	Replicas       *string        `hcl:"stream_replicas,optional"`
+	EventsMaxAge   *string        `hcl:"events_max_age,optional"`
+	EventsMaxBytes *string        `hcl:"events_max_bytes,optional"`
+	JobsDupWindow  *string        `hcl:"jobs_duplicate_window,optional"`
+	LogLevel       *string        `hcl:"log_level,optional"`
+	SecretsKey     *string        `hcl:"secrets_key_file,optional"`
+	SigningKey     *string        `hcl:"signing_key_file,optional"`
+	Provider       []fileProvider `hcl:"provider,block"`
 }
 
 type fileNATS struct {
@@ -392,6 +397,12 @@ func applyHCL(c *config, filename string, src []byte, table []setting) error {
 	if diags := gohcl.DecodeBody(f.Body, nil, &fc); diags.HasErrors() {
 		return fmt.Errorf("%w: %w", errConfig, diags)
 	}
+	var errs []error
+	blocks, err := providerBlocks(filename, fc.Provider)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("%w: %w", errConfig, err))
+	}
+	c.ProviderBlocks = blocks
 	values := map[string]string{}
 	put := func(k string, v *string) {
 		if v != nil {
@@ -435,7 +446,6 @@ func applyHCL(c *config, filename string, src []byte, table []setting) error {
 		put("reaper.default_ttl", r.DefaultTTL)
 	}
 	body := f.Body.(*hclsyntax.Body)
-	var errs []error
 	for _, s := range table {
 		v, ok := values[s.hclPath]
 		if !ok {
@@ -468,6 +478,5 @@ func attrPos(body *hclsyntax.Body, path, filename string) string {
 	if !ok {
 		return filename
 	}
-	r := a.Expr.Range()
-	return fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
+	return pos(a.Expr.Range())
 }

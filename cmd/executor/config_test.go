@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sindri/deploy/v3/pkg/providers/builtin"
 )
 
 func envMap(m map[string]string) func(string) string {
@@ -55,6 +57,10 @@ func TestLoadConfigFullFile(t *testing.T) {
 		{"events max age", got.EventsMaxAge, 336 * time.Hour},
 		{"events max bytes", got.EventsMaxBytes, int64(2 << 30)},
 		{"jobs duplicate window", got.JobsDuplicateWindow, 30 * time.Minute},
+		{"provider block", got.ProviderBlocks["docker"].Source, "testdata/full.hcl:26:19"},
+		{"provider setting", got.ProviderBlocks["docker"].Values["host"], builtin.Value{Text: "tcp://docker.internal:2376", Source: "testdata/full.hcl:27:22"}},
+		{"provider bool setting", got.ProviderBlocks["docker"].Values["tls_verify"].Text, "true"},
+		{"provider settings", len(got.ProviderBlocks["docker"].Values), 4},
 	}
 	for _, c := range checks {
 		if c.got != c.want {
@@ -112,6 +118,10 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"unknown key", []string{"-config", "testdata/unknown_key.hcl"}, nil, []string{"testdata/unknown_key.hcl:1", "concurency"}},
 		{"wrong type", []string{"-config", "testdata/bad_type.hcl"}, nil, []string{"testdata/bad_type.hcl:1"}},
 		{"nested errors all reported", []string{"-config", "testdata/bad_nested.hcl"}, nil, []string{"testdata/bad_nested.hcl:8:17", "reaper.default_ttl"}},
+		{"unknown provider block", []string{"-config", "testdata/provider_unknown.hcl"}, nil, []string{"testdata/provider_unknown.hcl:2:", `provider "dokcer" is not a built-in provider (built in: docker)`}},
+		{"unknown provider setting", []string{"-config", "testdata/provider_bad_setting.hcl"}, nil, []string{"testdata/provider_bad_setting.hcl:3:", `no setting "bind"`, "bind_address"}},
+		{"provider block twice", []string{"-config", "testdata/provider_twice.hcl"}, nil, []string{"testdata/provider_twice.hcl:4:", "configured twice", "testdata/provider_twice.hcl:1:"}},
+		{"provider setting of a wrong type", []string{"-config", "testdata/provider_bad_type.hcl"}, nil, []string{"testdata/provider_bad_type.hcl:2:", "host", "string, bool or number"}},
 		{"cert without key", []string{"-nats-tls-cert", "c.pem"}, nil, []string{"cert and key"}},
 		{"missing file", []string{"-config", "testdata/nope.hcl"}, nil, []string{"nope.hcl"}},
 		{"bad env", nil, map[string]string{"SINDRI_CONCURRENCY": "many", "SINDRI_LOG_LEVEL": "loud"}, []string{"SINDRI_CONCURRENCY", "SINDRI_LOG_LEVEL", `"loud"`}},

@@ -53,6 +53,7 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return fmt.Errorf("%w: %w", errConfig, err)
 	}
+	readiness := checkProviders(ctx, reg, providerCheckTimeout, log)
 	var nc *nats.Conn
 	err = startupRetry(ctx, log, "connect to NATS", func() error {
 		var err error
@@ -117,7 +118,16 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 		if err != nil {
 			return fmt.Errorf("metrics listener: %w", err)
 		}
-		srv := &http.Server{Handler: opsHandler(promReg, ex, nc), ReadHeaderTimeout: 5 * time.Second}
+		busReady := func() error {
+			switch {
+			case !nc.IsConnected():
+				return errors.New("nats: not connected")
+			case !ex.Ready():
+				return errors.New("executor: not pulling jobs")
+			}
+			return nil
+		}
+		srv := &http.Server{Handler: opsHandler(promReg, busReady, readiness), ReadHeaderTimeout: 5 * time.Second}
 		log.Info().Str("addr", ln.Addr().String()).Msg("metrics listening")
 		g.Go(func() error {
 			if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
@@ -192,23 +202,33 @@ func transientStartup(err error) bool {
 	return errors.As(err, &ne) && ne.Timeout()
 }
 
-// opsHandler serves /metrics, /healthz (the process is alive) and /readyz (pulling jobs over a
-// live connection).
-func opsHandler(reg *prometheus.Registry, ex *executor.Executor, nc *nats.Conn) http.Handler {
+// opsHandler serves /metrics, /healthz (the process is alive) and /readyz: 200 while
+// busReady says jobs are being pulled over a live connection, else 503 with its reason. Its
+// body adds one line per provider with the readiness checked at start; a provider that is not
+// ready does not make the executor unready (it still serves the others, and that provider's
+// jobs fail with the reason).
+func opsHandler(reg *prometheus.Registry, busReady func() error, provs []providerReadiness) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = io.WriteString(w, "ok\n")
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
-		switch {
-		case !nc.IsConnected():
-			http.Error(w, "nats: not connected", http.StatusServiceUnavailable)
-		case !ex.Ready():
-			http.Error(w, "executor: not pulling jobs", http.StatusServiceUnavailable)
-		default:
-			_, _ = io.WriteString(w, "ready\n")
+		var b strings.Builder
+		code := http.StatusOK
+		if err := busReady(); err != nil {
+			code = http.StatusServiceUnavailable
+			b.WriteString(err.Error() + "\n")
+		} else {
+			b.WriteString("ready\n")
 		}
+		for _, p := range provs {
+			b.WriteString(p.String() + "\n")
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.WriteHeader(code)
+		_, _ = io.WriteString(w, b.String())
 	})
 	return mux
 }

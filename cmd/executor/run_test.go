@@ -90,6 +90,9 @@ func TestRunServesJobsMetricsAndDrains(t *testing.T) {
 		t.Errorf("/healthz = %d", code)
 	}
 	waitUntil("/readyz answering 200", func() bool { code, _ := get("/readyz"); return code == 200 })
+	if _, body := get("/readyz"); body != "ready\nprovider fake: no readiness check\n" {
+		t.Errorf("/readyz body = %q, want the bus's state and a line per provider", body)
+	}
 	j := makeJob(t, jobs.KindDeploy, "run-test", b.bump(t, "run-test", false))
 	b.publish(t, j)
 	if ev := b.terminal(t, j.ID, 20*time.Second); ev.Type != events.TypeSucceeded {

@@ -23,3 +23,9 @@ log_level      = "debug"
 events_max_age = "336h"
 events_max_bytes = "2GiB"
 jobs_duplicate_window = "30m"
+provider "docker" {
+  host             = "tcp://docker.internal:2376"
+  cert_path        = "/etc/sindri/docker-certs"
+  tls_verify       = true
+  bind_address     = "0.0.0.0"
+}

@@ -1,0 +1,4 @@
+provider "docker" {
+  host = "unix:///var/run/docker.sock"
+  bind = "0.0.0.0"
+}

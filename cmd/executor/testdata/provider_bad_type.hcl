@@ -1,0 +1,3 @@
+provider "docker" {
+  host = ["a", "b"]
+}

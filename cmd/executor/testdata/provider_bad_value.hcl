@@ -1,0 +1,3 @@
+provider "docker" {
+  separate_network = "maybe"
+}

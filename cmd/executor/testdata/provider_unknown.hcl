@@ -1,0 +1,4 @@
+concurrency = 2
+provider "dokcer" {
+  host = "unix:///var/run/docker.sock"
+}

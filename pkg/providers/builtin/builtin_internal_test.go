@@ -1,0 +1,62 @@
+package builtin
+
+import (
+	"maps"
+	"testing"
+
+	"github.com/sindri/deploy/v3/pkg/providers"
+	"github.com/sindri/deploy/v3/pkg/providers/docker"
+)
+
+// TestBuildPrecedence: the environment's SINDRI_<NAME>_<SETTING> wins over the block, and a
+// setting set nowhere is absent from the constructor's map (so the provider's own default,
+// such as a platform variable, applies).
+func TestBuildPrecedence(t *testing.T) {
+	t.Parallel()
+	var got map[string]string
+	e := Entry{Name: "stub", Settings: []string{"a", "b", "c"},
+		New: func(_ func(string) string, s map[string]string) (providers.Provider, error) {
+			got = s
+			return nil, nil
+		}}
+	env := map[string]string{"SINDRI_STUB_A": "from-env", "SINDRI_STUB_B": ""}
+	b := Block{Values: map[string]Value{"a": {Text: "from-file"}, "b": {Text: "file-b"}}}
+	if _, err := e.build(func(k string) string { return env[k] }, b); err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]string{"a": "from-env", "b": "file-b"}; !maps.Equal(got, want) {
+		t.Errorf("settings = %v, want %v (an empty variable counts as unset)", got, want)
+	}
+}
+
+func TestDockerConfig(t *testing.T) {
+	t.Parallel()
+	platform := map[string]string{"DOCKER_HOST": "tcp://platform:2376", "DOCKER_CERT_PATH": "/certs", "DOCKER_TLS_VERIFY": "1",
+		"SINDRI_DOCKER_SEPARATE_NETWORK": "1"}
+	tls := docker.Config{TLSCAFile: "/certs/ca.pem", TLSCertFile: "/certs/cert.pem", TLSKeyFile: "/certs/key.pem"}
+	cases := []struct {
+		name     string
+		env      map[string]string
+		settings map[string]string
+		want     docker.Config
+	}{
+		{"platform variables keep working", platform, nil,
+			docker.Config{Host: "tcp://platform:2376", SeparateNetwork: true, TLSCAFile: tls.TLSCAFile, TLSCertFile: tls.TLSCertFile, TLSKeyFile: tls.TLSKeyFile}},
+		{"settings win", platform, map[string]string{"host": "unix:///run/d.sock", "tls_verify": "false", "separate_network": "false", "bind_address": "0.0.0.0"},
+			docker.Config{Host: "unix:///run/d.sock", BindAddress: "0.0.0.0"}},
+		{"tls from settings", nil, map[string]string{"host": "tcp://h:2376", "cert_path": "/certs", "tls_verify": "true"},
+			docker.Config{Host: "tcp://h:2376", TLSCAFile: tls.TLSCAFile, TLSCertFile: tls.TLSCertFile, TLSKeyFile: tls.TLSKeyFile, SeparateNetwork: docker.InSeparateNetwork()}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := dockerConfig(func(k string) string { return tc.env[k] }, tc.settings)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want {
+				t.Errorf("dockerConfig =\n%+v, want\n%+v", got, tc.want)
+			}
+		})
+	}
+}
