@@ -16,8 +16,9 @@ const composeServiceName = "sindri"
 
 // The compose types below cover exactly what the provider renders, in a stable key order.
 
+// composeFile has no top-level name: docker-compose v1 refuses it. The project name goes on
+// the command line instead (the header says so); every resource is named explicitly anyway.
 type composeFile struct {
-	Name     string                    `yaml:"name"`
 	Services map[string]composeService `yaml:"services"`
 	Volumes  map[string]composeNamed   `yaml:"volumes,omitempty"`
 	Networks map[string]composeNamed   `yaml:"networks,omitempty"`
@@ -129,7 +130,6 @@ func renderCompose(d *desired) (string, error) {
 			Driver: "nvidia", Count: d.GPUCount, Capabilities: gpuCapabilities}}}
 	}
 	f := composeFile{
-		Name:     d.Env,
 		Services: map[string]composeService{},
 		Volumes:  map[string]composeNamed{d.HomeVolume: {Name: d.HomeVolume, Labels: d.Labels}},
 	}
@@ -157,6 +157,7 @@ func renderCompose(d *desired) (string, error) {
 	var buf bytes.Buffer
 	fmt.Fprintf(&buf, "# Rendered by sindri/deploy (docker provider) for environment %s.\n", d.Env)
 	fmt.Fprintln(&buf, "# Equivalent to what the provider creates through the Engine API; it holds no secret values.")
+	fmt.Fprintf(&buf, "# Project name: %s (docker-compose -p %s ...).\n", d.Env, d.Env)
 	if len(d.SecretNames) > 0 || len(d.SecretFiles) > 0 {
 		names := append([]string{}, d.SecretNames...)
 		for _, fs := range d.SecretFiles {
