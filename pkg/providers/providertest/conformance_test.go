@@ -1,6 +1,7 @@
 package providertest_test
 
 import (
+	"context"
 	"fmt"
 	"hash/fnv"
 	"testing"
@@ -114,5 +115,37 @@ func TestConformancePlainFake(t *testing.T) {
 		NewProvider: func(*testing.T) providers.Provider { return providertest.NewFake() },
 		NewSpec:     fakeSpec,
 		Leftovers:   fakeLeftovers,
+	})
+}
+
+// noStopStart is a Fake of a platform that cannot stop an environment and start it again: it
+// embeds providers.NoStopStart, as such a provider does.
+type noStopStart struct {
+	providers.NoStopStart
+	*providertest.Fake
+}
+
+func (noStopStart) Capabilities() providers.Capabilities { return providers.Capabilities{} }
+
+func (n noStopStart) Stop(ctx context.Context, s *providers.Spec) error {
+	return n.NoStopStart.Stop(ctx, s)
+}
+
+func (n noStopStart) Start(ctx context.Context, s *providers.Spec) error {
+	return n.NoStopStart.Start(ctx, s)
+}
+
+// TestConformanceNoStopStartFake runs the suite against a provider without stop/start: its
+// stop/start subtests are skipped, and UnsupportedStopStart checks the refusal.
+func TestConformanceNoStopStartFake(t *testing.T) {
+	t.Parallel()
+	providertest.Conformance(t, providertest.ConformanceConfig{
+		NewProvider: func(*testing.T) providers.Provider {
+			return noStopStart{Fake: providertest.NewFake()}
+		},
+		NewSpec: fakeSpec,
+		Leftovers: func(t *testing.T, p providers.Provider, env string) []string {
+			return fakeLeftovers(t, p.(noStopStart).Fake, env)
+		},
 	})
 }
