@@ -50,6 +50,7 @@ FUZZTIME ?= 15s
 fuzz:
 	$(GO) test ./pkg/config -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./pkg/chatops -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./pkg/action -run '^$$' -fuzz '^FuzzRouteAuthorize$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./pkg/secrets -run '^$$' -fuzz '^FuzzRedactingWriter$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./pkg/secrets -run '^$$' -fuzz '^FuzzParseEnvFile$$' -fuzztime $(FUZZTIME)
 

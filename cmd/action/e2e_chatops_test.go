@@ -8,8 +8,9 @@ import (
 	"github.com/sindri/deploy/v3/pkg/github/githubtest"
 )
 
-// TestE2EChatOps drives the binary with issue_comment events: a deploy command from a reader
+// TestE2EChatOps drives the binary with issue_comment events: a deploy command from a triager
 // is refused (reply, -1, no job), help is answered, and edited or deleted comments do nothing.
+// (Below triage, the reply threshold, commenters get reactions only: e2e_hostile_test.go.)
 func TestE2EChatOps(t *testing.T) {
 	needHeavy(t)
 	t.Parallel()
@@ -18,7 +19,7 @@ func TestE2EChatOps(t *testing.T) {
 		t.Parallel()
 		r := newRepo(t, "")
 		r.gh.AddPull(githubtest.PullRequest{Number: e2ePR, HeadSHA: shaOpened, HeadRef: "changes", HeadRepo: e2eOwner + "/" + e2eRepo})
-		r.gh.SetPermission("mallory", "read", "read")
+		r.gh.SetPermission("mallory", "read", "triage")
 		cmdID := r.gh.AddComment(e2ePR, "mallory", "/sindri deploy")
 
 		res := r.invoke("issue_comment", commentPayload(t, "created", cmdID, "mallory", "/sindri deploy"), nil)

@@ -14,24 +14,30 @@ type GitHub interface {
 	Permission(ctx context.Context, owner, repo, user string) (github.Permission, error)
 }
 
-// Authorize finishes an Intent that Route could not finish offline. For ChatOps it checks the
-// commenter's repository permission against ChatOps.Required; for intents with NeedsPR it reads
-// the pull request (head SHA, branch, fork, state) and applies the fork and closed-PR rules.
-// Policy failures come back as KindRefuse with Reason (and Reply for ChatOps), not as errors;
-// errors are API failures, returned wrapped.
+// Authorize finishes an Intent that Route could not finish offline. For every ChatOps intent
+// (a job, a reply or a refusal) it reads the commenter's repository permission once into
+// ChatOps.Commenter, which decides whether the comment may be answered at all (see
+// ChatOps.MayReply); a job needs ChatOps.Required, and never less than read. For intents with
+// NeedsPR it reads the pull request (head SHA, branch, fork, state) and applies the fork and
+// closed-PR rules. Policy failures come back as KindRefuse with Reason (and Reply for ChatOps),
+// not as errors; errors are API failures, returned wrapped.
 func Authorize(ctx context.Context, gh GitHub, it Intent, in Inputs) (Intent, error) {
-	if _, isJob := it.Kind.Job(); !isJob {
-		return it, nil
-	}
-	if c := it.ChatOps; c != nil && c.Required > github.PermNone {
+	_, isJob := it.Kind.Job()
+	if it.ChatOps != nil {
 		got, err := gh.Permission(ctx, it.Owner, it.Name, it.Actor)
 		if err != nil && !errors.Is(err, github.ErrNotFound) {
 			return it, fmt.Errorf("authorize %s: permission of %s: %w", it.Trigger, it.Actor, err)
 		}
-		if !got.Reaches(c.Required) {
-			refuse(&it, "@%s needs %s permission on %s to run `%s` (has %s)", it.Actor, c.Required, it.Repo, c.Command.Verb, got)
+		c := *it.ChatOps
+		c.Commenter = got
+		it.ChatOps = &c
+		if need := max(c.Required, github.PermRead); isJob && !got.Reaches(need) {
+			refuse(&it, "@%s needs %s permission on %s to run `%s` (has %s)", it.Actor, need, it.Repo, c.Command.Verb, got)
 			return it, nil
 		}
+	}
+	if !isJob {
+		return it, nil
 	}
 	if !it.NeedsPR {
 		return it, nil

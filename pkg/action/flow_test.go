@@ -1,7 +1,6 @@
 package action
 
 import (
-	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -94,7 +93,8 @@ func TestChatOpsRefusalReplies(t *testing.T) {
 	}
 	in := defaultInputs(t)
 	cmdID := fake.AddComment(1, "Codertocat", "/sindri destroy")
-	fake.SetPermission("Codertocat", "read", "read")
+	// A triager is answered (the reply threshold) but may not destroy.
+	fake.SetPermission("Codertocat", "read", "triage")
 	it, err := Route("issue_comment", readEvent(t, "events/issue_comment/pr-destroy-force.json"), in)
 	if err != nil {
 		t.Fatal(err)
@@ -123,9 +123,9 @@ func TestChatOpsRefusalReplies(t *testing.T) {
 }
 
 // TestChatOpsRepliesOnlyToPermitted: help and answers to malformed commands are posted only for
-// commenters who hold the required permission (triage for help, the configured chatops
-// permission for malformed commands); anyone else gets a reaction and no comment, and a reply
-// never carries the commenter's text outside a code span.
+// commenters at the reply threshold (triage with the default chatops-permission), as Authorize
+// read it; anyone else gets a reaction and no comment, and a reply never carries the
+// commenter's text outside a code span.
 func TestChatOpsRepliesOnlyToPermitted(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -137,7 +137,8 @@ func TestChatOpsRepliesOnlyToPermitted(t *testing.T) {
 		{"help from a reader", "reader", "read", "/sindri", false, "-1"},
 		{"help from a triager", "triager", "triage", "/sindri help", true, "rocket"},
 		{"malformed from a stranger", "stranger", "", "/sindri @org/team", false, "-1"},
-		{"malformed from a triager", "triager", "triage", "/sindri deploy @org/team", false, "-1"},
+		{"malformed from a reader", "reader", "read", "/sindri deploy @org/team", false, "-1"},
+		{"malformed from a triager", "triager", "triage", "/sindri deploy @org/team", true, "confused"},
 		{"malformed from a writer", "writer", "write", "/sindri @org/team [x](https://evil.example)", true, "confused"},
 	}
 	for _, tc := range tests {
@@ -152,20 +153,13 @@ func TestChatOpsRepliesOnlyToPermitted(t *testing.T) {
 				fake.SetPermission(tc.user, tc.perm, tc.perm)
 			}
 			cmdID := fake.AddComment(1, tc.user, tc.body)
-			var p map[string]any
-			if err := json.Unmarshal(readEvent(t, "events/issue_comment/pr-help.json"), &p); err != nil {
-				t.Fatal(err)
-			}
-			c := p["comment"].(map[string]any)
-			c["body"], c["id"] = tc.body, cmdID
-			c["user"].(map[string]any)["login"] = tc.user
-			raw, err := json.Marshal(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			it, err := Route("issue_comment", raw, defaultInputs(t))
+			in := defaultInputs(t)
+			it, err := Route("issue_comment", commentEvent(t, cmdID, tc.user, tc.body, "open"), in)
 			if err != nil || it.Kind != KindReply {
 				t.Fatalf("Route = %v, %v; want a reply", it.Kind, err)
+			}
+			if it, err = Authorize(t.Context(), gh, it, in); err != nil || it.Kind != KindReply {
+				t.Fatalf("Authorize = %v, %v; want a reply", it.Kind, err)
 			}
 			if err := Respond(t.Context(), gh, it, true); err != nil {
 				t.Fatal(err)

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -162,13 +161,14 @@ func ParseInputs(a *githubactions.Action) (Inputs, error) {
 		return def
 	}
 	boolean := func(name string, def bool) bool {
-		v := a.GetInput(name)
+		// The raw value: GetInput trims whitespace, which would let "TRUE " through.
+		v := a.Getenv(inputVar(name))
 		if v == "" {
 			return def
 		}
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			bad(name, v, "want true or false")
+		b, ok := ParseBool(v)
+		if !ok {
+			bad(name, excerpt(v), "want true or false (true, True, TRUE, false, False or FALSE, with nothing around it)")
 			return def
 		}
 		return b
@@ -299,6 +299,39 @@ func ParseInputs(a *githubactions.Action) (Inputs, error) {
 		bad("nats-creds", "***", "set only together with nats-url (the embedded server needs no credentials)")
 	}
 	return in, errors.Join(errs...)
+}
+
+// ParseBool parses a boolean input strictly, as the YAML 1.2 core schema and @actions/core's
+// getBooleanInput do: true, True and TRUE are true; false, False and FALSE are false. Anything
+// else, including surrounding whitespace, yes/no, on/off, 1/0 and t/f, reports ok false.
+func ParseBool(s string) (value, ok bool) {
+	switch s {
+	case "true", "True", "TRUE":
+		return true, true
+	case "false", "False", "FALSE":
+		return false, true
+	}
+	return false, false
+}
+
+// inputVar is the environment variable the runner sets for input name: INPUT_ and the name
+// upper-cased, spaces as underscores (as githubactions.Action.GetInput reads it).
+func inputVar(name string) string {
+	return "INPUT_" + strings.ToUpper(strings.ReplaceAll(name, " ", "_"))
+}
+
+// maxExcerpt bounds, in runes, how much of an invalid non-secret value an error repeats.
+const maxExcerpt = 8
+
+// excerpt is what an error may repeat of a value that should have been short (a boolean): the
+// value itself when it is at most 8 runes, else its first 3 runes, an ellipsis and its length,
+// so that a secret pasted into the wrong input does not reach the log.
+func excerpt(v string) string {
+	r := []rune(v)
+	if len(r) <= maxExcerpt {
+		return v
+	}
+	return fmt.Sprintf("%s… (%d characters)", string(r[:3]), len(r))
 }
 
 // looksLikeSeed reports whether v decodes as an nkey seed (any type).

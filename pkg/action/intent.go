@@ -75,13 +75,25 @@ type Intent struct {
 	Reply string
 }
 
-// ChatOps carries what is needed to acknowledge and authorise a comment command.
+// ChatOps carries what is needed to acknowledge, authorise and answer a comment command.
 type ChatOps struct {
 	CommentID int64 // for reactions
 	Command   chatops.Command
-	// Required is the permission the commenter needs: to run the command, or, for a reply
-	// (help, a malformed command), to be answered with a comment rather than a reaction.
+	// Required is the permission the commenter needs to run the command (chatops-permission).
 	Required github.Permission
+	// ReplyAt is the permission the commenter needs to be answered with a comment at all (help,
+	// a malformed command, a refusal): ReplyPermission(Required). Below it the comment gets
+	// reactions only.
+	ReplyAt github.Permission
+	// Commenter is the commenter's permission as Authorize read it. It stays PermNone until
+	// then, so an intent that was never authorised is never answered with a comment.
+	Commenter github.Permission
+}
+
+// MayReply reports whether the commenter may be answered with a comment: Authorize found them
+// holding ReplyAt, and at least read. It is false for a nil ChatOps.
+func (c *ChatOps) MayReply() bool {
+	return c != nil && c.Commenter.Reaches(max(c.ReplyAt, github.PermRead))
 }
 
 // ReactionFor returns the reaction the command's comment should get for the final outcome:

@@ -28,28 +28,22 @@ func Acknowledge(ctx context.Context, r Responder, it Intent) error {
 }
 
 // Respond closes a ChatOps exchange: for KindReply and KindRefuse it posts it.Reply on the
-// PR; then it adds ReactionFor(it, succeeded). It does nothing for intents without ChatOps.
-// A KindReply (help, or an answer to a malformed command) is posted only when the commenter
-// holds it.ChatOps.Required, read through r's Permission method (*github.Client has one);
-// otherwise, or when r cannot read permissions, the comment only gets ReactionMinusOne.
-// Everything is attempted; errors are joined.
+// PR, but only when the commenter may be answered (it.ChatOps.MayReply, which needs Authorize
+// to have read their permission); otherwise the comment gets reactions only, and
+// ReactionMinusOne for a reply it did not get. Then it adds ReactionFor(it, succeeded). It
+// does nothing for intents without ChatOps. Everything is attempted; errors are joined.
 func Respond(ctx context.Context, r Responder, it Intent, succeeded bool) error {
 	if it.ChatOps == nil {
 		return nil
 	}
 	var errs []error
 	reaction := ReactionFor(it, succeeded)
-	if (it.Kind == KindReply || it.Kind == KindRefuse) && it.Reply != "" && it.PR > 0 {
-		may := true
-		if it.Kind == KindReply {
-			var err error
-			if may, err = mayReply(ctx, r, it); err != nil {
-				errs = append(errs, err)
-			}
-		}
-		if !may {
-			reaction = github.ReactionMinusOne
-		} else if _, err := r.Reply(ctx, it.Owner, it.Name, it.PR, it.Reply); err != nil {
+	switch {
+	case !hasReply(it):
+	case !it.ChatOps.MayReply():
+		reaction = github.ReactionMinusOne
+	default:
+		if _, err := r.Reply(ctx, it.Owner, it.Name, it.PR, it.Reply); err != nil {
 			errs = append(errs, fmt.Errorf("reply on #%d: %w", it.PR, err))
 		}
 	}
@@ -61,25 +55,19 @@ func Respond(ctx context.Context, r Responder, it Intent, succeeded bool) error 
 	return errors.Join(errs...)
 }
 
-// permissionReader is the optional part of a Responder that Respond uses to decide whether a
-// reply may be posted.
-type permissionReader interface {
-	Permission(ctx context.Context, owner, repo, user string) (github.Permission, error)
+// hasReply reports whether it carries an answer to post on the PR.
+func hasReply(it Intent) bool {
+	return (it.Kind == KindReply || it.Kind == KindRefuse) && it.ChatOps != nil && it.Reply != "" && it.PR > 0
 }
 
-// mayReply reports whether the commenter holds it.ChatOps.Required. It fails closed: false
-// when r cannot read permissions or the read fails (the error is returned, wrapped).
-func mayReply(ctx context.Context, r Responder, it Intent) (bool, error) {
-	if it.ChatOps.Required <= github.PermNone {
-		return true, nil
+// Unanswered returns, for the workflow log, why Respond posts no reply for it although it has
+// one: the commenter is below the reply threshold. It returns "" when Respond would post the
+// reply, or has none to post.
+func Unanswered(it Intent) string {
+	if !hasReply(it) || it.ChatOps.MayReply() {
+		return ""
 	}
-	pr, ok := r.(permissionReader)
-	if !ok {
-		return false, nil
-	}
-	got, err := pr.Permission(ctx, it.Owner, it.Name, it.Actor)
-	if err != nil && !errors.Is(err, github.ErrNotFound) {
-		return false, fmt.Errorf("permission of %s: %w", it.Actor, err)
-	}
-	return got.Reaches(it.ChatOps.Required), nil
+	c := it.ChatOps
+	return fmt.Sprintf("comment %d by @%s was not answered on the pull request: a reply needs %s permission on %s (has %s); it got a reaction only",
+		c.CommentID, it.Actor, max(c.ReplyAt, github.PermRead), it.Repo, c.Commenter)
 }

@@ -125,11 +125,19 @@ func skip(it Intent, format string, args ...any) Intent {
 	return it
 }
 
-// HelpPermission is the permission a commenter needs to be answered with the help text:
-// triage, or the configured ChatOps permission when that is lower. Everyone else gets a
-// reaction only, so no stranger can make the bot post comments.
-func HelpPermission(configured github.Permission) github.Permission {
-	return min(configured, github.PermTriage)
+// ReplyPermission is the reply threshold: the permission a commenter needs to be answered with
+// a comment at all (help, an answer to a malformed command, a refusal), given the configured
+// chatops-permission. It is triage, or the configured permission when that is lower, and never
+// below read. Everyone below it gets reactions only, so no stranger can make the bot post.
+func ReplyPermission(configured github.Permission) github.Permission {
+	return max(github.PermRead, min(configured, github.PermTriage))
+}
+
+// newChatOps returns the ChatOps of comment id with the configured permissions; the commenter's
+// own permission is Authorize's to fill.
+func newChatOps(id int64, cmd chatops.Command, in Inputs) *ChatOps {
+	return &ChatOps{CommentID: id, Command: cmd, Required: in.ChatOpsPermission,
+		ReplyAt: ReplyPermission(in.ChatOpsPermission)}
 }
 
 func refuse(it *Intent, format string, args ...any) {
@@ -242,17 +250,16 @@ func routeComment(it *Intent, p *payload, in Inputs) error {
 		return nil
 	case errors.As(err, &pe):
 		it.Kind = KindReply
-		// Only those who may run commands are answered; others get a reaction (Respond).
-		it.ChatOps = &ChatOps{CommentID: p.Comment.ID, Required: in.ChatOpsPermission}
+		// Only commenters at the reply threshold are answered; others get a reaction (Respond).
+		it.ChatOps = newChatOps(p.Comment.ID, chatops.Command{}, in)
 		it.Reply = "`" + in.ChatOpsPrefix + "`: " + pe.Error() + "\n\n" + chatops.Help(in.ChatOpsPrefix)
 		return nil
 	case err != nil:
 		return fmt.Errorf("chatops: %w", err)
 	}
-	it.ChatOps = &ChatOps{CommentID: p.Comment.ID, Command: cmd, Required: in.ChatOpsPermission}
+	it.ChatOps = newChatOps(p.Comment.ID, cmd, in)
 	if cmd.Verb == chatops.VerbHelp {
 		it.Kind = KindReply
-		it.ChatOps.Required = HelpPermission(in.ChatOpsPermission)
 		it.Reply = chatops.Help(in.ChatOpsPrefix)
 		return nil
 	}

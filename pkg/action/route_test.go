@@ -112,7 +112,7 @@ func checkChatOpsDeploy(t *testing.T, it Intent) {
 
 func checkHelp(t *testing.T, it Intent) {
 	t.Helper()
-	if it.ChatOps == nil || it.ChatOps.Required != github.PermTriage || !strings.Contains(it.Reply, "/sindri deploy") {
+	if it.ChatOps == nil || it.ChatOps.ReplyAt != github.PermTriage || !strings.Contains(it.Reply, "/sindri deploy") {
 		t.Errorf("help intent = %+v", it)
 	}
 	expect(t, "reaction", ReactionFor(it, true), github.ReactionRocket)
@@ -120,7 +120,7 @@ func checkHelp(t *testing.T, it Intent) {
 
 func checkUnknownVerb(t *testing.T, it Intent) {
 	t.Helper()
-	if !strings.HasPrefix(it.Reply, "`/sindri`: unknown command `deplyo`") || it.ChatOps.Required != github.PermWrite || !strings.Contains(it.Reply, "| Command |") {
+	if !strings.HasPrefix(it.Reply, "`/sindri`: unknown command `deplyo`") || it.ChatOps.ReplyAt != github.PermTriage || !strings.Contains(it.Reply, "| Command |") {
 		t.Errorf("reply = %q", it.Reply)
 	}
 	expect(t, "reaction", ReactionFor(it, true), github.ReactionConfused)

@@ -5,7 +5,7 @@
 //
 //	line    = indent prefix [ ws verb { ws flag } ] [ ws ]
 //	indent  = 0 to 3 spaces (4 spaces or a tab make a Markdown code block: not a command)
-//	prefix  = the configured prefix, default "/sindri", matched exactly
+//	prefix  = the configured prefix, default "/sindri", matched ignoring case
 //	verb    = deploy | destroy | stop | start | status | plan | help   (case-insensitive)
 //	flag    = "--provider" (ws | "=") NAME      deploy, destroy, stop, start, status, plan
 //	        | "--force"                         deploy, destroy
@@ -16,6 +16,20 @@
 // "/sindri" on its own means help. Everything else addressed to the prefix (unknown verb, unknown
 // or repeated flag, stray argument, bad value) is a *ParseError whose message can be posted back
 // to the commenter as is.
+//
+// Lookalikes. What a reader sees as the command is the command, and nothing else is:
+//
+//   - Case does not matter: "/SINDRI DEPLOY" is "/sindri deploy".
+//   - Every Unicode space (no-break space U+00A0, the U+2000 block, narrow no-break U+202F,
+//     ideographic U+3000, ...) counts as an ASCII space, for indentation too.
+//   - A first line holding an invisible format character (zero-width space, joiners, word
+//     joiner, byte order mark, soft hyphen, bidirectional controls: Unicode category Cf) is not
+//     a command: what it would run differs from what a reader sees.
+//   - There is no compatibility folding: fullwidth forms ("／ｓｉｎｄｒｉ") and letters of other
+//     scripts that look Latin are not the prefix.
+//
+// Whatever Parse accepts as addressed to the prefix (a Command or a *ParseError) goes through
+// the same permission checks; ErrNotCommand means the bot neither acts nor answers.
 package chatops
 
 import (
@@ -265,7 +279,7 @@ func Parse(body, prefix string) (Command, error) {
 	if !ok {
 		return Command{}, ErrNotCommand
 	}
-	rest, ok := strings.CutPrefix(line, prefix)
+	rest, ok := cutPrefixFold(line, prefix)
 	if !ok {
 		return Command{}, ErrNotCommand
 	}
@@ -371,8 +385,17 @@ func parseTTL(s string) (time.Duration, error) {
 	return d, nil
 }
 
-// firstLine returns the first non-blank line of body with up to three spaces of indentation
-// removed; it reports false when there is none or when the line is indented code.
+// cutPrefixFold is strings.CutPrefix ignoring case (Unicode simple folding, rune for rune).
+func cutPrefixFold(s, prefix string) (string, bool) {
+	if len(s) < len(prefix) || !strings.EqualFold(s[:len(prefix)], prefix) {
+		return s, false
+	}
+	return s[len(prefix):], true
+}
+
+// firstLine returns the first non-blank line of body with its Unicode spaces made ASCII spaces
+// and up to three spaces of indentation removed; it reports false when there is none, when
+// the line is indented code, or when it holds an invisible format character.
 func firstLine(body string) (string, bool) {
 	for len(body) > 0 {
 		line, rest, _ := strings.Cut(body, "\n")
@@ -381,6 +404,10 @@ func firstLine(body string) (string, bool) {
 		if strings.TrimSpace(line) == "" {
 			continue
 		}
+		if strings.IndexFunc(line, isFormat) >= 0 {
+			return "", false
+		}
+		line = strings.Map(asciiSpace, line)
 		n := 0
 		for n < len(line) && line[n] == ' ' {
 			n++
@@ -391,6 +418,18 @@ func firstLine(body string) (string, bool) {
 		return strings.TrimRightFunc(line[n:], unicode.IsSpace), true
 	}
 	return "", false
+}
+
+// isFormat reports an invisible format character (Unicode category Cf: zero-width space and
+// joiners, word joiner, byte order mark, soft hyphen, bidirectional controls).
+func isFormat(r rune) bool { return unicode.Is(unicode.Cf, r) }
+
+// asciiSpace maps every non-ASCII Unicode space to an ASCII space.
+func asciiSpace(r rune) rune {
+	if r > unicode.MaxASCII && unicode.IsSpace(r) {
+		return ' '
+	}
+	return r
 }
 
 // Help returns the Markdown usage text for prefix, posted in reply to "help" and to errors.

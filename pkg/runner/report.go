@@ -104,13 +104,17 @@ func badCredentials(err error) *github.APIError {
 }
 
 // respond closes a ChatOps exchange (reply and final reaction); without the GitHub API, or in
-// a dry run, a reply is printed as a notice.
+// a dry run, a reply is printed as a notice. A reply the commenter is below the threshold for
+// is not posted, and a warning says so.
 func (r *run) respond(ctx context.Context, succeeded bool) {
 	if r.deps.GitHub == nil || r.req.Inputs.DryRun {
 		if r.it.Reply != "" {
 			r.out().Notice(r.it.Reply)
 		}
 		return
+	}
+	if why := action.Unanswered(r.it); why != "" {
+		r.out().Warning(why, nil)
 	}
 	if err := action.Respond(ctx, r.deps.GitHub, r.it, succeeded); err != nil {
 		r.out().Warning(r.redact(fmt.Sprintf("answer the command: %v", err)), nil)

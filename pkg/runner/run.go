@@ -109,7 +109,11 @@ func (r *run) do(ctx context.Context) int {
 			r.out().Warning(fmt.Sprintf("acknowledge the command: %v", err), nil)
 		}
 	}
-	if r.it.NeedsPR || (r.it.ChatOps != nil && r.it.Kind != action.KindReply) {
+	_, isJob := r.it.Kind.Job()
+	needsAPI := r.it.NeedsPR || (r.it.ChatOps != nil && isJob)
+	// Every ChatOps comment has its author's permission read, replies and refusals included:
+	// it decides whether the bot may answer with a comment (action.ChatOps.MayReply).
+	if needsAPI || (r.it.ChatOps != nil && r.deps.GitHub != nil) {
 		if r.deps.GitHub == nil {
 			r.out().Error("this event needs the GitHub API (to read the pull request and the commenter's permission): set the github-token input", nil)
 			return ExitFailed
