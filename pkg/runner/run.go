@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/sindri/deploy/v3/internal/confine"
+	"github.com/sindri/deploy/v3/internal/excerpt"
 	"github.com/sindri/deploy/v3/pkg/action"
 	"github.com/sindri/deploy/v3/pkg/config"
 	"github.com/sindri/deploy/v3/pkg/github"
@@ -238,7 +239,7 @@ func (r *run) load(ctx context.Context) *loaded {
 		l.provider = r.it.Provider
 	}
 	if !jobs.ValidProviderName(l.provider) {
-		r.out().Error(fmt.Sprintf("provider %q is not a valid provider name", l.provider), nil)
+		r.out().Error(fmt.Sprintf("provider %s is not a valid provider name", excerpt.Quote(l.provider)), nil)
 		return nil
 	}
 	env, err := jobs.EnvName(jobs.NameInput{
