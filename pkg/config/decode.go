@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/sindri/deploy/v3/internal/excerpt"
 	"gopkg.in/yaml.v3"
 )
 
@@ -70,10 +71,10 @@ func keyOrNode(m *mapView, key string) *yaml.Node {
 
 func checkVersion(s string) (Severity, string, string) {
 	if !versionRE.MatchString(s) {
-		return SeverityError, fmt.Sprintf("%q is not a config version", s), `use "3.0" (Sindri V3) or "1.0" (Sindri V2)`
+		return SeverityError, fmt.Sprintf("%s is not a config version", excerpt.Quote(s)), `use "3.0" (Sindri V3) or "1.0" (Sindri V2)`
 	}
 	if major, _, _ := strings.Cut(s, "."); major != "1" && major != "3" {
-		return SeverityWarning, fmt.Sprintf("unknown config version %q; read as a V3 file", s), `use "3.0" (Sindri V3) or "1.0" (Sindri V2)`
+		return SeverityWarning, fmt.Sprintf("unknown config version %s; read as a V3 file", excerpt.Quote(s)), `use "3.0" (Sindri V3) or "1.0" (Sindri V2)`
 	}
 	return 0, "", ""
 }
@@ -258,9 +259,9 @@ func (d *decoder) secrets(parent *mapView, items []*yaml.Node, path string) []Se
 			}
 			if strings.HasPrefix(strings.TrimPrefix(s.VaultPath, "/"), mount+"/data/") {
 				d.warnf(resolve(m.entries["vaultPath"].v), join(p, "vaultPath"),
-					fmt.Sprintf("write vaultPath without the %q prefix", mount+"/data/"),
-					"vaultPath starts with %q, which the KV v2 API adds itself; the prefix is dropped and the secret is read from %s/data/%s",
-					mount+"/data/", mount, strings.TrimPrefix(strings.TrimPrefix(s.VaultPath, "/"), mount+"/data/"))
+					"write vaultPath without the "+excerpt.Quote(mount+"/data/")+" prefix",
+					"vaultPath starts with %s, which the KV v2 API adds itself; the prefix is dropped and the secret is read from %s/data/%s",
+					excerpt.Quote(mount+"/data/"), excerpt.String(mount), excerpt.String(strings.TrimPrefix(strings.TrimPrefix(s.VaultPath, "/"), mount+"/data/")))
 			}
 		case SecretSourceS3:
 			k := resolve(m.entries["source"].v)
@@ -293,7 +294,7 @@ func (d *decoder) checkMountPath(m *mapView, secretPath, mp string) {
 		hint = fmt.Sprintf("write an absolute path without . or .. parts or a trailing /, e.g. %s", c)
 	}
 	d.errorf(resolve(m.entries["mountPath"].v), join(secretPath, "mountPath"), hint,
-		"mountPath %q must be an absolute, clean path", mp)
+		"mountPath %s must be an absolute, clean path", excerpt.Path(mp))
 }
 
 func (d *decoder) providers(m *mapView, p *Providers) {

@@ -3,6 +3,8 @@ package config
 import (
 	"errors"
 	"fmt"
+
+	"github.com/sindri/deploy/v3/internal/excerpt"
 )
 
 // ErrNoImage is returned by ImageRef when the config names no image to run.
@@ -31,8 +33,8 @@ func (c *Config) ImageRef() (string, error) {
 			if ic.ResolutionStrategy == "explicit" {
 				return ic.Registry + ":" + ic.Version, nil
 			}
-			return "", fmt.Errorf("%w: %s %q (strategy %s); pin deployment.image_config.tag_override or digest, or use resolution_strategy: explicit",
-				ErrImageNeedsResolver, ic.Registry, ic.Version, orDefault(ic.ResolutionStrategy, "semver"))
+			return "", fmt.Errorf("%w: %s %s (strategy %s); pin deployment.image_config.tag_override or digest, or use resolution_strategy: explicit",
+				ErrImageNeedsResolver, ic.Registry, excerpt.Quote(ic.Version), orDefault(ic.ResolutionStrategy, "semver"))
 		default:
 			return ic.Registry + ":latest", nil
 		}

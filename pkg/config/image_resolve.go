@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/Masterminds/semver/v3"
+	"github.com/sindri/deploy/v3/internal/excerpt"
 )
 
 // Image resolution strategies (deployment.image_config.resolution_strategy).
@@ -35,7 +36,7 @@ type TagMatchError struct {
 // Error implements error.
 func (e *TagMatchError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: no tag of %s satisfies %s %q", ErrNoMatchingTag, e.Registry, e.Strategy, e.Constraint)
+	fmt.Fprintf(&b, "%s: no tag of %s satisfies %s %s", ErrNoMatchingTag, e.Registry, e.Strategy, excerpt.Quote(e.Constraint))
 	switch {
 	case e.Count == 0:
 		b.WriteString(" (the repository has no tags)")
@@ -86,7 +87,7 @@ func (r ImageResolver) ResolveImageRef(ctx context.Context, c *Config) (string, 
 	}
 	tags, err := r.Lister.Tags(ctx, ic.Registry)
 	if err != nil {
-		return "", fmt.Errorf("resolve image_config.version %q: %w", ic.Version, err)
+		return "", fmt.Errorf("resolve image_config.version %s: %w", excerpt.Quote(ic.Version), err)
 	}
 	tag, err := ResolveTag(ic, tags, r.CLIVersion)
 	if err != nil {
@@ -143,7 +144,7 @@ func ResolveTag(ic *ImageConfig, tags []string, cliVersion string) (string, erro
 		return "", noMatch("v"+v, "")
 	case StrategySemver, StrategyLatestStable:
 	default:
-		return "", fmt.Errorf("deployment.image_config.resolution_strategy %q: unknown; valid: semver, latest-stable, pin-to-cli, explicit", strategy)
+		return "", fmt.Errorf("deployment.image_config.resolution_strategy %s: unknown; valid: semver, latest-stable, pin-to-cli, explicit", excerpt.Quote(strategy))
 	}
 	req, err := ic.versionReq()
 	if err != nil {

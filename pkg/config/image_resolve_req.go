@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/Masterminds/semver/v3"
+	"github.com/sindri/deploy/v3/internal/excerpt"
 )
 
 // ErrBadVersionReq is matched by the error ParseVersionReq returns for a constraint that is not
@@ -47,7 +48,7 @@ type comparator struct {
 func ParseVersionReq(s string) (*VersionReq, error) {
 	text := strings.TrimSpace(s)
 	bad := func(format string, a ...any) error {
-		return fmt.Errorf("%w %q: %s", ErrBadVersionReq, s, fmt.Sprintf(format, a...))
+		return fmt.Errorf("%w %s: %s", ErrBadVersionReq, excerpt.Quote(s), fmt.Sprintf(format, a...))
 	}
 	if text == "" {
 		return nil, bad("empty")
@@ -89,52 +90,52 @@ func parseComparator(s string) (comparator, error) {
 		}
 	}
 	if strings.ContainsAny(s, " \t") {
-		return comparator{}, fmt.Errorf("unexpected space in %q (join comparators with a comma)", s)
+		return comparator{}, fmt.Errorf("unexpected space in %s (join comparators with a comma)", excerpt.Quote(s))
 	}
 	if strings.HasPrefix(s, "v") || strings.HasPrefix(s, "V") {
-		return comparator{}, fmt.Errorf("%q: write the version without a leading v", s)
+		return comparator{}, fmt.Errorf("%s: write the version without a leading v", excerpt.Quote(s))
 	}
 	core, pre, hasPre := strings.Cut(s, "-")
 	core, _, _ = strings.Cut(core, "+") // build metadata never affects matching
 	if hasPre {
 		pre, _, _ = strings.Cut(pre, "+")
 		if pre == "" {
-			return comparator{}, fmt.Errorf("%q: empty prerelease", s)
+			return comparator{}, fmt.Errorf("%s: empty prerelease", excerpt.Quote(s))
 		}
 		c.pre = pre
 	}
 	parts := strings.Split(core, ".")
 	if len(parts) > 3 {
-		return comparator{}, fmt.Errorf("%q: more than three version numbers", s)
+		return comparator{}, fmt.Errorf("%s: more than three version numbers", excerpt.Quote(s))
 	}
 	nums := []*int64{&c.major, &c.minor, &c.patch}
 	wild := false
 	for i, p := range parts {
 		if p == "*" || p == "x" || p == "X" {
 			if i == 0 && explicitOp {
-				return comparator{}, fmt.Errorf("%q: a wildcard major version takes no operator", s)
+				return comparator{}, fmt.Errorf("%s: a wildcard major version takes no operator", excerpt.Quote(s))
 			}
 			wild = true
 			*nums[i] = -1
 			continue
 		}
 		if wild {
-			return comparator{}, fmt.Errorf("%q: a number after a wildcard", s)
+			return comparator{}, fmt.Errorf("%s: a number after a wildcard", excerpt.Quote(s))
 		}
 		n, err := strconv.ParseInt(p, 10, 64)
 		if err != nil || n < 0 || (len(p) > 1 && p[0] == '0') {
-			return comparator{}, fmt.Errorf("%q: %q is not a version number", s, p)
+			return comparator{}, fmt.Errorf("%s: %s is not a version number", excerpt.Quote(s), excerpt.Quote(p))
 		}
 		*nums[i] = n
 	}
 	if wild {
 		if explicitOp && c.op != opExact {
-			return comparator{}, fmt.Errorf("%q: wildcards take no operator", s)
+			return comparator{}, fmt.Errorf("%s: wildcards take no operator", excerpt.Quote(s))
 		}
 		c.op = opExact
 	}
 	if c.pre != "" && (wild || c.patch < 0) {
-		return comparator{}, fmt.Errorf("%q: a prerelease needs major.minor.patch", s)
+		return comparator{}, fmt.Errorf("%s: a prerelease needs major.minor.patch", excerpt.Quote(s))
 	}
 	return c, nil
 }

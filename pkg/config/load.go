@@ -5,11 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 
+	"github.com/sindri/deploy/v3/internal/confine"
+	"github.com/sindri/deploy/v3/internal/excerpt"
 	"gopkg.in/yaml.v3"
 )
 
@@ -53,18 +54,30 @@ func Load(path string, data []byte) (*Config, Diagnostics) {
 	return c, d.diags
 }
 
-// LoadFile reads path and calls Load. The error is non-nil only when the file cannot be read
-// (it wraps the *fs.PathError); validation problems are in the Diagnostics.
+// LoadFile reads path and calls Load. The file must resolve, symlinks followed, into its own
+// directory, and be a regular file (never a FIFO or device) of at most MaxFileSize bytes; see
+// LoadFileIn. The error is non-nil only when the file cannot be read; it names path and wraps
+// fs.ErrNotExist or one of confine's sentinels (ErrOutsideRoot, ErrNotRegular, ErrTooLarge).
+// Validation problems are in the Diagnostics.
 func LoadFile(path string) (*Config, Diagnostics, error) {
-	f, err := os.Open(path)
+	abs, err := filepath.Abs(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("config: %w", err)
+		return nil, nil, fmt.Errorf("config: %s: %w", path, err)
 	}
-	defer f.Close()
-	// One byte over the limit is enough for Load to report the size problem.
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	return LoadFileIn(filepath.Dir(abs), path)
+}
+
+// LoadFileIn is LoadFile with the directory path must resolve into given as root (the
+// workspace): a config is often a file someone else controls, and a symlink to /etc/passwd must
+// not be read. A relative path is taken against the current directory.
+func LoadFileIn(root, path string) (*Config, Diagnostics, error) {
+	abs, err := filepath.Abs(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("config: read %s: %w", path, err)
+		return nil, nil, fmt.Errorf("config: %s: %w", path, err)
+	}
+	data, err := confine.ReadFile(root, abs, MaxFileSize)
+	if err != nil {
+		return nil, nil, fmt.Errorf("config: %s: %w", path, err)
 	}
 	c, diags := Load(path, data)
 	return c, diags, nil
@@ -118,14 +131,20 @@ func (d *decoder) parse(data []byte) *yaml.Node {
 // position); it only feeds the diagnostic's position, never control flow.
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
+// yamlQuotedRE finds the text yaml.v3 quotes from the document in its errors (an anchor or tag
+// name, a scalar); each is cut to an excerpt.
+var yamlQuotedRE = regexp.MustCompile("'[^']*'|`[^`]*`|\"[^\"]*\"")
+
+func quotedExcerpt(q string) string { return excerpt.Quote(q[1 : len(q)-1]) }
+
 func (d *decoder) yamlError(err error) {
 	msg := err.Error()
 	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
-		d.errorf(&yaml.Node{Line: line, Column: 1}, "", "fix the YAML syntax", "YAML: %s", m[2])
+		d.errorf(&yaml.Node{Line: line, Column: 1}, "", "fix the YAML syntax", "YAML: %s", yamlQuotedRE.ReplaceAllStringFunc(m[2], quotedExcerpt))
 		return
 	}
-	d.errorf(nil, "", "fix the YAML syntax", "%s", msg)
+	d.errorf(nil, "", "fix the YAML syntax", "%s", yamlQuotedRE.ReplaceAllStringFunc(msg, quotedExcerpt))
 }
 
 // prescan refuses nesting the YAML parser would be slow to reject, before parsing.

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/sindri/deploy/v3/internal/excerpt"
 	"gopkg.in/yaml.v3"
 )
 
@@ -54,8 +55,23 @@ func (d *decoder) report(sev Severity, n *yaml.Node, field, msg, hint string) {
 	if n != nil {
 		line, col = n.Line, n.Column
 	}
-	d.diags = append(d.diags, Diagnostic{File: d.file, Line: line, Col: col, Field: field,
+	// A key name is text from the file like any value: a long one is cut (see fieldExcerpt).
+	d.diags = append(d.diags, Diagnostic{File: d.file, Line: line, Col: col, Field: fieldExcerpt(field),
 		Severity: sev, Message: msg, Hint: hint})
+}
+
+// fieldExcerpt shortens each key of a dotted field path that is longer than a key of this
+// schema can be; a file that is not a sindri.yaml at all (some other file behind a symlink) has
+// its text in its keys.
+func fieldExcerpt(field string) string {
+	if len(field) <= excerpt.MaxRunes*2 {
+		return field
+	}
+	parts := strings.Split(field, ".")
+	for i, p := range parts {
+		parts[i] = excerpt.String(p)
+	}
+	return strings.Join(parts, ".")
 }
 
 func (d *decoder) errorf(n *yaml.Node, field, hint, format string, args ...any) {
@@ -90,7 +106,7 @@ func describe(n *yaml.Node) string {
 	case yaml.ScalarNode:
 		switch n.ShortTag() {
 		case "!!str":
-			return fmt.Sprintf("the string %q", n.Value)
+			return "the string " + excerpt.Quote(n.Value)
 		case "!!int", "!!float":
 			return "the number " + n.Value
 		case "!!bool":
@@ -155,7 +171,7 @@ func (m *mapView) collect(n *yaml.Node, merged bool) {
 		if prev, dup := m.entries[rk.Value]; dup {
 			if !merged {
 				m.d.errorf(k, join(m.path, rk.Value), "remove one of them",
-					"duplicate key %q (first set at line %d)", rk.Value, prev.k.Line)
+					"duplicate key %s (first set at line %d)", excerpt.Quote(rk.Value), prev.k.Line)
 			}
 			continue
 		}
@@ -246,7 +262,7 @@ func (m *mapView) finish() {
 		if m.path != "" {
 			where = "in " + m.path
 		}
-		m.d.warnf(e.k, join(m.path, name), hint, "unknown key %q %s is ignored", name, where)
+		m.d.warnf(e.k, join(m.path, name), hint, "unknown key %s %s is ignored", excerpt.Quote(name), where)
 	}
 }
 
@@ -257,7 +273,7 @@ func (m *mapView) scalar(v *yaml.Node, path, want string, tags ...string) bool {
 	}
 	hint := ""
 	if want == "a string" && v.Kind == yaml.ScalarNode {
-		hint = fmt.Sprintf("quote it: %q", v.Value)
+		hint = "quote it: " + excerpt.Quote(v.Value)
 	}
 	if want == "true or false" && v.Kind == yaml.ScalarNode && v.ShortTag() == "!!str" {
 		switch strings.ToLower(v.Value) {
@@ -504,7 +520,7 @@ func enum(noun string, values ...string) strCheck {
 				hint = fmt.Sprintf("values are case-sensitive: use %q", v)
 			}
 		}
-		return SeverityError, fmt.Sprintf("unknown %s %q", noun, s), hint
+		return SeverityError, fmt.Sprintf("unknown %s %s", noun, excerpt.Quote(s)), hint
 	}
 }
 
@@ -513,7 +529,7 @@ func pattern(re *regexp.Regexp, what string) strCheck {
 		if re.MatchString(s) {
 			return 0, "", ""
 		}
-		return SeverityError, fmt.Sprintf("%q is not %s", s, what), "must match " + re.String()
+		return SeverityError, fmt.Sprintf("%s is not %s", excerpt.Quote(s), what), "must match " + re.String()
 	}
 }
 
@@ -538,7 +554,7 @@ func sizeCheck(allowZero bool) strCheck {
 			return SeverityError, err.Error(), "write a whole number and a unit, e.g. 512MB or 4GB"
 		}
 		if !SchemaSizeForm(s) {
-			return SeverityWarning, fmt.Sprintf("size %q is understood here but not by upstream Sindri, which accepts only <number>MB or <number>GB", s),
+			return SeverityWarning, fmt.Sprintf("size %s is understood here but not by upstream Sindri, which accepts only <number>MB or <number>GB", excerpt.Quote(s)),
 				"use MB or GB (both are binary: 1GB = 1024MB) to keep the file portable"
 		}
 		return 0, "", ""

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/sindri/deploy/v3/internal/excerpt"
 )
 
 // ProviderPacker builds VM images with Packer (contract §3.8). Image builds run as the job
@@ -213,7 +215,7 @@ func checkCloud(s string) (Severity, string, string) {
 
 func checkDuration(s string) (Severity, string, string) {
 	if d, err := time.ParseDuration(s); err != nil || d <= 0 {
-		return SeverityError, fmt.Sprintf("%q is not a duration", s), "write a positive duration such as 20m or 1h30m"
+		return SeverityError, fmt.Sprintf("%s is not a duration", excerpt.Quote(s)), "write a positive duration such as 20m or 1h30m"
 	}
 	return 0, "", ""
 }
@@ -388,7 +390,7 @@ func (d *decoder) packerShortForm(m *mapView, c *PackerConfig) {
 	case CloudGCP:
 		if gcpRegionRE.MatchString(region) {
 			d.errorf(resolve(m.entries["region"].v), path, fmt.Sprintf("name a zone of it, e.g. %s-a", region),
-				"%q is a GCP region; GCP images are built in a zone (region is read as gcp.zone)", region)
+				"%s is a GCP region; GCP images are built in a zone (region is read as gcp.zone)", excerpt.Quote(region))
 			return
 		}
 		dst, long = &ensure(&c.GCP).Zone, "gcp.zone"

@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"github.com/sindri/deploy/v3/internal/excerpt"
 )
 
 // PortMapping is one providers.docker.ports entry, "[ip:]host:container[/tcp|/udp]", as the
@@ -51,7 +53,7 @@ func parsePortMapping(s string) (pm PortMapping, why string) {
 	case 2:
 	case 3:
 		if _, err := netip.ParseAddr(parts[0]); err != nil {
-			return bad(fmt.Sprintf("%q is not an IP address", parts[0]))
+			return bad(fmt.Sprintf("%s is not an IP address", excerpt.Quote(parts[0])))
 		}
 		pm.HostIP, parts = parts[0], parts[1:]
 	default:
@@ -59,11 +61,11 @@ func parsePortMapping(s string) (pm PortMapping, why string) {
 	}
 	hp, err := strconv.ParseUint(parts[0], 10, 16)
 	if err != nil || hp == 0 {
-		return bad(fmt.Sprintf("host port %q is not 1-65535", parts[0]))
+		return bad(fmt.Sprintf("host port %s is not 1-65535", excerpt.Quote(parts[0])))
 	}
 	cp, err := strconv.ParseUint(parts[1], 10, 16)
 	if err != nil || cp == 0 {
-		return bad(fmt.Sprintf("container port %q is not 1-65535", parts[1]))
+		return bad(fmt.Sprintf("container port %s is not 1-65535", excerpt.Quote(parts[1])))
 	}
 	pm.HostPort, pm.ContainerPort = uint16(hp), uint16(cp)
 	return pm, ""
@@ -106,7 +108,7 @@ func (d *decoder) dockerPorts(m *mapView, dst *[]string) {
 		pm, why := parsePortMapping(s)
 		if why != "" {
 			d.errorf(v, p, "write "+portForm+" with ports 1-65535, e.g. 8080:80 or 127.0.0.1:5353:53/udp",
-				"%q is not a HOST:CONTAINER port mapping: %s", s, why)
+				"%s is not a HOST:CONTAINER port mapping: %s", excerpt.Quote(s), why)
 			continue
 		}
 		if line, dup := first[pm.binding()]; dup {

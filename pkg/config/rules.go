@@ -3,6 +3,8 @@ package config
 import (
 	"slices"
 	"strings"
+
+	"github.com/sindri/deploy/v3/internal/excerpt"
 )
 
 // checkRules applies the rules that need the whole file: provider-specific refusals and
@@ -30,7 +32,7 @@ func (d *decoder) checkRules(c *Config) {
 	d.checkImage(c, prov)
 	if ic := c.Deployment.ImageConfig; ic != nil && strings.Contains(ic.Registry, "://") {
 		d.errorf(d.present["deployment.image_config.registry"], "deployment.image_config.registry",
-			"write the repository as images name it, e.g. ghcr.io/owner/image", "%q has a URL scheme; an image repository has none", ic.Registry)
+			"write the repository as images name it, e.g. ghcr.io/owner/image", "%s has a URL scheme; an image repository has none", excerpt.Quote(ic.Registry))
 	}
 	if ic := c.Deployment.ImageConfig; ic != nil && ic.Version != "" && (ic.ResolutionStrategy == "" || ic.ResolutionStrategy == "semver") {
 		if _, err := ParseVersionReq(ic.Version); err != nil {

@@ -6,6 +6,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/sindri/deploy/v3/internal/excerpt"
 )
 
 // Byte multiples. Sindri has always treated "GB" as 1024 MB (contract §1.8), so every unit here
@@ -39,21 +41,21 @@ func ParseSize(s string) (int64, error) {
 	}
 	num, unit := t[:i], strings.ToUpper(strings.TrimSpace(t[i:]))
 	if num == "" {
-		return 0, fmt.Errorf("%w %q: expected a whole number followed by a unit, like 512MB, 4GB, 4Gi or 1TB", ErrBadSize, s)
+		return 0, fmt.Errorf("%w %s: expected a whole number followed by a unit, like 512MB, 4GB, 4Gi or 1TB", ErrBadSize, excerpt.Quote(s))
 	}
 	mult, ok := sizeUnits[unit]
 	if !ok {
 		if unit == "" {
-			return 0, fmt.Errorf("%w %q: a unit is required (MB, GB or TB; Mi, Gi, Ti and MiB, GiB, TiB also work)", ErrBadSize, s)
+			return 0, fmt.Errorf("%w %s: a unit is required (MB, GB or TB; Mi, Gi, Ti and MiB, GiB, TiB also work)", ErrBadSize, excerpt.Quote(s))
 		}
-		return 0, fmt.Errorf("%w %q: unknown unit %q; use MB, GB or TB (Mi, Gi, Ti and MiB, GiB, TiB also work)", ErrBadSize, s, t[i:])
+		return 0, fmt.Errorf("%w %s: unknown unit %s; use MB, GB or TB (Mi, Gi, Ti and MiB, GiB, TiB also work)", ErrBadSize, excerpt.Quote(s), excerpt.Quote(t[i:]))
 	}
 	n, err := strconv.ParseInt(num, 10, 64)
 	if err != nil || n > math.MaxInt64/mult {
-		return 0, fmt.Errorf("%w %q: number too large", ErrBadSize, s)
+		return 0, fmt.Errorf("%w %s: number too large", ErrBadSize, excerpt.Quote(s))
 	}
 	if n == 0 {
-		return 0, fmt.Errorf("%w %q: size must be greater than zero", ErrBadSize, s)
+		return 0, fmt.Errorf("%w %s: size must be greater than zero", ErrBadSize, excerpt.Quote(s))
 	}
 	return n * mult, nil
 }

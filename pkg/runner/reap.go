@@ -3,7 +3,6 @@ package runner
 import (
 	"context"
 	"fmt"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -217,7 +216,7 @@ func (r *run) reapGeneration(ctx context.Context, bus *Bus, c candidate) (uint64
 // need provider settings to find what they made).
 func (r *run) configText() (text, rel string) {
 	rel, abs := r.configPath()
-	b, err := os.ReadFile(abs)
+	b, err := r.readConfig(abs)
 	if err != nil {
 		return "", ""
 	}

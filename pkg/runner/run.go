@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sindri/deploy/v3/internal/confine"
+	"github.com/sindri/deploy/v3/internal/excerpt"
 	"github.com/sindri/deploy/v3/pkg/action"
 	"github.com/sindri/deploy/v3/pkg/config"
 	"github.com/sindri/deploy/v3/pkg/github"
@@ -26,12 +28,18 @@ import (
 type Request struct {
 	Intent action.Intent
 	Inputs action.Inputs
-	// Workspace is the directory Inputs.Config is relative to (GITHUB_WORKSPACE).
+	// Workspace is the directory Inputs.Config is relative to (GITHUB_WORKSPACE). The config,
+	// its .env files and the files its secrets name must resolve into it.
 	Workspace string
-	// LookupEnv resolves env secrets and $VAR in secret paths (the process environment).
+	// LookupEnv resolves env secrets, and $VAR in secret paths for VAR declared as an env
+	// secret (the process environment).
 	LookupEnv func(string) (string, bool)
-	// HomeDir expands ~ in secret paths.
+	// HomeDir expands ~ and $HOME in secret paths.
 	HomeDir string
+	// SecretFileRoots are absolute directories outside Workspace that file and fromFile secrets
+	// may read from: an operator's opt-out for a runner host that keeps secrets in files (e.g.
+	// /etc/secrets). Nil confines every file to Workspace.
+	SecretFileRoots []string
 	// Vault reaches HashiCorp Vault for vault secrets.
 	Vault secrets.VaultConfig
 	// Delivery identifies the cause for idempotency (jobs.RunDelivery of the run id and attempt).
@@ -175,15 +183,24 @@ func (r *run) configPath() (rel, abs string) {
 	return rel, abs
 }
 
+// readConfig reads the config file, which must resolve into the workspace: a pull request
+// controls the file and may have made it a symlink to anything the runner can read.
+func (r *run) readConfig(abs string) ([]byte, error) {
+	return confine.ReadFile(r.req.Workspace, abs, config.MaxFileSize)
+}
+
 // load reads, validates and names the environment, and resolves secrets. Every problem is
 // reported; nil means the invocation must stop with ExitFailed.
 func (r *run) load(ctx context.Context) *loaded {
 	rel, abs := r.configPath()
-	text, err := os.ReadFile(abs)
+	text, err := r.readConfig(abs)
 	if err != nil {
-		msg := fmt.Sprintf("read config: %v", err)
-		if errors.Is(err, os.ErrNotExist) {
+		msg := fmt.Sprintf("config file %s: %v", rel, err)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
 			msg = fmt.Sprintf("config file %s not found: set the `config` input to the path of your sindri.yaml (relative to the repository root)", rel)
+		case errors.Is(err, confine.ErrOutsideRoot):
+			msg = fmt.Sprintf("config file %s resolves (through .. or a symlink) outside the workspace %s: the config must be a file of the repository", rel, r.req.Workspace)
 		}
 		r.out().Error(msg, &Position{File: rel})
 		return nil
@@ -226,7 +243,7 @@ func (r *run) load(ctx context.Context) *loaded {
 		l.provider = r.it.Provider
 	}
 	if !jobs.ValidProviderName(l.provider) {
-		r.out().Error(fmt.Sprintf("provider %q is not a valid provider name", l.provider), nil)
+		r.out().Error(fmt.Sprintf("provider %s is not a valid provider name", excerpt.Quote(l.provider)), nil)
 		return nil
 	}
 	env, err := jobs.EnvName(jobs.NameInput{
@@ -239,10 +256,12 @@ func (r *run) load(ctx context.Context) *loaded {
 	}
 	l.env = env
 	res, err := secrets.NewResolver(secrets.ResolverConfig{
-		ConfigDir: filepath.Dir(abs),
-		LookupEnv: r.req.LookupEnv,
-		HomeDir:   r.req.HomeDir,
-		Vault:     r.req.Vault,
+		ConfigDir:    filepath.Dir(abs),
+		Root:         r.req.Workspace,
+		AllowedRoots: r.req.SecretFileRoots,
+		LookupEnv:    r.req.LookupEnv,
+		HomeDir:      r.req.HomeDir,
+		Vault:        r.req.Vault,
 	})
 	if err != nil {
 		r.out().Error(fmt.Sprintf("secrets: %v", err), nil)

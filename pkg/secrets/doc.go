@@ -10,11 +10,15 @@
 // [VaultFromEnv]'s result):
 //
 //   - env: the process environment, then <configdir>/.env.local, then <configdir>/.env, then
-//     fromFile (trimmed, "~" and $VAR expanded, relative to the config directory). Empty values
-//     count as unset.
-//   - file: raw bytes of a file that must resolve, symlinks included, under the config directory
-//     or an allowed root; delivered at mountPath (default /secrets/<basename>) with permissions
-//     (default 0644). fromFile and the .env files are confined the same way.
+//     fromFile (trimmed, relative to the config directory). Empty values count as unset.
+//   - file: raw bytes of a file; delivered at mountPath (default /secrets/<basename>) with
+//     permissions (default 0644).
+//
+// Every file is read through confine.ReadFile: it must resolve, symlinks included, into
+// ResolverConfig.Root (the workspace) or, for fromFile and file paths, an allowed root, and be
+// a regular file of at most MaxFileSize bytes. In fromFile and file paths only "~", $HOME and
+// the names of env secrets declared alongside are expanded; errors name the variable and quote
+// the path as written, never an expansion.
 //   - vault: a HashiCorp Vault KV v2 read of vaultMount/vaultPath, field vaultKey, with retries
 //     and backoff for 429, 5xx and timeouts.
 //   - s3: refused with [ErrUnsupportedSource].

@@ -19,9 +19,9 @@ var (
 	ErrInvalidSecret = errors.New("invalid secret declaration")
 	// ErrDuplicateName: two secrets declare the same name.
 	ErrDuplicateName = errors.New("duplicate secret name")
-	// ErrPathNotAllowed: a file path resolves (after "..", "~" and symlinks) outside the config
-	// directory and the allowed roots.
-	ErrPathNotAllowed = errors.New("path outside the config directory and allowed roots")
+	// ErrPathNotAllowed: a file path resolves (after "..", "~" and symlinks) outside the
+	// workspace (ResolverConfig.Root) and the allowed roots.
+	ErrPathNotAllowed = errors.New("path outside the workspace and allowed roots")
 	// ErrMalformedEnvFile: a .env or .env.local file has a line that is not KEY=VALUE.
 	ErrMalformedEnvFile = errors.New("malformed env file")
 	// ErrUnsupportedSource: the source is declared but not implemented (s3).

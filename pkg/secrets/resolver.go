@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sindri/deploy/v3/internal/excerpt"
 	"github.com/sindri/deploy/v3/pkg/config"
 	"github.com/sindri/deploy/v3/pkg/providers"
 )
@@ -34,8 +35,9 @@ const (
 	EnvFile = ".env"
 )
 
-// DefaultAllowedRoots returns the directories outside the config directory from which file
-// secrets may be read when ResolverConfig.AllowedRoots is nil (upstream's list).
+// DefaultAllowedRoots returns upstream's list of the directories outside the config directory
+// from which file secrets may be read. It is not applied by default: pass it as
+// ResolverConfig.AllowedRoots to restore upstream's behaviour.
 func DefaultAllowedRoots() []string {
 	return []string{"/etc/ssl", "/etc/secrets", "/tmp", "/var/secrets"}
 }
@@ -46,13 +48,20 @@ type ResolverConfig struct {
 	// ConfigDir is the directory of sindri.yaml. Relative paths, .env.local and .env are taken
 	// from it. Required; it must exist.
 	ConfigDir string
-	// LookupEnv looks up process environment variables: env secrets by name and $VAR in paths.
-	// Nil means an empty environment (os.LookupEnv is never used implicitly).
+	// Root is the directory every file read (.env files, fromFile, file secrets) must resolve
+	// into, symlinks followed: the workspace. Empty means ConfigDir. It must exist.
+	Root string
+	// LookupEnv looks up process environment variables: env secrets by name, and $VAR in paths
+	// for a VAR declared as an env secret. Nil means an empty environment (os.LookupEnv is never
+	// used implicitly).
 	LookupEnv func(string) (string, bool)
-	// HomeDir replaces a leading "~" in fromFile and file paths. Empty makes "~" an error.
+	// HomeDir replaces a leading "~", and $HOME, in fromFile and file paths. Empty makes them
+	// an error.
 	HomeDir string
-	// AllowedRoots are absolute directories, besides ConfigDir, that file and fromFile paths may
-	// resolve into. Nil means DefaultAllowedRoots(); an empty non-nil slice allows only ConfigDir.
+	// AllowedRoots are absolute directories, besides Root, that file and fromFile paths may
+	// resolve into: the operator's opt-out for secrets kept in files on the host (upstream
+	// allowed DefaultAllowedRoots()). Nil or empty allows only Root; the .env files are always
+	// confined to Root.
 	AllowedRoots []string
 	// Vault reaches HashiCorp Vault for vault secrets.
 	Vault VaultConfig
@@ -200,7 +209,8 @@ func (r *Result) Redactor() *Redactor { return NewRedactor(r.Values()...) }
 // Resolve stops and returns ctx.Err() wrapped.
 func (r *Resolver) Resolve(ctx context.Context, specs []config.Secret) (*Result, error) {
 	res := &Result{}
-	run := &resolveRun{r: r, envFiles: map[string]*envFileResult{}, vaultReads: map[string]*vaultResult{}}
+	run := &resolveRun{r: r, envFiles: map[string]*envFileResult{}, vaultReads: map[string]*vaultResult{},
+		declared: declaredEnv(specs)}
 	var failures []*SecretError
 	first := make(map[string]int, len(specs))
 	for i, s := range specs {
@@ -245,7 +255,7 @@ func (r *Resolver) Resolve(ctx context.Context, specs []config.Secret) (*Result,
 // validateDecl checks what does not depend on the outside world.
 func validateDecl(s config.Secret) error {
 	if !validEnvKey(s.Name) {
-		return fmt.Errorf("%w: name %q is not a valid environment variable name", ErrInvalidSecret, s.Name)
+		return fmt.Errorf("%w: name %s is not a valid environment variable name", ErrInvalidSecret, excerpt.Quote(s.Name))
 	}
 	switch s.Source {
 	case config.SecretSourceEnv, config.SecretSourceS3:
@@ -258,7 +268,7 @@ func validateDecl(s config.Secret) error {
 		}
 		if s.MountPath != "" {
 			if !path.IsAbs(s.MountPath) || path.Clean(s.MountPath) != s.MountPath {
-				return fmt.Errorf("%w: mountPath %q must be an absolute, clean path", ErrInvalidSecret, s.MountPath)
+				return fmt.Errorf("%w: mountPath %s must be an absolute, clean path", ErrInvalidSecret, excerpt.Path(s.MountPath))
 			}
 		}
 	case config.SecretSourceVault:
@@ -271,7 +281,7 @@ func validateDecl(s config.Secret) error {
 	case "":
 		return fmt.Errorf("%w: source is missing (env, file or vault)", ErrInvalidSecret)
 	default:
-		return fmt.Errorf("%w: unknown source %q (env, file or vault)", ErrInvalidSecret, string(s.Source))
+		return fmt.Errorf("%w: unknown source %s (env, file or vault)", ErrInvalidSecret, excerpt.Quote(string(s.Source)))
 	}
 	return nil
 }
@@ -284,7 +294,7 @@ func normalizePermissions(p string) (string, error) {
 	}
 	digits := strings.TrimPrefix(p, "0")
 	if len(digits) != 3 || strings.Trim(digits, "01234567") != "" {
-		return "", fmt.Errorf("%w: permissions %q must be an octal mode such as 0600", ErrInvalidSecret, p)
+		return "", fmt.Errorf("%w: permissions %s must be an octal mode such as 0600", ErrInvalidSecret, excerpt.Quote(p))
 	}
 	return "0" + digits, nil
 }
@@ -294,6 +304,19 @@ type resolveRun struct {
 	r          *Resolver
 	envFiles   map[string]*envFileResult
 	vaultReads map[string]*vaultResult
+	// declared are the names of the env secrets: the only variables expanded in paths.
+	declared map[string]bool
+}
+
+// declaredEnv returns the names of the env secrets among specs.
+func declaredEnv(specs []config.Secret) map[string]bool {
+	out := map[string]bool{}
+	for _, s := range specs {
+		if s.Source == config.SecretSourceEnv && validEnvKey(s.Name) {
+			out[s.Name] = true
+		}
+	}
+	return out
 }
 
 type envFileResult struct {
@@ -318,7 +341,7 @@ func (run *resolveRun) one(ctx context.Context, s config.Secret) (Resolved, []Wa
 	case config.SecretSourceS3:
 		return Resolved{}, nil, ErrUnsupportedSource
 	}
-	return Resolved{}, nil, fmt.Errorf("%w: unknown source %q", ErrInvalidSecret, string(s.Source))
+	return Resolved{}, nil, fmt.Errorf("%w: unknown source %s", ErrInvalidSecret, excerpt.Quote(string(s.Source)))
 }
 
 // env: process environment, then .env.local, then .env, then fromFile; first non-empty wins.
@@ -341,15 +364,15 @@ func (run *resolveRun) env(s config.Secret) (Resolved, []Warning, error) {
 		}
 	}
 	if s.FromFile != "" {
-		b, real, err := run.r.paths.readConfined(s.FromFile)
+		b, _, err := run.r.paths.read("fromFile", s.FromFile, run.declared)
 		if err != nil {
-			return out, nil, fmt.Errorf("not set in the environment or env files; fromFile: %w", err)
+			return out, nil, fmt.Errorf("not set in the environment or env files; %w", err)
 		}
 		v := strings.TrimSpace(string(b))
 		if v == "" {
-			return out, nil, fmt.Errorf("not set in the environment or env files; fromFile %s is empty: %w", real, ErrNotFound)
+			return out, nil, fmt.Errorf("not set in the environment or env files; fromFile %s is empty: %w", excerpt.Path(s.FromFile), ErrNotFound)
 		}
-		out.Value, out.Origin = New(v), "fromFile "+real
+		out.Value, out.Origin = New(v), "fromFile "+excerpt.StringN(s.FromFile, excerpt.MaxPathRunes)
 		return out, nil, nil
 	}
 	return out, nil, fmt.Errorf("not set in the process environment, %s or %s: %w",
@@ -364,42 +387,27 @@ func (run *resolveRun) envFile(name string) *envFileResult {
 	p := filepath.Join(run.r.paths.configDir, name)
 	f := &envFileResult{path: p}
 	run.envFiles[name] = f
-	real, err := run.r.paths.confine(p)
-	if errors.Is(err, ErrNotFound) {
-		return f
-	}
+	b, ok, err := run.r.paths.readEnvFile(name)
 	if err != nil {
-		f.err = fmt.Errorf("env file: %w", err)
-		return f
+		f.err = fmt.Errorf("env file %w", err)
 	}
-	b, err := run.r.paths.readRegular(real)
-	if err != nil {
-		f.err = fmt.Errorf("env file: %w", err)
-		return f
+	if ok {
+		f.vars, f.err = parseEnvBytes(p, b)
 	}
-	f.vars, f.err = parseEnvBytes(p, b)
 	return f
 }
 
 func (run *resolveRun) file(s config.Secret) (Resolved, []Warning, error) {
 	perm, _ := normalizePermissions(s.Permissions) // validated
 	out := Resolved{Name: s.Name, Source: s.Source, MountPath: s.MountPath, Permissions: perm}
-	abs, err := run.r.paths.expand(s.Path)
-	if err != nil {
-		return out, nil, err
-	}
-	if out.MountPath == "" {
+	b, abs, err := run.r.paths.read("path", s.Path, run.declared)
+	if out.MountPath == "" && abs != "" {
 		out.MountPath = path.Join(DefaultMountDir, filepath.Base(abs))
 	}
-	real, err := run.r.paths.confine(abs)
 	if err != nil {
 		return out, nil, err
 	}
-	b, err := run.r.paths.readRegular(real)
-	if err != nil {
-		return out, nil, err
-	}
-	out.Value, out.Origin = New(string(b)), "file "+real
+	out.Value, out.Origin = New(string(b)), "file "+excerpt.StringN(s.Path, excerpt.MaxPathRunes)
 	return out, nil, nil
 }
 
@@ -431,7 +439,7 @@ func (run *resolveRun) vaultSecret(ctx context.Context, s config.Secret) (Resolv
 	}
 	v, err := vr.data.field(s.VaultKey)
 	if err == nil && v == "" {
-		err = fmt.Errorf("key %q is empty: %w", s.VaultKey, ErrNotFound)
+		err = fmt.Errorf("key %s is empty: %w", excerpt.Quote(s.VaultKey), ErrNotFound)
 	}
 	if err != nil {
 		return out, warns, &VaultError{Mount: mount, Path: p, Err: err}

@@ -82,6 +82,7 @@ func TestEnvFromFileExpansion(t *testing.T) {
 	r := newResolver(t, ResolverConfig{ConfigDir: dir, LookupEnv: mapEnv(env), HomeDir: home, AllowedRoots: []string{}})
 	res, err := r.Resolve(context.Background(), []config.Secret{
 		{Name: "TILDE", Source: "env", FromFile: "~/.ssh/id.pub", Required: true},
+		{Name: "KEYDIR", Source: "env"}, // declared: the only variables a path may name
 		{Name: "DOLLAR", Source: "env", FromFile: "$KEYDIR/k", Required: true},
 		{Name: "BRACED", Source: "env", FromFile: "${KEYDIR}/k", Required: true},
 	})
@@ -110,7 +111,7 @@ func TestEnvFromFileFailures(t *testing.T) {
 		home     string
 		wantErr  error
 	}{
-		{"unset variable", "$NOPE/k", "", ErrNotFound},
+		{"undeclared variable", "$NOPE/k", "", ErrInvalidSecret},
 		{"tilde without home", "~/k", "", ErrInvalidConfig},
 		{"tilde user", "~root/k", "/root", ErrInvalidSecret},
 		{"missing file", "missing.txt", "", ErrNotFound},

@@ -109,7 +109,7 @@ func TestFileConfinement(t *testing.T) {
 			if len(res.Secrets) != 0 {
 				t.Errorf("a refused secret was returned")
 			}
-			if tc.wantErr == ErrPathNotAllowed && !strings.Contains(err.Error(), "outside the config directory") {
+			if tc.wantErr == ErrPathNotAllowed && !strings.Contains(err.Error(), "outside the workspace") {
 				t.Errorf("error %q does not explain the refusal", err)
 			}
 			mustNotLeak(t, "error", err.Error())
@@ -175,15 +175,20 @@ func TestDefaultAllowedRoots(t *testing.T) {
 	if got := DefaultAllowedRoots(); got[0] != "/etc/ssl" {
 		t.Error("DefaultAllowedRoots returned shared state")
 	}
-	// With AllowedRoots nil the defaults apply: a file in another directory under /tmp resolves.
+	// With AllowedRoots nil nothing outside the config directory is read; passing the
+	// defaults restores upstream's behaviour: a file in another directory under /tmp resolves.
 	other, err := os.MkdirTemp("/tmp", "secrets-root-")
 	if err != nil {
 		t.Skipf("no /tmp: %v", err)
 	}
 	t.Cleanup(func() { os.RemoveAll(other) })
 	f := writeFile(t, other, "v", "tmp-value")
-	r := newResolver(t, ResolverConfig{ConfigDir: t.TempDir()})
-	res, err := r.Resolve(context.Background(), []config.Secret{{Name: "T", Source: "file", Path: f, Required: true}})
+	specs := []config.Secret{{Name: "T", Source: "file", Path: f, Required: true}}
+	if _, err := newResolver(t, ResolverConfig{ConfigDir: t.TempDir()}).Resolve(context.Background(), specs); !errors.Is(err, ErrPathNotAllowed) {
+		t.Fatalf("AllowedRoots nil: err = %v, want ErrPathNotAllowed", err)
+	}
+	r := newResolver(t, ResolverConfig{ConfigDir: t.TempDir(), AllowedRoots: DefaultAllowedRoots()})
+	res, err := r.Resolve(context.Background(), specs)
 	if err != nil {
 		t.Fatalf("Resolve: %v", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/sindri/deploy/v3/internal/ctxwait"
+	"github.com/sindri/deploy/v3/internal/excerpt"
 )
 
 // Vault and retry defaults (contract §1.5.2).
@@ -125,7 +126,7 @@ func checkSegments(field, s string) error {
 	}
 	for _, seg := range strings.Split(s, "/") {
 		if seg == "" || seg == "." || seg == ".." {
-			return fmt.Errorf("%w: %s %q has an empty, \".\" or \"..\" segment", ErrInvalidSecret, field, s)
+			return fmt.Errorf("%w: %s %s has an empty, \".\" or \"..\" segment", ErrInvalidSecret, field, excerpt.Quote(s))
 		}
 	}
 	return nil
@@ -255,11 +256,11 @@ func retryAfterOf(resp *http.Response) time.Duration {
 func (d kvData) field(key string) (string, error) {
 	raw, ok := d[key]
 	if !ok {
-		return "", fmt.Errorf("key %q is not in the secret: %w", key, ErrNotFound)
+		return "", fmt.Errorf("key %s is not in the secret: %w", excerpt.Quote(key), ErrNotFound)
 	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil {
-		return "", fmt.Errorf("key %q is %s, not a string: %w", key, jsonKind(raw), ErrInvalidResponse)
+		return "", fmt.Errorf("key %s is %s, not a string: %w", excerpt.Quote(key), jsonKind(raw), ErrInvalidResponse)
 	}
 	return s, nil
 }

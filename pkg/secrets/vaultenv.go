@@ -39,7 +39,7 @@ func VaultFromEnv(lookup func(string) (string, bool)) (VaultConfig, *http.Client
 		} else if d, err := time.ParseDuration(t); err == nil && d > 0 {
 			vc.Timeout = d
 		} else {
-			return VaultConfig{}, nil, fmt.Errorf("%w: %s=%q is not a number of seconds", ErrInvalidConfig, EnvVaultTimeout, t)
+			return VaultConfig{}, nil, fmt.Errorf("%w: %s is not a number of seconds", ErrInvalidConfig, EnvVaultTimeout)
 		}
 	}
 	var hc *http.Client
@@ -50,7 +50,7 @@ func VaultFromEnv(lookup func(string) (string, bool)) (VaultConfig, *http.Client
 		tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // explicitly requested by VAULT_SKIP_VERIFY
 		hc = &http.Client{Transport: tr}
 	default:
-		return VaultConfig{}, nil, fmt.Errorf("%w: %s=%q must be true, 1, false or 0", ErrInvalidConfig, EnvVaultSkipVerify, v)
+		return VaultConfig{}, nil, fmt.Errorf("%w: %s must be true, 1, false or 0", ErrInvalidConfig, EnvVaultSkipVerify)
 	}
 	return vc, hc, nil
 }
