@@ -268,10 +268,10 @@ func (d *delivery) refuse(ctx context.Context, cause error) (string, string) {
 	}
 	refusedID := events.RefusedID(d.meta.Sequence.Stream)
 	id := refusedID
-	if d.job != nil {
-		if _, err := events.EventsSubject(d.job.ID); err == nil {
-			id = d.job.ID
-		}
+	if d.job != nil && jobs.ValidID(d.job.ID) {
+		// Only a well-formed id is used: anything else may be no subject the server accepts
+		// (the refusal could never be published) or none its sender can follow.
+		id = d.job.ID
 	}
 	sctx, cancel := settleCtx(ctx)
 	defer cancel()
@@ -279,10 +279,11 @@ func (d *delivery) refuse(ctx context.Context, cause error) (string, string) {
 	if err != nil {
 		return d.handBack(jitter(d.e.cfg.LeaseRetry), err)
 	}
-	if code == events.FailUnauthorized && id != refusedID && last > 0 {
-		// An unauthorized job's id is only a claim: when that id already has events it names
-		// someone else's job, whose history this refusal must not end. It is reported under
-		// its own id instead.
+	if code != events.FailInternal && id != refusedID && last > 0 {
+		// The id of a job that could not be read or was not allowed is only a claim: when that
+		// id already has events it names another job (or this message's own earlier refusal),
+		// whose history this refusal must not extend past its end. It is reported under its
+		// own id instead. An internal failure is this job's own, mid-way through its events.
 		id, last = refusedID, 0
 		if last, err = events.LastSeq(sctx, d.e.js, id); err != nil {
 			return d.handBack(jitter(d.e.cfg.LeaseRetry), err)
