@@ -148,7 +148,9 @@ func (d *delivery) recordSuccess(ctx context.Context, r result, ev *events.Succe
 		switch j.Kind {
 		case jobs.KindDeploy:
 			rec.State = r.deployment.State
-			rec.Handle = r.deployment.Handle
+			// A handle is a hint (labels win): one that quoted a secret value is kept redacted,
+			// and the provider then finds the environment by its labels.
+			rec.Handle = d.redact(r.deployment.Handle)
 			// The record is as public as the events: what it keeps is the redacted form.
 			red, _ := d.redactData(ev).(*events.Succeeded)
 			rec.Connection, rec.URL = nil, red.URL
@@ -194,7 +196,7 @@ func (d *delivery) recordFailure(ctx context.Context, cause error, s *providers.
 		rec.Provider = d.job.Provider
 		rec.State = providers.StateError
 		if partial.Handle != "" {
-			rec.Handle = partial.Handle
+			rec.Handle = d.redact(partial.Handle)
 		}
 		if rec.ExpiresAt.IsZero() && s != nil {
 			if exp, err := strconv.ParseInt(s.Labels[providers.LabelExpiresAt], 10, 64); err == nil {
