@@ -6,6 +6,8 @@ package events
 import (
 	"fmt"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Every subject, stream and bucket name sindri uses. Nothing else in the project spells them.
@@ -55,11 +57,22 @@ func EventsSubject(jobID string) (string, error) {
 	return EventsSubjectPrefix + jobID, nil
 }
 
+// maxToken bounds a token: every id and name sindri puts in a subject is far shorter, and a
+// subject longer than the server's control line closes the connection that sends it.
+const maxToken = 256
+
 func token(what, v string) error {
 	if v == "" {
 		return fmt.Errorf("events: %s is empty: %w", what, ErrBadSubject)
 	}
-	if strings.ContainsAny(v, ".*> \t\r\n") {
+	if len(v) > maxToken {
+		return fmt.Errorf("events: %s of %d bytes is longer than %d: %w", what, len(v), maxToken, ErrBadSubject)
+	}
+	// The server refuses subjects with whitespace or control characters of any kind, and the
+	// wildcards and separator would make the subject mean something else.
+	if strings.ContainsAny(v, ".*>") || strings.ContainsFunc(v, func(r rune) bool {
+		return r <= ' ' || r == 0x7f || unicode.IsSpace(r) || unicode.IsControl(r) || r == utf8.RuneError
+	}) {
 		return fmt.Errorf("events: %s %q is not a single subject token: %w", what, v, ErrBadSubject)
 	}
 	return nil

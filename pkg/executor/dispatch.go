@@ -17,6 +17,16 @@ import (
 // job from the result.
 func (d *delivery) run(ctx context.Context, op operation, p providers.Provider, lease *events.Lease) (string, string) {
 	e, j := d.e, d.job
+	// The secrets are known before the spec is built: a spec error may quote what the job
+	// carries (an image reference holding a secret value), and is redacted like the rest.
+	sv := e.cfg.LocalSecrets
+	if j.SealedSecrets != "" {
+		var err error
+		if sv, err = e.openSecrets(j); err != nil {
+			return d.fail(ctx, events.FailInvalidJob, err.Error(), nil)
+		}
+	}
+	d.red = newRedactor(&providers.Spec{Secrets: sv})
 	spec, err := e.cfg.BuildSpec(ctx, j)
 	if err != nil {
 		if providers.IsRetryable(err) {
@@ -24,15 +34,8 @@ func (d *delivery) run(ctx context.Context, op operation, p providers.Provider, 
 		}
 		return d.fail(ctx, events.FailInvalidConfig, err.Error(), nil)
 	}
-	switch {
-	case j.SealedSecrets != "":
-		sv, err := e.openSecrets(j)
-		if err != nil {
-			return d.fail(ctx, events.FailInvalidJob, err.Error(), nil)
-		}
+	if j.SealedSecrets != "" || len(spec.Secrets) == 0 {
 		spec.Secrets = sv
-	case len(spec.Secrets) == 0:
-		spec.Secrets = e.cfg.LocalSecrets
 	}
 	withheld := providers.SplitCredentials(spec, p.Capabilities().Credentials, deliverable(spec))
 	if !j.Kind.Image() && p.Capabilities().UsesHandle {

@@ -148,7 +148,9 @@ func (d *delivery) recordSuccess(ctx context.Context, r result, ev *events.Succe
 		switch j.Kind {
 		case jobs.KindDeploy:
 			rec.State = r.deployment.State
-			rec.Handle = r.deployment.Handle
+			// A handle is a hint (labels win): one that quoted a secret value is kept redacted,
+			// and the provider then finds the environment by its labels.
+			rec.Handle = d.redact(r.deployment.Handle)
 			// The record is as public as the events: what it keeps is the redacted form.
 			red, _ := d.redactData(ev).(*events.Succeeded)
 			rec.Connection, rec.URL = nil, red.URL
@@ -194,7 +196,7 @@ func (d *delivery) recordFailure(ctx context.Context, cause error, s *providers.
 		rec.Provider = d.job.Provider
 		rec.State = providers.StateError
 		if partial.Handle != "" {
-			rec.Handle = partial.Handle
+			rec.Handle = d.redact(partial.Handle)
 		}
 		if rec.ExpiresAt.IsZero() && s != nil {
 			if exp, err := strconv.ParseInt(s.Labels[providers.LabelExpiresAt], 10, 64); err == nil {
@@ -268,10 +270,10 @@ func (d *delivery) refuse(ctx context.Context, cause error) (string, string) {
 	}
 	refusedID := events.RefusedID(d.meta.Sequence.Stream)
 	id := refusedID
-	if d.job != nil {
-		if _, err := events.EventsSubject(d.job.ID); err == nil {
-			id = d.job.ID
-		}
+	if d.job != nil && jobs.ValidID(d.job.ID) {
+		// Only a well-formed id is used: anything else may be no subject the server accepts
+		// (the refusal could never be published) or none its sender can follow.
+		id = d.job.ID
 	}
 	sctx, cancel := settleCtx(ctx)
 	defer cancel()
@@ -279,10 +281,11 @@ func (d *delivery) refuse(ctx context.Context, cause error) (string, string) {
 	if err != nil {
 		return d.handBack(jitter(d.e.cfg.LeaseRetry), err)
 	}
-	if code == events.FailUnauthorized && id != refusedID && last > 0 {
-		// An unauthorized job's id is only a claim: when that id already has events it names
-		// someone else's job, whose history this refusal must not end. It is reported under
-		// its own id instead.
+	if code != events.FailInternal && id != refusedID && last > 0 {
+		// The id of a job that could not be read or was not allowed is only a claim: when that
+		// id already has events it names another job (or this message's own earlier refusal),
+		// whose history this refusal must not extend past its end. It is reported under its
+		// own id instead. An internal failure is this job's own, mid-way through its events.
 		id, last = refusedID, 0
 		if last, err = events.LastSeq(sctx, d.e.js, id); err != nil {
 			return d.handBack(jitter(d.e.cfg.LeaseRetry), err)

@@ -24,18 +24,45 @@ func signingKey(t *testing.T) (nkeys.KeyPair, string) {
 	return kp, pub
 }
 
+// startSignedExecutor runs an executor of a fake provider that trusts one signing key, and
+// returns the key.
+func startSignedExecutor(t *testing.T) (*bus, *providertest.Fake, nkeys.KeyPair) {
+	t.Helper()
+	b := startBus(t)
+	fake := providertest.NewFake()
+	cfg := testConfig(fake)
+	trusted, trustedPub := signingKey(t)
+	cfg.TrustedSigners = []string{trustedPub}
+	runExecutor(t, b, cfg)
+	return b, fake, trusted
+}
+
+// publishSigned publishes body on the fake provider's job subject with kp's signature over
+// signed, and returns the message's stream sequence.
+func (b *bus) publishSigned(t *testing.T, kp nkeys.KeyPair, signed, body []byte) uint64 {
+	t.Helper()
+	subj := "sindri.jobs." + providertest.FakeName
+	signer, sig, err := jobs.Sign(kp, subj, signed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := &nats.Msg{Subject: subj, Data: body, Header: nats.Header{}}
+	msg.Header.Set(jobs.HeaderSigner, signer)
+	msg.Header.Set(jobs.HeaderSignature, sig)
+	ack, err := b.js.PublishMsg(context.Background(), msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ack.Sequence
+}
+
 // An executor with trusted signers runs jobs signed by one of them and refuses, as
 // unauthorized and without touching the provider, unsigned jobs, jobs signed by another key and
 // signed jobs altered on the way.
 func TestSignedJobsOnly(t *testing.T) {
 	t.Parallel()
-	b := startBus(t)
-	fake := providertest.NewFake()
-	cfg := testConfig(fake)
-	trusted, trustedPub := signingKey(t)
+	b, fake, trusted := startSignedExecutor(t)
 	stranger, _ := signingKey(t)
-	cfg.TrustedSigners = []string{trustedPub}
-	runExecutor(t, b, cfg)
 	ctx := context.Background()
 
 	signed := newJob(t, jobs.KindDeploy, "signed", b.bump(t, "signed", false))
@@ -81,20 +108,9 @@ func TestSignedJobsOnly(t *testing.T) {
 		// Signed for one body, published with another: the signature headers of a real job
 		// copied onto a job someone changed.
 		orig, _ := j.Encode()
-		signer, sig, err := jobs.Sign(trusted, "sindri.jobs."+providertest.FakeName, orig)
-		if err != nil {
-			t.Fatal(err)
-		}
 		j.Options.Force = true
 		changed, _ := j.Encode()
-		msg := &nats.Msg{Subject: "sindri.jobs." + providertest.FakeName, Data: changed, Header: nats.Header{}}
-		msg.Header.Set(jobs.HeaderSigner, signer)
-		msg.Header.Set(jobs.HeaderSignature, sig)
-		ack, err := b.js.PublishMsg(ctx, msg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ack.Sequence
+		return b.publishSigned(t, trusted, orig, changed)
 	}, "does not match")
 	if n := fake.CountOp("signed", providertest.OpDeploy); n != 1 {
 		t.Errorf("signed job deploys = %d, want 1", n)
@@ -106,12 +122,7 @@ func TestSignedJobsOnly(t *testing.T) {
 // like a duplicate: their refusals are filed under their own stream sequence.
 func TestForgedJobIDsCannotTouchRealJobs(t *testing.T) {
 	t.Parallel()
-	b := startBus(t)
-	fake := providertest.NewFake()
-	cfg := testConfig(fake)
-	trusted, trustedPub := signingKey(t)
-	cfg.TrustedSigners = []string{trustedPub}
-	runExecutor(t, b, cfg)
+	b, fake, trusted := startSignedExecutor(t)
 	ctx := context.Background()
 	subj := "sindri.jobs." + providertest.FakeName
 	refusedUnder := func(what string, seq uint64) {

@@ -85,6 +85,17 @@ var (
 // characters that starts with a letter.
 func ValidEnvName(s string) bool { return len(s) <= MaxEnvNameLen && dns1123Label.MatchString(s) }
 
+// ValidID reports whether s has the form of a job id: a UUID in its canonical 36-character
+// form (any version; Validate further requires version 7). An executor refusing a message files
+// the refusal under the id the message claims only when it is valid (see events.RefusedID).
+func ValidID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	_, err := uuid.Parse(s)
+	return err == nil
+}
+
 // ValidProviderName reports whether s can name a provider on the wire: lowercase letters,
 // digits, '-' and '_', so that it is a single NATS subject token.
 func ValidProviderName(s string) bool { return len(s) <= 64 && providerName.MatchString(s) }
@@ -109,7 +120,7 @@ func (j *Job) Validate() error {
 	bad := func(field, format string, a ...any) {
 		errs = append(errs, &FieldError{Field: field, Problem: fmt.Sprintf(format, a...)})
 	}
-	if id, err := uuid.Parse(j.ID); err != nil {
+	if id, err := uuid.Parse(j.ID); err != nil || !ValidID(j.ID) {
 		bad("id", "must be a UUIDv7, got %q", j.ID)
 	} else if id.Version() != 7 {
 		bad("id", "must be a UUIDv7, got version %d", id.Version())

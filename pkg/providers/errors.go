@@ -33,11 +33,15 @@ var (
 	// type, no instances in the region). Permanent for the same spec: choose another
 	// type or region.
 	ErrCapacity = errors.New("no capacity")
+	// ErrWorkloadFailed: the deployed workload exits, restarts or fails its health check as it
+	// starts. Permanent: the same spec fails the same way. The provider reports the workload's
+	// last log lines with Reporter.Log before returning it (docs/providers/README.md#errors).
+	ErrWorkloadFailed = errors.New("workload failed to start")
 )
 
 // Hint returns the one-line advice that goes with err's sentinel (ErrQuota, ErrCapacity,
-// ErrAuth, ErrConflict: a decoder's specific cause before what the status implies), or ""
-// when there is none.
+// ErrAuth, ErrWorkloadFailed, ErrConflict: a decoder's specific cause before what the status
+// implies), or "" when there is none.
 func Hint(err error) string {
 	switch {
 	case errors.Is(err, ErrQuota):
@@ -46,6 +50,8 @@ func Hint(err error) string {
 		return "the platform has no capacity for this spec now: choose another GPU type, size or region"
 	case errors.Is(err, ErrAuth):
 		return "check the provider's credential in the executor's environment or provider block (docs/providers/README.md#credentials)"
+	case errors.Is(err, ErrWorkloadFailed):
+		return "the environment's process stopped as it started: its last log lines are in the job's log; fix the image's entrypoint, command or configuration"
 	case errors.Is(err, ErrConflict):
 		return "a resource with this name exists and is not ours: rename the environment or remove the foreign resource"
 	}

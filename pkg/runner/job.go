@@ -78,7 +78,7 @@ func (r *run) job(ctx context.Context, kind jobs.Kind) int {
 			reports = false
 		}
 	}
-	if msg := r.recordedProvider(kind, l, rec, marker, found); msg != "" {
+	if msg := r.recordedProvider(ctx, bus, kind, l, rec, marker, found); msg != "" {
 		r.out().Error(msg, nil)
 		r.respond(ctx, false)
 		return ExitFailed

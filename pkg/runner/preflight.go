@@ -49,7 +49,11 @@ func (r *run) ownership(env string, rec *events.EnvRecord) string {
 // the sticky comment's marker) for every job but deploys and plans: a provider changed in the
 // config, the provider input or a ChatOps flag must not orphan what is deployed. A deploy that
 // names another provider than the live environment's is refused: it returns the error to report.
-func (r *run) recordedProvider(kind jobs.Kind, l *loaded, rec *events.EnvRecord, marker github.Sticky, found bool) string {
+//
+// When nothing here serves the recorded provider, its jobs could never run, so the pin has a
+// way back (see unservedPin): a destroy of an environment with nothing deployed, or one asked
+// for with --force, runs with the provider asked for and so clears the pin.
+func (r *run) recordedProvider(ctx context.Context, bus *Bus, kind jobs.Kind, l *loaded, rec *events.EnvRecord, marker github.Sticky, found bool) string {
 	recorded, live := "", false
 	switch {
 	case rec != nil && rec.Provider != "":
@@ -62,19 +66,45 @@ func (r *run) recordedProvider(kind jobs.Kind, l *loaded, rec *events.EnvRecord,
 	if recorded == "" || recorded == l.provider || !jobs.ValidProviderName(recorded) {
 		return ""
 	}
-	switch policyOf(kind).provider {
-	case asAsked:
+	rule := policyOf(kind).provider
+	if rule == asAsked || rule == refuseIfLive && !live {
 		return ""
-	case refuseIfLive:
-		if !live {
-			return ""
-		}
+	}
+	if r.servedCheck(ctx, bus, recorded) != "" {
+		return r.unservedPin(ctx, bus, kind, l, recorded, live)
+	}
+	if rule == refuseIfLive {
 		return fmt.Sprintf("environment %s is deployed with provider %q, not %q: destroy it first (`/sindri destroy`), then deploy with the new provider; nothing was published",
 			l.env, recorded, l.provider)
 	}
 	r.out().Notice(fmt.Sprintf("%s of %s uses provider %q, which it was deployed with (not %q)", kind, l.env, recorded, l.provider))
 	l.provider = recorded
 	return ""
+}
+
+// unservedPin decides a job of an environment pinned to a provider nothing here serves (none
+// of its jobs could run). A destroy runs with the provider asked for when the environment has
+// nothing deployed (its record says not deployed, or its jobs never ran), or when the user
+// says so with --force: nothing here can look on the recorded provider, so --force is the
+// user's word that nothing is left there. Its success records the environment as not deployed
+// with the new provider, which clears the pin for the next deploy. Every other job is refused
+// with the way out.
+func (r *run) unservedPin(ctx context.Context, bus *Bus, kind jobs.Kind, l *loaded, recorded string, live bool) string {
+	switch {
+	case kind == jobs.KindDestroy && !live:
+		r.out().Notice(fmt.Sprintf("%s was recorded with provider %q, which is not available here, and has nothing deployed: the destroy runs with %q and clears that record", l.env, recorded, l.provider))
+		return ""
+	case kind == jobs.KindDestroy && r.it.Force:
+		r.out().Warning(fmt.Sprintf("destroy --force: %s was deployed with provider %q, which is not available here, so nothing there was removed: remove what is left on %s by hand. The environment is destroyed with %q and forgotten here; deploy with the new provider next", l.env, recorded, recorded, l.provider), nil)
+		return ""
+	}
+	what := "destroy it there"
+	if kind == jobs.KindDestroy {
+		what = "run the destroy again"
+	}
+	return fmt.Sprintf("environment %s is deployed with provider %q, which is not available here (available: %s). Serve %s again (an executor, or an action built with it) and %s; "+
+		"if nothing of it is left on %s, `/sindri destroy --force` (locally: `destroy --force`) forgets it here, and a deploy with %q works after that; nothing was published",
+		l.env, recorded, servedProviders(ctx, bus), recorded, what, recorded, l.provider)
 }
 
 // closeWins skips a job for an environment whose PR was closed, reporting nothing to GitHub.

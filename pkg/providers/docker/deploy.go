@@ -150,7 +150,7 @@ func (p *Provider) Deploy(ctx context.Context, s *providers.Spec, r providers.Re
 		return nil, p.startError(d, err)
 	}
 	r.Progress("wait for readiness", 6, deploySteps)
-	if err := p.waitReady(ctx, created.ID, d, p.timeoutFor(s)); err != nil {
+	if err := p.waitReady(ctx, created.ID, d, p.timeoutFor(s), 0, r); err != nil {
 		return nil, err
 	}
 	if existing != nil {
@@ -185,7 +185,7 @@ func (p *Provider) keep(ctx context.Context, s *providers.Spec, d *desired, c *c
 	} else {
 		r.Log(fmt.Sprintf("container %s is up to date", d.ContainerName))
 	}
-	if err := p.waitReady(ctx, c.ID, d, p.timeoutFor(s)); err != nil {
+	if err := p.waitReady(ctx, c.ID, d, p.timeoutFor(s), c.RestartCount, r); err != nil {
 		return nil, err
 	}
 	dep.State = providers.StateRunning

@@ -212,7 +212,8 @@ func (p *Provider) Start(ctx context.Context, s *providers.Spec) error {
 			return p.startError(d, err)
 		}
 	}
-	return p.waitReady(ctx, c.ID, d, p.timeoutFor(s))
+	// Start has no Reporter: the error carries the container's last log line.
+	return p.waitReady(ctx, c.ID, d, p.timeoutFor(s), c.RestartCount, providers.NopReporter{})
 }
 
 // Destroy implements providers.Provider. It removes exactly what carries this env's labels

@@ -59,8 +59,9 @@ type Config struct {
 	// and TCP readiness probes are then skipped; readiness is a container that has kept running
 	// for StableFor (and is healthy, when its image has a HEALTHCHECK).
 	SeparateNetwork bool
-	// StableFor is how long a container must have been running to count as ready when ports
-	// cannot be probed (default DefaultStableFor).
+	// StableFor is how long a container must have been running to count as ready when no
+	// published TCP port can be probed: a remote engine, a separate network, or none
+	// published (default DefaultStableFor). One that exits sooner fails the deploy.
 	StableFor time.Duration
 }
 

@@ -218,7 +218,11 @@ const (
 
 // waitReady waits until the container runs and every published TCP port accepts connections.
 // When ports are probed, that must hold on two consecutive polls (see readyConfirmGap).
-func (p *Provider) waitReady(ctx context.Context, id string, d *desired, timeout time.Duration) error {
+// restarts is the container's restart count before this start (-1: unknown). A container that
+// exits, restarts or turns unhealthy meanwhile fails at once with providers.ErrWorkloadFailed,
+// its last log lines reported to r (see failure and workloadFailed); one still not ready at
+// the timeout has them reported too.
+func (p *Provider) waitReady(ctx context.Context, id string, d *desired, timeout time.Duration, restarts int, r providers.Reporter) error {
 	wctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	// Poll fast at first (a started container is usually running at once), then back off.
@@ -226,6 +230,7 @@ func (p *Provider) waitReady(ctx context.Context, id string, d *desired, timeout
 	timer := time.NewTimer(interval)
 	defer timer.Stop()
 	last := "unknown"
+	var seen *container.InspectResponse
 	confirming := false // the previous poll found the container running with its ports open
 	for {
 		wait := interval
@@ -233,14 +238,13 @@ func (p *Provider) waitReady(ctx context.Context, id string, d *desired, timeout
 		ready := false
 		if err == nil {
 			c := res.Container
-			last = stateOf(&c)
-			st := c.State
-			if st != nil && st.Running && !st.Restarting && !st.Paused {
+			seen, last = &c, stateOf(&c)
+			if why := failure(&c, restarts); why != "" {
+				return p.workloadFailed(ctx, &c, d, why, r)
+			}
+			if st := c.State; st != nil && st.Running && !st.Restarting && !st.Paused {
 				var why string
-				ready, why, err = p.runningReady(d, st, confirming)
-				if err != nil {
-					return err
-				}
+				ready, why = p.runningReady(d, st, confirming)
 				if ready && (confirming || !p.probesPorts(d)) {
 					return nil
 				}
@@ -249,9 +253,6 @@ func (p *Provider) waitReady(ctx context.Context, id string, d *desired, timeout
 				} else {
 					last = why
 				}
-			}
-			if st != nil && (st.Status == container.StateExited || st.Status == container.StateDead) && d.Restart == "no" {
-				return fmt.Errorf("docker: container %s exited with code %d before it was ready", d.ContainerName, st.ExitCode)
 			}
 		} else if wctx.Err() == nil {
 			return p.wrap("inspect container "+d.ContainerName, err)
@@ -263,6 +264,9 @@ func (p *Provider) waitReady(ctx context.Context, id string, d *desired, timeout
 			if ctx.Err() != nil {
 				return fmt.Errorf("docker: waiting for %s: %w", d.ContainerName, ctx.Err())
 			}
+			if seen != nil {
+				p.reportLastLines(ctx, seen, d, r)
+			}
 			return fmt.Errorf("docker: container %s not ready within %s (last state: %s): %w",
 				d.ContainerName, timeout, last, context.DeadlineExceeded)
 		case <-timer.C:
@@ -272,34 +276,30 @@ func (p *Provider) waitReady(ctx context.Context, id string, d *desired, timeout
 }
 
 // runningReady decides whether a running container is ready: healthy when its image has a
-// HEALTHCHECK (unhealthy is an error), and either its published TCP ports accept connections
-// or, when they cannot be probed from here, it has kept running for stableFor.
-// confirm selects the longer probe of a confirming poll.
-func (p *Provider) runningReady(d *desired, st *container.State, confirm bool) (bool, string, error) {
-	if h := st.Health; h != nil {
-		switch h.Status {
-		case container.Unhealthy:
-			return false, "", fmt.Errorf("docker: container %s is unhealthy (its image's HEALTHCHECK fails)", d.ContainerName)
-		case container.Healthy:
-		default:
-			return false, "running, health check " + string(h.Status), nil
-		}
+// HEALTHCHECK (unhealthy is a failure, found by failure), and either its published TCP ports
+// accept connections or, when there are none that can be probed from here, it has kept
+// running for stableFor. confirm selects the longer probe of a confirming poll. When not ready it says why.
+func (p *Provider) runningReady(d *desired, st *container.State, confirm bool) (bool, string) {
+	if h := st.Health; h != nil && h.Status != container.Healthy {
+		return false, "running, health check " + string(h.Status)
 	}
-	if p.localEngine() {
+	if p.probesPorts(d) {
 		wait := probeWait
 		if confirm {
 			wait = confirmProbeWait
 		}
 		if p.portsReady(d, wait) {
-			return true, "", nil
+			return true, ""
 		}
-		return false, "running, published ports not accepting connections yet", nil
+		return false, "running, published ports not accepting connections yet"
 	}
+	// Nothing to probe (a remote engine, or no published TCP port): a container that exits
+	// as it starts is running at the first poll, so only time tells.
 	started, err := time.Parse(time.RFC3339Nano, st.StartedAt)
 	if err != nil || time.Since(started) >= p.stableFor {
-		return true, "", nil
+		return true, ""
 	}
-	return false, fmt.Sprintf("running for less than %s", p.stableFor), nil
+	return false, fmt.Sprintf("running for less than %s", p.stableFor)
 }
 
 // probesPorts reports whether readiness includes probing published TCP ports from here.
