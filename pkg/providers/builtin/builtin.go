@@ -27,6 +27,10 @@ type Entry struct {
 	// Settings are the names of the settings New reads from its settings map, in the order
 	// the documentation lists them.
 	Settings []string
+	// Required are the credentials (environment variable names) without which the provider
+	// cannot work at all, such as FLY_API_TOKEN; the first is the one a missing-credential
+	// error names. Optional credentials (docker's registry login) are not listed here.
+	Required []string
 	// New builds the provider. settings holds only the settings that were set (in the file
 	// block or as SINDRI_<NAME>_<SETTING>); anything else, such as the platform's own
 	// variables (DOCKER_HOST) and credentials, New reads through getenv.

@@ -31,7 +31,8 @@ func TestEnvVar(t *testing.T) {
 // TestEveryEntryFollowsTheRules walks the table: names and settings are well formed, and a
 // provider builds from an empty environment (a constructor never fails for a missing
 // credential); a provider that names credentials reports a missing one as ErrAuth naming it,
-// from its first operation and from its readiness check.
+// from its first operation and from its readiness check. Every required credential is one of
+// the provider's declared credentials, so it is never delivered into an environment.
 func TestEveryEntryFollowsTheRules(t *testing.T) {
 	t.Parallel()
 	setting := regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
@@ -54,7 +55,12 @@ func TestEveryEntryFollowsTheRules(t *testing.T) {
 			if p.Name() != e.Name {
 				t.Errorf("provider of row %q is named %q", e.Name, p.Name())
 			}
-			creds := p.Capabilities().Credentials
+			creds := e.Required
+			for _, c := range creds {
+				if !slices.Contains(p.Capabilities().Credentials, c) {
+					t.Errorf("required credential %s is not in Capabilities.Credentials", c)
+				}
+			}
 			if len(creds) == 0 {
 				return
 			}
