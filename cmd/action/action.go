@@ -77,14 +77,15 @@ func runAction(ctx context.Context, getenv func(string) string, stdout io.Writer
 		return runner.ExitFailed
 	}
 	req := runner.Request{
-		Intent:    it,
-		Inputs:    in,
-		Workspace: workspace,
-		LookupEnv: lookup,
-		HomeDir:   getenv("HOME"),
-		Vault:     vault,
-		Delivery:  jobs.RunDelivery(getenv("GITHUB_RUN_ID"), getenv("GITHUB_RUN_ATTEMPT")),
-		RunURL:    runURL(getenv),
+		Intent:          it,
+		Inputs:          in,
+		Workspace:       workspace,
+		SecretFileRoots: secretFileRoots(getenv),
+		LookupEnv:       lookup,
+		HomeDir:         getenv("HOME"),
+		Vault:           vault,
+		Delivery:        jobs.RunDelivery(getenv("GITHUB_RUN_ID"), getenv("GITHUB_RUN_ATTEMPT")),
+		RunURL:          runURL(getenv),
 	}
 	reg, err := builtin.Registry(getenv, nil, nil)
 	if err != nil {
@@ -231,4 +232,17 @@ func actionVersion(getenv func(string) string) string {
 		}
 	}
 	return full(getenv("GITHUB_ACTION_REF"))
+}
+
+// secretFileRoots reads SINDRI_SECRET_FILE_ROOTS: absolute directories outside the workspace
+// from which file and fromFile secrets may be read (a list in the platform's PATH form). It is
+// set by whoever runs the binary, never by a config; relative entries are ignored.
+func secretFileRoots(getenv func(string) string) []string {
+	var out []string
+	for _, d := range filepath.SplitList(getenv("SINDRI_SECRET_FILE_ROOTS")) {
+		if filepath.IsAbs(d) {
+			out = append(out, filepath.Clean(d))
+		}
+	}
+	return out
 }

@@ -73,10 +73,11 @@ func runLocal(ctx context.Context, args []string, getenv func(string) string, st
 			Command: cmd, Config: *cfgPath, Provider: *prov, Environment: *env,
 			Wait: true, Timeout: *timeout,
 		},
-		Workspace: wd,
-		LookupEnv: lookup,
-		HomeDir:   getenv("HOME"),
-		Delivery:  fmt.Sprintf("local/%d/%d", os.Getpid(), time.Now().UnixNano()),
+		Workspace:       localWorkspace(*cfgPath),
+		SecretFileRoots: secretFileRoots(getenv),
+		LookupEnv:       lookup,
+		HomeDir:         getenv("HOME"),
+		Delivery:        fmt.Sprintf("local/%d/%d", os.Getpid(), time.Now().UnixNano()),
 	}
 	var out runner.Output = &runner.ConsoleOutput{W: stdout}
 	arts := &artifactsOutput{Output: out, dir: *artifacts}
@@ -107,4 +108,23 @@ func runLocal(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintln(stdout, "wrote", p)
 	}
 	return code
+}
+
+// localWorkspace is the directory a local run confines the files a config names to: the root
+// of the git checkout holding the config, else the config's own directory.
+func localWorkspace(cfgPath string) string {
+	dir := filepath.Dir(cfgPath)
+	if real, err := filepath.EvalSymlinks(dir); err == nil {
+		dir = real
+	}
+	for d := dir; ; {
+		if _, err := os.Stat(filepath.Join(d, ".git")); err == nil {
+			return d
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return dir
+		}
+		d = parent
+	}
 }
