@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nkeys"
 	"github.com/sethvargo/go-githubactions"
 
+	"github.com/sindri/deploy/v3/internal/excerpt"
 	"github.com/sindri/deploy/v3/pkg/chatops"
 	"github.com/sindri/deploy/v3/pkg/github"
 	"github.com/sindri/deploy/v3/pkg/jobs"
@@ -125,9 +126,10 @@ type InputError struct {
 	Reason string
 }
 
-// Error implements error.
+// Error implements error. The value appears only as a short excerpt, and not at all when it
+// looks like a credential (an input can hold a token pasted in the wrong place).
 func (e *InputError) Error() string {
-	return fmt.Sprintf("input %q: invalid value %q: %s", e.Input, e.Value, e.Reason)
+	return fmt.Sprintf("input %q: invalid value %s: %s", e.Input, excerpt.Quote(e.Value), e.Reason)
 }
 
 // Unwrap returns ErrInvalidInput.
@@ -168,7 +170,7 @@ func ParseInputs(a *githubactions.Action) (Inputs, error) {
 		}
 		b, ok := ParseBool(v)
 		if !ok {
-			bad(name, excerpt(v), "want true or false (true, True, TRUE, false, False or FALSE, with nothing around it)")
+			bad(name, v, "want true or false (true, True, TRUE, false, False or FALSE, with nothing around it)")
 			return def
 		}
 		return b
@@ -318,20 +320,6 @@ func ParseBool(s string) (value, ok bool) {
 // upper-cased, spaces as underscores (as githubactions.Action.GetInput reads it).
 func inputVar(name string) string {
 	return "INPUT_" + strings.ToUpper(strings.ReplaceAll(name, " ", "_"))
-}
-
-// maxExcerpt bounds, in runes, how much of an invalid non-secret value an error repeats.
-const maxExcerpt = 8
-
-// excerpt is what an error may repeat of a value that should have been short (a boolean): the
-// value itself when it is at most 8 runes, else its first 3 runes, an ellipsis and its length,
-// so that a secret pasted into the wrong input does not reach the log.
-func excerpt(v string) string {
-	r := []rune(v)
-	if len(r) <= maxExcerpt {
-		return v
-	}
-	return fmt.Sprintf("%s… (%d characters)", string(r[:3]), len(r))
 }
 
 // looksLikeSeed reports whether v decodes as an nkey seed (any type).
