@@ -122,7 +122,7 @@ func (*Provider) Capabilities() providers.Capabilities {
 // still bring its own, so this is advice, not a refusal).
 func (p *Provider) Check(context.Context) providers.Readiness {
 	if p.cfg.APIKey == "" {
-		return providers.Readiness{Problems: []string{CredentialVar + " is not set (executor environment or provider \"runpod\" block)"}}
+		return providers.Readiness{Problems: []string{CredentialVar}}
 	}
 	return providers.Readiness{Ready: true, Version: "REST v2"}
 }
