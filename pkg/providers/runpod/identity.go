@@ -23,7 +23,7 @@ func ours(p pod, env string) bool {
 func findAll(ctx context.Context, a api, env string) ([]pod, error) {
 	all, err := a.list(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("runpod: find pods of %s: %w", env, err)
+		return nil, fmt.Errorf("runpod: find pods of %s: %w", env, explain(err, podSpec{}))
 	}
 	var out []pod
 	for _, p := range all {

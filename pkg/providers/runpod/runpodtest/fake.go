@@ -163,12 +163,19 @@ func problem(w http.ResponseWriter, status int, detail string) {
 	apifake.WriteJSON(w, status, map[string]any{"title": http.StatusText(status), "status": status, "detail": detail})
 }
 
-// auth checks the key; write requests need the full-access key.
+// auth checks the key; write requests need the full-access key. A missing bearer header is
+// the client's fault (a violation); a wrong key is the user's (401).
 func (f *Fake) auth(w http.ResponseWriter, r *http.Request) bool {
-	if f.API.CheckAuth(r, "Bearer "+f.Token) {
+	got := r.Header.Get("Authorization")
+	if !strings.HasPrefix(got, "Bearer ") {
+		f.API.CheckAuth(r, "Bearer "+f.Token)
+		problem(w, http.StatusUnauthorized, "missing bearer token")
+		return false
+	}
+	if got == "Bearer "+f.Token {
 		return true
 	}
-	if f.ReadOnlyToken != "" && f.API.CheckAuth(r, "Bearer "+f.ReadOnlyToken) {
+	if f.ReadOnlyToken != "" && got == "Bearer "+f.ReadOnlyToken {
 		if r.Method == http.MethodGet {
 			return true
 		}
