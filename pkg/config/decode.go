@@ -144,10 +144,15 @@ func (d *decoder) deployment(m *mapView, dep *Deployment) {
 	})
 }
 
+// gpuTier accepts the generic tiers and RunPod's GPU model tiers; a model tier with another
+// provider is refused by gpuTierElsewhere once the provider is known.
 func gpuTier(s string) (Severity, string, string) {
+	if _, ok := runpodTiers[s]; ok {
+		return 0, "", ""
+	}
 	sev, msg, hint := enum("gpu tier", gpuTierValues...)(s)
 	if msg != "" && !strings.HasPrefix(hint, "values are case") {
-		hint += "; for an exact RunPod GPU model set providers.runpod.gpuTypeId"
+		hint += "; RunPod also takes GPU model tiers (" + strings.Join(RunPodTiers(), ", ") + ") or an exact id in providers.runpod.gpuTypeId"
 	}
 	return sev, msg, hint
 }

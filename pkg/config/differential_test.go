@@ -36,6 +36,7 @@ var intentionalDiffs = map[string]string{
 	"portDuplicate":     "a docker host port published twice (same address, port, protocol) is refused, as the Docker provider refuses it; the schema has no such rule",
 	"portForm":          "docker ports with a host IP or /tcp|/udp suffix are accepted, as the Docker provider publishes them; the schema pattern allows only HOST:CONTAINER",
 	"buildFromSource":   "buildFromSource.enabled: true is refused: this action deploys prebuilt images and does not build from source",
+	"runpodGPUTiers":    "runpod takes GPU model tiers (a4000, a100, rtx4090, ...) mapped to exact gpuTypeIds, and reads the documented gpuType spelling as gpuTypeId; the schema allows only the four generic tiers and refuses gpuType",
 }
 
 // fixtureDiffs names the intentional difference each disagreeing fixture exercises.
@@ -54,6 +55,9 @@ var fixtureDiffs = map[string]string{
 	"v3-runpod-cpu-only.yaml":          "missingExtensions",
 	"v3-fly-production.sindri.yaml":    "autoInstall",
 	"v3-runpod-enterprise.sindri.yaml": "autoInstall",
+	"v3-runpod-a100-training.yaml":     "runpodGPUTiers",
+	"v3-runpod-gpu-basic.yaml":         "runpodGPUTiers",
+	"v3-runpod-spot.yaml":              "runpodGPUTiers",
 }
 
 func compileSchema(t testing.TB) *jsonschema.Schema {
@@ -232,6 +236,7 @@ func mutations() []mutation {
 	add("deployment.buildFromSource", map[string]any{"enabled": false}, "")
 	add("deployment.provider", "Docker", "")
 	add("providers.runpod.cloudType", "secure", "")
+	add("providers.runpod", map[string]any{"gpuType": "NVIDIA L4"}, "runpodGPUTiers")
 	add("providers.northflank.healthCheck.type", "TCP", "")
 	add("deployment.provider", "fly", "flyGPU")
 	add("deployment.provider", "e2b", "e2bGPU")

@@ -170,7 +170,11 @@ var fixtureCases = map[string]fixtureCase{
 	"v3-northflank-gpu.yaml":            {errField: "deployment.resources.gpu.tier", errText: `unknown gpu tier "a100"`, why: whyTier},
 	"v3-northflank-systems.sindri.yaml": {errField: "providers.northflank.healthCheck.type", errText: `unknown health check type "TCP"`, why: "health check types are lowercase (serde exact match); hint names tcp"},
 	"v3-provider-comparison.yaml":       {errField: "deployment.resources.gpu.tier", errText: `unknown gpu tier "a4000"`, why: whyTier},
-	"v3-runpod-a100-training.yaml":      {errField: "deployment.resources.gpu.tier", errText: `unknown gpu tier "a100"`, why: whyTier},
+	"v3-runpod-a100-training.yaml": {provider: ProviderRunPod, why: "tier a100 maps to the exact id; the misspelt gpuType gives way with a warning", check: func(t *testing.T, c *Config) {
+		if g := c.RunPodGPU(); g.ID != "NVIDIA A100 80GB PCIe" || g.Count != 1 || g.Problem == "" {
+			t.Errorf("gpu = %+v", g)
+		}
+	}},
 	"v3-runpod-cpu-only.yaml": {provider: ProviderRunPod, why: whyMissingExt, check: func(t *testing.T, c *Config) {
 		r := c.Providers.RunPod
 		if *r.ContainerDiskGB != 20 || r.CloudType != "COMMUNITY" || c.Deployment.Volumes.Workspace.Size != "50GB" || c.GPUEnabled() {
@@ -182,8 +186,16 @@ var fixtureCases = map[string]fixtureCase{
 			t.Errorf("runpod = %+v", r)
 		}
 	}},
-	"v3-runpod-gpu-basic.yaml": {errField: "deployment.resources.gpu.tier", errText: `unknown gpu tier "a4000"`, why: whyTier},
-	"v3-runpod-spot.yaml":      {errField: "deployment.resources.gpu.tier", errText: `unknown gpu tier "rtx4090"`, why: whyTier},
+	"v3-runpod-gpu-basic.yaml": {provider: ProviderRunPod, why: "tier a4000 and gpuType agree on the exact id", check: func(t *testing.T, c *Config) {
+		if g := c.RunPodGPU(); g.ID != "NVIDIA RTX A4000" || g.Problem != "" || *c.Providers.RunPod.VolumeSizeGB != 50 {
+			t.Errorf("gpu = %+v", g)
+		}
+	}},
+	"v3-runpod-spot.yaml": {provider: ProviderRunPod, why: "tier rtx4090 maps to the GeForce id; the misspelt gpuType gives way with a warning", check: func(t *testing.T, c *Config) {
+		if g := c.RunPodGPU(); g.ID != "NVIDIA GeForce RTX 4090" || g.Problem == "" {
+			t.Errorf("gpu = %+v", g)
+		}
+	}},
 }
 
 func TestFixtures(t *testing.T) {

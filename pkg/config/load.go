@@ -36,7 +36,7 @@ const (
 // when the diagnostics contain an error; otherwise it carries the per-provider defaults
 // (see defaults.go), so consumers never default anything themselves.
 func Load(path string, data []byte) (*Config, Diagnostics) {
-	d := &decoder{file: path, present: map[string]*yaml.Node{}}
+	d := &decoder{file: path, present: map[string]*yaml.Node{}, values: map[string]*yaml.Node{}}
 	root := d.parse(data)
 	if root == nil {
 		d.diags.sort()

@@ -20,6 +20,8 @@ type decoder struct {
 	// present maps the dotted path of every key that was set (canonical spelling) to its key
 	// node, so later passes (unused fields, cross-field rules) can point at it.
 	present map[string]*yaml.Node
+	// values maps the same paths to their value nodes, for rules that point at a value.
+	values map[string]*yaml.Node
 	// droppedErrors and droppedWarnings count diagnostics past maxDiagnostics.
 	droppedErrors, droppedWarnings int
 }
@@ -218,6 +220,7 @@ func (m *mapView) get(key string, aliases ...string) (k, v *yaml.Node, path stri
 		return nil, nil, path, false
 	}
 	m.d.present[join(m.path, key)] = k
+	m.d.values[join(m.path, key)] = resolve(v)
 	return k, resolve(v), path, true
 }
 

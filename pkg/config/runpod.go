@@ -1,5 +1,12 @@
 package config
 
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
 // ProviderRunPod deploys to RunPod pods (contract §3.6).
 const ProviderRunPod ProviderName = "runpod"
 
@@ -8,13 +15,9 @@ var runpodSchema = providerSchema{
 	block:      "runpod",
 	resources:  resourceDefaults{memory: "2GB", cpus: 2, workspaceSize: "50GB", workspacePath: "/workspace"},
 	needsImage: true,
-	unused: []string{"providers.runpod.gpuCount", "providers.runpod.volumeSizeGb",
-		"providers.runpod.volumeMountPath", "providers.runpod.startSsh", "providers.runpod.cpuOnly",
-		"providers.runpod.cpuInstanceId", "providers.runpod.templateId"},
+	unused:     []string{"providers.runpod.gpuCount", "providers.runpod.startSsh", "providers.runpod.templateId"},
 	unusedHints: map[string]string{
-		"providers.runpod.gpuCount":     "the GPU count comes from deployment.resources.gpu.count",
-		"providers.runpod.volumeSizeGb": "the volume size comes from deployment.volumes.workspace.size",
-		"providers.runpod.cpuOnly":      "a CPU pod is used whenever deployment.resources.gpu.enabled is not true",
+		"providers.runpod.gpuCount": "the GPU count comes from deployment.resources.gpu.count",
 	},
 	decode: func(d *decoder, m *mapView, p *Providers) {
 		m.obj("runpod", nil, func(s *mapView) { p.RunPod = d.runpod(s) })
@@ -42,10 +45,9 @@ type RunPodConfig struct {
 
 func (d *decoder) runpod(m *mapView) *RunPodConfig {
 	c := &RunPodConfig{}
-	m.special = map[string]string{
-		"gpuType": `did you mean "gpuTypeId"? (upstream accepts gpu_type as an alias, but not gpuType)`,
-	}
-	m.strAlias("gpuTypeId", []string{"gpu_type_id", "gpu_type"}, &c.GPUTypeID)
+	// gpuType is the spelling of upstream's documentation and examples; upstream's parser
+	// ignores it, which silently asked for a default GPU. It is read as gpuTypeId here.
+	m.strAlias("gpuTypeId", []string{"gpu_type_id", "gpu_type", "gpuType"}, &c.GPUTypeID)
 	m.intp("gpuCount", []string{"gpu_count"}, &c.GPUCount, 1, 8)
 	m.intp("containerDiskGb", []string{"container_disk_gb"}, &c.ContainerDiskGB, 1, 500)
 	m.intp("volumeSizeGb", []string{"volume_size_gb"}, &c.VolumeSizeGB, 0, 2048)
@@ -65,7 +67,6 @@ func runpodDefaults(c *Config) {
 	r := ensure(&c.Providers.RunPod)
 	setPtr(&r.GPUCount, 1)
 	setPtr(&r.ContainerDiskGB, 20)
-	setPtr(&r.VolumeSizeGB, 50)
 	setStr(&r.VolumeMountPath, "/workspace")
 	setStr(&r.CloudType, "COMMUNITY")
 	setPtr(&r.SpotBid, 0)
@@ -73,9 +74,31 @@ func runpodDefaults(c *Config) {
 	setPtr(&r.CPUOnly, false)
 }
 
+// runpodRules: gpuTypeId asks for a GPU pod by itself (the guide's example sets no
+// deployment.resources.gpu), and is checked against the catalogue with the region.
 func runpodRules(d *decoder, c *Config) {
-	if rp := c.Providers.RunPod; rp != nil && rp.GPUTypeID != "" && !c.GPUEnabled() {
-		d.warnf(d.present["providers.runpod.gpuTypeId"], "providers.runpod.gpuTypeId", "set deployment.resources.gpu.enabled: true for a GPU pod",
-			"gpuTypeId is ignored: without deployment.resources.gpu.enabled a CPU pod is created")
+	runpodGPURules(d, c)
+	if rp := c.Providers.RunPod; rp != nil && rp.CPUInstanceID != "" {
+		if _, _, err := ParseRunPodCPUInstance(rp.CPUInstanceID); err != nil {
+			d.errorf(d.present["providers.runpod.cpuInstanceId"], "providers.runpod.cpuInstanceId",
+				"write <flavour>-<vCPUs>-<GB>, e.g. cpu3c-4-8, with a flavour of "+strings.Join(RunPodCPUFlavors, ", "), "%v", err)
+		}
 	}
+}
+
+// ParseRunPodCPUInstance reads a CPU instance id "<flavour>-<vCPUs>[-<memory GB>]" (cpu3c-4-8)
+// into its flavour and vCPU count.
+func ParseRunPodCPUInstance(s string) (flavor string, vcpus int, err error) {
+	parts := strings.Split(s, "-")
+	if !slices.Contains(RunPodCPUFlavors, parts[0]) {
+		return "", 0, fmt.Errorf("unknown RunPod CPU flavour in %q", s)
+	}
+	if len(parts) == 1 {
+		return parts[0], 0, nil
+	}
+	n, err := strconv.Atoi(parts[1])
+	if err != nil || n < 1 || len(parts) > 3 {
+		return "", 0, fmt.Errorf("%q is not a RunPod CPU instance id", s)
+	}
+	return parts[0], n, nil
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/sindri/deploy/v3/pkg/providers"
 	"github.com/sindri/deploy/v3/pkg/providers/docker"
+	"github.com/sindri/deploy/v3/pkg/providers/runpod"
 )
 
 // Entry is one built-in provider.
@@ -45,6 +46,7 @@ type Entry struct {
 // table is every built-in provider, in the order they are documented.
 var table = []Entry{
 	{Name: docker.Name, Settings: dockerSettings, New: newDocker},
+	{Name: runpod.Name, Settings: runpodSettings, New: newRunPod},
 }
 
 // Entries returns a copy of the table.
