@@ -46,7 +46,7 @@ type Entry struct {
 // table is every built-in provider, in the order they are documented.
 var table = []Entry{
 	{Name: docker.Name, Settings: dockerSettings, New: newDocker},
-	{Name: runpod.Name, Settings: runpodSettings, New: newRunPod},
+	{Name: runpod.Name, Settings: runpodSettings, Required: []string{runpod.CredentialVar}, New: newRunPod},
 }
 
 // Entries returns a copy of the table.
