@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/sindri/deploy/v3/internal/ctxwait"
@@ -298,8 +299,36 @@ func (run *applyRun) machine(ctx context.Context) error {
 			return err
 		}
 		run.machineID = ""
+		if err := run.waitUnbound(ctx); err != nil {
+			return err
+		}
 	}
 	return run.createMachine(ctx, cfg)
+}
+
+// waitUnbound waits until Fly no longer holds the home volume bound to a destroyed machine
+// (up to about a minute, fly.md §4), so the new machine can mount it.
+func (run *applyRun) waitUnbound(ctx context.Context) error {
+	if run.dry {
+		return nil
+	}
+	deadline := time.Now().Add(run.p.cfg.VolumeUnbind)
+	for {
+		vols, err := run.a.listVolumes(ctx, run.d.App)
+		if err != nil {
+			return err
+		}
+		i := slices.IndexFunc(vols, func(v volume) bool { return v.ID == run.volumeID })
+		if i < 0 || vols[i].AttachedMachineID == "" {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("fly: volume %s still bound to machine %s after %v: %w", run.volumeID, vols[i].AttachedMachineID, run.p.cfg.VolumeUnbind, providers.ErrUnavailable)
+		}
+		if err := ctxwait.Sleep(ctx, run.p.cfg.PollInterval); err != nil {
+			return err
+		}
+	}
 }
 
 // createMachine creates the machine. Create is not idempotent (fly.md §3.3): after a lost or
