@@ -18,6 +18,7 @@ import (
 
 	"github.com/sindri/deploy/v3/pkg/providers"
 	"github.com/sindri/deploy/v3/pkg/providers/docker"
+	"github.com/sindri/deploy/v3/pkg/providers/fly"
 )
 
 // Entry is one built-in provider.
@@ -41,6 +42,7 @@ type Entry struct {
 // table is every built-in provider, in the order they are documented.
 var table = []Entry{
 	{Name: docker.Name, Settings: dockerSettings, New: newDocker},
+	{Name: fly.Name, Settings: flySettings, New: newFly},
 }
 
 // Entries returns a copy of the table.
