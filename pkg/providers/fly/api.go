@@ -21,6 +21,9 @@ const requestIDHeader = "fly-request-id"
 // retry after observing, what to wait for) lives in deploy.go, wait.go and lifecycle.go.
 type api struct {
 	c *rest.Client
+	// w sends /wait: its 408 is an answer ("not yet"), which the caller acts on, so it is
+	// never retried by the client.
+	w *rest.Client
 }
 
 // authHeader returns the Authorization value for token: a token already carrying a scheme
@@ -209,7 +212,7 @@ const maxWait = 60 * time.Second
 // is returned as is, for the caller to call again.
 func (a *api) wait(ctx context.Context, appName, id, state string, timeout time.Duration) error {
 	secs := int(min(max(timeout, time.Second), maxWait) / time.Second)
-	return a.c.Do(ctx, rest.Request{Op: "wait for machine " + id + " " + state, Path: machinePath(appName, id) + "/wait",
+	return a.w.Do(ctx, rest.Request{Op: "wait for machine " + id + " " + state, Path: machinePath(appName, id) + "/wait",
 		Query: url.Values{"state": {state}, "timeout": {strconv.Itoa(secs)}}}, nil)
 }
 

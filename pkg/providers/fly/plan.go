@@ -26,7 +26,7 @@ func (p *Provider) Plan(ctx context.Context, s *providers.Spec) (*providers.Plan
 		return nil, err
 	}
 	rec := &rest.Recorder{}
-	a := &api{c: live.c.DryRun(rec)}
+	a := &api{c: live.c.DryRun(rec), w: live.w.DryRun(rec)}
 	dc, err := decide(ctx, a, s, d)
 	if err != nil {
 		return nil, err

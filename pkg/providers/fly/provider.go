@@ -189,7 +189,7 @@ func (p *Provider) client(s *providers.Spec) (*api, error) {
 	if a, ok := p.clients[tok]; ok {
 		return a, nil
 	}
-	c, err := rest.New(rest.Config{
+	rc := rest.Config{
 		BaseURL:          p.cfg.APIURL,
 		Provider:         Name,
 		Auth:             rest.HeaderAuth("Authorization", authHeader(tok)),
@@ -201,11 +201,18 @@ func (p *Provider) client(s *providers.Spec) (*api, error) {
 		Recorder:         p.cfg.Recorder,
 		MaxRetries:       p.cfg.MaxRetries,
 		BackoffBase:      p.cfg.BackoffBase,
-	})
+	}
+	c, err := rest.New(rc)
 	if err != nil {
 		return nil, fmt.Errorf("fly: %w", err)
 	}
-	a := &api{c: c}
+	// A /wait blocks up to 60 s by design, and is never retried by the client.
+	rc.MaxRetries, rc.Timeout = -1, maxWait+30*time.Second
+	w, err := rest.New(rc)
+	if err != nil {
+		return nil, fmt.Errorf("fly: %w", err)
+	}
+	a := &api{c: c, w: w}
 	p.clients[tok] = a
 	return a, nil
 }

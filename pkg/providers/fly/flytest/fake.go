@@ -326,9 +326,11 @@ func (f *Fake) getApp(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusNotFound, "app not found", "")
 	case !slices.Contains(orgs, a.org):
 		fail(w, http.StatusForbidden, "unauthorized", "")
-	case !f.lag.Visible(name) && f.opts.LagUnauthorized:
-		fail(w, http.StatusUnauthorized, "unauthorized", "")
 	case !f.lag.Visible(name):
+		if f.opts.LagUnauthorized {
+			fail(w, http.StatusUnauthorized, "unauthorized", "")
+			return
+		}
 		fail(w, http.StatusNotFound, "app not found", "")
 	default:
 		apifake.WriteJSON(w, http.StatusOK, f.appJSON(a))
