@@ -43,8 +43,20 @@ func (d *decoder) fly(m *mapView) *FlyConfig {
 	return c
 }
 
-func flyDefaults(c *Config) {
-	f := ensure(&c.Providers.Fly)
+func flyDefaults(c *Config) { fillFly(ensure(&c.Providers.Fly)) }
+
+// FlyDefaults returns a copy of f (nil: an empty block) with the fly defaults applied to its
+// empty fields: Load applies them already; this serves configs built by hand.
+func FlyDefaults(f *FlyConfig) FlyConfig {
+	var c FlyConfig
+	if f != nil {
+		c = *f
+	}
+	fillFly(&c)
+	return c
+}
+
+func fillFly(f *FlyConfig) {
 	setStr(&f.Region, "sjc")
 	setPtr(&f.AutoStopMachines, true)
 	setPtr(&f.AutoStartMachines, true)
