@@ -29,7 +29,10 @@ const (
 	DefaultBindAddress = "127.0.0.1"
 	DefaultTimeout     = 60 * time.Second
 	DefaultStopTimeout = 10 * time.Second
-	DefaultStableFor   = 2 * time.Second
+	// DefaultStableFor is short: a workload that "exits at once" does so within milliseconds,
+	// and the engine's first restart follows within 100 ms, so a few fast polls over this
+	// window see it, while a healthy deploy without ports waits little longer than its start.
+	DefaultStableFor = 300 * time.Millisecond
 	// cleanupTimeout bounds rollback work that runs after the caller's context is gone.
 	cleanupTimeout = 30 * time.Second
 )

@@ -271,8 +271,17 @@ func (p *Provider) waitReady(ctx context.Context, id string, d *desired, timeout
 				d.ContainerName, timeout, last, context.DeadlineExceeded)
 		case <-timer.C:
 		}
-		interval = min(interval*2, 500*time.Millisecond)
+		interval = min(interval*2, p.maxPoll(d))
 	}
+}
+
+// maxPoll bounds the wait between readiness polls: 500 ms while ports are probed, and a third of
+// the stability window otherwise, so that the window is watched closely and ends on time.
+func (p *Provider) maxPoll(d *desired) time.Duration {
+	if p.probesPorts(d) {
+		return 500 * time.Millisecond
+	}
+	return max(p.stableFor/3, 10*time.Millisecond)
 }
 
 // runningReady decides whether a running container is ready: healthy when its image has a
