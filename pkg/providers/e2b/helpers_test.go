@@ -3,6 +3,7 @@ package e2b_test
 import (
 	"context"
 	"hash/fnv"
+	"strconv"
 	"testing"
 	"time"
 
@@ -103,3 +104,5 @@ func inventory(f *e2btest.Fake, env string) []string {
 	}
 	return out
 }
+
+func fmtFloat(f float64) string { return strconv.FormatFloat(f, 'f', 4, 64) }
