@@ -8,8 +8,8 @@ var e2bSchema = providerSchema{
 	block:     "e2b",
 	resources: resourceDefaults{memory: "2GB", cpus: 2, workspaceSize: "10GB", workspacePath: WorkspaceDir},
 	noGPU:     "E2B sandboxes have no GPUs",
-	unused: []string{"providers.e2b.internetAccess", "providers.e2b.allowedDomains",
-		"providers.e2b.blockedDomains", "providers.e2b.publicAccess"},
+	// internetAccess, allowedDomains, blockedDomains and publicAccess reach the API
+	// (allow_internet_access, network.allowOut/denyOut, network.allowPublicTraffic).
 	decode: func(d *decoder, m *mapView, p *Providers) {
 		m.obj("e2b", nil, func(s *mapView) { p.E2B = d.e2b(s) })
 	},

@@ -18,6 +18,7 @@ import (
 
 	"github.com/sindri/deploy/v3/pkg/providers"
 	"github.com/sindri/deploy/v3/pkg/providers/docker"
+	"github.com/sindri/deploy/v3/pkg/providers/e2b"
 	"github.com/sindri/deploy/v3/pkg/providers/fly"
 	"github.com/sindri/deploy/v3/pkg/providers/runpod"
 )
@@ -47,6 +48,7 @@ type Entry struct {
 // table is every built-in provider, in the order they are documented.
 var table = []Entry{
 	{Name: docker.Name, Settings: dockerSettings, New: newDocker},
+	{Name: e2b.Name, Settings: e2bSettings, Required: []string{e2b.CredentialVar}, New: newE2B},
 	{Name: fly.Name, Settings: flySettings, Required: []string{fly.DefaultTokenVar}, New: newFly},
 	{Name: runpod.Name, Settings: runpodSettings, Required: []string{runpod.CredentialVar}, New: newRunPod},
 }
