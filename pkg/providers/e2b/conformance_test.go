@@ -22,9 +22,7 @@ func e2bConformance(t *testing.T, faults bool) providertest.ConformanceConfig {
 		NewProvider: func(t *testing.T) providers.Provider {
 			var opts []apifake.Option
 			if faults {
-				// Each subtest's fake draws its faults from its own seed (its name): with one
-				// seed for all, every fake would fault the same few requests.
-				opts = append(opts, apifake.WithSeed(seedOf(t.Name())))
+				opts = append(opts, apifake.WithSeed(providertest.FaultSeed(t)))
 			}
 			p, f := newTestProvider(t, nil, opts...)
 			f.Lock(func(f *e2btest.Fake) { f.PageSize = 2 }) // every listing pages
@@ -47,27 +45,14 @@ func e2bConformance(t *testing.T, faults bool) providertest.ConformanceConfig {
 		Timeout:     time.Minute,
 	}
 	if faults {
-		// Registered before the subtests, so it runs after all of them: a fault run in which
-		// a fault kind never fired would prove nothing.
-		t.Cleanup(func() {
-			fired := map[string]int{}
-			fakes.Range(func(_, v any) bool {
-				for _, e := range v.(*e2btest.Fake).API.Requests() {
-					if e.Fault != "" {
-						fired[e.Fault]++
-					}
-				}
-				return true
-			})
-			for _, kind := range []string{"chaos 429", "chaos 503", "chaos lost create", "5xx after create"} {
-				if fired[kind] == 0 {
-					t.Errorf("faults fired over the whole run: %v; want %q at least once", fired, kind)
-				}
-			}
-		})
+		// Checked after all the subtests: every fault kind must have fired.
+		var tally providertest.FaultTally
+		tally.Require(t, "chaos 429", "chaos 503", "chaos lost create", "5xx after create")
+
 		cc.RetryTransient = 20
 		cc.Faults = func(t *testing.T, p providers.Provider) func() {
 			api := fake(p).API
+			t.Cleanup(func() { tally.Add(api.Requests()) })
 			api.Add(apifake.ChaosRules(0.05)...)
 			// The create succeeds, then the answer is a 500: found by metadata, not sent again.
 			api.Add(apifake.Rule{Name: "5xx after create", Route: "POST /sandboxes", Probability: 0.2, Action: apifake.ApplyThenFail(500)})

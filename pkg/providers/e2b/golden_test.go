@@ -2,7 +2,6 @@ package e2b_test
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,38 +11,20 @@ import (
 	"github.com/sindri/deploy/v3/pkg/providers"
 	"github.com/sindri/deploy/v3/pkg/providers/e2b"
 	"github.com/sindri/deploy/v3/pkg/providers/internal/rest"
+	"github.com/sindri/deploy/v3/pkg/providers/providertest"
 	"github.com/sindri/deploy/v3/pkg/providers/providertest/golden"
 )
-
-var fixtureDirs = []string{"../../../testdata/shared/fixtures/sindri-configs", "../../../testdata/shared/fixtures/guide-examples"}
 
 // TestGoldenFixtures pins, for every shared fixture config that targets e2b, the Plan of a new
 // environment, the exact requests a first Deploy sends to an empty fake (secrets redacted),
 // and the Plan of the deployed environment with its artifacts. Update with go test -update.
 func TestGoldenFixtures(t *testing.T) {
 	t.Parallel()
-	n := 0
-	for _, dir := range fixtureDirs {
-		files, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
-		for _, file := range files {
-			data, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c, _ := config.Load(file, data)
-			if c == nil || c.ProviderName() != config.ProviderE2B {
-				continue
-			}
-			n++
-			name := filepath.Base(filepath.Dir(file)) + "-" + strings.TrimSuffix(strings.TrimSuffix(filepath.Base(file), ".yaml"), ".sindri")
-			t.Run(name, func(t *testing.T) {
-				t.Parallel()
-				golden.Compare(t, filepath.Join("testdata", "golden", name+".txt"), goldenRun(t, c))
-			})
-		}
-	}
-	if n == 0 {
-		t.Fatal("no e2b fixture loaded")
+	for _, fx := range providertest.Fixtures(t, config.ProviderE2B) {
+		t.Run(fx.Name, func(t *testing.T) {
+			t.Parallel()
+			golden.Compare(t, filepath.Join("testdata", "golden", fx.Name+".txt"), goldenRun(t, fx.Config))
+		})
 	}
 }
 

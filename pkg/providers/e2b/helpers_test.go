@@ -2,7 +2,6 @@ package e2b_test
 
 import (
 	"context"
-	"hash/fnv"
 	"strconv"
 	"testing"
 	"time"
@@ -33,13 +32,6 @@ func newTestProvider(t *testing.T, rec *rest.Recorder, opts ...apifake.Option) (
 		t.Fatal(err)
 	}
 	return p, f
-}
-
-// seedOf turns a test name into a fault seed, so a failing run replays.
-func seedOf(name string) uint64 {
-	h := fnv.New64a()
-	h.Write([]byte(name))
-	return h.Sum64()
 }
 
 const baseYAML = `version: "3.0"

@@ -2,7 +2,6 @@ package fly_test
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,38 +10,20 @@ import (
 	"github.com/sindri/deploy/v3/pkg/config"
 	"github.com/sindri/deploy/v3/pkg/providers"
 	"github.com/sindri/deploy/v3/pkg/providers/internal/rest"
+	"github.com/sindri/deploy/v3/pkg/providers/providertest"
 	"github.com/sindri/deploy/v3/pkg/providers/providertest/golden"
 )
-
-var fixtureDirs = []string{"../../../testdata/shared/fixtures/sindri-configs", "../../../testdata/shared/fixtures/guide-examples"}
 
 // TestGoldenFixtures pins, for every shared fixture config that targets fly, the exact requests
 // a first Deploy sends to an empty fake (secrets redacted), then the Plan of the deployed
 // environment and its fly.toml. Update with go test -update.
 func TestGoldenFixtures(t *testing.T) {
 	t.Parallel()
-	n := 0
-	for _, dir := range fixtureDirs {
-		files, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
-		for _, file := range files {
-			data, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c, _ := config.Load(file, data)
-			if c == nil || c.ProviderName() != config.ProviderFly {
-				continue
-			}
-			n++
-			name := filepath.Base(filepath.Dir(file)) + "-" + strings.TrimSuffix(strings.TrimSuffix(filepath.Base(file), ".yaml"), ".sindri")
-			t.Run(name, func(t *testing.T) {
-				t.Parallel()
-				golden.Compare(t, filepath.Join("testdata", "golden", name+".txt"), goldenRun(t, c))
-			})
-		}
-	}
-	if n == 0 {
-		t.Fatal("no fly fixture loaded")
+	for _, fx := range providertest.Fixtures(t, config.ProviderFly) {
+		t.Run(fx.Name, func(t *testing.T) {
+			t.Parallel()
+			golden.Compare(t, filepath.Join("testdata", "golden", fx.Name+".txt"), goldenRun(t, fx.Config))
+		})
 	}
 }
 

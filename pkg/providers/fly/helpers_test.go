@@ -1,7 +1,6 @@
 package fly_test
 
 import (
-	"hash/fnv"
 	"testing"
 	"time"
 
@@ -11,6 +10,7 @@ import (
 	"github.com/sindri/deploy/v3/pkg/providers/fly"
 	"github.com/sindri/deploy/v3/pkg/providers/fly/flytest"
 	"github.com/sindri/deploy/v3/pkg/providers/internal/rest"
+	"github.com/sindri/deploy/v3/pkg/providers/providertest"
 )
 
 const (
@@ -53,16 +53,9 @@ func newFake(t *testing.T, opts flytest.Options, rec *rest.Recorder, tweak ...fu
 	return p, f
 }
 
-// seedOf turns a test name into a fault seed, so a failing run replays.
-func seedOf(name string) uint64 {
-	h := fnv.New64a()
-	h.Write([]byte(name))
-	return h.Sum64()
-}
-
 // chaos is the fault-on option set for a fake.
 func chaos(t *testing.T) []apifake.Option {
-	return []apifake.Option{apifake.WithSeed(seedOf(t.Name()))}
+	return []apifake.Option{apifake.WithSeed(providertest.FaultSeed(t))}
 }
 
 func loadConfig(t testing.TB, yaml string) *config.Config {

@@ -298,21 +298,10 @@ func TestGuideExamplePlansWhatTheGuideSays(t *testing.T) {
 // that targets runpod (go test ./pkg/providers/runpod/ -run TestPlanGolden -update).
 func TestPlanGolden(t *testing.T) {
 	t.Parallel()
-	root := filepath.Join("..", "..", "..", "testdata", "shared", "fixtures")
-	files, _ := filepath.Glob(filepath.Join(root, "sindri-configs", "*runpod*.yaml"))
-	files = append(files, filepath.Join(root, "guide-examples", "runpod.sindri.yaml"))
-	for _, file := range files {
-		name := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(file), ".yaml"), ".sindri")
+	for _, fx := range providertest.Fixtures(t, config.ProviderRunPod) {
+		name, c := fx.Name, fx.Config
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			src, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c, diags := config.Load(filepath.Base(file), src)
-			if c == nil || diags.HasErrors() {
-				t.Fatalf("config: %v", diags)
-			}
 			img, err := c.ImageRef()
 			if err != nil {
 				t.Fatal(err)
