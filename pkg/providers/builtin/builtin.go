@@ -20,6 +20,7 @@ import (
 	"github.com/sindri/deploy/v3/pkg/providers/docker"
 	"github.com/sindri/deploy/v3/pkg/providers/fly"
 	"github.com/sindri/deploy/v3/pkg/providers/runpod"
+	"github.com/sindri/deploy/v3/pkg/providers/vm"
 )
 
 // Entry is one built-in provider.
@@ -49,6 +50,7 @@ var table = []Entry{
 	{Name: docker.Name, Settings: dockerSettings, New: newDocker},
 	{Name: fly.Name, Settings: flySettings, Required: []string{fly.DefaultTokenVar}, New: newFly},
 	{Name: runpod.Name, Settings: runpodSettings, Required: []string{runpod.CredentialVar}, New: newRunPod},
+	{Name: vm.Name, Settings: packerSettings, New: newPacker},
 }
 
 // Entries returns a copy of the table.

@@ -29,6 +29,9 @@ type Input struct {
 	Mode Mode
 	// Labels are the job's labels; they go on the image and the builder instance.
 	Labels map[string]string
+	// Null renders Packer's null builder in place of the cloud's source and a local echo per
+	// script in place of running it (Config.NullBuilder).
+	Null bool
 }
 
 // Rendered is a rendered template and its scripts.
@@ -125,6 +128,10 @@ func (in Input) render(c cloud) (*Rendered, error) {
 	setRaw(loc, "timestamp", `formatdate("YYYYMMDDhhmmss", timestamp())`)
 	setRaw(loc, "image_name", `"`+r.cfg.ImageName+`-${local.timestamp}"`)
 	root.AppendNewline()
+	if in.Null {
+		c = nullCloud
+		r.cloud = c
+	}
 	src := root.AppendNewBlock("source", []string{c.builder, SourceName}).Body()
 	if err := c.source(r, src); err != nil {
 		return nil, err
@@ -265,14 +272,23 @@ func (r *render) buildBlock(root *hclwrite.Body, c cloud) {
 	b := root.AppendNewBlock("build", nil).Body()
 	b.SetAttributeValue("sources", strList([]string{"source." + c.builder + "." + SourceName}))
 	b.AppendNewline()
-	p := b.AppendNewBlock("provisioner", []string{"shell"}).Body()
-	setStr(p, "execute_command", executeCommand)
-	b2 := []string{}
-	for _, s := range r.scripts() {
-		b2 = append(b2, `"${path.root}/scripts/`+s+`"`)
+	if c.builder == nullCloud.builder {
+		p := b.AppendNewBlock("provisioner", []string{"shell-local"}).Body()
+		var steps []string
+		for _, s := range r.scripts() {
+			steps = append(steps, "echo sindri: would run "+s)
+		}
+		p.SetAttributeValue("inline", strList(steps))
+	} else {
+		p := b.AppendNewBlock("provisioner", []string{"shell"}).Body()
+		setStr(p, "execute_command", executeCommand)
+		var paths []string
+		for _, s := range r.scripts() {
+			paths = append(paths, `"${path.root}/scripts/`+s+`"`)
+		}
+		setRaw(p, "scripts", "["+strings.Join(paths, ", ")+"]")
+		p.SetAttributeValue("environment_vars", strList(r.environment()))
 	}
-	setRaw(p, "scripts", "["+strings.Join(b2, ", ")+"]")
-	p.SetAttributeValue("environment_vars", strList(r.environment()))
 	b.AppendNewline()
 	r.manifest(b)
 }
@@ -285,6 +301,12 @@ func (r *render) manifest(b *hclwrite.Body) {
 	setBool(m, "strip_path", true)
 	setRaw(m, "custom_data", "{\n  image_name = local.image_name\n}")
 }
+
+// nullCloud is Packer's null builder: no instance, no communicator (Input.Null).
+var nullCloud = cloud{builder: "null", source: func(_ *render, b *hclwrite.Body) error {
+	setStr(b, "communicator", "none")
+	return nil
+}}
 
 // errNoCloud is a cloud block that defaults should have created.
 var errNoCloud = errors.New("vm: the cloud's block is missing (defaults not applied)")
