@@ -42,7 +42,7 @@ func (p *Provider) Plan(ctx context.Context, s *providers.Spec) (*providers.Plan
 			Description: fmt.Sprintf("build image %s-<timestamp> on %s with %s", pc.ImageName, pc.Cloud, out.Builder)}},
 		Resources: []providers.PlannedResource{{ResourceType: out.Builder, Name: pc.ImageName,
 			Config: map[string]any{"cloud": string(pc.Cloud), "region": region(pc), "mode": mode.String(),
-				"scripts": slices.Sorted(maps.Keys(out.Files))}}},
+				"files": slices.Sorted(maps.Keys(out.Files))}}},
 		Calls:     calls,
 		Artifacts: out.Files,
 		Warnings:  append(warnings, out.Warnings...),
