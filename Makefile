@@ -15,7 +15,7 @@ demo: build test-image
 ## executors, cluster, chaos, act), the demo round trip (the README's first command) and
 ## bounded fuzzing.
 test: vet test-image
-	SINDRI_HEAVY=1 SINDRI_ACT=1 SINDRI_ACT_BIN="$$(scripts/tools.sh act)" \
+	SINDRI_HEAVY=1 SINDRI_ACT=1 SINDRI_ACT_BIN="$$(scripts/tools.sh act)" SINDRI_PACKER_BIN="$$(scripts/tools.sh packer)" \
 	  $(GO) test -count=1 -timeout 30m ./...
 	$(MAKE) demo
 	$(MAKE) report

@@ -33,16 +33,19 @@ const (
 	CommandStatus          = Command(jobs.KindStatus)
 	CommandPlan            = Command(jobs.KindPlan)
 	CommandReap            = Command(jobs.KindReap)
+	// The image commands run the image job kinds on the config's image builder (provider
+	// packer); their job's environment is the image's name key (providers.packer.image_name).
+	CommandImageBuild    = Command(jobs.KindImageBuild)
+	CommandImageValidate = Command(jobs.KindImageValidate)
+	CommandImageList     = Command(jobs.KindImageList)
+	CommandImageDelete   = Command(jobs.KindImageDelete) // needs the image-id input
 )
 
-// commands are CommandAuto and every environment job kind. Image kinds have no action input
-// yet: they concern no environment, and the action's flow is per environment.
+// commands are CommandAuto and every job kind.
 var commands = func() []Command {
 	out := []Command{CommandAuto}
 	for _, k := range jobs.Kinds {
-		if !k.Image() {
-			out = append(out, Command(k))
-		}
+		out = append(out, Command(k))
 	}
 	return out
 }()
@@ -110,6 +113,8 @@ type Inputs struct {
 	AllowForks        bool
 	OnDraft           OnDraft
 	DryRun            bool
+	// ImageID is the image an image-delete command deletes (image-id input).
+	ImageID string
 }
 
 // Input defaults, applied when an input is empty (action.yml declares the same values).
@@ -195,6 +200,15 @@ func ParseInputs(a *githubactions.Action) (Inputs, error) {
 			bad("command", v, err.Error())
 		}
 		in.Command = c
+	}
+	in.ImageID = strings.TrimSpace(a.GetInput("image-id"))
+	switch {
+	case in.Command == CommandImageDelete && in.ImageID == "":
+		bad("image-id", "", "command image-delete needs the id of the image to delete (an AMI id such as ami-0123456789abcdef0)")
+	case in.ImageID != "" && in.Command != CommandImageDelete:
+		bad("image-id", in.ImageID, "only command image-delete reads it")
+	case strings.ContainsAny(in.ImageID, " \n\r\x00"):
+		bad("image-id", in.ImageID, "must be one word")
 	}
 	if strings.Contains(in.Config, "\x00") || strings.HasPrefix(in.Config, "/") || hasDotDot(in.Config) {
 		bad("config", in.Config, "want a path inside the repository, such as sindri.yaml or deploy/sindri.yaml")

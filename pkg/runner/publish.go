@@ -18,6 +18,15 @@ var errClosed = errors.New("environment closed")
 // with its idempotency key.
 func (r *run) publish(ctx context.Context, bus *Bus, kind jobs.Kind, l *loaded) (*jobs.Job, uint64, error) {
 	var image string
+	if kind.Image() {
+		// An image job's environment is the image's name key: builds of one image take its
+		// lease in turn, whatever PR or branch asked.
+		if l.cfg == nil || l.cfg.Providers.Packer == nil {
+			return nil, 0, fmt.Errorf("%s: command %s needs a providers.packer block (the image to build); nothing was published", l.relPath, kind)
+		}
+		l.env = l.cfg.Providers.Packer.ImageName
+		image = r.req.Inputs.ImageID
+	}
 	if policyOf(kind).resolvesImage && l.cfg != nil && l.cfg.NeedsImageResolution() {
 		// Once, here, so that every attempt of the job on any executor runs the same image.
 		img, err := r.deps.ResolveImage(ctx, l.cfg)

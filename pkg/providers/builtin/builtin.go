@@ -21,6 +21,7 @@ import (
 	"github.com/sindri/deploy/v3/pkg/providers/e2b"
 	"github.com/sindri/deploy/v3/pkg/providers/fly"
 	"github.com/sindri/deploy/v3/pkg/providers/runpod"
+	"github.com/sindri/deploy/v3/pkg/providers/vm"
 )
 
 // Entry is one built-in provider.
@@ -45,11 +46,12 @@ type Entry struct {
 	New func(getenv func(string) string, settings map[string]string) (providers.Provider, error)
 }
 
-// table is every built-in provider, in the order they are documented.
+// table is every built-in provider, in the order of their names.
 var table = []Entry{
 	{Name: docker.Name, Settings: dockerSettings, New: newDocker},
 	{Name: e2b.Name, Settings: e2bSettings, Required: []string{e2b.CredentialVar}, New: newE2B},
 	{Name: fly.Name, Settings: flySettings, Required: []string{fly.DefaultTokenVar}, New: newFly},
+	{Name: vm.Name, Settings: packerSettings, New: newPacker},
 	{Name: runpod.Name, Settings: runpodSettings, Required: []string{runpod.CredentialVar}, New: newRunPod},
 }
 

@@ -1,0 +1,15 @@
+// Package vm builds VM images with Packer for AWS, Azure, GCP, OCI and Alibaba Cloud, the
+// `packer` provider of sindri.yaml's providers.packer block.
+//
+// Render turns the config into an HCL2 template (written with hclwrite, one source block for
+// the chosen cloud) and the provisioning scripts the project ships; Provider implements
+// providers.ImageBuilder by running packer on them through the cli runner, and reports each
+// step of packer's -machine-readable output as it comes.
+//
+// Two template modes exist because the Packer on an executor may predate plugins: ModeLegacy
+// for Packer 1.6.x (no packer { required_plugins } block and no packer init) and ModePlugins
+// for 1.7 and later. The mode comes from `packer version`.
+//
+// Cloud credentials are never written into a template or passed in argv: the clouds' SDKs read
+// them from packer's environment, which the provider builds explicitly from the executor's.
+package vm

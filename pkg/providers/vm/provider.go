@@ -1,0 +1,163 @@
+package vm
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"sync"
+
+	"github.com/sindri/deploy/v3/pkg/config"
+	"github.com/sindri/deploy/v3/pkg/providers"
+)
+
+// Name is the provider's registry name, the config's provider name.
+const Name = string(config.ProviderPacker)
+
+// CredentialVars are the cloud credential and setting variables packer's environment gets
+// from the executor's, by cloud. The clouds' SDKs read them there (AWS, Alibaba) or the
+// template's env() variables do (Azure, GCP project, OCI); they are never in argv or a
+// template.
+var CredentialVars = map[config.PackerCloud][]string{
+	config.CloudAWS:     {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE"},
+	config.CloudAzure:   {"AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_TENANT_ID", "AZURE_SUBSCRIPTION_ID", "AZURE_RESOURCE_GROUP"},
+	config.CloudGCP:     {"GOOGLE_APPLICATION_CREDENTIALS", "GCP_PROJECT_ID"},
+	config.CloudOCI:     {"OCI_USER_OCID", "OCI_TENANCY_OCID", "OCI_FINGERPRINT", "OCI_KEY_FILE", "OCI_REGION", "OCI_COMPARTMENT_OCID", "OCI_SUBNET_OCID"},
+	config.CloudAlibaba: {"ALICLOUD_ACCESS_KEY", "ALICLOUD_SECRET_KEY", "ALICLOUD_REGION"},
+}
+
+// requiredVars are, by cloud, the variables without which a build cannot authenticate (OCI
+// may use ~/.oci/config and GCP application default credentials instead, so they have none).
+var requiredVars = map[config.PackerCloud][]string{
+	config.CloudAWS:     {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"},
+	config.CloudAzure:   {"AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_TENANT_ID"},
+	config.CloudAlibaba: {"ALICLOUD_ACCESS_KEY", "ALICLOUD_SECRET_KEY"},
+}
+
+// secretVars are the credential variables whose values are secrets (redacted from output).
+var secretVars = []string{"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AZURE_CLIENT_SECRET", "ALICLOUD_SECRET_KEY"}
+
+// Config configures the provider.
+type Config struct {
+	// Binary is packer: a name looked up in PATH, or a path. Default "packer".
+	Binary string
+	// PATH is the PATH packer and the cloud CLIs run with (and find their plugins in).
+	PATH string
+	// Home is packer's HOME (its plugin and cache directories, ~/.oci/config).
+	Home string
+	// WorkDir is where each job's template directory is made; "" is the system temp dir.
+	WorkDir string
+	// Getenv reads the executor's environment for the cloud credentials (CredentialVars),
+	// read at each job so that a rotated credential is used at once.
+	Getenv func(string) string
+	// NullBuilder renders Packer's null builder in place of the cloud's source, with a
+	// local step per script instead of running them: a build that touches no cloud, for
+	// tests and dry runs of the executor's image jobs.
+	NullBuilder bool
+}
+
+// Provider builds VM images with Packer (providers.ImageBuilder). Deploying an environment
+// from an image is not implemented: Deploy returns ErrUnsupported with a hint.
+type Provider struct {
+	providers.NoStopStart
+	cfg Config
+
+	mu      sync.Mutex
+	version string // cached `packer version` answer
+	mode    Mode
+}
+
+var (
+	_ providers.Provider     = (*Provider)(nil)
+	_ providers.ImageBuilder = (*Provider)(nil)
+	_ providers.Checker      = (*Provider)(nil)
+)
+
+// New returns a provider for cfg, filling defaults: Binary "packer", PATH and Home from
+// Getenv's PATH and HOME (else /usr/local/bin:/usr/bin:/bin and the temp dir). A nil Getenv
+// reads nothing. It returns no error: a missing binary or credential is reported by Check and
+// by each job.
+func New(cfg Config) *Provider {
+	if cfg.Binary == "" {
+		cfg.Binary = "packer"
+	}
+	if cfg.Getenv == nil {
+		cfg.Getenv = func(string) string { return "" }
+	}
+	if cfg.PATH == "" {
+		cfg.PATH = cfg.Getenv("PATH")
+	}
+	if cfg.PATH == "" {
+		cfg.PATH = "/usr/local/bin:/usr/bin:/bin"
+	}
+	if cfg.Home == "" {
+		cfg.Home = cfg.Getenv("HOME")
+	}
+	if cfg.Home == "" {
+		cfg.Home = os.TempDir()
+	}
+	return &Provider{cfg: cfg}
+}
+
+// Name implements providers.Provider.
+func (p *Provider) Name() string { return Name }
+
+// Capabilities implements providers.Provider: the credential variables of every cloud are
+// withheld from environments.
+func (p *Provider) Capabilities() providers.Capabilities {
+	var creds []string
+	for _, c := range []config.PackerCloud{config.CloudAWS, config.CloudAzure, config.CloudGCP, config.CloudOCI, config.CloudAlibaba} {
+		creds = append(creds, CredentialVars[c]...)
+	}
+	return providers.Capabilities{Credentials: creds}
+}
+
+// env is packer's complete environment for cloud: PATH, HOME, no update check, and the
+// cloud's credential variables that are set (job credentials of those names first, then the
+// executor's). It returns the secret values among them, for redaction.
+func (p *Provider) env(cloud config.PackerCloud, s *providers.Spec) (env, secretValues []string) {
+	env = []string{"PATH=" + p.cfg.PATH, "HOME=" + p.cfg.Home, "CHECKPOINT_DISABLE=1", "PACKER_NO_COLOR=1"}
+	if cloud == config.CloudAWS {
+		env = append(env, "AWS_EC2_METADATA_DISABLED=true")
+	}
+	for _, name := range CredentialVars[cloud] {
+		v := p.cfg.Getenv(name)
+		if s != nil {
+			for _, c := range s.Credentials {
+				if c.Name == name && c.Value != nil {
+					v = c.Value.Reveal()
+				}
+			}
+		}
+		if v == "" {
+			continue
+		}
+		env = append(env, name+"="+v)
+		if slices.Contains(secretVars, name) {
+			secretValues = append(secretValues, v)
+		}
+	}
+	return env, secretValues
+}
+
+// missing returns a MissingCredential error for the first required variable of cloud that
+// is not set, or nil.
+func (p *Provider) missing(cloud config.PackerCloud, s *providers.Spec) error {
+	if p.cfg.NullBuilder {
+		return nil
+	}
+	env, _ := p.env(cloud, s)
+	for _, name := range requiredVars[cloud] {
+		if !slices.ContainsFunc(env, func(e string) bool { return len(e) > len(name) && e[:len(name)+1] == name+"=" }) {
+			return providers.MissingCredential(Name, name)
+		}
+	}
+	return nil
+}
+
+// packerConfig returns the spec's providers.packer block.
+func packerConfig(s *providers.Spec) (*config.PackerConfig, error) {
+	if s.Config == nil || s.Config.Providers.Packer == nil {
+		return nil, fmt.Errorf("%s: the job carries no providers.packer block: %w", Name, providers.ErrInvalidSpec)
+	}
+	return s.Config.Providers.Packer, nil
+}
