@@ -44,7 +44,8 @@ func (p *Provider) Deploy(ctx context.Context, s *providers.Spec, r providers.Re
 	}
 	ready, err := p.waitReady(ctx, a, d.projectID, cur.ID, timeout, d.secrets, r)
 	if err != nil {
-		if m.service {
+		// A transient end (a spent rate budget) keeps what was made for the retry to find.
+		if m.service && !providers.IsRetryable(err) {
 			return nil, p.rollback(ctx, a, d, m, err)
 		}
 		return nil, &providers.PartialError{Err: err, Remaining: []string{"service/" + d.projectID + "/" + cur.ID}, Handle: d.handle()}

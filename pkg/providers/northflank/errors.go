@@ -17,8 +17,8 @@ var quotaCodes = []string{"quota", "limit-exceeded", "insufficient-credit", "pay
 
 // decodeError reads Northflank error bodies: {"error":{"status","code","message"}} (the JS
 // client's shape) and a top-level {"status","code","message"} (the swagger's 409 model);
-// rest.DecodeError knows both. 402 and the quota codes mean ErrQuota. The status alone decides
-// everything else (providers.APIError.Is).
+// rest.DecodeError knows both. 402 and the quota codes mean ErrQuota, 400 (validation)
+// ErrInvalidSpec; the status alone decides everything else (providers.APIError.Is).
 func decodeError(status int, h http.Header, body []byte) (code, message string, cause error) {
 	code, message, _ = rest.DecodeError(status, h, body)
 	lower := strings.ToLower(code)
@@ -27,8 +27,11 @@ func decodeError(status int, h http.Header, body []byte) (code, message string, 
 			return code, message, providers.ErrQuota
 		}
 	}
-	if status == http.StatusPaymentRequired {
+	switch status {
+	case http.StatusPaymentRequired:
 		return code, message, providers.ErrQuota
+	case http.StatusBadRequest:
+		return code, message, providers.ErrInvalidSpec // validation: the same body fails again
 	}
 	return code, message, nil
 }

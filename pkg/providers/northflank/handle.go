@@ -58,10 +58,31 @@ func ours(tags []string, n names) bool { return hasTags(tags, managedTag, n.envT
 
 // locate finds s's environment for the teardown verbs: in the handle's project, the
 // config's project, or the environment's own project, the service carrying the
-// environment's tags. nil means absent.
+// environment's tags. With neither handle nor config (the reaper of a forgotten
+// environment) it looks through every project the token sees, which costs a request per
+// project. nil means absent.
 func locate(ctx context.Context, a *api, s *providers.Spec) (*located, error) {
+	tried := candidateProjects(s)
+	l, err := locateIn(ctx, a, s, tried)
+	if l != nil || err != nil || handleOf(s).Project != "" || configProject(s.Config) != "" {
+		return l, err
+	}
+	all, err := a.listProjects(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var rest []string
+	for _, p := range all {
+		if !slices.Contains(tried, p.ID) {
+			rest = append(rest, p.ID)
+		}
+	}
+	return locateIn(ctx, a, s, rest)
+}
+
+func locateIn(ctx context.Context, a *api, s *providers.Spec, projects []string) (*located, error) {
 	n, h := namesFor("", s.Labels[providers.LabelRepo], s.Env), handleOf(s)
-	for _, pid := range candidateProjects(s) {
+	for _, pid := range projects {
 		proj, err := a.getProject(ctx, pid)
 		if isGone(err) {
 			continue

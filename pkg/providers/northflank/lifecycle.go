@@ -3,6 +3,7 @@ package northflank
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -90,7 +91,11 @@ func (p *Provider) Destroy(ctx context.Context, s *providers.Spec) error {
 		}
 	}
 	// Volumes left without a service (a cancelled deploy) in any project the env may use.
-	for _, pid := range candidateProjects(s) {
+	projects := candidateProjects(s)
+	if l != nil && !slices.Contains(projects, l.project) {
+		projects = append(projects, l.project)
+	}
+	for _, pid := range projects {
 		vols, err := a.listVolumes(ctx, pid)
 		if isGone(err) {
 			continue

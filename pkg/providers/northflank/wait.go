@@ -30,6 +30,10 @@ func (p *Provider) waitReady(ctx context.Context, a *api, project, id string, ti
 			last = cur
 		case isGone(err):
 			return cur, fmt.Errorf("northflank: service %s disappeared while starting: %w", id, providers.ErrNotFound)
+		case errors.Is(err, rest.ErrRateLimited):
+			// The budget resets later than the limiter waits: polling on cannot help, and the
+			// executor requeues the job for after the reset (the error carries it).
+			return cur, fmt.Errorf("northflank: wait for service %s: %w", id, err)
 		case ctx.Err() != nil:
 		case !providers.IsRetryable(err):
 			return cur, fmt.Errorf("northflank: wait for service %s: %w", id, err)
