@@ -180,7 +180,7 @@ func northflankRules(d *decoder, c *Config) {
 	}
 	if nf.Region != "" && !slices.Contains(NorthflankRegions, nf.Region) {
 		hint := "valid: " + strings.Join(NorthflankRegions, ", ")
-		if near := nearNorthflankRegion(nf.Region); near != "" {
+		if near := NearNorthflankRegion(nf.Region); near != "" {
 			hint = fmt.Sprintf("did you mean %q?", near)
 		}
 		d.warnf(d.values["providers.northflank.region"], "providers.northflank.region", hint,
@@ -199,9 +199,9 @@ func northflankRules(d *decoder, c *Config) {
 	}
 }
 
-// nearNorthflankRegion returns the region s probably means: equal once dashes are ignored
+// NearNorthflankRegion returns the region s probably means ("" when none): equal once dashes are ignored
 // ("us-east-1" is us-east1), or the only region s is a prefix of ("us-east").
-func nearNorthflankRegion(s string) string {
+func NearNorthflankRegion(s string) string {
 	flat := func(v string) string { return strings.ReplaceAll(strings.ToLower(v), "-", "") }
 	var prefixed []string
 	for _, r := range NorthflankRegions {

@@ -65,6 +65,13 @@ func resolve(s *providers.Spec) (*desired, error) {
 	if d.ownProject {
 		d.projectID = d.names.project
 	}
+	if d.region != "" && !slices.Contains(config.NorthflankRegions, d.region) {
+		near := ""
+		if n := config.NearNorthflankRegion(d.region); n != "" {
+			near = fmt.Sprintf(" (did you mean %s?)", n)
+		}
+		d.warnings = append(d.warnings, fmt.Sprintf("region %s is not a Northflank region%s: creating the project will be refused", d.region, near))
+	}
 	if err := d.resolveCompute(c, nf); err != nil {
 		return nil, err
 	}
@@ -113,9 +120,9 @@ func (d *desired) resolveCompute(c *config.Config, nf *config.NorthflankConfig) 
 			d.warnings = append(d.warnings, fmt.Sprintf("computePlan %s is not used: a GPU service runs on the GPU plan %s, which bundles CPU and memory", nf.ComputePlan, d.planID()))
 		}
 		switch {
-		case d.region == "" && d.ownProject:
+		case d.region == "":
 			d.region = g.Regions[0]
-			d.warnings = append(d.warnings, fmt.Sprintf("no providers.northflank.region: the project is made in %s, a region with %s GPUs", d.region, ch.Type))
+			d.warnings = append(d.warnings, fmt.Sprintf("no providers.northflank.region: a project made for this environment is made in %s, a region with %s GPUs", d.region, ch.Type))
 		case d.region != "" && !slices.Contains(g.Regions, d.region):
 			d.warnings = append(d.warnings, fmt.Sprintf("region %s has no %s GPUs (offered in %s): the service will not be scheduled", d.region, ch.Type, strings.Join(g.Regions, ", ")))
 		}
