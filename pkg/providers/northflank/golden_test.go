@@ -1,7 +1,6 @@
 package northflank_test
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -50,16 +49,7 @@ func TestPlanGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var b strings.Builder
-			fmt.Fprintf(&b, "# calls\n%s\n# warnings\n%s\n# actions\n", strings.Join(pl.Calls, "\n"), strings.Join(pl.Warnings, "\n"))
-			for _, a := range pl.Actions {
-				fmt.Fprintf(&b, "%s %s: %s\n", a.Action, a.Resource, a.Description)
-			}
-			if c := pl.EstimatedCost; c != nil {
-				fmt.Fprintf(&b, "# cost\n%.2f/h %.2f/month %s\n", *c.Hourly, *c.Monthly, c.Notes)
-			}
-			fmt.Fprintf(&b, "# %s\n%s", northflank.ArtifactService, pl.Artifacts[northflank.ArtifactService])
-			got := b.String()
+			got := providertest.PlanText(pl, northflank.ArtifactService)
 			if strings.Contains(got, "ghp_canary_value") || strings.Contains(got, testToken) {
 				t.Fatal("a secret reached the plan")
 			}
