@@ -51,7 +51,7 @@ func TestDefaultsPerProvider(t *testing.T) {
 		}},
 		{"northflank", "2GB", "10GB", "/workspace", func(t *testing.T, c *Config) {
 			n := c.Providers.Northflank
-			if n.ProjectName != "sindri-demo" || n.ServiceName != "demo" || *n.Instances != 1 || n.ComputePlan != "" {
+			if n.ProjectName != "" || n.ServiceName != "" || *n.Instances != 1 || n.ComputePlan != "" {
 				t.Errorf("northflank = %+v", n)
 			}
 		}},

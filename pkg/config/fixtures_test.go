@@ -166,10 +166,14 @@ var fixtureCases = map[string]fixtureCase{
 			t.Errorf("northflank = %+v", n)
 		}
 	}},
-	"v3-northflank-full.yaml":           {provider: ProviderNorthflank, why: whyMissingExt},
-	"v3-northflank-gpu.yaml":            {errField: "deployment.resources.gpu.tier", errText: `unknown gpu tier "a100"`, why: whyTier},
+	"v3-northflank-full.yaml": {provider: ProviderNorthflank, why: whyMissingExt},
+	"v3-northflank-gpu.yaml": {provider: ProviderNorthflank, why: "gpuType nvidia-a100-40gb (upstream's spelling) is read as a100-40, with a warning", check: func(t *testing.T, c *Config) {
+		if g := c.NorthflankGPU(); g.Type != "a100-40" || g.Count != 1 || g.Note == "" || g.Err != "" {
+			t.Errorf("gpu = %+v", g)
+		}
+	}},
 	"v3-northflank-systems.sindri.yaml": {errField: "providers.northflank.healthCheck.type", errText: `unknown health check type "TCP"`, why: "health check types are lowercase (serde exact match); hint names tcp"},
-	"v3-provider-comparison.yaml":       {errField: "deployment.resources.gpu.tier", errText: `unknown gpu tier "a4000"`, why: whyTier},
+	"v3-provider-comparison.yaml":       {errField: "providers.northflank.gpuType", errText: `gpuType "nvidia-a4000" is not a Northflank GPU type`, why: "Northflank has no A4000: neither the tier nor the gpuType names a Northflank GPU"},
 	"v3-runpod-a100-training.yaml": {provider: ProviderRunPod, why: "tier a100 maps to the exact id; the misspelt gpuType gives way with a warning", check: func(t *testing.T, c *Config) {
 		if g := c.RunPodGPU(); g.ID != "NVIDIA A100 80GB PCIe" || g.Count != 1 || g.Problem == "" {
 			t.Errorf("gpu = %+v", g)

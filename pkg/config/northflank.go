@@ -14,10 +14,7 @@ var northflankSchema = providerSchema{
 	resources:     resourceDefaults{memory: "2GB", cpus: 2, workspaceSize: "10GB", workspacePath: "/workspace"},
 	needsImage:    true,
 	zeroWorkspace: true,
-	unused: []string{"providers.northflank.gpuType", "providers.northflank.gpuCount",
-		"providers.northflank.volumeSizeGb", "providers.northflank.volumeMountPath",
-		"providers.northflank.region", "providers.northflank.registryCredentials",
-		"providers.northflank.ports", "providers.northflank.healthCheck", "providers.northflank.autoScaling"},
+	unused:        []string{"providers.northflank.volumeSizeGb", "providers.northflank.volumeMountPath"},
 	unusedHints: map[string]string{
 		"providers.northflank.volumeSizeGb":    "the volume size comes from deployment.volumes.workspace.size",
 		"providers.northflank.volumeMountPath": "the mount path comes from deployment.volumes.workspace.path",
@@ -26,11 +23,15 @@ var northflankSchema = providerSchema{
 		m.obj("northflank", nil, func(s *mapView) { p.Northflank = d.northflank(s) })
 	},
 	defaults: northflankDefaults,
+	rules:    northflankRules,
 }
 
 // NorthflankConfig is providers.northflank. snake_case aliases are accepted by the loader.
 type NorthflankConfig struct {
-	ProjectName         string                 `yaml:"projectName" json:"projectName"`
+	// ProjectName is a project the user owns, shared by the environments (never deleted);
+	// empty means a project per environment.
+	ProjectName string `yaml:"projectName,omitempty" json:"projectName,omitempty"`
+	// ServiceName prefixes each environment's service name; empty means the env name alone.
 	ServiceName         string                 `yaml:"serviceName,omitempty" json:"serviceName,omitempty"`
 	ComputePlan         string                 `yaml:"computePlan,omitempty" json:"computePlan,omitempty"`
 	GPUType             string                 `yaml:"gpuType,omitempty" json:"gpuType,omitempty"`
@@ -142,13 +143,18 @@ func (d *decoder) northflank(m *mapView) *NorthflankConfig {
 	return c
 }
 
+// northflankDefaults leaves projectName and serviceName as written: both are per config, and
+// a preview environment needs names of its own, so the provider derives them per environment
+// (an empty projectName is a project per environment, made and removed by the provider; a
+// serviceName is a prefix of the environment's service name). Upstream's defaults
+// (sindri-<name>, <name>) would put every PR's environment into one service, and sindri- plus
+// a 63-character name breaks the 39-character project limit.
 func northflankDefaults(c *Config) {
 	p := &c.Providers
 	if p.Northflank == nil {
-		p.Northflank = &NorthflankConfig{ProjectName: "sindri-" + c.Name}
+		p.Northflank = &NorthflankConfig{}
 	}
 	n := p.Northflank
-	setStr(&n.ServiceName, c.Name)
 	// ComputePlan stays empty when unset: the provider derives it from resources (the
 	// upstream derivation is defective, contract §6.2.4, so it is the provider's call).
 	setPtr(&n.GPUCount, 1)

@@ -29,7 +29,7 @@ func (d *decoder) checkRules(c *Config) {
 		d.errorf(d.present["deployment.volumes.workspace.size"], "deployment.volumes.workspace.size", "give a size such as 10GB",
 			"a zero workspace size only means something to northflank (no volume); %s needs a size", prov)
 	}
-	if prov != ProviderRunPod {
+	if prov != ProviderRunPod && prov != ProviderNorthflank {
 		gpuTierElsewhere(d, c)
 	}
 	d.checkImage(c, prov)

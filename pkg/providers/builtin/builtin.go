@@ -15,11 +15,13 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/sindri/deploy/v3/pkg/providers"
 	"github.com/sindri/deploy/v3/pkg/providers/docker"
 	"github.com/sindri/deploy/v3/pkg/providers/e2b"
 	"github.com/sindri/deploy/v3/pkg/providers/fly"
+	"github.com/sindri/deploy/v3/pkg/providers/northflank"
 	"github.com/sindri/deploy/v3/pkg/providers/runpod"
 	"github.com/sindri/deploy/v3/pkg/providers/vm"
 )
@@ -51,6 +53,7 @@ var table = []Entry{
 	{Name: docker.Name, Settings: dockerSettings, New: newDocker},
 	{Name: e2b.Name, Settings: e2bSettings, Required: []string{e2b.CredentialVar}, New: newE2B},
 	{Name: fly.Name, Settings: flySettings, Required: []string{fly.DefaultTokenVar}, New: newFly},
+	{Name: northflank.Name, Settings: northflankSettings, Required: []string{northflank.CredentialVar}, New: newNorthflank},
 	{Name: vm.Name, Settings: packerSettings, New: newPacker},
 	{Name: runpod.Name, Settings: runpodSettings, Required: []string{runpod.CredentialVar}, New: newRunPod},
 }
@@ -195,4 +198,18 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// durationSetting reads setting name as a positive Go duration; ok is false when it is
+// unset. A value that is not one is a *SettingError naming example.
+func durationSetting(settings map[string]string, name, example string) (d time.Duration, ok bool, err error) {
+	v, ok := settings[name]
+	if !ok {
+		return 0, false, nil
+	}
+	d, perr := time.ParseDuration(v)
+	if perr != nil || d <= 0 {
+		return 0, false, &SettingError{Setting: name, Err: fmt.Errorf("%q is not a positive duration such as %s", v, example)}
+	}
+	return d, true, nil
 }

@@ -1,9 +1,6 @@
 package builtin
 
 import (
-	"fmt"
-	"time"
-
 	"github.com/sindri/deploy/v3/pkg/providers"
 	"github.com/sindri/deploy/v3/pkg/providers/runpod"
 )
@@ -22,11 +19,9 @@ func newRunPod(getenv func(string) string, settings map[string]string) (provider
 	if v, ok := settings["api_key"]; ok {
 		cfg.APIKey = v
 	}
-	if v, ok := settings["poll_interval"]; ok {
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			return nil, &SettingError{Setting: "poll_interval", Err: fmt.Errorf("%q is not a positive duration such as 5s", v)}
-		}
+	if d, ok, err := durationSetting(settings, "poll_interval", "5s"); err != nil {
+		return nil, err
+	} else if ok {
 		cfg.PollInterval = d
 	}
 	p, err := runpod.New(cfg)

@@ -3,7 +3,6 @@ package runpod_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -314,16 +313,7 @@ func TestPlanGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var b strings.Builder
-			fmt.Fprintf(&b, "# calls\n%s\n# warnings\n%s\n# actions\n", strings.Join(pl.Calls, "\n"), strings.Join(pl.Warnings, "\n"))
-			for _, a := range pl.Actions {
-				fmt.Fprintf(&b, "%s %s: %s\n", a.Action, a.Resource, a.Description)
-			}
-			if c := pl.EstimatedCost; c != nil {
-				fmt.Fprintf(&b, "# cost\n%.2f/h %.2f/month %s\n", *c.Hourly, *c.Monthly, c.Notes)
-			}
-			fmt.Fprintf(&b, "# %s\n%s", runpod.ArtifactPod, pl.Artifacts[runpod.ArtifactPod])
-			got := b.String()
+			got := providertest.PlanText(pl, runpod.ArtifactPod)
 			if strings.Contains(got, "ghp_canary_value") || strings.Contains(got, testToken) {
 				t.Fatal("a secret reached the plan")
 			}
