@@ -62,7 +62,10 @@ func (l *Limiter) Wait(ctx context.Context) error {
 			return nil
 		}
 		if d > l.maxWait {
-			return providers.TransientAfter(fmt.Errorf("retry in %s: %w", d.Round(time.Second), ErrRateLimited), d)
+			// Said as a time of day too: the job's retrying event and summary tell the user
+			// until when it waits, not only how long from some moment they did not see.
+			until := time.Now().Add(d).UTC().Format("15:04:05 MST")
+			return providers.TransientAfter(fmt.Errorf("waiting until %s (%s) for the budget to reset: %w", until, d.Round(time.Second), ErrRateLimited), d)
 		}
 		if err := ctxwait.Sleep(ctx, d); err != nil {
 			return err
