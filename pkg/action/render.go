@@ -74,6 +74,7 @@ func RenderSummary(v View, redact Redactor) string {
 	if v.Error != "" {
 		fmt.Fprintf(&b, "\n**Error:** %s\n", cell(v.Error))
 	}
+	writeWarnings(&b, v.Warnings)
 	if v.Plan != nil {
 		b.WriteString("\n")
 		writePlan(&b, v.Plan)
@@ -116,6 +117,10 @@ func RenderComment(v View, redact Redactor) string {
 			fmt.Fprintf(&b, ", took %s", v.Duration.Round(time.Second))
 		}
 		b.WriteString(".")
+		if len(v.Warnings) > 0 {
+			b.WriteString("\n")
+			writeWarnings(&b, v.Warnings)
+		}
 	case PhaseFailed:
 		fmt.Fprintf(&b, "Commit %s failed: %s", orDash(sha), cell(v.Error))
 		if len(v.LogTail) > 0 {
@@ -137,6 +142,17 @@ func RenderComment(v View, redact Redactor) string {
 	}
 	b.WriteString("\n")
 	return redact(b.String())
+}
+
+// writeWarnings lists a provider's warnings, each as one table-safe line.
+func writeWarnings(b *strings.Builder, warnings []string) {
+	if len(warnings) == 0 {
+		return
+	}
+	b.WriteString("\n**Warnings:**\n\n")
+	for _, w := range warnings {
+		fmt.Fprintf(b, "- %s\n", cell(w))
+	}
 }
 
 func writePlan(b *strings.Builder, p *providers.Plan) {
@@ -165,6 +181,7 @@ func writePlan(b *strings.Builder, p *providers.Plan) {
 			b.WriteString("\n")
 		}
 	}
+	writeWarnings(b, p.Warnings)
 	if len(p.Calls) > 0 {
 		b.WriteString("\n<details><summary>API calls</summary>\n\n")
 		writeFence(b, "", p.Calls)

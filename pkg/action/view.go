@@ -46,6 +46,9 @@ type View struct {
 	URL   string
 	// Connect is the command that connects to the environment (ssh, devpod, kubectl ...).
 	Connect string
+	// Warnings are the provider's words on what it did differently from what the config asks
+	// (a fallback from suspend to stop, a sandbox that pauses at a set time).
+	Warnings []string
 	// RunURL links the workflow run (the deployment status log_url).
 	RunURL string
 	// Duration is how long the job took (zero while it runs).

@@ -113,7 +113,7 @@ func applySucceeded(v *action.View, d *events.Succeeded) {
 	}
 	v.URL, v.Connect, v.Plan = d.URL, d.Connect, d.Plan
 	if d.Deployment != nil {
-		v.State = d.Deployment.State
+		v.State, v.Warnings = d.Deployment.State, d.Deployment.Warnings
 		if c := d.Deployment.Connection; c != nil && v.Connect == "" {
 			v.Connect = firstNonEmpty(c.ExecCommand, c.SSHCommand)
 		}

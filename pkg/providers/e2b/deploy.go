@@ -3,6 +3,7 @@ package e2b
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/sindri/deploy/v3/pkg/providers"
 )
@@ -55,7 +56,7 @@ func (p *Provider) Deploy(ctx context.Context, s *providers.Spec, r providers.Re
 	}
 	dep := &providers.Deployment{Env: s.Env, Provider: Name, Handle: newHandle(st), State: providers.StateRunning,
 		Connection: p.connection(sb.SandboxID, res.domain, d.body.Network), Changed: dec.action != providers.ActionNone,
-		Warnings: append(d.warnings, dec.warnings...)}
+		Warnings: append(append(d.warnings, dec.warnings...), timeoutNote(d, time.Now()))}
 	if dec.action != providers.ActionNone {
 		dep.Messages = append(dep.Messages, fmt.Sprintf("sandbox %s: %s (%s)", sb.SandboxID, dec.action, dec.why))
 	}
@@ -194,4 +195,15 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// timeoutNote says when the sandbox's timeout ends, counted from this Deploy (which set it
+// again): every push to the pull request redeploys and moves it on, and the sticky comment
+// tells reviewers when the sandbox will be paused or gone.
+func timeoutNote(d *desired, now time.Time) string {
+	end := now.Add(time.Duration(d.timeout) * time.Second).UTC().Format("2006-01-02 15:04 MST")
+	if d.autoPause {
+		return fmt.Sprintf("the sandbox pauses at %s (timeout %ds) unless the pull request is pushed to or `/sindri deploy` runs again; a paused sandbox resumes on the next deploy or `/sindri start`", end, d.timeout)
+	}
+	return fmt.Sprintf("the sandbox is killed at %s (timeout %ds, autoPause off) unless the pull request is pushed to or `/sindri deploy` runs again", end, d.timeout)
 }
