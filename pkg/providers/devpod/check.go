@@ -12,8 +12,8 @@ import (
 // reported, and a problem when it is not the tested Version), and DEVPOD_HOME could be made.
 func (p *Provider) Check(ctx context.Context) providers.Readiness {
 	var r providers.Readiness
-	if p.homeErr != nil {
-		r.Problems = append(r.Problems, "DEVPOD_HOME: "+p.homeErr.Error())
+	if err := p.ready(); err != nil {
+		r.Problems = append(r.Problems, err.Error())
 	}
 	var out bytes.Buffer
 	if err := p.run(ctx, call{home: p.cfg.Home, args: []string{"version"}, stdout: &out}); err != nil {

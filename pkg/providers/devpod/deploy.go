@@ -34,11 +34,11 @@ func (p *Provider) Deploy(ctx context.Context, s *providers.Spec, r providers.Re
 		r = providers.NopReporter{}
 	}
 	r = plainReporter{r}
-	if p.homeErr != nil {
-		return nil, fmt.Errorf("%s: DEVPOD_HOME: %w", Name, p.homeErr)
-	}
 	d, err := p.resolve(s)
 	if err != nil {
+		return nil, err
+	}
+	if err := p.ready(); err != nil {
 		return nil, err
 	}
 	if c := d.Backend.RequiredCredential; c != "" && credential(p.cfg.Getenv, s, c) == "" {
@@ -84,6 +84,9 @@ func (p *Provider) Deploy(ctx context.Context, s *providers.Spec, r providers.Re
 	}
 	r.Progress("devpod up "+d.ID, 3, deploySteps)
 	err = p.up(ctx, d, dec.Action, s, r)
+	if errors.Is(err, errAgentLost) {
+		err = p.upAgain(ctx, d, s, r, err)
+	}
 	if err == nil {
 		r.Progress("waiting for workspace "+d.ID, 4, deploySteps)
 		err = p.waitRunning(ctx, p.cfg.Home, d.ID, r)
@@ -132,6 +135,18 @@ func (p *Provider) up(ctx context.Context, d *desired, a action, s *providers.Sp
 		return err
 	}
 	return fmt.Errorf("%w: %w", err, providers.ErrWorkloadFailed)
+}
+
+// upAgain runs `devpod up` once more after devpod lost its agent, when the workspace exists
+// (never on an unknown id, which devpod would try to create from a source named like it);
+// else it returns cause.
+func (p *Provider) upAgain(ctx context.Context, d *desired, s *providers.Spec, r providers.Reporter, cause error) error {
+	st, err := p.status(ctx, p.cfg.Home, d.ID)
+	if err != nil || st == wsAbsent || st == wsNotFound {
+		return cause
+	}
+	r.Log(d.ID + ": devpod lost the connection to its agent; running devpod up again on the existing workspace")
+	return p.up(ctx, d, actStart, s, r)
 }
 
 // rollback removes what a failed or cancelled create made, under its own timeout, and

@@ -84,6 +84,11 @@ func (p *Provider) run(ctx context.Context, c call, extraSecrets ...string) erro
 	return nil
 }
 
+// errAgentLost is devpod losing the stream to its agent in the workspace ("run agent
+// command: EOF"), seen under load after the workspace was set up: transient, and an `up` of
+// the then existing workspace completes it.
+var errAgentLost = fmt.Errorf("devpod lost the connection to its agent: %w", providers.ErrUnavailable)
+
 // messages maps devpod's failure texts onto the sentinels. devpod exits 1 for every failure
 // (log.Fatal), so its text is the only thing that tells them apart; this table is the one
 // place it is read. Matched against the redacted tails of both streams, in order.
@@ -95,6 +100,7 @@ var messages = []struct {
 	{"couldn't find workspace", providers.ErrNotFound}, // delete/stop of an unknown id
 	{"is required, but no value provided", providers.ErrInvalidSpec},
 	{"was specified but is not defined", providers.ErrInvalidSpec},
+	{"run agent command: EOF", errAgentLost},
 	{"Cannot connect to the Docker daemon", providers.ErrUnavailable},
 	{"connection refused", providers.ErrUnavailable},
 	{"i/o timeout", providers.ErrUnavailable},

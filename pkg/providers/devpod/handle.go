@@ -26,7 +26,10 @@ type located struct {
 // locate finds the workspace of s without config: the handle's id and home when it has a
 // readable one (a hint), else the id derived from Env and this provider's home; the record
 // under that home fills the backend.
-func (p *Provider) locate(s *providers.Spec) located {
+func (p *Provider) locate(s *providers.Spec) (located, error) {
+	if err := p.ready(); err != nil {
+		return located{}, err
+	}
 	l := located{ID: workspaceID(s.Env), Home: p.cfg.Home}
 	var h handleState
 	if s.Handle != nil && s.Handle.Decode(Name, handleVersion, &h) == nil {
@@ -41,7 +44,7 @@ func (p *Provider) locate(s *providers.Spec) located {
 	if r := readRecord(l.Home, l.ID); r != nil && r.Backend != "" {
 		l.Backend = r.Backend
 	}
-	return l
+	return l, nil
 }
 
 // handle returns the handle text of a workspace.

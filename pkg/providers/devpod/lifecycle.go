@@ -15,7 +15,10 @@ import (
 // stopped and creating; NotFound (devpod knows the id, its container or VM is gone) is error.
 // Errors: a *cli.BinaryNotFoundError, ErrUnavailable, the *cli.ExitError of devpod.
 func (p *Provider) Status(ctx context.Context, s *providers.Spec) (*providers.Status, error) {
-	l := p.locate(s)
+	l, err := p.locate(s)
+	if err != nil {
+		return nil, err
+	}
 	st, err := p.status(ctx, l.Home, l.ID)
 	if err != nil {
 		return nil, err
@@ -73,7 +76,10 @@ func (p *Provider) Start(ctx context.Context, s *providers.Spec) error {
 // existing locates the workspace of s and returns its state, or ErrNotFound (naming verb)
 // when devpod does not know it or its container or VM is gone.
 func (p *Provider) existing(ctx context.Context, s *providers.Spec, verb string) (located, wsState, error) {
-	l := p.locate(s)
+	l, err := p.locate(s)
+	if err != nil {
+		return l, "", err
+	}
 	st, err := p.status(ctx, l.Home, l.ID)
 	if err == nil && (st == wsAbsent || st == wsNotFound) {
 		err = fmt.Errorf("%s: %s %s: %w", Name, verb, l.ID, providers.ErrNotFound)
@@ -104,7 +110,11 @@ func (p *Provider) waitFor(ctx context.Context, l located, want wsState) error {
 // docker backend's volumes (which devpod leaves), and this provider's folder for the
 // workspace. Already gone is success. Errors: those of devpod delete and docker volume rm.
 func (p *Provider) Destroy(ctx context.Context, s *providers.Spec) error {
-	return p.remove(ctx, p.locate(s), s, providers.NopReporter{})
+	l, err := p.locate(s)
+	if err != nil {
+		return err
+	}
+	return p.remove(ctx, l, s, providers.NopReporter{})
 }
 
 // remove deletes workspace l and everything this provider made for it.

@@ -13,8 +13,8 @@ import (
 // recorded as made with the managed-by label, each with its labels and devpod's state.
 // Errors: those of devpod list and status.
 func (p *Provider) List(ctx context.Context) ([]providers.Managed, error) {
-	if p.homeErr != nil {
-		return nil, fmt.Errorf("%s: DEVPOD_HOME: %w", Name, p.homeErr)
+	if err := p.ready(); err != nil {
+		return nil, err
 	}
 	var out bytes.Buffer
 	if err := p.run(ctx, call{home: p.cfg.Home, args: []string{"list", "--output", "json", "--skip-pro"}, stdout: &out}); err != nil {

@@ -69,5 +69,7 @@ type tailError struct {
 	tail string
 }
 
-func (e *tailError) Error() string { return e.err.Error() + " (devpod output: " + e.tail + ")" }
+func (e *tailError) Error() string {
+	return ansi.ReplaceAllString(e.err.Error(), "") + " (devpod output: " + e.tail + ")"
+}
 func (e *tailError) Unwrap() error { return e.err }

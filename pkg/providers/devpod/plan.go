@@ -16,11 +16,11 @@ const ArtifactName = ".devcontainer/devcontainer.json"
 // exact devpod commands Deploy would run, the secret file's path shown as a placeholder.
 // Errors: those of resolve and of the devpod calls.
 func (p *Provider) Plan(ctx context.Context, s *providers.Spec) (*providers.Plan, error) {
-	if p.homeErr != nil {
-		return nil, fmt.Errorf("%s: DEVPOD_HOME: %w", Name, p.homeErr)
-	}
 	d, err := p.resolve(s)
 	if err != nil {
+		return nil, err
+	}
+	if err := p.ready(); err != nil {
 		return nil, err
 	}
 	var b = d.Backend

@@ -18,6 +18,7 @@
 package devpod
 
 import (
+	"fmt"
 	"os"
 	"sync"
 	"time"
@@ -64,8 +65,10 @@ type Config struct {
 
 // Provider deploys environments as DevPod workspaces.
 type Provider struct {
-	cfg     Config
-	homeErr error // the error of making the temporary home, reported by every verb
+	cfg Config
+
+	homeOnce sync.Once
+	homeErr  error // the error of making the temporary home, reported by every verb
 
 	mu       sync.Mutex
 	ensured  map[string]map[string]bool // devpod provider name -> its option names, once added
@@ -81,8 +84,8 @@ var (
 
 // New returns a provider for cfg with defaults filled: Binary "devpod", DockerBinary
 // "docker", PATH from Getenv("PATH") (else /usr/local/bin:/usr/bin:/bin), Home a new private
-// temporary folder when empty. It returns no error: a missing binary or credential, or a
-// home that could not be made, is reported by Check and by each operation.
+// temporary folder, made on first use, when empty. It returns no error: a missing binary or
+// credential, or a home that could not be made, is reported by Check and by each operation.
 func New(cfg Config) *Provider {
 	if cfg.Binary == "" {
 		cfg.Binary = "devpod"
@@ -106,14 +109,24 @@ func New(cfg Config) *Provider {
 		cfg.PollInterval = time.Second
 	}
 	p := &Provider{ensured: map[string]map[string]bool{}, envLocks: map[string]*sync.Mutex{}}
-	if cfg.Home == "" {
-		cfg.Persistent = false
-		cfg.Home, p.homeErr = os.MkdirTemp("", "sindri-devpod-")
-	} else {
-		cfg.Persistent = true
-	}
+	cfg.Persistent = cfg.Home != ""
 	p.cfg = cfg
 	return p
+}
+
+// ready makes the temporary DEVPOD_HOME on first use when none was configured (a provider
+// that is never used leaves no folder behind). Every verb calls it first; Home is not
+// written afterwards. It returns the error of making the folder, every time.
+func (p *Provider) ready() error {
+	p.homeOnce.Do(func() {
+		if p.cfg.Home == "" {
+			p.cfg.Home, p.homeErr = os.MkdirTemp("", "sindri-devpod-")
+		}
+	})
+	if p.homeErr != nil {
+		return fmt.Errorf("%s: DEVPOD_HOME: %w", Name, p.homeErr)
+	}
+	return nil
 }
 
 // Name implements providers.Provider.
