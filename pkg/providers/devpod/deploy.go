@@ -61,7 +61,17 @@ func (p *Provider) Deploy(ctx context.Context, s *providers.Spec, r providers.Re
 	}
 	dep := &providers.Deployment{Env: s.Env, Provider: Name, Handle: h, State: providers.StateRunning,
 		Connection: p.connection(p.cfg.Home, d.ID), Warnings: d.Warnings, Changed: dec.Action != actKeep}
+	// Pending until `up` succeeds: a crash in between is seen as another config next time.
+	rec := &record{ID: d.ID, Env: s.Env, Backend: d.Backend.Type, Image: d.Image, Labels: d.Labels, DockerHost: d.Options["DOCKER_HOST"]}
+	if d.Volume != "" {
+		rec.Volumes = []string{d.Volume}
+	}
 	if dec.Action == actKeep {
+		// The per-job labels (expires-at) are only in the record: keep it current.
+		rec.Hash = d.Hash
+		if err := writeRecord(p.cfg.Home, rec); err != nil {
+			return nil, err
+		}
 		return dep, nil
 	}
 	if dec.Action == actReplace {
@@ -73,11 +83,6 @@ func (p *Provider) Deploy(ctx context.Context, s *providers.Spec, r providers.Re
 	r.Progress("writing devcontainer.json", 2, deploySteps)
 	if err := writeSource(p.cfg.Home, d.ID, d.Devcontainer); err != nil {
 		return nil, err
-	}
-	// Pending until `up` succeeds: a crash in between is seen as another config next time.
-	rec := &record{ID: d.ID, Env: s.Env, Backend: d.Backend.Type, Image: d.Image, Labels: d.Labels, DockerHost: d.Options["DOCKER_HOST"]}
-	if d.Volume != "" {
-		rec.Volumes = []string{d.Volume}
 	}
 	if err := writeRecord(p.cfg.Home, rec); err != nil {
 		return nil, err

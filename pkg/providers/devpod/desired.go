@@ -19,7 +19,10 @@ type desired struct {
 	ID      string
 	Backend *backend
 	Image   string
-	Labels  map[string]string
+	// Labels are the spec's, recorded for List (expires-at among them); Stable are those
+	// without the per-job ones, which the container, the VM tags and the hash carry.
+	Labels map[string]string
+	Stable map[string]string
 	// Volume is the docker backend's home volume ("" on other backends).
 	Volume string
 	// Options are the devpod provider's options, passed per workspace.
@@ -33,6 +36,14 @@ type desired struct {
 	Secrets map[string]string
 	// Warnings are what Deploy does differently from what the config asks.
 	Warnings []string
+}
+
+// volatileLabels change from job to job without changing what the environment is: they are
+// recorded but never put on the workspace (where `up` would not update them) nor hashed.
+var volatileLabels = map[string]bool{
+	providers.LabelJobID:      true,
+	providers.LabelGeneration: true,
+	providers.LabelExpiresAt:  true,
 }
 
 // workspaceID is the devpod workspace id of env: env itself when it fits devpod's 48
@@ -64,10 +75,16 @@ func (p *Provider) resolve(s *providers.Spec) (*desired, error) {
 	}
 	d.Labels[providers.LabelEnv] = s.Env
 	d.Labels[providers.LabelManagedBy] = providers.ManagedByValue
+	d.Stable = map[string]string{}
+	for k, v := range d.Labels {
+		if !volatileLabels[k] {
+			d.Stable[k] = v
+		}
+	}
 	if b.Type == "docker" {
 		d.Volume = d.ID + "-home"
 	}
-	opts, warnings, err := b.resolveOptions(s.Config, d.Labels, func(v string) string { return credential(p.cfg.Getenv, s, v) })
+	opts, warnings, err := b.resolveOptions(s.Config, d.Stable, func(v string) string { return credential(p.cfg.Getenv, s, v) })
 	if err != nil {
 		return nil, err
 	}

@@ -94,7 +94,7 @@ func render(d *desired, c *config.Config) ([]byte, error) {
 		// Only devpod's docker backend runs these as given; the home volume outlives
 		// `devpod delete` and is removed by Destroy.
 		dc.Mounts = []mount{{Type: "volume", Source: d.Volume, Target: homeDir}}
-		dc.RunArgs = dockerRunArgs(c, d.Labels)
+		dc.RunArgs = dockerRunArgs(c, d.Stable)
 	}
 	b, err := json.MarshalIndent(dc, "", "  ")
 	if err != nil {
