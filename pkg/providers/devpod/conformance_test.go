@@ -1,6 +1,7 @@
 package devpod_test
 
 import (
+	"errors"
 	"os/exec"
 	"strings"
 	"testing"
@@ -88,8 +89,8 @@ func TestDeployFailingWorkspaceFailsFast(t *testing.T) {
 	start := time.Now()
 	_, err := p.Deploy(t.Context(), s, rec)
 	took := time.Since(start)
-	if err == nil || !strings.Contains(err.Error(), "exit status 3") {
-		t.Fatalf("Deploy = %v, want a failure quoting the entrypoint's exit status", err)
+	if !errors.Is(err, providers.ErrWorkloadFailed) || !strings.Contains(err.Error(), "sindri entrypoint: starting") {
+		t.Fatalf("Deploy = %v, want ErrWorkloadFailed quoting devpod's last lines (the entrypoint's among them)", err)
 	}
 	if took > 45*time.Second {
 		t.Errorf("the failure took %s, want seconds", took)
@@ -108,4 +109,28 @@ func TestDeployFailingWorkspaceFailsFast(t *testing.T) {
 func randomSuffix(t *testing.T) string {
 	t.Helper()
 	return strings.ToLower(strings.ReplaceAll(time.Now().Format("150405.000"), ".", ""))
+}
+
+// An executor whose DEVPOD_HOME does not know the workspace (another executor's, or a
+// temporary home gone with its process) still removes the docker backend's container and
+// volume, found by label and name: nothing is orphaned by a config-less Destroy.
+func TestDestroyWithoutRegistryRemovesContainer(t *testing.T) {
+	t.Parallel()
+	bin := needImages(t)
+	s := dockerSpec(t, "devpod-orphan-"+randomSuffix(t))
+	made := realProvider(t, bin)
+	if _, err := made.Deploy(t.Context(), s, nil); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = made.Destroy(t.Context(), s) })
+	if left := dockerLeftovers(t, s.Env); len(left) != 2 {
+		t.Fatalf("after Deploy: %v, want the container and the volume", left)
+	}
+	other := realProvider(t, bin)
+	if err := other.Destroy(t.Context(), &providers.Spec{Env: s.Env}); err != nil {
+		t.Fatalf("Destroy from another DEVPOD_HOME: %v", err)
+	}
+	if left := dockerLeftovers(t, s.Env); len(left) > 0 {
+		t.Errorf("left behind: %v", left)
+	}
 }

@@ -159,7 +159,7 @@ func (p *Provider) upAgain(ctx context.Context, d *desired, s *providers.Spec, r
 func (p *Provider) rollback(ctx context.Context, d *desired, s *providers.Spec, handle string, cause error) error {
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
-	l := located{ID: d.ID, Backend: d.Backend.Type, Home: p.cfg.Home}
+	l := located{Env: s.Env, ID: d.ID, Backend: d.Backend.Type, Home: p.cfg.Home}
 	if err := p.remove(cctx, l, s, providers.NopReporter{}); err != nil {
 		return &providers.PartialError{Err: fmt.Errorf("%w (cleanup failed: %v)", cause, err),
 			Remaining: []string{"devpod-workspace/" + d.ID}, Handle: handle}

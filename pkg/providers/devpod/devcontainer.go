@@ -103,6 +103,11 @@ func render(d *desired, c *config.Config) ([]byte, error) {
 	return append(b, '\n'), nil
 }
 
+// labelProvider marks the docker backend's containers as this provider's, so that Destroy
+// finds them by label when devpod's registry of them is lost (a temporary DEVPOD_HOME) and
+// never takes the docker provider's containers of the same environment.
+const labelProvider = "sindri.dev/provider"
+
 // dockerRunArgs sizes the container (devpod ignores hostRequirements) and labels it, so that
 // the engine shows whose it is.
 func dockerRunArgs(c *config.Config, labels map[string]string) []string {
@@ -120,5 +125,5 @@ func dockerRunArgs(c *config.Config, labels map[string]string) []string {
 	for _, k := range slices.Sorted(maps.Keys(labels)) {
 		args = append(args, "--label", k+"="+labels[k])
 	}
-	return args
+	return append(args, "--label", labelProvider+"="+Name)
 }

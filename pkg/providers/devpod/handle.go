@@ -18,6 +18,7 @@ type handleState struct {
 
 // located is what teardown verbs work on.
 type located struct {
+	Env     string
 	ID      string
 	Backend string // "" when neither the handle nor a record says
 	Home    string
@@ -30,7 +31,7 @@ func (p *Provider) locate(s *providers.Spec) (located, error) {
 	if err := p.ready(); err != nil {
 		return located{}, err
 	}
-	l := located{ID: workspaceID(s.Env), Home: p.cfg.Home}
+	l := located{Env: s.Env, ID: workspaceID(s.Env), Home: p.cfg.Home}
 	var h handleState
 	if s.Handle != nil && s.Handle.Decode(Name, handleVersion, &h) == nil {
 		if h.ID != "" {

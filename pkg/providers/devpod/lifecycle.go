@@ -1,9 +1,11 @@
 package devpod
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/sindri/deploy/v3/pkg/providers"
@@ -123,26 +125,67 @@ func (p *Provider) remove(ctx context.Context, l located, s *providers.Spec, r p
 		return err
 	}
 	rec := readRecord(l.Home, l.ID)
-	var vols []string
-	host := ""
 	switch {
 	case rec != nil:
-		vols, host = rec.Volumes, rec.DockerHost
-	case l.Backend == "docker" || l.Backend == "":
-		vols = []string{l.ID + "-home"} // the deterministic name, when the record is lost
-	}
-	if len(vols) > 0 {
-		env := []string{"PATH=" + p.cfg.PATH, "HOME=" + l.Home}
-		if host != "" {
-			env = append(env, "DOCKER_HOST="+host)
+		if len(rec.Volumes) == 0 {
+			break
 		}
 		// -f: a volume that is already gone is success.
-		_, err := cli.Run(ctx, cli.Cmd{Path: p.cfg.DockerBinary, Setting: `provider "devpod" { docker_binary }`,
-			Args: append([]string{"volume", "rm", "-f"}, vols...), Env: env, Reporter: r})
+		if err := p.docker(ctx, rec.DockerHost, r, append([]string{"volume", "rm", "-f"}, rec.Volumes...)...); err != nil {
+			return fmt.Errorf("%s: remove volumes %v: %w", Name, rec.Volumes, err)
+		}
+	case l.Backend == "docker" || l.Backend == "":
+		// devpod's registry of the workspace is lost (another executor's, or a temporary,
+		// DEVPOD_HOME): remove this provider's containers of the env by label, and the
+		// volume by its deterministic name. Without a docker CLI and without a known
+		// backend there is nothing to remove here.
+		err := p.removeOrphans(ctx, l, r)
 		var nf *cli.BinaryNotFoundError
-		if err != nil && !(errors.As(err, &nf) && rec == nil && l.Backend == "") {
-			return fmt.Errorf("%s: remove volumes %v: %w", Name, vols, err)
+		if err != nil && !(errors.As(err, &nf) && l.Backend == "") {
+			return err
 		}
 	}
 	return removeWorkDir(l.Home, l.ID)
+}
+
+// removeOrphans removes, on the default engine, the containers labelled as this provider's
+// for l's env and l's home volume.
+func (p *Provider) removeOrphans(ctx context.Context, l located, r providers.Reporter) error {
+	var out bytes.Buffer
+	if err := p.dockerOut(ctx, &out, "ps", "-aq", "--filter", "label="+providers.LabelEnv+"="+l.Env, "--filter", "label="+labelProvider+"="+Name); err != nil {
+		return fmt.Errorf("%s: find containers of %s: %w", Name, l.Env, err)
+	}
+	if ids := strings.Fields(out.String()); len(ids) > 0 {
+		if err := p.docker(ctx, "", r, append([]string{"rm", "-f", "-v"}, ids...)...); err != nil {
+			return fmt.Errorf("%s: remove containers %v: %w", Name, ids, err)
+		}
+	}
+	if err := p.docker(ctx, "", r, "volume", "rm", "-f", l.ID+"-home"); err != nil {
+		return fmt.Errorf("%s: remove volume %s-home: %w", Name, l.ID, err)
+	}
+	return nil
+}
+
+// docker runs the docker CLI against host ("" the default engine), its lines to r.
+func (p *Provider) docker(ctx context.Context, host string, r providers.Reporter, args ...string) error {
+	_, err := cli.Run(ctx, p.dockerCmd(host, r, nil, args))
+	return err
+}
+
+// dockerOut runs the docker CLI on the default engine, its stdout into out.
+func (p *Provider) dockerOut(ctx context.Context, out *bytes.Buffer, args ...string) error {
+	_, err := cli.Run(ctx, p.dockerCmd("", nil, out, args))
+	return err
+}
+
+func (p *Provider) dockerCmd(host string, r providers.Reporter, out *bytes.Buffer, args []string) cli.Cmd {
+	env := []string{"PATH=" + p.cfg.PATH, "HOME=" + p.cfg.Home}
+	if host != "" {
+		env = append(env, "DOCKER_HOST="+host)
+	}
+	c := cli.Cmd{Path: p.cfg.DockerBinary, Setting: `provider "devpod" { docker_binary }`, Args: args, Env: env, Reporter: r}
+	if out != nil {
+		c.Stdout = out
+	}
+	return c
 }

@@ -41,7 +41,7 @@ func reportTail(r providers.Reporter, id string, err error) {
 }
 
 // saidLines is how many of devpod's last stdout lines a failure's error quotes.
-const saidLines = 3
+const saidLines = 5
 
 // withTail adds devpod's last stdout lines to a failed call's error: its stderr ends in a
 // generic fatal line ("run agent command: Process exited with status 1") while the reason is
