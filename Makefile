@@ -16,6 +16,7 @@ demo: build test-image
 ## bounded fuzzing.
 test: vet test-image
 	SINDRI_HEAVY=1 SINDRI_ACT=1 SINDRI_ACT_BIN="$$(scripts/tools.sh act)" SINDRI_PACKER_BIN="$$(scripts/tools.sh packer)" \
+	  SINDRI_DEVPOD_BIN="$$(scripts/tools.sh devpod)" \
 	  $(GO) test -count=1 -timeout 30m ./...
 	$(MAKE) demo
 	$(MAKE) report

@@ -12,9 +12,6 @@ var devpodSchema = providerSchema{
 	name:      ProviderDevPod,
 	block:     "devpod",
 	resources: resourceDefaults{memory: "4GB", cpus: 2, workspaceSize: "10GB", workspacePath: WorkspaceDir},
-	unused: []string{"providers.devpod.aws", "providers.devpod.gcp", "providers.devpod.azure",
-		"providers.devpod.digitalocean", "providers.devpod.ssh", "providers.devpod.docker",
-		"providers.devpod.kubernetes.nodeSelector"},
 	decode: func(d *decoder, m *mapView, p *Providers) {
 		m.obj("devpod", nil, func(s *mapView) { p.DevPod = d.devpod(s) })
 		m.obj("k8s", nil, func(s *mapView) { p.K8s = d.k8s(s) })
@@ -22,7 +19,8 @@ var devpodSchema = providerSchema{
 	defaults: devpodDefaults,
 }
 
-// DevPodConfig is providers.devpod.
+// DevPodConfig is providers.devpod. Unlike upstream, which passed none of them to DevPod, the
+// per-backend sub-blocks become the options of DevPod's provider (pkg/providers/devpod).
 type DevPodConfig struct {
 	Type            string              `yaml:"type" json:"type"`
 	BuildRepository string              `yaml:"buildRepository,omitempty" json:"buildRepository,omitempty"`

@@ -58,7 +58,7 @@ var fixtureCases = map[string]fixtureCase{
 			t.Errorf("provider %q restart %q", c.Deployment.Provider, c.Providers.Docker.Restart)
 		}
 	}},
-	"v2-custom-polyglot-backend.sindri.yaml":          {provider: ProviderDevPod, why: "V2 devpod/aws; aws block accepted, warned as unused", check: wantMem("8GB", 4)},
+	"v2-custom-polyglot-backend.sindri.yaml":          {provider: ProviderDevPod, why: "V2 devpod/aws; the aws block becomes devpod provider options", check: wantMem("8GB", 4)},
 	"v2-custom-rust-wasm.sindri.yaml":                 {provider: ProviderDocker, why: whyV2Compose},
 	"v2-devpod-aws-ai-dev-gpu.sindri.yaml":            {errField: "extensions.profile", errText: `unknown extension profile "ai-dev"`, why: whyAIDev},
 	"v2-devpod-aws-minimal.sindri.yaml":               {provider: ProviderDevPod, why: whyOK},

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/sindri/deploy/v3/pkg/providers"
+	"github.com/sindri/deploy/v3/pkg/providers/devpod"
 	"github.com/sindri/deploy/v3/pkg/providers/docker"
 	"github.com/sindri/deploy/v3/pkg/providers/e2b"
 	"github.com/sindri/deploy/v3/pkg/providers/fly"
@@ -50,6 +51,7 @@ type Entry struct {
 
 // table is every built-in provider, in the order of their names.
 var table = []Entry{
+	{Name: devpod.Name, Settings: devpodSettings, New: newDevPod},
 	{Name: docker.Name, Settings: dockerSettings, New: newDocker},
 	{Name: e2b.Name, Settings: e2bSettings, Required: []string{e2b.CredentialVar}, New: newE2B},
 	{Name: fly.Name, Settings: flySettings, Required: []string{fly.DefaultTokenVar}, New: newFly},

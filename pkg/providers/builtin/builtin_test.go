@@ -120,7 +120,7 @@ func TestRegistryErrorsNameTheirSource(t *testing.T) {
 	}{
 		{"unknown provider lists the known", nil,
 			map[string]builtin.Block{"dokcer": block("x.hcl:3:1"), "flyy": block("x.hcl:9:1")},
-			[]string{`x.hcl:3:1: provider "dokcer" is not a built-in provider (built in: docker, e2b, fly, northflank, packer, runpod)`, `x.hcl:9:1: provider "flyy"`}},
+			[]string{`x.hcl:3:1: provider "dokcer" is not a built-in provider (built in: devpod, docker, e2b, fly, northflank, packer, runpod)`, `x.hcl:9:1: provider "flyy"`}},
 		{"unknown attribute names its place and the settings", nil,
 			map[string]builtin.Block{"docker": block("x.hcl:1:1", "hots", "tcp://h:2375")},
 			[]string{`x.hcl:1:1:hots: provider "docker" has no setting "hots" (its settings: host, cert_path, tls_verify, bind_address, separate_network)`}},

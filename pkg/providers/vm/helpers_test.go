@@ -6,13 +6,12 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/sindri/deploy/v3/pkg/config"
+	"github.com/sindri/deploy/v3/pkg/providers/providertest"
 )
 
 // loadPacker loads a sindri.yaml whose providers.packer block is block (indented under
@@ -37,31 +36,11 @@ func indent(s, by string) string {
 	return strings.Join(lines, "\n") + "\n"
 }
 
-var packerOnce struct {
-	sync.Once
-	path string
-	err  error
-}
-
 // packerBinary returns Debian's packer 1.6.6 from scripts/tools.sh (or SINDRI_PACKER_BIN),
 // and skips the test without SINDRI_HEAVY=1.
 func packerBinary(t *testing.T) string {
 	t.Helper()
-	if os.Getenv("SINDRI_HEAVY") != "1" {
-		t.Skip("runs the real packer: set SINDRI_HEAVY=1 (the binary comes from scripts/tools.sh packer)")
-	}
-	packerOnce.Do(func() {
-		if p := os.Getenv("SINDRI_PACKER_BIN"); p != "" {
-			packerOnce.path = p
-			return
-		}
-		out, err := exec.Command("../../../scripts/tools.sh", "packer").Output()
-		packerOnce.path, packerOnce.err = strings.TrimSpace(string(out)), err
-	})
-	if packerOnce.err != nil {
-		t.Fatalf("scripts/tools.sh packer: %v", packerOnce.err)
-	}
-	return packerOnce.path
+	return providertest.ToolBinary(t, "packer", "SINDRI_PACKER_BIN")
 }
 
 // writeFiles writes rendered files under dir.

@@ -18,13 +18,31 @@ import (
 // marker is the argument the "#!" line passes to the test binary, before the fake's path.
 const marker = "sindri-clitest-fake"
 
-// Rule is a scripted reply: the first rule whose Args are a prefix of the call's arguments
-// answers it. A call no rule matches exits 0 with no output.
+// Rule is a scripted reply: the first rule whose Args are a prefix of the call's arguments,
+// and that has answers left, answers it. A call no rule matches exits 0 with no output.
 type Rule struct {
 	Args     []string `json:"args"`
 	Stdout   string   `json:"stdout"`
 	Stderr   string   `json:"stderr"`
 	ExitCode int      `json:"exit_code"`
+	// Max is how many calls the rule answers (0: any number); later calls fall through to
+	// the next matching rule. It scripts a tool whose answer changes ("doesn't exist" before
+	// a create, "Running" after), counted over the fake's recorded calls.
+	Max int `json:"max,omitempty"`
+}
+
+// match returns the index of the rule that answers args, given how many calls each rule has
+// answered so far, or -1.
+func match(rules []Rule, answered []int, args []string) int {
+	for i, r := range rules {
+		if r.Max > 0 && answered[i] >= r.Max {
+			continue
+		}
+		if len(r.Args) <= len(args) && slices.Equal(r.Args, args[:len(r.Args)]) {
+			return i
+		}
+	}
+	return -1
 }
 
 // Script configures a fake.
@@ -169,6 +187,19 @@ func fake(path string, args []string) error {
 		c.Env = append(c.Env, red.Redact(e))
 	}
 	sort.Strings(c.Env)
+	// Replay the earlier calls to know how many each rule has answered.
+	answered := make([]int, len(s.Rules))
+	if b, err := os.ReadFile(path + ".calls.jsonl"); err == nil {
+		for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			var prev Call
+			if l == "" || json.Unmarshal([]byte(l), &prev) != nil {
+				continue
+			}
+			if i := match(s.Rules, answered, prev.Args); i >= 0 {
+				answered[i]++
+			}
+		}
+	}
 	line, err := json.Marshal(c)
 	if err != nil {
 		return err
@@ -183,12 +214,11 @@ func fake(path string, args []string) error {
 	if err := rec.Close(); err != nil {
 		return err
 	}
-	for _, r := range s.Rules {
-		if len(r.Args) <= len(args) && slices.Equal(r.Args, args[:len(r.Args)]) {
-			_, _ = os.Stdout.WriteString(r.Stdout)
-			_, _ = os.Stderr.WriteString(r.Stderr)
-			os.Exit(r.ExitCode)
-		}
+	if i := match(s.Rules, answered, c.Args); i >= 0 {
+		r := s.Rules[i]
+		_, _ = os.Stdout.WriteString(r.Stdout)
+		_, _ = os.Stderr.WriteString(r.Stderr)
+		os.Exit(r.ExitCode)
 	}
 	os.Exit(0)
 	return nil

@@ -91,3 +91,20 @@ type lines struct{ got []string }
 
 func (l *lines) Log(s string)              { l.got = append(l.got, s) }
 func (l *lines) Progress(string, int, int) {}
+
+// A rule with Max answers that many calls; later calls fall through to the next rule.
+func TestFakeRuleMax(t *testing.T) {
+	t.Parallel()
+	f := clitest.New(t, clitest.Script{Name: "devpod", Rules: []clitest.Rule{
+		{Args: []string{"status"}, Stderr: "workspace x doesn't exist\n", ExitCode: 1, Max: 1},
+		{Args: []string{"status"}, Stdout: `{"state":"Running"}`},
+	}})
+	var got []int
+	for range 3 {
+		res, _ := cli.Run(t.Context(), cli.Cmd{Path: f.Path, Args: []string{"status", "x"}})
+		got = append(got, res.ExitCode)
+	}
+	if want := []int{1, 0, 0}; !slices.Equal(got, want) {
+		t.Errorf("exit codes = %v, want %v", got, want)
+	}
+}
