@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -128,6 +129,7 @@ func contextNames[V any](m map[string]V) string {
 	if len(names) == 0 {
 		return "none"
 	}
+	slices.Sort(names)
 	return strings.Join(names, ", ")
 }
 

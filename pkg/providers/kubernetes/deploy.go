@@ -2,12 +2,12 @@ package kubernetes
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 
 	"github.com/sindri/deploy/v3/internal/ctxwait"
 	"github.com/sindri/deploy/v3/pkg/providers"
@@ -86,7 +86,7 @@ func (run *deployRun) apply(ctx context.Context) error {
 	k, d, dc, r := run.k, run.d, run.dc, run.r
 	switch dc.step {
 	case stepKeep:
-		return nil
+		return k.refreshExpiry(ctx, dc, d)
 	case stepStart:
 		r.Progress("scale to 1", 2, deploySteps)
 		return k.scale(ctx, d.Namespace, deploymentName(d.Env), 1)
@@ -99,10 +99,7 @@ func (run *deployRun) apply(ctx context.Context) error {
 		}
 	}
 	r.Progress("secrets", 3, deploySteps)
-	for _, sec := range []*corev1ac.SecretApplyConfiguration{m.secret, m.files, m.pull} {
-		if sec == nil {
-			continue
-		}
+	for _, sec := range m.secretApplies() {
 		if _, err := k.core.Secrets(d.Namespace).Apply(ctx, sec, applyOptions); err != nil {
 			return k.classify("apply secret "+d.Namespace+"/"+*sec.Name, err)
 		}
@@ -132,6 +129,23 @@ func (run *deployRun) apply(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// refreshExpiry brings a kept Deployment's expires-at annotation (which the reaper's List
+// reads) up to date with a merge patch of that one annotation: the executor may extend an
+// environment's life with a deploy that changes nothing else, and such a deploy applies
+// nothing. The next full apply takes the field back under the "sindri" manager.
+func (k *kube) refreshExpiry(ctx context.Context, dc *decision, d *desired) error {
+	want, ok := d.volatile[providers.LabelExpiresAt]
+	if !ok || dc.dep == nil || dc.dep.Annotations[providers.LabelExpiresAt] == want {
+		return nil
+	}
+	patch, err := json.Marshal(map[string]any{"metadata": map[string]any{"annotations": map[string]string{providers.LabelExpiresAt: want}}})
+	if err != nil {
+		return fmt.Errorf("kubernetes: %w", err)
+	}
+	_, err = k.apps.Deployments(d.Namespace).Patch(ctx, deploymentName(d.Env), types.MergePatchType, patch, metav1.PatchOptions{FieldManager: FieldManager + "-expiry"})
+	return k.classify("refresh "+providers.LabelExpiresAt+" of deployment "+d.Namespace+"/"+d.Env, err)
 }
 
 // fail ends a failed Deploy. A first deploy (nothing of env was there) is rolled back:

@@ -152,6 +152,8 @@ func crashPod(ctx context.Context, cs *kubernetes.Clientset, dep *appsv1.Deploym
 	}
 	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: dep.Namespace,
 		Labels: dep.Spec.Template.Labels, Annotations: dep.Spec.Template.Annotations}, Spec: dep.Spec.Template.Spec}
+	// Bound to a node no kubelet serves: reading its logs fails, as when a node is gone.
+	pod.Spec.NodeName = "envtest-node"
 	pod, err := pods.Create(ctx, pod, metav1.CreateOptions{})
 	if err != nil {
 		return

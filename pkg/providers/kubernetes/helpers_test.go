@@ -1,6 +1,8 @@
 package kubernetes
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"testing"
 	"time"
 
@@ -50,4 +52,11 @@ func newTestProvider(t testing.TB, cfg Config) *Provider {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// randSuffix is 8 random hex digits, for names of their own.
+func randSuffix() string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }

@@ -172,6 +172,17 @@ func (d *desired) ingress(meta map[string]string) *networkingv1ac.IngressApplyCo
 	return networkingv1ac.Ingress(ingressName(d.Env), d.Namespace).WithLabels(meta).WithSpec(spec)
 }
 
+// secretApplies are the Secrets to apply, in order.
+func (m *manifests) secretApplies() []*corev1ac.SecretApplyConfiguration {
+	var out []*corev1ac.SecretApplyConfiguration
+	for _, s := range []*corev1ac.SecretApplyConfiguration{m.secret, m.files, m.pull} {
+		if s != nil {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // objects returns the manifests in apply order.
 func (m *manifests) objects() []any {
 	var out []any

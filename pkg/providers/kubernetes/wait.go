@@ -189,6 +189,11 @@ func lastLineNote(lines []string) string {
 // returns them, redacted. Logs need a kubelet: when they cannot be read, that is logged and
 // nil returned; it must not hide the real error.
 func (k *kube) reportLastLines(ctx context.Context, pod *corev1.Pod, previous bool, redact []string, r providers.Reporter) []string {
+	if pod.Spec.NodeName == "" {
+		// The API server answers an empty log for a pod on no node; it is not "logged nothing".
+		r.Log(fmt.Sprintf("pod %s: logs unavailable: the pod is on no node", pod.Name))
+		return nil
+	}
 	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), logsTimeout)
 	defer cancel()
 	tail := int64(logTailLines)
