@@ -118,7 +118,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"unknown key", []string{"-config", "testdata/unknown_key.hcl"}, nil, []string{"testdata/unknown_key.hcl:1", "concurency"}},
 		{"wrong type", []string{"-config", "testdata/bad_type.hcl"}, nil, []string{"testdata/bad_type.hcl:1"}},
 		{"nested errors all reported", []string{"-config", "testdata/bad_nested.hcl"}, nil, []string{"testdata/bad_nested.hcl:8:17", "reaper.default_ttl"}},
-		{"unknown provider block", []string{"-config", "testdata/provider_unknown.hcl"}, nil, []string{"testdata/provider_unknown.hcl:2:", `provider "dokcer" is not a built-in provider (built in: docker, `}},
+		{"unknown provider block", []string{"-config", "testdata/provider_unknown.hcl"}, nil, []string{"testdata/provider_unknown.hcl:2:", `provider "dokcer" is not a built-in provider (built in: docker, e2b, fly, kubernetes, runpod)`}},
 		{"unknown provider setting", []string{"-config", "testdata/provider_bad_setting.hcl"}, nil, []string{"testdata/provider_bad_setting.hcl:3:", `no setting "bind"`, "bind_address"}},
 		{"provider block twice", []string{"-config", "testdata/provider_twice.hcl"}, nil, []string{"testdata/provider_twice.hcl:4:", "configured twice", "testdata/provider_twice.hcl:1:"}},
 		{"provider setting of a wrong type", []string{"-config", "testdata/provider_bad_type.hcl"}, nil, []string{"testdata/provider_bad_type.hcl:2:", "host", "string, bool or number"}},

@@ -4,13 +4,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
-	"k8s.io/client-go/discovery"
 	appsv1client "k8s.io/client-go/kubernetes/typed/apps/v1"
 	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 	networkingv1client "k8s.io/client-go/kubernetes/typed/networking/v1"
@@ -26,7 +26,6 @@ type kube struct {
 	core corev1client.CoreV1Interface
 	apps appsv1client.AppsV1Interface
 	net  networkingv1client.NetworkingV1Interface
-	disc discovery.DiscoveryInterface
 	meta metadata.Interface
 	// context is the kubeconfig context's name ("" for a REST config without one).
 	context string
@@ -145,9 +144,7 @@ func newKube(rc *rest.Config, context string) (*kube, error) {
 	if k.core, err = corev1client.NewForConfig(rc); err == nil {
 		if k.apps, err = appsv1client.NewForConfig(rc); err == nil {
 			if k.net, err = networkingv1client.NewForConfig(rc); err == nil {
-				if k.disc, err = discovery.NewDiscoveryClientForConfig(rc); err == nil {
-					k.meta, err = metadata.NewForConfig(rc)
-				}
+				k.meta, err = metadata.NewForConfig(rc)
 			}
 		}
 	}
@@ -157,11 +154,18 @@ func newKube(rc *rest.Config, context string) (*kube, error) {
 	return k, nil
 }
 
-// serverVersion is the API server's version; errors are classified.
-func (k *kube) serverVersion(context.Context) (string, error) {
-	v, err := k.disc.ServerVersion()
+// serverVersion is the API server's version (GET /version, which every authenticated user may
+// read); errors are classified.
+func (k *kube) serverVersion(ctx context.Context) (string, error) {
+	b, err := k.core.RESTClient().Get().AbsPath("/version").Do(ctx).Raw()
 	if err != nil {
 		return "", k.classify("read server version", err)
+	}
+	var v struct {
+		GitVersion string `json:"gitVersion"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return "", fmt.Errorf("kubernetes: server version: %w", err)
 	}
 	return v.GitVersion, nil
 }
