@@ -60,7 +60,7 @@ func decide(ctx context.Context, k *kube, d *desired) (*decision, error) {
 			continue
 		case err != nil:
 			return nil, err
-		case meta.Labels[providers.LabelManagedBy] != providers.ManagedByValue || meta.Labels[providers.LabelEnv] != d.Env:
+		case !ours(meta.Labels, d.Env):
 			return nil, fmt.Errorf("kubernetes: %s in namespace %s exists and is not environment %s's (no %s=%s label): %w", ref, d.Namespace, d.Env, providers.LabelEnv, d.Env, providers.ErrConflict)
 		case meta.DeletionTimestamp != nil:
 			return nil, providers.Transient(fmt.Errorf("kubernetes: %s in namespace %s is being deleted: %w: deploy again once it is gone", ref, d.Namespace, providers.ErrUnavailable))

@@ -64,14 +64,17 @@ func (p *Provider) locate(ctx context.Context, s *providers.Spec) (loc located, 
 		candidates = append(candidates, s.Config.Providers.Kubernetes.Namespace)
 	}
 	for _, ns := range candidates {
-		_, err := k.apps.Deployments(ns).Get(ctx, deploymentName(s.Env), metav1.GetOptions{})
+		dep, err := k.apps.Deployments(ns).Get(ctx, deploymentName(s.Env), metav1.GetOptions{})
 		switch {
-		case err == nil:
+		case err == nil && ours(dep.Labels, s.Env):
 			return located{k, ns}, true, nil
+		case err == nil:
+			// A Deployment of the env's name that is not ours is never the environment.
 		case !isNotFound(err):
 			return located{}, false, k.classify("get deployment "+ns+"/"+s.Env, err)
 		}
 	}
+	// The namespaced candidates said nothing: the labels, cluster-wide.
 	list, err := k.apps.Deployments("").List(ctx, metav1.ListOptions{LabelSelector: ownLabels(s.Env)})
 	if err == nil && len(list.Items) > 0 {
 		return located{k, list.Items[0].Namespace}, true, nil
@@ -80,4 +83,9 @@ func (p *Provider) locate(ctx context.Context, s *providers.Spec) (loc located, 
 		candidates = append(candidates, "default")
 	}
 	return located{k, candidates[0]}, false, nil
+}
+
+// ours reports whether an object's labels make it env's.
+func ours(labels map[string]string, env string) bool {
+	return labels[providers.LabelManagedBy] == providers.ManagedByValue && labels[providers.LabelEnv] == env
 }
