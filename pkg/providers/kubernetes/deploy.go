@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
@@ -79,6 +80,9 @@ type deployRun struct {
 	d  *desired
 	dc *decision
 	r  providers.Reporter
+	// made is set once an apply may have made something (note): a failure before that has
+	// nothing to roll back.
+	made bool
 }
 
 // apply carries out the decision.
@@ -94,30 +98,33 @@ func (run *deployRun) apply(ctx context.Context) error {
 	m := d.render(dc.createNamespace, false)
 	if m.namespace != nil {
 		r.Progress("namespace", 2, deploySteps)
-		if _, err := k.core.Namespaces().Apply(ctx, m.namespace, applyOptions); err != nil {
+		if _, err := k.core.Namespaces().Apply(ctx, m.namespace, applyOptions); run.note(err) != nil {
 			return k.classify("apply namespace "+d.Namespace+" (it does not exist)", err)
 		}
+
 	}
 	r.Progress("secrets", 3, deploySteps)
 	for _, sec := range m.secretApplies() {
-		if _, err := k.core.Secrets(d.Namespace).Apply(ctx, sec, applyOptions); err != nil {
+		if _, err := k.core.Secrets(d.Namespace).Apply(ctx, sec, applyOptions); run.note(err) != nil {
 			return k.classify("apply secret "+d.Namespace+"/"+*sec.Name, err)
 		}
+
 	}
 	r.Progress("persistentvolumeclaim", 4, deploySteps)
-	if _, err := k.core.PersistentVolumeClaims(d.Namespace).Apply(ctx, m.pvc, applyOptions); err != nil {
+	if _, err := k.core.PersistentVolumeClaims(d.Namespace).Apply(ctx, m.pvc, applyOptions); run.note(err) != nil {
 		return k.classify("apply persistentvolumeclaim "+d.Namespace+"/"+*m.pvc.Name, err)
 	}
+
 	r.Progress("deployment", 5, deploySteps)
-	if _, err := k.apps.Deployments(d.Namespace).Apply(ctx, m.deployment, applyOptions); err != nil {
+	if _, err := k.apps.Deployments(d.Namespace).Apply(ctx, m.deployment, applyOptions); run.note(err) != nil {
 		return k.classify("apply deployment "+d.Namespace+"/"+*m.deployment.Name, err)
 	}
 	r.Progress("service", 6, deploySteps)
-	if _, err := k.core.Services(d.Namespace).Apply(ctx, m.service, applyOptions); err != nil {
+	if _, err := k.core.Services(d.Namespace).Apply(ctx, m.service, applyOptions); run.note(err) != nil {
 		return k.classify("apply service "+d.Namespace+"/"+*m.service.Name, err)
 	}
 	if m.ingress != nil {
-		if _, err := k.net.Ingresses(d.Namespace).Apply(ctx, m.ingress, applyOptions); err != nil {
+		if _, err := k.net.Ingresses(d.Namespace).Apply(ctx, m.ingress, applyOptions); run.note(err) != nil {
 			return k.classify("apply ingress "+d.Namespace+"/"+*m.ingress.Name, err)
 		}
 	}
@@ -148,12 +155,22 @@ func (k *kube) refreshExpiry(ctx context.Context, dc *decision, d *desired) erro
 	return k.classify("refresh "+providers.LabelExpiresAt+" of deployment "+d.Namespace+"/"+d.Env, err)
 }
 
-// fail ends a failed Deploy. A first deploy (nothing of env was there) is rolled back:
+// note records that an apply may have made something: it succeeded, or failed without the
+// server's answer (a lost response, a cancellation). It returns err.
+func (run *deployRun) note(err error) error {
+	if err == nil || !apierrors.IsForbidden(err) && !apierrors.IsInvalid(err) && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
+		run.made = true
+	}
+	return err
+}
+
+// fail ends a failed Deploy. A first deploy (nothing of env was there) that may have made
+// something (note) is rolled back:
 // everything labelled for env is deleted, and the namespace when this call made it, under a
 // context of its own; if that fails, the error is a *providers.PartialError with the handle.
 // An update leaves the environment as it is: Status shows it.
 func (run *deployRun) fail(ctx context.Context, cause error, h handleState) error {
-	if run.dc.step != stepCreate {
+	if run.dc.step != stepCreate || !run.made {
 		return cause
 	}
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)

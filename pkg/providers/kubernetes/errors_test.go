@@ -215,6 +215,7 @@ func TestRBACRefusals(t *testing.T) {
 	s := testSpec(env, ns)
 	s.Credentials = []providers.SecretValue{{Name: CredentialKubeconfig, Value: plainSecret(kc)}}
 	_, err = p.Deploy(ctx, s, nil)
+	t.Logf("refused: %v", err)
 	wantErr(t, "Deploy without the right to create Deployments", err, providers.ErrAuth,
 		"apply deployment "+ns+"/"+env, "HTTP 403", `deployments.apps "`+env+`" is forbidden`, user, "RBAC permission")
 	if providers.IsRetryable(err) {
@@ -227,6 +228,11 @@ func TestRBACRefusals(t *testing.T) {
 	missing := testSpec(env, "missing-"+env)
 	missing.Credentials = s.Credentials
 	_, err = p.Deploy(ctx, missing, nil)
+	t.Logf("missing namespace: %v", err)
 	wantErr(t, "Deploy into a namespace that does not exist", err, providers.ErrAuth,
 		"apply namespace missing-"+env+" (it does not exist)", "namespaces", "forbidden")
+	var pe *providers.PartialError
+	if errors.As(err, &pe) {
+		t.Errorf("a refused namespace made nothing, yet the error is partial: %v", err)
+	}
 }
