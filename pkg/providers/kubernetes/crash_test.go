@@ -51,3 +51,40 @@ func TestDeployCrashLoopFailsFast(t *testing.T) {
 		t.Errorf("Status after the failed first deploy = %v, %v; want notdeployed", st, err)
 	}
 }
+
+// A pod no node can take (the scheduler's Unschedulable, e.g. GPUs the cluster lacks) fails
+// Deploy at once with ErrCapacity and the scheduler's message.
+func TestDeployUnschedulableFailsFast(t *testing.T) {
+	t.Parallel()
+	p := newTestProvider(t, Config{})
+	env := "noroom-" + randSuffix()
+	s := testSpec(env, testNamespace(t, "ns-"+env))
+	s.Image = noRoomImage
+	s.Options.Timeout = 2 * time.Minute
+	start := time.Now()
+	_, err := p.Deploy(context.Background(), s, nil)
+	if !errors.Is(err, providers.ErrCapacity) || time.Since(start) > 20*time.Second {
+		t.Fatalf("Deploy of an unschedulable pod: %v after %v, want ErrCapacity within seconds", err, time.Since(start))
+	}
+	if !strings.Contains(err.Error(), "Insufficient nvidia.com/gpu") {
+		t.Errorf("error %q lacks the scheduler's message", err)
+	}
+}
+
+// A Deployment that never becomes available times out with a deadline error that says how
+// far it got; the environment is rolled back, as any failed first deploy.
+func TestDeployTimeout(t *testing.T) {
+	t.Parallel()
+	p := newTestProvider(t, Config{})
+	env := "stuck-" + randSuffix()
+	s := testSpec(env, testNamespace(t, "ns-"+env))
+	s.Image = stuckImage
+	s.Options.Timeout = time.Second
+	_, err := p.Deploy(context.Background(), s, nil)
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "is not ready after 1s (0 of 1 replicas available)") {
+		t.Fatalf("Deploy that never becomes ready: %v", err)
+	}
+	if left := objectsOf(t, "ns-"+env, env); len(left) > 0 {
+		t.Errorf("left after the timeout: %v", left)
+	}
+}

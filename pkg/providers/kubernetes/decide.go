@@ -34,10 +34,12 @@ type decision struct {
 	dep             *appsv1.Deployment
 }
 
-// decide observes the cluster and decides. Errors: ErrConflict for an object of one of our
+// decide observes the cluster and decides; force (Options.Force) re-applies everything even
+// when the hash says nothing changed, undoing edits made by hand (never delete and recreate:
+// that would lose the home volume). Errors: ErrConflict for an object of one of our
 // names that is not ours; a transient ErrUnavailable while the namespace or one of our
 // objects is being deleted; classified API errors.
-func decide(ctx context.Context, k *kube, d *desired) (*decision, error) {
+func decide(ctx context.Context, k *kube, d *desired, force bool) (*decision, error) {
 	dc := &decision{}
 	ns, err := k.core.Namespaces().Get(ctx, d.Namespace, metav1.GetOptions{})
 	switch {
@@ -81,6 +83,8 @@ func decide(ctx context.Context, k *kube, d *desired) (*decision, error) {
 		dc.dep, dc.step, dc.why = dep, stepUpdate, "the desired state changed"
 	case missing || len(prune) > 0:
 		dc.dep, dc.step, dc.why = dep, stepUpdate, "objects of the environment are missing or left over"
+	case force:
+		dc.dep, dc.step, dc.why = dep, stepUpdate, "forced: every object is applied again"
 	case dep.Spec.Replicas != nil && *dep.Spec.Replicas == 0:
 		dc.dep, dc.step, dc.why = dep, stepStart, "it is stopped (0 replicas)"
 	default:

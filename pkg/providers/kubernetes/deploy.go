@@ -45,7 +45,7 @@ func (p *Provider) Deploy(ctx context.Context, s *providers.Spec, r providers.Re
 		return nil, err
 	}
 	r.Progress("observe", 1, deploySteps)
-	dc, err := decide(ctx, k, d)
+	dc, err := decide(ctx, k, d, s.Options.Force)
 	if err != nil {
 		return nil, err
 	}

@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -24,8 +23,13 @@ import (
 	"github.com/sindri/deploy/v3/pkg/providers"
 )
 
-// crashImage is an image the test controller treats as a crash-looping container.
-const crashImage = "example.com/sindri/crashloop:1"
+// Images the test controller treats specially: a crash-looping container, a pod no node can
+// take, and a Deployment whose status it never writes.
+const (
+	crashImage  = "example.com/sindri/crashloop:1"
+	noRoomImage = "example.com/sindri/noroom:1"
+	stuckImage  = "example.com/sindri/stuck:1"
+)
 
 // cluster is the package's one envtest control plane (kube-apiserver and etcd, no
 // controllers), started by the first heavy test and stopped by TestMain.
@@ -126,11 +130,17 @@ func syncDeployment(ctx context.Context, cs *kubernetes.Clientset, dep *appsv1.D
 	if dep.Spec.Replicas != nil {
 		want = *dep.Spec.Replicas
 	}
-	crash := want > 0 && slices.ContainsFunc(dep.Spec.Template.Spec.Containers, func(c corev1.Container) bool { return c.Image == crashImage })
+	image := ""
+	if cs := dep.Spec.Template.Spec.Containers; len(cs) > 0 {
+		image = cs[0].Image
+	}
 	available := want
-	if crash {
+	switch {
+	case image == stuckImage:
+		return
+	case want > 0 && (image == crashImage || image == noRoomImage):
 		available = 0
-		crashPod(ctx, cs, dep)
+		failingPod(ctx, cs, dep, image)
 	}
 	st := dep.Status
 	if st.ObservedGeneration == dep.Generation && st.Replicas == want && st.AvailableReplicas == available && st.UpdatedReplicas == want {
@@ -142,9 +152,10 @@ func syncDeployment(ctx context.Context, cs *kubernetes.Clientset, dep *appsv1.D
 	_, _ = cs.AppsV1().Deployments(dep.Namespace).UpdateStatus(ctx, dep, metav1.UpdateOptions{})
 }
 
-// crashPod makes the Deployment's pod, of its current template, crash-looping: what a kubelet
-// reports for a container that keeps exiting with code 1.
-func crashPod(ctx context.Context, cs *kubernetes.Clientset, dep *appsv1.Deployment) {
+// failingPod makes the Deployment's pod, of its current template, failing: for crashImage
+// crash-looping, as a kubelet reports a container that keeps exiting with code 1; for
+// noRoomImage unschedulable, as the scheduler reports a pod asking for GPUs no node has.
+func failingPod(ctx context.Context, cs *kubernetes.Clientset, dep *appsv1.Deployment, image string) {
 	pods := cs.CoreV1().Pods(dep.Namespace)
 	name := dep.Name + "-crash"
 	if _, err := pods.Get(ctx, name, metav1.GetOptions{}); err == nil {
@@ -154,12 +165,21 @@ func crashPod(ctx context.Context, cs *kubernetes.Clientset, dep *appsv1.Deploym
 		Labels: dep.Spec.Template.Labels, Annotations: dep.Spec.Template.Annotations}, Spec: dep.Spec.Template.Spec}
 	// Bound to a node no kubelet serves: reading its logs fails, as when a node is gone.
 	pod.Spec.NodeName = "envtest-node"
+	if image == noRoomImage {
+		pod.Spec.NodeName = ""
+	}
 	pod, err := pods.Create(ctx, pod, metav1.CreateOptions{})
 	if err != nil {
 		return
 	}
+	if image == noRoomImage {
+		pod.Status = corev1.PodStatus{Phase: corev1.PodPending, Conditions: []corev1.PodCondition{{Type: corev1.PodScheduled,
+			Status: corev1.ConditionFalse, Reason: corev1.PodReasonUnschedulable, Message: "0/3 nodes are available: 3 Insufficient nvidia.com/gpu."}}}
+		_, _ = pods.UpdateStatus(ctx, pod, metav1.UpdateOptions{})
+		return
+	}
 	pod.Status = corev1.PodStatus{Phase: corev1.PodRunning, ContainerStatuses: []corev1.ContainerStatus{{
-		Name: containerName, Image: crashImage, RestartCount: 3,
+		Name: containerName, Image: image, RestartCount: 3,
 		State:                corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff", Message: "back-off 40s restarting failed container"}},
 		LastTerminationState: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 1, Reason: "Error"}},
 	}}}

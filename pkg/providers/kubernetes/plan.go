@@ -27,7 +27,7 @@ func (p *Provider) Plan(ctx context.Context, s *providers.Spec) (*providers.Plan
 	k, err := p.client(s, "")
 	if err == nil {
 		var observed *decision
-		if observed, err = decide(ctx, k, d); err == nil {
+		if observed, err = decide(ctx, k, d, s.Options.Force); err == nil {
 			dc = observed
 		}
 	}
