@@ -17,16 +17,8 @@ import (
 // the error and the job's log say they are unavailable instead of quoting them.
 func TestDeployCrashLoopFailsFast(t *testing.T) {
 	t.Parallel()
-	p := newTestProvider(t, Config{})
-	env := "crash-" + randSuffix()
-	s := testSpec(env, testNamespace(t, "ns-"+env))
-	s.Image = crashImage
-	s.Options.Timeout = 2 * time.Minute
-	rec := &providertest.Recorder{}
-	start := time.Now()
-	_, err := p.Deploy(context.Background(), s, rec)
-	took := time.Since(start)
-	t.Logf("Deploy failed after %v: %v\njob log:\n%s", took, err, rec.Text())
+	p, s, rec, took, err := deployImage(t, "crash", crashImage, 2*time.Minute)
+	env := s.Env
 	if !errors.Is(err, providers.ErrWorkloadFailed) {
 		t.Fatalf("Deploy of a crash-looping image: %v, want ErrWorkloadFailed", err)
 	}
@@ -56,15 +48,9 @@ func TestDeployCrashLoopFailsFast(t *testing.T) {
 // Deploy at once with ErrCapacity and the scheduler's message.
 func TestDeployUnschedulableFailsFast(t *testing.T) {
 	t.Parallel()
-	p := newTestProvider(t, Config{})
-	env := "noroom-" + randSuffix()
-	s := testSpec(env, testNamespace(t, "ns-"+env))
-	s.Image = noRoomImage
-	s.Options.Timeout = 2 * time.Minute
-	start := time.Now()
-	_, err := p.Deploy(context.Background(), s, nil)
-	if !errors.Is(err, providers.ErrCapacity) || time.Since(start) > 20*time.Second {
-		t.Fatalf("Deploy of an unschedulable pod: %v after %v, want ErrCapacity within seconds", err, time.Since(start))
+	_, _, _, took, err := deployImage(t, "noroom", noRoomImage, 2*time.Minute)
+	if !errors.Is(err, providers.ErrCapacity) || took > 20*time.Second {
+		t.Fatalf("Deploy of an unschedulable pod: %v after %v, want ErrCapacity within seconds", err, took)
 	}
 	if !strings.Contains(err.Error(), "Insufficient nvidia.com/gpu") {
 		t.Errorf("error %q lacks the scheduler's message", err)
@@ -75,16 +61,28 @@ func TestDeployUnschedulableFailsFast(t *testing.T) {
 // far it got; the environment is rolled back, as any failed first deploy.
 func TestDeployTimeout(t *testing.T) {
 	t.Parallel()
-	p := newTestProvider(t, Config{})
-	env := "stuck-" + randSuffix()
-	s := testSpec(env, testNamespace(t, "ns-"+env))
-	s.Image = stuckImage
-	s.Options.Timeout = time.Second
-	_, err := p.Deploy(context.Background(), s, nil)
+	_, s, _, _, err := deployImage(t, "stuck", stuckImage, time.Second)
+	env := s.Env
 	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "is not ready after 1s (0 of 1 replicas available)") {
 		t.Fatalf("Deploy that never becomes ready: %v", err)
 	}
 	if left := objectsOf(t, "ns-"+env, env); len(left) > 0 {
 		t.Errorf("left after the timeout: %v", left)
 	}
+}
+
+// deployImage deploys a fresh env of image into a namespace of its own and returns what the
+// Deploy gave: its error, how long it took and the job's log.
+func deployImage(t *testing.T, prefix, image string, timeout time.Duration) (*Provider, *providers.Spec, *providertest.Recorder, time.Duration, error) {
+	t.Helper()
+	p := newTestProvider(t, Config{})
+	env := prefix + "-" + randSuffix()
+	s := testSpec(env, testNamespace(t, "ns-"+env))
+	s.Image, s.Options.Timeout = image, timeout
+	rec := &providertest.Recorder{}
+	start := time.Now()
+	_, err := p.Deploy(context.Background(), s, rec)
+	took := time.Since(start)
+	t.Logf("Deploy of %s ended after %v: %v\njob log:\n%s", image, took, err, rec.Text())
+	return p, s, rec, took, err
 }
