@@ -236,3 +236,21 @@ func TestRBACRefusals(t *testing.T) {
 		t.Errorf("a refused namespace made nothing, yet the error is partial: %v", err)
 	}
 }
+
+// Check names what is missing, and answers the server's version when it can reach it.
+func TestCheck(t *testing.T) {
+	t.Parallel()
+	p, _ := New(Config{})
+	if r := p.Check(context.Background()); r.Ready || len(r.Problems) != 1 || !strings.HasPrefix(r.Problems[0], "KUBECONFIG ") {
+		t.Errorf("Check without a kubeconfig = %+v, want not ready naming KUBECONFIG", r)
+	}
+	p, _ = New(Config{RESTConfig: &rest.Config{Host: "https://127.0.0.1:1"}})
+	if r := p.Check(context.Background()); r.Ready || !strings.Contains(strings.Join(r.Problems, ""), "unreachable") {
+		t.Errorf("Check of an unreachable cluster = %+v", r)
+	}
+	if os.Getenv("SINDRI_HEAVY") == "1" {
+		if r := newTestProvider(t, Config{}).Check(context.Background()); !r.Ready || r.Version != "v1.37.2" {
+			t.Errorf("Check of the envtest cluster = %+v, want ready, v1.37.2", r)
+		}
+	}
+}

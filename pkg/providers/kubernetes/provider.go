@@ -24,6 +24,7 @@ package kubernetes
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -141,6 +142,9 @@ func (p *Provider) Capabilities() providers.Capabilities {
 // variable or the context, never a credential.
 func (p *Provider) Check(ctx context.Context) providers.Readiness {
 	k, err := p.client(&providers.Spec{}, "")
+	if errors.Is(err, providers.ErrAuth) {
+		return providers.Readiness{Problems: []string{KubeconfigVar + " (no kubeconfig on the executor; jobs may bring " + CredentialKubeconfig + ")"}}
+	}
 	if err != nil {
 		return providers.Readiness{Problems: []string{err.Error()}}
 	}
