@@ -12,11 +12,11 @@ demo: build test-image
 	scripts/demo.sh
 
 ## test: everything CI runs: the quick suite plus the heavy suites (real engine, subprocess
-## executors, cluster, chaos, act), the demo round trip (the README's first command) and
+## executors, cluster, chaos, act, a real kube-apiserver under envtest), the demo round trip (the README's first command) and
 ## bounded fuzzing.
 test: vet test-image
 	SINDRI_HEAVY=1 SINDRI_ACT=1 SINDRI_ACT_BIN="$$(scripts/tools.sh act)" SINDRI_PACKER_BIN="$$(scripts/tools.sh packer)" \
-	  SINDRI_DEVPOD_BIN="$$(scripts/tools.sh devpod)" \
+	  SINDRI_DEVPOD_BIN="$$(scripts/tools.sh devpod)" ENVTEST_ASSETS="$$(scripts/tools.sh kube-apiserver)" \
 	  $(GO) test -count=1 -timeout 30m ./...
 	$(MAKE) demo
 	$(MAKE) report

@@ -180,3 +180,33 @@ func composeConfig(t *testing.T, path string) {
 	}
 	t.Errorf("docker-compose config rejects %s only for its top-level name key, which this docker-compose (v1) does not know; the rest is valid:\n%s", path, out)
 }
+
+// TestLocalPlanArtifactsKubernetes: `local plan -artifacts DIR` of the guide's kubernetes
+// example, on a machine with no kubeconfig, writes the manifests Deploy would apply
+// (manifests.yaml, the plan's own artifact) and says the cluster was not observed.
+func TestLocalPlanArtifactsKubernetes(t *testing.T) {
+	needHeavy(t)
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "plan")
+	cmd := exec.Command(suite.bin, "local", "plan", "-c", "testdata/shared/fixtures/guide-examples/kubernetes.sindri.yaml", "--artifacts", dir)
+	cmd.Dir = filepath.Join("..", "..")
+	cmd.Env = append(os.Environ(), "HOME="+t.TempDir(), "KUBECONFIG=")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("local plan: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+	}
+	got, err := os.ReadFile(filepath.Join(dir, "manifests.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"kind: Namespace", "kind: PersistentVolumeClaim", "storage: 10Gi", "storageClassName: fast-ssd",
+		"kind: Deployment", "memory: 4Gi", "type: Recreate", "kind: Service", "targetPort: ssh", "namespace: dev-environments"} {
+		if !strings.Contains(string(got), want) {
+			t.Errorf("manifests.yaml lacks %q:\n%s", want, got)
+		}
+	}
+	if !strings.Contains(stdout.String(), "the cluster was not observed") {
+		t.Errorf("the plan does not say the cluster was not observed:\n%s", stdout.String())
+	}
+}

@@ -49,16 +49,18 @@ type Entry struct {
 	New func(getenv func(string) string, settings map[string]string) (providers.Provider, error)
 }
 
-// table is every built-in provider, in the order of their names.
-var table = []Entry{
+// table is every built-in provider, in the order of their names. kubernetesRows is the
+// kubernetes row, or none in a binary built with the nokubernetes tag (kubernetes.go).
+var table = slices.Concat([]Entry{
 	{Name: devpod.Name, Settings: devpodSettings, New: newDevPod},
 	{Name: docker.Name, Settings: dockerSettings, New: newDocker},
 	{Name: e2b.Name, Settings: e2bSettings, Required: []string{e2b.CredentialVar}, New: newE2B},
 	{Name: fly.Name, Settings: flySettings, Required: []string{fly.DefaultTokenVar}, New: newFly},
+}, kubernetesRows, []Entry{
 	{Name: northflank.Name, Settings: northflankSettings, Required: []string{northflank.CredentialVar}, New: newNorthflank},
 	{Name: vm.Name, Settings: packerSettings, New: newPacker},
 	{Name: runpod.Name, Settings: runpodSettings, Required: []string{runpod.CredentialVar}, New: newRunPod},
-}
+})
 
 // Entries returns a copy of the table.
 func Entries() []Entry { return slices.Clone(table) }

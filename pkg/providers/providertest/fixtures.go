@@ -10,6 +10,7 @@ import (
 
 	"github.com/sindri/deploy/v3/internal/apifake"
 	"github.com/sindri/deploy/v3/pkg/config"
+	"github.com/sindri/deploy/v3/pkg/providers"
 )
 
 // FixtureDirs are the repository's copies of the shared real-world configs and the provider
@@ -92,4 +93,21 @@ func (f *FaultTally) Require(t *testing.T, kinds ...string) {
 			}
 		}
 	})
+}
+
+// FixtureSecrets gives s the secrets c declares, as the executor would hand them over: each
+// valued "fixture-secret-<name>" (a Canary, so its text forms redact), file secrets with
+// their mount path and permissions, and those named in credentials (the provider's
+// Capabilities.Credentials) moved to s.Credentials unless c marks them deliver: true.
+func FixtureSecrets(s *providers.Spec, c *config.Config, credentials []string) {
+	deliver := map[string]bool{}
+	for _, sec := range c.Secrets {
+		sv := providers.SecretValue{Name: sec.Name, Value: Canary("fixture-secret-" + sec.Name)}
+		if sec.Source == config.SecretSourceFile {
+			sv.MountPath, sv.Permissions = sec.MountPath, sec.Permissions
+		}
+		s.Secrets = append(s.Secrets, sv)
+		deliver[sec.Name] = sec.Deliver
+	}
+	providers.SplitCredentials(s, credentials, deliver)
 }
