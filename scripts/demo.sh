@@ -17,7 +17,7 @@ step "validate $CFG"
 "$BIN" validate -c "$CFG"
 
 step "deploy $ENV (embedded NATS + executor, Docker provider)"
-out=$("$BIN" local deploy -c "$CFG" | tee /dev/stderr)
+out=$("$BIN" local deploy -c "$CFG" | tee -a /dev/stderr)
 url=$(sed -n 's/^  url=//p' <<<"$out")
 [ -n "$url" ] || fail "deploy printed no url"
 grep -q "$DEMO_TOKEN" <<<"$out" && fail "the secret value appeared in the output"
@@ -25,7 +25,7 @@ grep -q "$DEMO_TOKEN" <<<"$out" && fail "the secret value appeared in the output
 step "GET $url"
 body=$(curl -fsS --retry 10 --retry-delay 1 --retry-connrefused "$url") || fail "$url did not answer"
 echo "$body"
-curl -fsS "$url/env-check?name=DEMO_TOKEN" | tee /dev/stderr | grep -q true || fail "DEMO_TOKEN did not reach the container"
+curl -fsS "$url/env-check?name=DEMO_TOKEN" | tee -a /dev/stderr | grep -q true || fail "DEMO_TOKEN did not reach the container"
 echo
 
 step "stop"
