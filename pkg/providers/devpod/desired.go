@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/sindri/deploy/v3/pkg/config"
 	"github.com/sindri/deploy/v3/pkg/providers"
 )
 
@@ -66,10 +67,13 @@ func (p *Provider) resolve(s *providers.Spec) (*desired, error) {
 	if err != nil {
 		return nil, err
 	}
-	if s.Image == "" {
-		return nil, fmt.Errorf("%s: the config names no image (set deployment.image or deployment.image_config): %w", Name, providers.ErrInvalidSpec)
+	image, defaulted := s.Image, false
+	if image == "" {
+		// The guide's DevPod example names no image: the workspace runs the released Sindri
+		// image, as docker and fly do for such configs (docs/config.md).
+		image, defaulted = config.DefaultImageFor(s.Config.Deployment.Distro), true
 	}
-	d := &desired{ID: workspaceID(s.Env), Backend: b, Image: s.Image, Labels: maps.Clone(s.Labels), Secrets: map[string]string{}}
+	d := &desired{ID: workspaceID(s.Env), Backend: b, Image: image, Labels: maps.Clone(s.Labels), Secrets: map[string]string{}}
 	if d.Labels == nil {
 		d.Labels = map[string]string{}
 	}
@@ -89,6 +93,9 @@ func (p *Provider) resolve(s *providers.Spec) (*desired, error) {
 		return nil, err
 	}
 	d.Options, d.Warnings = opts, warnings
+	if defaulted {
+		d.Warnings = append(d.Warnings, "no image named: the workspace runs the released Sindri image "+image+" (set deployment.image to pin one)")
+	}
 	if b.Machine && !p.cfg.Persistent {
 		return nil, fmt.Errorf("%s: backend %s creates a VM per workspace, and this executor's DEVPOD_HOME is a temporary folder: the VM would be orphaned when the executor stops (set the devpod provider's home setting on a long-lived executor): %w", Name, b.Type, providers.ErrInvalidSpec)
 	}
