@@ -68,11 +68,9 @@ case "$tool" in
     ;;
   packer)
     if [ ! -x /usr/bin/packer ]; then
-      sudo=""
-      if [ "$(id -u)" != 0 ]; then sudo=sudo; fi
       echo "tools: installing Debian's packer package (once)" >&2
-      $sudo apt-get update -q >&2
-      DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends packer >&2
+      as_root apt-get update -q >&2
+      DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -q --no-install-recommends packer >&2
     fi
     echo /usr/bin/packer
     ;;
