@@ -142,16 +142,19 @@ func (p *Provider) up(ctx context.Context, d *desired, a action, s *providers.Sp
 	return fmt.Errorf("%w: %w", err, providers.ErrWorkloadFailed)
 }
 
-// upAgain runs `devpod up` once more after devpod lost its agent, when the workspace exists
-// (never on an unknown id, which devpod would try to create from a source named like it);
-// else it returns cause.
+// upAgain runs `devpod up` again (up to agentLostAttempts runs in all) after devpod lost its
+// agent, when the workspace exists (never on an unknown id, which devpod would try to create
+// from a source named like it); else it returns cause.
 func (p *Provider) upAgain(ctx context.Context, d *desired, s *providers.Spec, r providers.Reporter, cause error) error {
 	st, err := p.status(ctx, p.cfg.Home, d.ID)
 	if err != nil || st == wsAbsent || st == wsNotFound {
 		return cause
 	}
-	r.Log(d.ID + ": devpod lost the connection to its agent; running devpod up again on the existing workspace")
-	return p.up(ctx, d, actStart, s, r)
+	for attempt := 1; attempt < agentLostAttempts && errors.Is(cause, errAgentLost) && ctx.Err() == nil; attempt++ {
+		r.Log(d.ID + ": devpod lost the connection to its agent; running devpod up again on the existing workspace")
+		cause = p.up(ctx, d, actStart, s, r)
+	}
+	return cause
 }
 
 // rollback removes what a failed or cancelled create made, under its own timeout, and

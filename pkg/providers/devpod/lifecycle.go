@@ -54,6 +54,10 @@ func (p *Provider) Stop(ctx context.Context, s *providers.Spec) error {
 	return p.waitFor(ctx, l, wsStopped)
 }
 
+// agentLostAttempts bounds how many times Deploy and Start run `devpod up` when devpod loses
+// its agent.
+const agentLostAttempts = 3
+
 // Start implements providers.Provider: `devpod up <id>` on a stopped workspace (never on an
 // unknown id, which devpod would try to create from a source named like it). Returns
 // providers.ErrNotFound as Stop does, ErrWorkloadFailed when it does not come up, and the
@@ -65,7 +69,14 @@ func (p *Provider) Start(ctx context.Context, s *providers.Spec) error {
 	}
 	r := plainReporter{providers.NopReporter{}}
 	args := []string{"up", l.ID, "--ide", "none", "--configure-ssh=false"}
-	if err := p.run(ctx, call{home: l.Home, backend: backends[l.Backend], spec: s, args: args}); err != nil {
+	err = p.run(ctx, call{home: l.Home, backend: backends[l.Backend], spec: s, args: args})
+	// devpod can lose the stream to its agent while the container starts; the workspace is
+	// known to exist here, so `devpod up` is safe to run again, as Deploy does.
+	for attempt := 1; attempt < agentLostAttempts && errors.Is(err, errAgentLost) && ctx.Err() == nil; attempt++ {
+		r.Log(l.ID + ": devpod lost the connection to its agent; running devpod up again")
+		err = p.run(ctx, call{home: l.Home, backend: backends[l.Backend], spec: s, args: args})
+	}
+	if err != nil {
 		err = withTail(err)
 		if ctx.Err() != nil || errors.Is(err, providers.ErrUnavailable) {
 			return err
