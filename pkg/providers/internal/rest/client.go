@@ -74,6 +74,11 @@ type Config struct {
 	Limiter *Limiter
 	// Recorder, when set, records every request sent.
 	Recorder *Recorder
+	// Unmarshal decodes a 2xx body into Do's out; nil means encoding/json. A Query API
+	// answering XML (EC2) passes xml.Unmarshal.
+	Unmarshal func(data []byte, v any) error
+	// Accept is the Accept header; "" means application/json.
+	Accept string
 }
 
 // Client sends JSON requests to one platform with one credential. It is safe for concurrent
@@ -96,6 +101,8 @@ type Client struct {
 	secretParams     []string
 	limiter          *Limiter
 	recorder         *Recorder
+	unmarshal        func([]byte, any) error
+	accept           string
 	dryRun           bool
 }
 
@@ -129,6 +136,14 @@ func New(cfg Config) (*Client, error) {
 		secretParams:     cfg.SecretParams,
 		limiter:          cfg.Limiter,
 		recorder:         cfg.Recorder,
+		unmarshal:        cfg.Unmarshal,
+		accept:           cfg.Accept,
+	}
+	if c.unmarshal == nil {
+		c.unmarshal = json.Unmarshal
+	}
+	if c.accept == "" {
+		c.accept = "application/json"
 	}
 	if c.decode == nil {
 		c.decode = DecodeError
@@ -174,9 +189,15 @@ type Request struct {
 	Header http.Header
 	// Body is sent as JSON when non-nil.
 	Body any
+	// Form, when non-nil and Body is nil, is sent as an application/x-www-form-urlencoded
+	// body (the AWS Query APIs: Action=RunInstances&...).
+	Form url.Values
 	// Idempotent marks a request other than GET, PUT, DELETE or HEAD as safe to send twice,
 	// so it is retried like them.
 	Idempotent bool
+	// ReadOnly marks a request other than GET or HEAD that only reads (a Query API's
+	// Describe* POST), so that a DryRun client sends it as it sends a GET.
+	ReadOnly bool
 	// Recover looks up, after a non-idempotent request failed ambiguously (the connection
 	// dropped after sending, a timeout, 408 or 5xx), whether it took effect anyway ("created,
 	// but the response was lost"), typically by listing by name or label. found=true makes
@@ -213,13 +234,14 @@ func readOnly(method string) bool {
 
 // prepared is a Request resolved once for all its attempts.
 type prepared struct {
-	op, method string
-	url        *url.URL
-	safeURL    string
-	body       []byte
-	header     http.Header
-	authNames  map[string]bool
-	redact     *Redactor
+	op, method  string
+	url         *url.URL
+	safeURL     string
+	body        []byte
+	contentType string
+	header      http.Header
+	authNames   map[string]bool
+	redact      *Redactor
 }
 
 func (c *Client) prepare(req *Request) (*prepared, error) {
@@ -239,6 +261,10 @@ func (c *Client) prepare(req *Request) (*prepared, error) {
 		if p.body, err = marshalJSON(req.Body, false); err != nil {
 			return nil, fmt.Errorf("%s: %s: encode body: %w", c.provider, req.Op, err)
 		}
+		p.contentType = "application/json"
+	} else if req.Form != nil {
+		p.body = []byte(req.Form.Encode())
+		p.contentType = "application/x-www-form-urlencoded; charset=utf-8"
 	}
 	// Probe the auth hook once to learn which headers it sets and with what: they are
 	// never recorded and their values are redacted everywhere.
@@ -289,10 +315,10 @@ func (c *Client) newHTTPRequest(ctx context.Context, p *prepared) (*http.Request
 	for k, vs := range p.header {
 		hr.Header[http.CanonicalHeaderKey(k)] = append([]string(nil), vs...)
 	}
-	hr.Header.Set("Accept", "application/json")
+	hr.Header.Set("Accept", c.accept)
 	hr.Header.Set("User-Agent", c.userAgent)
-	if p.body != nil {
-		hr.Header.Set("Content-Type", "application/json")
+	if p.contentType != "" {
+		hr.Header.Set("Content-Type", p.contentType)
 	}
 	if c.auth != nil {
 		if err := c.auth(hr); err != nil {
@@ -346,7 +372,7 @@ func (c *Client) Do(ctx context.Context, req Request, out any) error {
 	if err != nil {
 		return err
 	}
-	if c.dryRun && !readOnly(p.method) {
+	if c.dryRun && !readOnly(p.method) && !req.ReadOnly {
 		c.record(p, true)
 		return nil
 	}
@@ -423,7 +449,7 @@ func (c *Client) attempt(ctx context.Context, p *prepared, req *Request, out any
 		return &failure{err: fmt.Errorf("%s: %s: response larger than %d bytes", c.provider, p.op, maxResponseBody)}
 	}
 	if out != nil && len(bytes.TrimSpace(body)) > 0 {
-		if err := json.Unmarshal(body, out); err != nil {
+		if err := c.unmarshal(body, out); err != nil {
 			return &failure{err: fmt.Errorf("%s: %s: decode response from %s: %w", c.provider, p.op, p.safeURL, err)}
 		}
 	}
