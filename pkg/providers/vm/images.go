@@ -1,15 +1,13 @@
 package vm
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"time"
+	"slices"
 
 	"github.com/sindri/deploy/v3/pkg/config"
 	"github.com/sindri/deploy/v3/pkg/providers"
-	"github.com/sindri/deploy/v3/pkg/providers/internal/cli"
+	"github.com/sindri/deploy/v3/pkg/providers/vm/ec2"
 )
 
 // imagesHint is the answer for clouds whose image listing is not implemented.
@@ -18,57 +16,51 @@ func imagesHint(cloud config.PackerCloud, verb string) error {
 		Name, verb, cloud, cloud, LabelImage, providers.ErrUnsupported)
 }
 
-// awsCLI runs the aws CLI with the executor's AWS credentials and returns its stdout.
-func (p *Provider) awsCLI(ctx context.Context, s *providers.Spec, args ...string) ([]byte, error) {
-	env, secretValues := p.env(config.CloudAWS, s)
-	var out bytes.Buffer
-	_, err := cli.Run(ctx, cli.Cmd{Path: "aws", Setting: "PATH of the executor", Args: append(args, "--output", "json"),
-		Env: env, Secrets: secretValues, Stdout: &out})
+// imageClient returns the spec's packer block and an EC2 client of its region; other clouds
+// are ErrUnsupported with a hint naming verb.
+func (p *Provider) imageClient(s *providers.Spec, verb string) (*config.PackerConfig, *ec2.Client, error) {
+	pc, err := packerConfig(s)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", Name, err)
+		return nil, nil, err
 	}
-	return out.Bytes(), nil
+	if pc.Cloud != config.CloudAWS {
+		return nil, nil, imagesHint(pc.Cloud, verb)
+	}
+	c, err := p.ec2Client(s, region(pc))
+	if err != nil {
+		return nil, nil, err
+	}
+	return pc, c, nil
 }
 
-type awsImages struct {
-	Images []struct {
-		ImageID      string `json:"ImageId"`
-		Name         string `json:"Name"`
-		CreationDate string `json:"CreationDate"`
-		Tags         []struct {
-			Key   string `json:"Key"`
-			Value string `json:"Value"`
-		} `json:"Tags"`
-		BlockDeviceMappings []struct {
-			Ebs *struct {
-				SnapshotID string `json:"SnapshotId"`
-			} `json:"Ebs"`
-		} `json:"BlockDeviceMappings"`
-	} `json:"Images"`
+// managedImages returns the images of the config's image name that sindri made, with ids
+// (none: all of them).
+func managedImages(ctx context.Context, c *ec2.Client, pc *config.PackerConfig, ids ...string) ([]ec2.Image, error) {
+	ims, err := c.DescribeImages(ctx, []string{"self"}, ids,
+		ec2.TagFilter(providers.LabelManagedBy, providers.ManagedByValue), ec2.TagFilter(LabelImage, pc.ImageName))
+	if err != nil && !(len(ids) > 0 && isNotFound(err)) {
+		return nil, fmt.Errorf("%s: describe images: %w", Name, err)
+	}
+	return ims, nil
 }
 
 // ListImages implements providers.ImageBuilder: the images tagged with this config's image
-// name key and sindri's managed-by tag, in the config's region. AWS only; other clouds return
-// ErrUnsupported with a hint.
+// name and sindri's managed-by tag, in the config's region, newest first. AWS only (EC2
+// DescribeImages); other clouds return ErrUnsupported with a hint.
 func (p *Provider) ListImages(ctx context.Context, s *providers.Spec) ([]providers.Image, error) {
-	pc, err := packerConfig(s)
+	pc, c, err := p.imageClient(s, "image-list")
 	if err != nil {
 		return nil, err
 	}
-	if pc.Cloud != config.CloudAWS {
-		return nil, imagesHint(pc.Cloud, "image-list")
-	}
-	found, err := p.describe(ctx, s, pc, "Name=tag:"+LabelImage+",Values="+pc.ImageName)
+	found, err := managedImages(ctx, c, pc)
 	if err != nil {
 		return nil, err
 	}
+	slices.SortFunc(found, func(a, b ec2.Image) int { return b.Created().Compare(a.Created()) })
 	out := []providers.Image{}
-	for _, im := range found.Images {
-		img := providers.Image{ID: im.ImageID, Name: im.Name, Cloud: string(pc.Cloud), Region: region(pc), Labels: map[string]string{}}
-		for _, t := range im.Tags {
-			img.Labels[t.Key] = t.Value
-		}
-		if t, err := time.Parse(time.RFC3339, im.CreationDate); err == nil {
+	for _, im := range found {
+		img := providers.Image{ID: im.ID, Name: im.Name, Cloud: string(pc.Cloud), Region: region(pc), Labels: ec2.TagMap(im.Tags)}
+		if t := im.Created(); !t.IsZero() {
 			img.CreatedAt = &t
 		}
 		out = append(out, img)
@@ -76,48 +68,27 @@ func (p *Provider) ListImages(ctx context.Context, s *providers.Spec) ([]provide
 	return out, nil
 }
 
-func (p *Provider) describe(ctx context.Context, s *providers.Spec, pc *config.PackerConfig, filter string) (*awsImages, error) {
-	if err := p.missing(pc.Cloud, s); err != nil {
-		return nil, err
-	}
-	raw, err := p.awsCLI(ctx, s, "ec2", "describe-images", "--region", region(pc), "--owners", "self",
-		"--filters", "Name=tag:"+providers.LabelManagedBy+",Values="+providers.ManagedByValue, filter)
-	if err != nil {
-		return nil, err
-	}
-	var found awsImages
-	if err := json.Unmarshal(raw, &found); err != nil {
-		return nil, fmt.Errorf("%s: aws ec2 describe-images: %w", Name, err)
-	}
-	return &found, nil
-}
-
 // DeleteImage implements providers.ImageBuilder: it deregisters the AMI id (only one sindri
-// made) and deletes its snapshots; an image that is gone is success. AWS only.
+// made for this image name: a foreign id is left alone) and deletes its snapshots; an image
+// that is gone is success. AWS only.
 func (p *Provider) DeleteImage(ctx context.Context, s *providers.Spec, id string) error {
-	pc, err := packerConfig(s)
+	pc, c, err := p.imageClient(s, "image-delete")
 	if err != nil {
 		return err
 	}
-	if pc.Cloud != config.CloudAWS {
-		return imagesHint(pc.Cloud, "image-delete")
-	}
-	found, err := p.describe(ctx, s, pc, "Name=image-id,Values="+id)
-	if err != nil {
+	found, err := managedImages(ctx, c, pc, id)
+	if err != nil || len(found) == 0 {
 		return err
 	}
-	if len(found.Images) == 0 {
-		return nil
+	if err := c.DeregisterImage(ctx, id); err != nil {
+		return fmt.Errorf("%s: deregister image %s: %w", Name, id, err)
 	}
-	if _, err := p.awsCLI(ctx, s, "ec2", "deregister-image", "--region", region(pc), "--image-id", id); err != nil {
-		return err
-	}
-	for _, m := range found.Images[0].BlockDeviceMappings {
-		if m.Ebs == nil || m.Ebs.SnapshotID == "" {
+	for _, m := range found[0].BlockDevices {
+		if m.EBS == nil || m.EBS.SnapshotID == "" {
 			continue
 		}
-		if _, err := p.awsCLI(ctx, s, "ec2", "delete-snapshot", "--region", region(pc), "--snapshot-id", m.Ebs.SnapshotID); err != nil {
-			return err
+		if err := c.DeleteSnapshot(ctx, m.EBS.SnapshotID); err != nil {
+			return fmt.Errorf("%s: delete snapshot %s of image %s: %w", Name, m.EBS.SnapshotID, id, err)
 		}
 	}
 	return nil

@@ -1,13 +1,17 @@
 package vm
 
 import (
+	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/sindri/deploy/v3/pkg/config"
 	"github.com/sindri/deploy/v3/pkg/providers"
+	"github.com/sindri/deploy/v3/pkg/providers/internal/rest"
 )
 
 // Name is the provider's registry name, the config's provider name.
@@ -53,13 +57,30 @@ type Config struct {
 	// local step per script instead of running them: a build that touches no cloud, for
 	// tests and dry runs of the executor's image jobs.
 	NullBuilder bool
+
+	// Regions are the AWS regions List looks in, and a config-less teardown without a
+	// handle (setting regions, comma-separated; default AWS_REGION or AWS_DEFAULT_REGION).
+	Regions []string
+	// EC2Endpoint replaces https://ec2.<region>.amazonaws.com (tests: the EC2 fake).
+	EC2Endpoint string
+	// HTTPClient sends the EC2 requests; nil means the rest client's default.
+	HTTPClient *http.Client
+	// APITimeout bounds each EC2 request (0: the rest client's 30s); BackoffBase its retry
+	// backoff (0: 250ms).
+	APITimeout, BackoffBase time.Duration
+	// PollInterval is how often a wait reads the instance (default 3s); BootTimeout bounds a
+	// wait for running or stopped when the job names no timeout (default 10m).
+	PollInterval, BootTimeout time.Duration
+	// Recorder, when set, records every EC2 request, credentials removed.
+	Recorder *rest.Recorder
 }
 
-// Provider builds VM images with Packer (providers.ImageBuilder). Deploying an environment
-// from an image is not implemented: Deploy returns ErrUnsupported with a hint.
+// Provider builds VM images with Packer (providers.ImageBuilder) and, on AWS, runs an
+// environment as an EC2 instance of the image built from its config.
 type Provider struct {
-	providers.NoStopStart
 	cfg Config
+	// build makes the config's image when Deploy finds none (BuildImage; tests replace it).
+	build func(ctx context.Context, s *providers.Spec, r providers.Reporter) (*providers.Image, error)
 
 	mu      sync.Mutex
 	version string // cached `packer version` answer
@@ -70,6 +91,7 @@ var (
 	_ providers.Provider     = (*Provider)(nil)
 	_ providers.ImageBuilder = (*Provider)(nil)
 	_ providers.Checker      = (*Provider)(nil)
+	_ providers.Lister       = (*Provider)(nil)
 )
 
 // New returns a provider for cfg, filling defaults: Binary "packer", PATH and Home from
@@ -95,20 +117,38 @@ func New(cfg Config) *Provider {
 	if cfg.Home == "" {
 		cfg.Home = os.TempDir()
 	}
-	return &Provider{cfg: cfg}
+	if len(cfg.Regions) == 0 {
+		for _, v := range []string{"AWS_REGION", "AWS_DEFAULT_REGION"} {
+			if r := cfg.Getenv(v); r != "" {
+				cfg.Regions = []string{r}
+				break
+			}
+		}
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = 3 * time.Second
+	}
+	if cfg.BootTimeout <= 0 {
+		cfg.BootTimeout = 10 * time.Minute
+	}
+	p := &Provider{cfg: cfg}
+	p.build = p.BuildImage
+	return p
 }
 
 // Name implements providers.Provider.
 func (p *Provider) Name() string { return Name }
 
-// Capabilities implements providers.Provider: the credential variables of every cloud are
-// withheld from environments.
+// Capabilities implements providers.Provider: instances stop and start (the disk stays), are
+// reached by ssh, and are found again through the handle (cloud, region, instance id); the
+// credential variables of every cloud are withheld from environments.
 func (p *Provider) Capabilities() providers.Capabilities {
 	var creds []string
 	for _, c := range []config.PackerCloud{config.CloudAWS, config.CloudAzure, config.CloudGCP, config.CloudOCI, config.CloudAlibaba} {
 		creds = append(creds, CredentialVars[c]...)
 	}
-	return providers.Capabilities{Credentials: creds}
+	return providers.Capabilities{StopStart: true, StopMode: "stop", UsesHandle: true,
+		ConnectKinds: []providers.ConnectKind{providers.ConnectSSH}, Credentials: creds}
 }
 
 // env is packer's complete environment for cloud: PATH, HOME, no update check, and the

@@ -223,6 +223,7 @@ func (r *render) tags() map[string]string {
 	}
 	maps.Copy(t, r.in.Labels)
 	t[LabelImage] = r.cfg.ImageName
+	t[LabelImageConfig] = ImageConfigHash(r.cfg)
 	t[providers.LabelManagedBy] = providers.ManagedByValue
 	return t
 }

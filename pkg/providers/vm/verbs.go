@@ -5,17 +5,19 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
+	"github.com/sindri/deploy/v3/pkg/config"
 	"github.com/sindri/deploy/v3/pkg/providers"
+	"github.com/sindri/deploy/v3/pkg/providers/vm/ec2"
 )
 
-// deployHint says what to do instead of deploying an environment with this provider.
-const deployHint = "the packer provider builds VM images (image-build, image-validate, image-list, image-delete); deploying an environment from an image is not implemented yet: deploy with another provider"
-
-// Plan implements providers.Provider: the template and scripts a build would run
-// (Artifacts "<cloud>.pkr.hcl" and "scripts/*.sh"), and the packer commands. It runs
-// `packer version` to choose the template mode, and renders the Packer 1.6 form with a
-// warning when packer is not installed.
+// Plan implements providers.Provider. It renders the image's template and scripts
+// (Artifacts "<cloud>.pkr.hcl" and "scripts/*.sh"), running `packer version` to choose the
+// template mode (the Packer 1.6 form, with a warning, when packer is not installed). On AWS
+// it also plans the environment: with credentials it reads EC2 (DescribeImages,
+// DescribeInstances; nothing else) to decide as Deploy would, and it writes what the launch
+// would send (Artifacts "ec2/run-instances.txt" and "ec2/user-data.yaml") and the estimate.
 func (p *Provider) Plan(ctx context.Context, s *providers.Spec) (*providers.Plan, error) {
 	pc, err := packerConfig(s)
 	if err != nil {
@@ -31,38 +33,124 @@ func (p *Provider) Plan(ctx context.Context, s *providers.Spec) (*providers.Plan
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", Name, err)
 	}
-	calls := []string{}
+	packerCalls := []string{}
 	if mode == ModePlugins {
-		calls = append(calls, "packer init .")
+		packerCalls = append(packerCalls, "packer init .")
 	}
-	calls = append(calls, "packer validate .", "packer build -machine-readable -color=false .")
-	return &providers.Plan{
+	packerCalls = append(packerCalls, "packer validate .", "packer build -machine-readable -color=false .")
+	plan := &providers.Plan{
 		Provider: Name,
 		Actions: []providers.PlannedAction{{Action: providers.ActionCreate, Resource: "image/" + pc.ImageName,
 			Description: fmt.Sprintf("build image %s-<timestamp> on %s with %s", pc.ImageName, pc.Cloud, out.Builder)}},
 		Resources: []providers.PlannedResource{{ResourceType: out.Builder, Name: pc.ImageName,
 			Config: map[string]any{"cloud": string(pc.Cloud), "region": region(pc), "mode": mode.String(),
 				"files": slices.Sorted(maps.Keys(out.Files))}}},
-		Calls:     calls,
+		Calls:     packerCalls,
 		Artifacts: out.Files,
 		Warnings:  append(warnings, out.Warnings...),
-	}, nil
+	}
+	if pc.Cloud != config.CloudAWS {
+		plan.Warnings = append(plan.Warnings, fmt.Sprintf("deploy on %s is not implemented (aws is): only the image jobs run there", pc.Cloud))
+		return plan, nil
+	}
+	if err := p.planInstance(ctx, s, plan); err != nil {
+		return nil, err
+	}
+	return plan, nil
 }
 
-// Deploy implements providers.Provider: it returns ErrUnsupported with a hint.
-func (p *Provider) Deploy(context.Context, *providers.Spec, providers.Reporter) (*providers.Deployment, error) {
-	return nil, fmt.Errorf("%s: deploy: %s: %w", Name, deployHint, providers.ErrUnsupported)
+// planInstance adds the environment's instance to plan: Deploy's decision when EC2 can be
+// read, else what a first Deploy does, with a warning.
+func (p *Provider) planInstance(ctx context.Context, s *providers.Spec, plan *providers.Plan) error {
+	d, err := resolve(s)
+	if err != nil {
+		return err
+	}
+	var img *ec2.Image
+	var found []ec2.Instance
+	c, cerr := p.ec2Client(s, d.region)
+	if cerr == nil {
+		if img, err = findImage(ctx, c, d.pc); err != nil {
+			return err
+		}
+		if found, err = observe(ctx, c, s.Env, readHandle(s).Instance); err != nil {
+			return err
+		}
+	} else {
+		plan.Warnings = append(plan.Warnings, fmt.Sprintf("EC2 not read (%v): planned as a first deploy", cerr))
+	}
+	imageRef := "<the image built by packer>"
+	calls := []string{fmt.Sprintf("EC2 %s DescribeImages Owner=self tag:%s=%s tag:%s=%s state=available",
+		d.region, LabelImage, d.pc.ImageName, LabelImageConfig, ImageConfigHash(d.pc))}
+	if img != nil {
+		imageRef = img.ID
+		plan.Actions[0] = providers.PlannedAction{Action: providers.ActionNone, Resource: "image/" + d.pc.ImageName,
+			Description: fmt.Sprintf("use image %s (%s, built %s)", img.ID, img.Name, img.CreationDate)}
+		plan.Calls = nil
+	} else {
+		plan.Actions[0].Description += " (none built from this config yet: Deploy builds it first)"
+	}
+	calls = append(calls, plan.Calls...)
+	calls = append(calls, fmt.Sprintf("EC2 %s DescribeInstances tag:%s=%s tag:%s=%s", d.region, providers.LabelEnv, s.Env, providers.LabelManagedBy, providers.ManagedByValue))
+	act := instanceAction(d, img, found)
+	plan.Actions = append(plan.Actions, act)
+	switch act.Action {
+	case providers.ActionCreate:
+		calls = append(calls, fmt.Sprintf("EC2 %s RunInstances ImageId=%s InstanceType=%s (see ec2/run-instances.txt)", d.region, imageRef, d.instanceType))
+	case providers.ActionStart:
+		calls = append(calls, fmt.Sprintf("EC2 %s StartInstances %s", d.region, found[len(found)-1].ID))
+	case providers.ActionUpdate:
+		calls = append(calls, fmt.Sprintf("EC2 %s CreateTags %s", d.region, found[len(found)-1].ID))
+	}
+	if act.Action != providers.ActionNone {
+		calls = append(calls, fmt.Sprintf("EC2 %s DescribeInstances (until running)", d.region))
+	}
+	plan.Calls = calls
+	plan.Resources = append(plan.Resources, providers.PlannedResource{ResourceType: "aws_instance", Name: s.Env,
+		Config: map[string]any{"region": d.region, "instance_type": d.instanceType, "image": imageRef, "tags": d.tags}})
+	params := ec2.RunParams(runInput(d, imageRef, "<client token: fresh per deploy>"))
+	var b strings.Builder
+	b.WriteString("# RunInstances (EC2 Query API 2016-11-15), POST https://ec2." + d.region + ".amazonaws.com/, signed with AWS Signature V4\n")
+	for _, k := range slices.Sorted(maps.Keys(params)) {
+		v := params.Get(k)
+		if k == "UserData" {
+			v = "<base64 of ec2/user-data.yaml>"
+		}
+		fmt.Fprintf(&b, "%s=%s\n", k, v)
+	}
+	plan.Artifacts["ec2/run-instances.txt"] = b.String()
+	plan.Artifacts["ec2/user-data.yaml"] = userData(d)
+	if names := secretNames(s); len(names) > 0 {
+		plan.Warnings = append(plan.Warnings, fmt.Sprintf("secrets are not delivered to VM instances yet (%v)", names))
+	}
+	plan.EstimatedCost = estimate(d, deref(d.pc.AWS).VolumeType, img == nil)
+	return nil
 }
 
-// Status implements providers.Provider: this provider makes no environments, so every one
-// is StateNotDeployed.
-func (p *Provider) Status(_ context.Context, s *providers.Spec) (*providers.Status, error) {
-	return &providers.Status{Env: s.Env, Provider: Name, State: providers.StateNotDeployed}, nil
+// instanceAction is what Deploy would do to the environment's instance.
+func instanceAction(d *desired, img *ec2.Image, found []ec2.Instance) providers.PlannedAction {
+	res := "instance/" + d.env
+	var in *ec2.Instance
+	for i := len(found) - 1; i >= 0; i-- {
+		if found[i].State.Name != ec2.StateShuttingDown {
+			in = &found[i]
+			break
+		}
+	}
+	switch {
+	case in == nil:
+		return providers.PlannedAction{Action: providers.ActionCreate, Resource: res,
+			Description: fmt.Sprintf("launch a %s instance in %s from the image", d.instanceType, d.region)}
+	case img == nil || in.ImageID != img.ID || in.Type != d.instanceType:
+		return providers.PlannedAction{Action: providers.ActionCreate, Resource: res,
+			Description: fmt.Sprintf("replace instance %s (%s, %s): terminate it and launch a %s instance from the image", in.ID, in.ImageID, in.Type, d.instanceType)}
+	case in.State.Name == ec2.StateStopped || in.State.Name == ec2.StateStopping:
+		return providers.PlannedAction{Action: providers.ActionStart, Resource: res, Description: "start instance " + in.ID}
+	case tagsDiffer(*in, d.tags):
+		return providers.PlannedAction{Action: providers.ActionUpdate, Resource: res, Description: "update the tags of instance " + in.ID}
+	}
+	return providers.PlannedAction{Action: providers.ActionNone, Resource: res, Description: "instance " + in.ID + " is " + in.State.Name + " as specified"}
 }
-
-// Destroy implements providers.Provider: nothing was made for an environment, so there is
-// nothing to remove (success, as for any environment already gone).
-func (p *Provider) Destroy(context.Context, *providers.Spec) error { return nil }
 
 // Check implements providers.Checker: packer's presence and version, and which clouds have
 // their credentials set (names only). It is ready when packer runs; missing credentials are

@@ -50,6 +50,10 @@ type Config struct {
 	// Timeout bounds each attempt when the caller's ctx has no deadline; a ctx deadline always
 	// wins. 0 means DefaultTimeout.
 	Timeout time.Duration
+	// AttemptTimeout, when set, bounds each attempt even under a ctx deadline, so that a
+	// request the platform holds forever is retried within the caller's deadline instead of
+	// using all of it (EC2's calls are all quick).
+	AttemptTimeout time.Duration
 	// MaxRetries is how many times a retryable request is sent again after the first try;
 	// 0 means DefaultMaxRetries, negative means never.
 	MaxRetries int
@@ -91,6 +95,7 @@ type Client struct {
 	decode           ErrorDecoder
 	http             *http.Client
 	timeout          time.Duration
+	attemptTimeout   time.Duration
 	maxRetries       int
 	backoffBase      time.Duration
 	backoffMax       time.Duration
@@ -126,6 +131,7 @@ func New(cfg Config) (*Client, error) {
 		decode:           cfg.Decode,
 		http:             cfg.HTTPClient,
 		timeout:          orDefault(cfg.Timeout, DefaultTimeout),
+		attemptTimeout:   cfg.AttemptTimeout,
 		maxRetries:       cfg.MaxRetries,
 		backoffBase:      orDefault(cfg.BackoffBase, DefaultBackoffBase),
 		backoffMax:       orDefault(cfg.BackoffMax, DefaultBackoffMax),
@@ -417,6 +423,10 @@ func (c *Client) attempt(ctx context.Context, p *prepared, req *Request, out any
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel()
+	} else if c.attemptTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.attemptTimeout)
 		defer cancel()
 	}
 	hr, err := c.newHTTPRequest(ctx, p)

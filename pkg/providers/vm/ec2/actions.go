@@ -60,8 +60,9 @@ type RunInput struct {
 	SecurityGroupIDs []string
 }
 
-// RunInstances launches one instance and returns it (pending).
-func (c *Client) RunInstances(ctx context.Context, in RunInput) (*Instance, error) {
+// RunParams are the parameters RunInstances sends for in (Action and Version aside): what
+// a Plan shows of a launch.
+func RunParams(in RunInput) url.Values {
 	p := url.Values{
 		"ImageId": {in.ImageID}, "InstanceType": {in.InstanceType},
 		"MinCount": {"1"}, "MaxCount": {"1"}, "ClientToken": {in.ClientToken},
@@ -81,6 +82,12 @@ func (c *Client) RunInstances(ctx context.Context, in RunInput) (*Instance, erro
 		p.Set(prefix+".ResourceType", rt)
 		tagParams(p, prefix+".Tag", in.Tags)
 	}
+	return p
+}
+
+// RunInstances launches one instance and returns it (pending).
+func (c *Client) RunInstances(ctx context.Context, in RunInput) (*Instance, error) {
+	p := RunParams(in)
 	var resp struct {
 		Instances []Instance `xml:"instancesSet>item"`
 	}

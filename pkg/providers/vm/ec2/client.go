@@ -95,6 +95,7 @@ func New(cfg Config) (*Client, error) {
 		Decode:           decode,
 		HTTPClient:       cfg.HTTPClient,
 		Timeout:          cfg.Timeout,
+		AttemptTimeout:   orTimeout(cfg.Timeout),
 		MaxRetries:       cfg.MaxRetries,
 		BackoffBase:      cfg.BackoffBase,
 		Jitter:           cfg.Jitter,
@@ -196,4 +197,14 @@ func tagParams(p url.Values, prefix string, tags []Tag) {
 		p.Set(k+".Key", t.Key)
 		p.Set(k+".Value", t.Value)
 	}
+}
+
+// orTimeout is the bound of each attempt: t, else the rest client's default. EC2 answers in
+// well under a second; a held request is retried rather than waited out to the caller's
+// deadline.
+func orTimeout(t time.Duration) time.Duration {
+	if t > 0 {
+		return t
+	}
+	return rest.DefaultTimeout
 }

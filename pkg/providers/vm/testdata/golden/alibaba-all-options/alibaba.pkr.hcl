@@ -23,12 +23,13 @@ source "alicloud-ecs" "sindri" {
     disk_category = "cloud_ssd"
   }
   tags = {
-    cost-center             = "42"
-    "sindri.dev/env"        = "team-image"
-    "sindri.dev/image"      = "team-image"
-    "sindri.dev/managed-by" = "sindri-deploy"
-    "sindri.dev/repo"       = "acme/app"
-    team                    = "platform"
+    cost-center               = "42"
+    "sindri.dev/env"          = "team-image"
+    "sindri.dev/image"        = "team-image"
+    "sindri.dev/image-config" = "a86966909a566e77"
+    "sindri.dev/managed-by"   = "sindri-deploy"
+    "sindri.dev/repo"         = "acme/app"
+    team                      = "platform"
   }
 }
 

@@ -22,10 +22,11 @@ source "alicloud-ecs" "sindri" {
     disk_category = "cloud_essd"
   }
   tags = {
-    "sindri.dev/env"        = "team-image"
-    "sindri.dev/image"      = "sindri-dev"
-    "sindri.dev/managed-by" = "sindri-deploy"
-    "sindri.dev/repo"       = "acme/app"
+    "sindri.dev/env"          = "team-image"
+    "sindri.dev/image"        = "sindri-dev"
+    "sindri.dev/image-config" = "1505cd0e7ec1b958"
+    "sindri.dev/managed-by"   = "sindri-deploy"
+    "sindri.dev/repo"         = "acme/app"
   }
 }
 

@@ -36,28 +36,31 @@ source "amazon-ebs" "sindri" {
     delete_on_termination = true
   }
   tags = {
-    cost-center             = "42"
-    "sindri.dev/env"        = "team-image"
-    "sindri.dev/image"      = "team-image"
-    "sindri.dev/managed-by" = "sindri-deploy"
-    "sindri.dev/repo"       = "acme/app"
-    team                    = "platform"
+    cost-center               = "42"
+    "sindri.dev/env"          = "team-image"
+    "sindri.dev/image"        = "team-image"
+    "sindri.dev/image-config" = "5063e7924f968a70"
+    "sindri.dev/managed-by"   = "sindri-deploy"
+    "sindri.dev/repo"         = "acme/app"
+    team                      = "platform"
   }
   run_tags = {
-    cost-center             = "42"
-    "sindri.dev/env"        = "team-image"
-    "sindri.dev/image"      = "team-image"
-    "sindri.dev/managed-by" = "sindri-deploy"
-    "sindri.dev/repo"       = "acme/app"
-    team                    = "platform"
+    cost-center               = "42"
+    "sindri.dev/env"          = "team-image"
+    "sindri.dev/image"        = "team-image"
+    "sindri.dev/image-config" = "5063e7924f968a70"
+    "sindri.dev/managed-by"   = "sindri-deploy"
+    "sindri.dev/repo"         = "acme/app"
+    team                      = "platform"
   }
   snapshot_tags = {
-    cost-center             = "42"
-    "sindri.dev/env"        = "team-image"
-    "sindri.dev/image"      = "team-image"
-    "sindri.dev/managed-by" = "sindri-deploy"
-    "sindri.dev/repo"       = "acme/app"
-    team                    = "platform"
+    cost-center               = "42"
+    "sindri.dev/env"          = "team-image"
+    "sindri.dev/image"        = "team-image"
+    "sindri.dev/image-config" = "5063e7924f968a70"
+    "sindri.dev/managed-by"   = "sindri-deploy"
+    "sindri.dev/repo"         = "acme/app"
+    team                      = "platform"
   }
 }
 

@@ -31,22 +31,25 @@ source "amazon-ebs" "sindri" {
     delete_on_termination = true
   }
   tags = {
-    "sindri.dev/env"        = "team-image"
-    "sindri.dev/image"      = "sindri-dev"
-    "sindri.dev/managed-by" = "sindri-deploy"
-    "sindri.dev/repo"       = "acme/app"
+    "sindri.dev/env"          = "team-image"
+    "sindri.dev/image"        = "sindri-dev"
+    "sindri.dev/image-config" = "ed075691d49d6fb6"
+    "sindri.dev/managed-by"   = "sindri-deploy"
+    "sindri.dev/repo"         = "acme/app"
   }
   run_tags = {
-    "sindri.dev/env"        = "team-image"
-    "sindri.dev/image"      = "sindri-dev"
-    "sindri.dev/managed-by" = "sindri-deploy"
-    "sindri.dev/repo"       = "acme/app"
+    "sindri.dev/env"          = "team-image"
+    "sindri.dev/image"        = "sindri-dev"
+    "sindri.dev/image-config" = "ed075691d49d6fb6"
+    "sindri.dev/managed-by"   = "sindri-deploy"
+    "sindri.dev/repo"         = "acme/app"
   }
   snapshot_tags = {
-    "sindri.dev/env"        = "team-image"
-    "sindri.dev/image"      = "sindri-dev"
-    "sindri.dev/managed-by" = "sindri-deploy"
-    "sindri.dev/repo"       = "acme/app"
+    "sindri.dev/env"          = "team-image"
+    "sindri.dev/image"        = "sindri-dev"
+    "sindri.dev/image-config" = "ed075691d49d6fb6"
+    "sindri.dev/managed-by"   = "sindri-deploy"
+    "sindri.dev/repo"         = "acme/app"
   }
 }
 

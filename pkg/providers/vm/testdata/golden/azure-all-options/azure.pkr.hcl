@@ -48,12 +48,13 @@ source "azure-arm" "sindri" {
     replication_regions = ["northeurope", "westeurope"]
   }
   azure_tags = {
-    cost-center             = "42"
-    "sindri.dev_env"        = "team-image"
-    "sindri.dev_image"      = "team-image"
-    "sindri.dev_managed-by" = "sindri-deploy"
-    "sindri.dev_repo"       = "acme/app"
-    team                    = "platform"
+    cost-center               = "42"
+    "sindri.dev_env"          = "team-image"
+    "sindri.dev_image"        = "team-image"
+    "sindri.dev_image-config" = "d0288fa81c5ad982"
+    "sindri.dev_managed-by"   = "sindri-deploy"
+    "sindri.dev_repo"         = "acme/app"
+    team                      = "platform"
   }
 }
 

@@ -58,10 +58,11 @@ source "azure-arm" "sindri" {
     replication_regions = ["westus2"]
   }
   azure_tags = {
-    "sindri.dev_env"        = "team-image"
-    "sindri.dev_image"      = "sindri-dev"
-    "sindri.dev_managed-by" = "sindri-deploy"
-    "sindri.dev_repo"       = "acme/app"
+    "sindri.dev_env"          = "team-image"
+    "sindri.dev_image"        = "sindri-dev"
+    "sindri.dev_image-config" = "e290b788973797fc"
+    "sindri.dev_managed-by"   = "sindri-deploy"
+    "sindri.dev_repo"         = "acme/app"
   }
 }
 

@@ -57,10 +57,11 @@ source "azure-arm" "sindri" {
   ssh_username                       = "packer"
   ssh_timeout                        = "20m"
   azure_tags = {
-    "sindri.dev_env"        = "team-image"
-    "sindri.dev_image"      = "sindri-dev"
-    "sindri.dev_managed-by" = "sindri-deploy"
-    "sindri.dev_repo"       = "acme/app"
+    "sindri.dev_env"          = "team-image"
+    "sindri.dev_image"        = "sindri-dev"
+    "sindri.dev_image-config" = "52b3a39c0630114d"
+    "sindri.dev_managed-by"   = "sindri-deploy"
+    "sindri.dev_repo"         = "acme/app"
   }
 }
 

@@ -24,20 +24,22 @@ source "googlecompute" "sindri" {
   subnetwork              = "build-subnet"
   enable_secure_boot      = true
   image_labels = {
-    cost-center           = "42"
-    sindri_dev_env        = "team-image"
-    sindri_dev_image      = "team-image"
-    sindri_dev_managed-by = "sindri-deploy"
-    sindri_dev_repo       = "acme_app"
-    team                  = "platform"
+    cost-center             = "42"
+    sindri_dev_env          = "team-image"
+    sindri_dev_image        = "team-image"
+    sindri_dev_image-config = "21ca0d1a944c2250"
+    sindri_dev_managed-by   = "sindri-deploy"
+    sindri_dev_repo         = "acme_app"
+    team                    = "platform"
   }
   labels = {
-    cost-center           = "42"
-    sindri_dev_env        = "team-image"
-    sindri_dev_image      = "team-image"
-    sindri_dev_managed-by = "sindri-deploy"
-    sindri_dev_repo       = "acme_app"
-    team                  = "platform"
+    cost-center             = "42"
+    sindri_dev_env          = "team-image"
+    sindri_dev_image        = "team-image"
+    sindri_dev_image-config = "21ca0d1a944c2250"
+    sindri_dev_managed-by   = "sindri-deploy"
+    sindri_dev_repo         = "acme_app"
+    team                    = "platform"
   }
 }
 

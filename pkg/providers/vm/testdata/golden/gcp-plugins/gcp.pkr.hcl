@@ -31,16 +31,18 @@ source "googlecompute" "sindri" {
   image_name              = local.image_name
   image_description       = "Sindri VM image sindri-dev"
   image_labels = {
-    sindri_dev_env        = "team-image"
-    sindri_dev_image      = "sindri-dev"
-    sindri_dev_managed-by = "sindri-deploy"
-    sindri_dev_repo       = "acme_app"
+    sindri_dev_env          = "team-image"
+    sindri_dev_image        = "sindri-dev"
+    sindri_dev_image-config = "1c59dc5ceeac42e2"
+    sindri_dev_managed-by   = "sindri-deploy"
+    sindri_dev_repo         = "acme_app"
   }
   labels = {
-    sindri_dev_env        = "team-image"
-    sindri_dev_image      = "sindri-dev"
-    sindri_dev_managed-by = "sindri-deploy"
-    sindri_dev_repo       = "acme_app"
+    sindri_dev_env          = "team-image"
+    sindri_dev_image        = "sindri-dev"
+    sindri_dev_image-config = "1c59dc5ceeac42e2"
+    sindri_dev_managed-by   = "sindri-deploy"
+    sindri_dev_repo         = "acme_app"
   }
 }
 

@@ -48,20 +48,22 @@ source "oracle-oci" "sindri" {
   ssh_timeout         = "45m"
   disk_size           = 100
   tags = {
-    cost-center             = "42"
-    "sindri.dev/env"        = "team-image"
-    "sindri.dev/image"      = "team-image"
-    "sindri.dev/managed-by" = "sindri-deploy"
-    "sindri.dev/repo"       = "acme/app"
-    team                    = "platform"
+    cost-center               = "42"
+    "sindri.dev/env"          = "team-image"
+    "sindri.dev/image"        = "team-image"
+    "sindri.dev/image-config" = "24b24a9ae72e99ba"
+    "sindri.dev/managed-by"   = "sindri-deploy"
+    "sindri.dev/repo"         = "acme/app"
+    team                      = "platform"
   }
   instance_tags = {
-    cost-center             = "42"
-    "sindri.dev/env"        = "team-image"
-    "sindri.dev/image"      = "team-image"
-    "sindri.dev/managed-by" = "sindri-deploy"
-    "sindri.dev/repo"       = "acme/app"
-    team                    = "platform"
+    cost-center               = "42"
+    "sindri.dev/env"          = "team-image"
+    "sindri.dev/image"        = "team-image"
+    "sindri.dev/image-config" = "24b24a9ae72e99ba"
+    "sindri.dev/managed-by"   = "sindri-deploy"
+    "sindri.dev/repo"         = "acme/app"
+    team                      = "platform"
   }
 }
 

@@ -71,16 +71,18 @@ source "oracle-oci" "sindri" {
   ssh_timeout  = "20m"
   disk_size    = 80
   tags = {
-    "sindri.dev/env"        = "team-image"
-    "sindri.dev/image"      = "sindri-dev"
-    "sindri.dev/managed-by" = "sindri-deploy"
-    "sindri.dev/repo"       = "acme/app"
+    "sindri.dev/env"          = "team-image"
+    "sindri.dev/image"        = "sindri-dev"
+    "sindri.dev/image-config" = "9f0745b8492652a5"
+    "sindri.dev/managed-by"   = "sindri-deploy"
+    "sindri.dev/repo"         = "acme/app"
   }
   instance_tags = {
-    "sindri.dev/env"        = "team-image"
-    "sindri.dev/image"      = "sindri-dev"
-    "sindri.dev/managed-by" = "sindri-deploy"
-    "sindri.dev/repo"       = "acme/app"
+    "sindri.dev/env"          = "team-image"
+    "sindri.dev/image"        = "sindri-dev"
+    "sindri.dev/image-config" = "9f0745b8492652a5"
+    "sindri.dev/managed-by"   = "sindri-deploy"
+    "sindri.dev/repo"         = "acme/app"
   }
 }
 

@@ -1,0 +1,163 @@
+package vm
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/sindri/deploy/v3/pkg/providers"
+	"github.com/sindri/deploy/v3/pkg/providers/vm/ec2"
+)
+
+// deploySteps is how many Progress steps Deploy reports.
+const deploySteps = 5
+
+// Deploy implements providers.Provider on AWS: it finds the image built from this config (by
+// its tags), builds it with packer when there is none, then finds the environment's instance
+// by its tags and keeps, re-tags, starts or replaces it, or launches one, and returns once it
+// runs. An instance that dies while starting is reported at once (ErrWorkloadFailed with
+// EC2's state reason). Other clouds: ErrUnsupported naming what works.
+func (p *Provider) Deploy(ctx context.Context, s *providers.Spec, r providers.Reporter) (*providers.Deployment, error) {
+	if r == nil {
+		r = providers.NopReporter{}
+	}
+	d, err := resolve(s)
+	if err != nil {
+		return nil, err
+	}
+	c, err := p.ec2Client(s, d.region)
+	if err != nil {
+		return nil, err
+	}
+	var warnings []string
+	if names := secretNames(s); len(names) > 0 {
+		warnings = append(warnings, fmt.Sprintf("secrets are not delivered to VM instances yet (%v): the instance gets no secret", names))
+	}
+	r.Progress("finding the image "+d.pc.ImageName, 1, deploySteps)
+	img, err := findImage(ctx, c, d.pc)
+	if err != nil {
+		return nil, err
+	}
+	if img == nil {
+		if img, err = p.buildMissing(ctx, c, s, r); err != nil {
+			return nil, err
+		}
+	}
+	r.Progress("finding the instance of "+s.Env, 2, deploySteps)
+	found, err := observe(ctx, c, s.Env, readHandle(s).Instance)
+	if err != nil {
+		return nil, err
+	}
+	changed := false
+	var inst *ec2.Instance
+	for i := range found {
+		in := found[i]
+		switch {
+		case in.State.Name == ec2.StateShuttingDown:
+			continue
+		case inst == nil && in.ImageID == img.ID && in.Type == d.instanceType:
+			inst = &found[i]
+			continue
+		}
+		// A second instance (a launch whose answer was lost and was made again), or one of an
+		// older image or another size: replaced, since neither changes in place.
+		r.Log(fmt.Sprintf("terminating instance %s (image %s, %s): the environment runs %s on %s", in.ID, in.ImageID, in.Type, img.ID, d.instanceType))
+		if _, err := c.TerminateInstances(ctx, in.ID); err != nil && !isNotFound(err) {
+			return nil, fmt.Errorf("%s: terminate instance %s: %w", Name, in.ID, err)
+		}
+		changed = true
+	}
+	r.Progress("launching or starting the instance", 3, deploySteps)
+	switch {
+	case inst == nil:
+		launched, err := c.RunInstances(ctx, runInput(d, img.ID, clientToken(s.Env)))
+		if err != nil {
+			return nil, fmt.Errorf("%s: launch the instance of %s: %w", Name, s.Env, err)
+		}
+		r.Log(fmt.Sprintf("launched instance %s (%s) from %s", launched.ID, d.instanceType, img.ID))
+		inst, changed = launched, true
+	default:
+		if tagsDiffer(*inst, d.tags) {
+			if err := c.CreateTags(ctx, []string{inst.ID}, ec2.TagList(d.tags)); err != nil {
+				return nil, fmt.Errorf("%s: tag instance %s: %w", Name, inst.ID, err)
+			}
+			changed = true
+		}
+		if inst.State.Name == ec2.StateStopping {
+			if _, err := p.waitFor(ctx, c, inst.ID, ec2.StateStopped, s.Options.Timeout, r); err != nil {
+				return nil, err
+			}
+			inst.State.Name = ec2.StateStopped
+		}
+		if inst.State.Name == ec2.StateStopped {
+			if _, err := c.StartInstances(ctx, inst.ID); err != nil {
+				return nil, fmt.Errorf("%s: start instance %s: %w", Name, inst.ID, err)
+			}
+			changed = true
+		}
+	}
+	r.Progress("waiting for instance "+inst.ID+" to run", 4, deploySteps)
+	running, err := p.waitFor(ctx, c, inst.ID, ec2.StateRunning, s.Options.Timeout, r)
+	if err != nil {
+		return nil, err
+	}
+	r.Progress("instance "+inst.ID+" is running", 5, deploySteps)
+	conn := connection(running, d.region)
+	return &providers.Deployment{Env: s.Env, Provider: Name, Handle: newHandle(d.region, running.ID),
+		State: providers.StateRunning, Connection: conn, Changed: changed, Warnings: warnings,
+		Messages: []string{fmt.Sprintf("instance %s (%s, image %s) runs in %s: %s", running.ID, running.Type, img.ID, d.region, conn.SSHCommand)}}, nil
+}
+
+// clientToken is a fresh RunInstances ClientToken for env: the same for every retry of one
+// launch call (the rest client resends the same form), new for each Deploy, which observes
+// by tag before it launches.
+func clientToken(env string) string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	if len(env) > 40 {
+		env = env[:40]
+	}
+	return env + "-" + hex.EncodeToString(b)
+}
+
+// secretNames are the names of the secrets a spec asks to deliver.
+func secretNames(s *providers.Spec) []string {
+	var names []string
+	for _, sv := range s.Secrets {
+		names = append(names, sv.Name)
+	}
+	return names
+}
+
+// buildMissing builds the config's image with packer, since none exists, and returns it as
+// EC2 lists it. When packer cannot run here the error says how to build it instead.
+func (p *Provider) buildMissing(ctx context.Context, c *ec2.Client, s *providers.Spec, r providers.Reporter) (*ec2.Image, error) {
+	pc := s.Config.Providers.Packer
+	if _, _, err := p.detect(ctx); err != nil {
+		return nil, fmt.Errorf("%s: no image %s built from this config in %s (tags %s=%s, %s=%s), and it cannot be built in this job: %w; build it first with the image-build job (sindri-action local vm build --cloud aws), or install packer on the executor: %w",
+			Name, pc.ImageName, region(pc), LabelImage, pc.ImageName, LabelImageConfig, ImageConfigHash(pc), err, providers.ErrNotFound)
+	}
+	r.Log(fmt.Sprintf("no image %s built from this config in %s: building it with packer", pc.ImageName, region(pc)))
+	built, err := p.build(ctx, s, r)
+	if err != nil {
+		return nil, fmt.Errorf("%s: build the missing image: %w", Name, err)
+	}
+	// A new AMI may be unknown to DescribeImages for a moment.
+	for attempt := 0; ; attempt++ {
+		ims, err := c.DescribeImages(ctx, []string{"self"}, []string{built.ID})
+		if err == nil && len(ims) == 1 {
+			return &ims[0], nil
+		}
+		if err != nil && !isNotFound(err) || attempt >= 10 {
+			return nil, fmt.Errorf("%s: the image %s just built is not listed: %w", Name, built.ID, errors.Join(err, providers.ErrNotFound))
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(p.cfg.PollInterval):
+		}
+	}
+}

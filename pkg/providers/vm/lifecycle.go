@@ -1,0 +1,206 @@
+package vm
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/sindri/deploy/v3/pkg/providers"
+	"github.com/sindri/deploy/v3/pkg/providers/vm/ec2"
+)
+
+// located is an environment's instance and the client of its region.
+type located struct {
+	c      *ec2.Client
+	region string
+	inst   *ec2.Instance // nil: none
+	all    []ec2.Instance
+}
+
+// locate finds env's instances without config: in the handle's region, else the config's,
+// else each region of Config.Regions. inst is the newest that is not shutting down.
+func (p *Provider) locate(ctx context.Context, s *providers.Spec) (*located, error) {
+	regions, err := p.regionsOf(s)
+	if err != nil {
+		return nil, err
+	}
+	var first *located
+	for _, rg := range regions {
+		c, err := p.ec2Client(s, rg)
+		if err != nil {
+			return nil, err
+		}
+		found, err := observe(ctx, c, s.Env, readHandle(s).Instance)
+		if err != nil {
+			return nil, err
+		}
+		l := &located{c: c, region: rg, all: found}
+		for i := len(found) - 1; i >= 0; i-- {
+			if found[i].State.Name != ec2.StateShuttingDown {
+				l.inst = &found[i]
+				break
+			}
+		}
+		if l.inst != nil || len(found) > 0 {
+			return l, nil
+		}
+		if first == nil {
+			first = l
+		}
+	}
+	return first, nil
+}
+
+// Status implements providers.Provider: the instance's state (pending is creating, stopping
+// and stopped are stopped, shutting-down is destroying), its addresses and image. No
+// instance is notdeployed.
+func (p *Provider) Status(ctx context.Context, s *providers.Spec) (*providers.Status, error) {
+	if s.Config != nil && s.Config.Providers.Packer != nil {
+		if _, err := resolve(s); err != nil {
+			return nil, err
+		}
+	}
+	l, err := p.locate(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	st := &providers.Status{Env: s.Env, Provider: Name, State: providers.StateNotDeployed}
+	in := l.inst
+	if in == nil && len(l.all) > 0 {
+		in = &l.all[len(l.all)-1]
+	}
+	if in == nil {
+		return st, nil
+	}
+	st.State, st.InstanceID, st.Image = stateOf(in.State.Name), in.ID, in.ImageID
+	launched := in.LaunchTime
+	st.Timestamps.CreatedAt = &launched
+	st.Details = map[string]string{"region": l.region, "instance_type": in.Type, "ec2_state": in.State.Name}
+	if in.StateReason != nil {
+		st.Details["state_reason"] = in.StateReason.Message
+	}
+	if in.PublicIP != "" {
+		st.Addresses = append(st.Addresses, providers.Address{Type: providers.AddressExternal, Value: in.PublicIP},
+			providers.Address{Type: providers.AddressSSH, Value: sshUser + "@" + in.PublicIP, Port: 22})
+	}
+	if in.PrivateIP != "" {
+		st.Addresses = append(st.Addresses, providers.Address{Type: providers.AddressInternal, Value: in.PrivateIP})
+	}
+	return st, nil
+}
+
+// Stop implements providers.Provider: it stops the instance (its disk stays) and returns once
+// EC2 says stopped. Stopping a stopped one succeeds; no instance is providers.ErrNotFound.
+func (p *Provider) Stop(ctx context.Context, s *providers.Spec) error {
+	l, err := p.locate(ctx, s)
+	if err != nil {
+		return err
+	}
+	if l.inst == nil {
+		return fmt.Errorf("%s: stop %s: no instance: %w", Name, s.Env, providers.ErrNotFound)
+	}
+	in := l.inst
+	switch in.State.Name {
+	case ec2.StateStopped:
+		return nil
+	case ec2.StatePending:
+		if _, err := p.waitFor(ctx, l.c, in.ID, ec2.StateRunning, s.Options.Timeout, nil); err != nil {
+			return err
+		}
+	}
+	if in.State.Name != ec2.StateStopping {
+		if _, err := l.c.StopInstances(ctx, in.ID); err != nil {
+			return fmt.Errorf("%s: stop instance %s: %w", Name, in.ID, err)
+		}
+	}
+	_, err = p.waitFor(ctx, l.c, in.ID, ec2.StateStopped, s.Options.Timeout, nil)
+	return err
+}
+
+// Start implements providers.Provider: it starts a stopped instance and returns once it
+// runs; starting a running one succeeds; no instance is providers.ErrNotFound. An instance
+// that dies as it starts is ErrWorkloadFailed with EC2's reason.
+func (p *Provider) Start(ctx context.Context, s *providers.Spec) error {
+	l, err := p.locate(ctx, s)
+	if err != nil {
+		return err
+	}
+	if l.inst == nil {
+		return fmt.Errorf("%s: start %s: no instance: %w", Name, s.Env, providers.ErrNotFound)
+	}
+	in := l.inst
+	switch in.State.Name {
+	case ec2.StateRunning:
+		return nil
+	case ec2.StateStopping:
+		if _, err := p.waitFor(ctx, l.c, in.ID, ec2.StateStopped, s.Options.Timeout, nil); err != nil {
+			return err
+		}
+	}
+	if in.State.Name != ec2.StatePending {
+		if _, err := l.c.StartInstances(ctx, in.ID); err != nil {
+			return fmt.Errorf("%s: start instance %s: %w", Name, in.ID, err)
+		}
+	}
+	_, err = p.waitFor(ctx, l.c, in.ID, ec2.StateRunning, s.Options.Timeout, nil)
+	return err
+}
+
+// destroyWait bounds Destroy's wait for terminated when the spec names no timeout.
+const destroyWait = 10 * time.Minute
+
+// Destroy implements providers.Provider: it terminates every instance of the environment
+// (found by tag, and the handle's) and returns once EC2 says terminated; the root volume goes
+// with it (DeleteOnTermination). Nothing there is success. The image stays (image-delete).
+func (p *Provider) Destroy(ctx context.Context, s *providers.Spec) error {
+	l, err := p.locate(ctx, s)
+	if err != nil {
+		return err
+	}
+	if len(l.all) == 0 {
+		return nil
+	}
+	var ids []string
+	for _, in := range l.all {
+		ids = append(ids, in.ID)
+	}
+	if _, err := l.c.TerminateInstances(ctx, ids...); err != nil && !isNotFound(err) {
+		return fmt.Errorf("%s: terminate %v: %w", Name, ids, err)
+	}
+	timeout := s.Options.Timeout
+	if timeout <= 0 {
+		timeout = destroyWait
+	}
+	for _, id := range ids {
+		if _, err := p.waitFor(ctx, l.c, id, ec2.StateTerminated, timeout, nil); err != nil && !isNotFound(err) {
+			return err
+		}
+	}
+	return nil
+}
+
+// List implements providers.Lister: the instances carrying sindri's managed-by tag in each
+// region of Config.Regions, with their tags (sindri.dev/expires-at among them), for the
+// reaper. Credentials come from the executor's environment.
+func (p *Provider) List(ctx context.Context) ([]providers.Managed, error) {
+	var out []providers.Managed
+	for _, rg := range p.cfg.Regions {
+		c, err := p.ec2Client(nil, rg)
+		if err != nil {
+			return nil, err
+		}
+		found, err := c.DescribeInstances(ctx, nil, ec2.TagFilter(providers.LabelManagedBy, providers.ManagedByValue),
+			ec2.TagFilter(LabelRole, RoleEnvironment), ec2.Filter{Name: "instance-state-name", Values: live})
+		if err != nil {
+			return nil, fmt.Errorf("%s: list instances in %s: %w", Name, rg, err)
+		}
+		for _, in := range found {
+			tags := ec2.TagMap(in.Tags)
+			if tags[providers.LabelEnv] == "" {
+				continue
+			}
+			out = append(out, providers.Managed{Env: tags[providers.LabelEnv], State: stateOf(in.State.Name), Labels: tags})
+		}
+	}
+	return out, nil
+}
