@@ -1,17 +1,26 @@
 package builtin
 
 import (
+	"strings"
+
 	"github.com/sindri/deploy/v3/pkg/providers"
 	"github.com/sindri/deploy/v3/pkg/providers/vm"
 )
 
-// packerSettings are the packer block's settings: the packer binary and where job template
-// directories go. Cloud credentials are the clouds' own variables (vm.CredentialVars), read
-// from the executor's environment at each job.
-var packerSettings = []string{"binary", "work_dir"}
+// packerSettings are the packer block's settings: the packer binary, where job template
+// directories go, and the AWS regions the reaper lists instances in (comma-separated; default
+// AWS_REGION). Cloud credentials are the clouds' own variables (vm.CredentialVars), read from
+// the executor's environment at each job.
+var packerSettings = []string{"binary", "work_dir", "regions"}
 
 // newPacker is the packer row's constructor; it never fails (a missing packer or credential
 // is reported by the provider's Check and by each job).
 func newPacker(getenv func(string) string, settings map[string]string) (providers.Provider, error) {
-	return vm.New(vm.Config{Binary: settings["binary"], WorkDir: settings["work_dir"], Getenv: getenv}), nil
+	var regions []string
+	for _, r := range strings.Split(settings["regions"], ",") {
+		if r = strings.TrimSpace(r); r != "" {
+			regions = append(regions, r)
+		}
+	}
+	return vm.New(vm.Config{Binary: settings["binary"], WorkDir: settings["work_dir"], Regions: regions, Getenv: getenv}), nil
 }

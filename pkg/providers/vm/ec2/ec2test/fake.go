@@ -175,8 +175,8 @@ func (f *Fake) AddImage(name string, tags map[string]string, created time.Time) 
 	return id
 }
 
-// FailLaunches makes every instance launched from image id die while pending: it settles
-// into terminated with reason instead of running.
+// FailLaunches makes every instance launched (or started again) from image id die while
+// pending: it settles into terminated with reason instead of running.
 func (f *Fake) FailLaunches(id string, reason ec2.StateReason) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

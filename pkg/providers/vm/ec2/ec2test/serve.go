@@ -440,6 +440,11 @@ func stateHandler(v verb) func(*Fake, url.Values, time.Time) (any, *apiError) {
 			prev := in.State
 			if next != in.State.Name {
 				in.enter(next, now)
+				if v == verbStart {
+					if reason, bad := f.failing[in.ImageID]; bad {
+						in.fail = &reason
+					}
+				}
 				if v == verbStop || v == verbTerminate {
 					in.StateReason = &ec2.StateReason{Code: "Client.UserInitiatedShutdown", Message: "Client.UserInitiatedShutdown: User initiated shutdown"}
 				}

@@ -1,0 +1,161 @@
+package vm_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sindri/deploy/v3/pkg/providers"
+	"github.com/sindri/deploy/v3/pkg/providers/providertest"
+	"github.com/sindri/deploy/v3/pkg/providers/vm"
+	"github.com/sindri/deploy/v3/pkg/providers/vm/ec2"
+	"github.com/sindri/deploy/v3/pkg/providers/vm/ec2/ec2test"
+)
+
+// An instance that dies while pending is reported at once with EC2's reason, not at the
+// timeout, and its reason is logged.
+func TestDeployFailingInstanceFailsFast(t *testing.T) {
+	t.Parallel()
+	p, f := newEnvFake(t)
+	for _, id := range f.Images() {
+		f.FailLaunches(id, ec2.StateReason{Code: "Server.InternalError", Message: "Server.InternalError: Internal error on launch"})
+	}
+	s := envSpec(t, "failing")
+	s.Options.Timeout = 10 * time.Minute
+	rec := &providertest.Recorder{}
+	start := time.Now()
+	_, err := p.Deploy(t.Context(), s, rec)
+	if !errors.Is(err, providers.ErrWorkloadFailed) || !strings.Contains(err.Error(), "Internal error on launch") {
+		t.Fatalf("Deploy = %v, want ErrWorkloadFailed naming EC2's reason", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("the failure took %v", d)
+	}
+	if !strings.Contains(strings.Join(rec.Lines(), "\n"), "Internal error on launch") {
+		t.Errorf("logged %q, want the state reason", rec.Lines())
+	}
+	if left := f.Instances(providers.LabelEnv, "failing"); len(left) != 0 {
+		t.Errorf("instances left: %v", left)
+	}
+}
+
+// An instance that dies as it starts again is reported by Start at once; one that stops on
+// its own shows as stopped with EC2's reason.
+func TestStartOfDyingInstanceFailsFast(t *testing.T) {
+	t.Parallel()
+	p, f := newEnvFake(t)
+	s := envSpec(t, "dying")
+	d, err := p.Deploy(t.Context(), s, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := &providers.Spec{Env: s.Env, Labels: s.Labels, Options: providers.Options{Timeout: 10 * time.Minute}}
+	ts.Handle, _ = providers.ParseHandle(d.Handle)
+	id := f.Instances(providers.LabelEnv, "dying")[0]
+	f.Kill(id, ec2.StateReason{Code: "Client.InstanceInitiatedShutdown", Message: "Client.InstanceInitiatedShutdown: Instance initiated shutdown"})
+	st, err := p.Status(t.Context(), ts)
+	if err != nil || st.State != providers.StateStopped || !strings.Contains(st.Details["state_reason"], "Instance initiated shutdown") {
+		t.Errorf("Status of a killed instance = %+v, %v; want stopped with the reason", st, err)
+	}
+	for _, img := range f.Images() {
+		f.FailLaunches(img, ec2.StateReason{Code: "Server.InsufficientInstanceCapacity", Message: "Server.InsufficientInstanceCapacity: no capacity"})
+	}
+	start := time.Now()
+	if err := p.Start(t.Context(), ts); !errors.Is(err, providers.ErrWorkloadFailed) || !strings.Contains(err.Error(), "no capacity") {
+		t.Errorf("Start of an instance that dies booting: %v, want ErrWorkloadFailed with the reason", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("the failure took %v", d)
+	}
+}
+
+// The instance's user data holds no credential and no secret; the launch carries the env's
+// tags; the deployment says how to connect.
+func TestDeployUserDataAndConnection(t *testing.T) {
+	t.Parallel()
+	p, f := newEnvFake(t)
+	s := envSpec(t, "userdata")
+	s.Secrets = []providers.SecretValue{{Name: "API_TOKEN", Value: providertest.Canary("user-secret-value-123")}}
+	d, err := p.Deploy(t.Context(), s, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := f.Instances(vm.LabelRole, vm.RoleEnvironment)
+	if len(ids) != 1 {
+		t.Fatalf("instances %v", ids)
+	}
+	ud := f.UserData(ids[0])
+	for _, v := range []string{testCreds.id, testCreds.secret, testCreds.token, "user-secret-value-123"} {
+		if strings.Contains(ud, v) {
+			t.Errorf("user data holds a credential or secret:\n%s", ud)
+		}
+	}
+	if !strings.Contains(ud, "SINDRI_ENV=userdata") || !strings.Contains(ud, "SINDRI_REPO=acme/app") {
+		t.Errorf("user data:\n%s", ud)
+	}
+	if d.Connection == nil || !strings.HasPrefix(d.Connection.SSHCommand, "ssh ubuntu@203.0.113.") {
+		t.Errorf("connection %+v", d.Connection)
+	}
+	if len(d.Warnings) == 0 || !strings.Contains(d.Warnings[0], "API_TOKEN") {
+		t.Errorf("warnings %q, want one naming the undelivered secret", d.Warnings)
+	}
+	h, _ := providers.ParseHandle(d.Handle)
+	if h == nil || !strings.Contains(string(h.State), `"region":"us-west-2"`) || !strings.Contains(string(h.State), ids[0]) {
+		t.Errorf("handle %q, want cloud, region and instance id", d.Handle)
+	}
+}
+
+// A newer image built from the config replaces the instance; an older config's image is
+// never used.
+func TestDeployNewImageReplacesInstance(t *testing.T) {
+	t.Parallel()
+	p, f := newEnvFake(t)
+	s := envSpec(t, "newimage")
+	if _, err := p.Deploy(t.Context(), s, nil); err != nil {
+		t.Fatal(err)
+	}
+	first := f.Instances(providers.LabelEnv, "newimage")
+	pc := s.Config.Providers.Packer
+	other := *pc
+	other.Build.Profile = "fullstack"
+	f.AddImage("stale-config", vm.ImageTags(&other), time.Now().Add(time.Hour)) // newest, but another config
+	d, err := p.Deploy(t.Context(), s, nil)
+	if err != nil || d.Changed {
+		t.Fatalf("Deploy with only another config's image newer: %+v, %v; want unchanged", d, err)
+	}
+	newer := f.AddImage("newer", vm.ImageTags(pc), time.Now())
+	d, err = p.Deploy(t.Context(), s, nil)
+	if err != nil || !d.Changed {
+		t.Fatalf("Deploy after a new build: %+v, %v; want changed", d, err)
+	}
+	now := f.Instances(providers.LabelEnv, "newimage")
+	if len(now) != 1 || now[0] == first[0] || !strings.Contains(d.Messages[0], newer) {
+		t.Errorf("instances %v (before %v), message %q; want one new instance of %s", now, first, d.Messages, newer)
+	}
+}
+
+// Without an image and without packer, Deploy says how to build one; a missing credential
+// names its variable; other clouds name what works.
+func TestDeployRefusals(t *testing.T) {
+	t.Parallel()
+	f := ec2test.New(t, ec2test.Options{AccessKeyID: testCreds.id, SecretAccessKey: testCreds.secret, SessionToken: testCreds.token})
+	p := newProviderFor(t, f)
+	s := envSpec(t, "noimage")
+	_, err := p.Deploy(t.Context(), s, nil)
+	if !errors.Is(err, providers.ErrNotFound) || !strings.Contains(err.Error(), "vm build --cloud aws") {
+		t.Errorf("Deploy without an image or packer: %v", err)
+	}
+	s.Credentials = nil
+	bare := vm.New(vm.Config{Getenv: func(string) string { return "" }, EC2Endpoint: f.URL, HTTPClient: f.Client()})
+	_, err = bare.Deploy(t.Context(), s, nil)
+	if !errors.Is(err, providers.ErrAuth) || !strings.Contains(err.Error(), "AWS_ACCESS_KEY_ID") {
+		t.Errorf("Deploy without credentials: %v", err)
+	}
+	g := envSpec(t, "gcp")
+	g.Config = loadConfig(t, strings.Replace(strings.Replace(envYAML, "cloud: aws", "cloud: gcp", 1), "region: us-west-2\n    aws:\n      instance_type: t3.medium\n", "region: us-west1-a\n", 1))
+	_, err = p.Deploy(t.Context(), g, nil)
+	if !errors.Is(err, providers.ErrUnsupported) || !strings.Contains(err.Error(), "aws is") {
+		t.Errorf("Deploy on gcp: %v", err)
+	}
+}
