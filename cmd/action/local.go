@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/sindri/deploy/v3/pkg/action"
@@ -23,6 +24,9 @@ func runLocal(ctx context.Context, args []string, getenv func(string) string, st
 		return 2
 	}
 	verb := args[0]
+	if verb == "vm" {
+		return runLocalVM(ctx, args[1:], getenv, stdout, stderr)
+	}
 	cmd, err := action.ParseCommand(verb)
 	if err != nil || cmd == action.CommandAuto {
 		fmt.Fprintf(stderr, "sindri-action local: unknown verb %q; use deploy, destroy, stop, start, status, plan or reap\n", verb)
@@ -36,6 +40,7 @@ func runLocal(ctx context.Context, args []string, getenv func(string) string, st
 	timeout := fs.Duration("timeout", 10*time.Minute, "give up after this long")
 	force := fs.Bool("force", false, "recreate even when the environment is up to date")
 	artifacts := fs.String("artifacts", "", "plan only: write the plan's rendered artifacts (docker-compose.yml, ...) into this directory")
+	imageID := fs.String("image-id", "", "image-delete only: the id of the image to delete")
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}
@@ -68,9 +73,9 @@ func runLocal(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	kind := action.Kind(cmd)
 	req := runner.Request{
-		Intent: action.Intent{Kind: kind, Trigger: "local." + verb, Actor: getenv("USER"), Force: *force},
+		Intent: action.Intent{Kind: kind, Trigger: "local." + strings.ReplaceAll(verb, "-", "_"), Actor: getenv("USER"), Force: *force},
 		Inputs: action.Inputs{
-			Command: cmd, Config: *cfgPath, Provider: *prov, Environment: *env,
+			Command: cmd, Config: *cfgPath, Provider: *prov, Environment: *env, ImageID: *imageID,
 			Wait: true, Timeout: *timeout,
 		},
 		Workspace:       localWorkspace(*cfgPath),

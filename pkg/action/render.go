@@ -79,6 +79,7 @@ func RenderSummary(v View, redact Redactor) string {
 		b.WriteString("\n")
 		writePlan(&b, v.Plan)
 	}
+	writeImages(&b, v.Images)
 	if v.Phase == PhaseFailed && len(v.LogTail) > 0 {
 		b.WriteString("\n**Last log lines:**\n")
 		writeLogs(&b, v.LogTail)
@@ -266,4 +267,19 @@ func orDash(s string) string {
 		return "—"
 	}
 	return "`" + code(s) + "`"
+}
+
+// writeImages lists the images an image job reported.
+func writeImages(b *strings.Builder, images []providers.Image) {
+	if len(images) == 0 {
+		return
+	}
+	b.WriteString("\n| Image | Name | Cloud | Region | Created |\n|---|---|---|---|---|\n")
+	for _, im := range images {
+		created := ""
+		if im.CreatedAt != nil {
+			created = im.CreatedAt.UTC().Format(time.RFC3339)
+		}
+		fmt.Fprintf(b, "| `%s` | %s | %s | %s | %s |\n", code(im.ID), cell(im.Name), cell(im.Cloud), cell(im.Region), created)
+	}
 }

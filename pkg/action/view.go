@@ -54,6 +54,8 @@ type View struct {
 	// Duration is how long the job took (zero while it runs).
 	Duration time.Duration
 	Plan     *providers.Plan
+	// Images are what an image job reported: the image built, or those an image-list found.
+	Images []providers.Image
 	// Error is the failure message.
 	Error string
 	// LogTail holds the last log lines, shown on failure.

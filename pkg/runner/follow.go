@@ -108,10 +108,15 @@ func applySucceeded(v *action.View, d *events.Succeeded) {
 		v.Phase = action.PhaseStarted
 	case jobs.KindPlan:
 		v.Phase = action.PhasePlanned
-	case jobs.KindStatus:
+	case jobs.KindStatus, jobs.KindImageBuild, jobs.KindImageValidate, jobs.KindImageList, jobs.KindImageDelete:
 		v.Phase = action.PhaseStatus
 	}
 	v.URL, v.Connect, v.Plan = d.URL, d.Connect, d.Plan
+	if d.Image != nil {
+		v.Images = []providers.Image{*d.Image}
+	} else if d.Kind == jobs.KindImageList {
+		v.Images = d.Images
+	}
 	if d.Deployment != nil {
 		v.State, v.Warnings = d.Deployment.State, d.Deployment.Warnings
 		if c := d.Deployment.Connection; c != nil && v.Connect == "" {

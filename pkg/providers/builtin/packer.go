@@ -8,10 +8,11 @@ import (
 )
 
 // packerSettings are the packer block's settings: the packer binary, where job template
-// directories go, and the AWS regions the reaper lists instances in (comma-separated; default
-// AWS_REGION). Cloud credentials are the clouds' own variables (vm.CredentialVars), read from
+// directories go, the AWS regions the reaper lists instances in (comma-separated; default
+// AWS_REGION), and an EC2 endpoint replacing https://ec2.<region>.amazonaws.com (an
+// EC2-compatible API, or a test's fake). Cloud credentials are the clouds' own variables (vm.CredentialVars), read from
 // the executor's environment at each job.
-var packerSettings = []string{"binary", "work_dir", "regions"}
+var packerSettings = []string{"binary", "work_dir", "regions", "ec2_endpoint"}
 
 // newPacker is the packer row's constructor; it never fails (a missing packer or credential
 // is reported by the provider's Check and by each job).
@@ -22,5 +23,6 @@ func newPacker(getenv func(string) string, settings map[string]string) (provider
 			regions = append(regions, r)
 		}
 	}
-	return vm.New(vm.Config{Binary: settings["binary"], WorkDir: settings["work_dir"], Regions: regions, Getenv: getenv}), nil
+	return vm.New(vm.Config{Binary: settings["binary"], WorkDir: settings["work_dir"], Regions: regions,
+		EC2Endpoint: settings["ec2_endpoint"], Getenv: getenv}), nil
 }

@@ -201,3 +201,6 @@ func packerConfig(s *providers.Spec) (*config.PackerConfig, error) {
 	}
 	return s.Config.Providers.Packer, nil
 }
+
+// RequiredVars returns the variables without which nothing can authenticate on cloud.
+func RequiredVars(cloud config.PackerCloud) []string { return slices.Clone(requiredVars[cloud]) }
