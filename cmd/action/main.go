@@ -40,11 +40,15 @@ const usage = `usage:
   sindri-action                         run as the GitHub action (reads the runner's environment)
   sindri-action validate -c FILE        check a sindri.yaml; prints file:line:col problems
   sindri-action local VERB [flags]      run a job on the embedded bus from a terminal
-      VERB: deploy, destroy, stop, start, status, plan
+      VERB: deploy, destroy, stop, start, status, plan, image-build, image-list, ...
       -c FILE        sindri.yaml (default: discovered from the current directory upwards)
       -env NAME      environment name template (default: the config name)
       -provider P    override deployment.provider
       -timeout D     give up after D (default 10m)
       -artifacts DIR plan only: write the plan's rendered artifacts (docker-compose.yml, ...)
                      into DIR and print their paths
+      -image-id ID   image-delete only: the image to delete
+  sindri-action local vm SUB --cloud CLOUD [flags]
+                                        the guide's VM commands: SUB is doctor, build, list,
+                                        deploy or delete (--id IMAGE_ID)
 `

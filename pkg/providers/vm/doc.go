@@ -1,5 +1,8 @@
 // Package vm builds VM images with Packer for AWS, Azure, GCP, OCI and Alibaba Cloud, the
-// `packer` provider of sindri.yaml's providers.packer block.
+// `packer` provider of sindri.yaml's providers.packer block, and on AWS runs an environment
+// as an EC2 instance of the image built from its config (Deploy builds the image when it is
+// missing). The EC2 calls go through package ec2 (Query API, Signature V4); the handle holds
+// cloud, region and instance id (handle.go); instances are found by their tags (instance.go).
 //
 // Render turns the config into an HCL2 template (written with hclwrite, one source block for
 // the chosen cloud) and the provisioning scripts the project ships; Provider implements
