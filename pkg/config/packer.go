@@ -49,6 +49,9 @@ const MaxImageNameLength = 48
 // strictest (lowercase letter first, no trailing dash); Alibaba wants a letter first too.
 var imageNameRE = regexp.MustCompile(`^[a-z]([a-z0-9-]*[a-z0-9])?$`)
 
+// securityGroupRE is an EC2 security group id.
+var securityGroupRE = regexp.MustCompile(`^sg-[0-9a-f]{8,17}$`)
+
 // gcpRegionRE matches a GCP region (us-west1), which is not a zone (us-west1-a).
 var gcpRegionRE = regexp.MustCompile(`^[a-z]+-[a-z]+[0-9]+$`)
 
@@ -133,6 +136,11 @@ type PackerAWS struct {
 	AMIRegions   []string `yaml:"ami_regions,omitempty" json:"ami_regions,omitempty"`
 	AMIUsers     []string `yaml:"ami_users,omitempty" json:"ami_users,omitempty"`
 	AMIGroups    []string `yaml:"ami_groups,omitempty" json:"ami_groups,omitempty"`
+	// KeyName and SecurityGroupIDs are sindri-deploy's own keys, for the instance an
+	// environment runs on (not the builder): the EC2 key pair to authorize, and the security
+	// groups to attach (default: the VPC's default group).
+	KeyName          string   `yaml:"key_name,omitempty" json:"key_name,omitempty"`
+	SecurityGroupIDs []string `yaml:"security_group_ids,omitempty" json:"security_group_ids,omitempty"`
 }
 
 // PackerAzure is providers.packer.azure. SubscriptionID and ResourceGroup may be left empty:
@@ -296,6 +304,9 @@ func packerAWS(m *mapView) *PackerAWS {
 	m.strList("ami_regions", nil, &a.AMIRegions, noTemplate)
 	m.strList("ami_users", nil, &a.AMIUsers, noTemplate)
 	m.strList("ami_groups", nil, &a.AMIGroups, noTemplate)
+	m.str("key_name", &a.KeyName, noTemplate)
+	m.strList("security_group_ids", nil, &a.SecurityGroupIDs, noTemplate,
+		pattern(securityGroupRE, "a security group id such as sg-0123456789abcdef0"))
 	return a
 }
 

@@ -116,6 +116,11 @@ func TestPackerAccepted(t *testing.T) {
 				t.Error("blocks of other clouds were created")
 			}
 		}},
+		{"aws instance settings", "    cloud: aws\n    aws: {key_name: dev-key, security_group_ids: [sg-0123456789abcdef0]}\n", func(t *testing.T, p *PackerConfig) {
+			if a := p.AWS; a.KeyName != "dev-key" || len(a.SecurityGroupIDs) != 1 || a.SecurityGroupIDs[0] != "sg-0123456789abcdef0" {
+				t.Errorf("aws = %+v", a)
+			}
+		}},
 		{"azure without ids (environment fallback)", "    cloud: microsoft\n    region: eastus\n", func(t *testing.T, p *PackerConfig) {
 			a := p.Azure
 			if p.Cloud != CloudAzure || a.Location != "eastus" || a.SubscriptionID != "" || a.VMSize != "Standard_D4s_v4" || *a.OSDiskSizeGB != 80 || a.StorageAccountType != "Premium_LRS" {

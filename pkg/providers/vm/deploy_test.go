@@ -94,7 +94,7 @@ func TestDeployUserDataAndConnection(t *testing.T) {
 	if !strings.Contains(ud, "SINDRI_ENV=userdata") || !strings.Contains(ud, "SINDRI_REPO=acme/app") {
 		t.Errorf("user data:\n%s", ud)
 	}
-	if d.Connection == nil || !strings.HasPrefix(d.Connection.SSHCommand, "ssh ubuntu@203.0.113.") {
+	if d.Connection == nil || !strings.HasPrefix(d.Connection.SSHCommand, "ssh ubuntu@203.0.113.") || !strings.Contains(d.Connection.Instructions, "Instance Connect") {
 		t.Errorf("connection %+v", d.Connection)
 	}
 	if len(d.Warnings) == 0 || !strings.Contains(d.Warnings[0], "API_TOKEN") {

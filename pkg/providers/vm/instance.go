@@ -32,9 +32,17 @@ const RoleEnvironment = "environment"
 const sshUser = "ubuntu"
 
 // ImageConfigHash returns the 16-hex-digit hash of c that LabelImageConfig carries: the whole
-// block, defaults applied, so any change of what the image is made from changes it.
+// block, defaults applied, so any change of what the image is made from changes it; the
+// settings of the environment's instance alone (aws.key_name, aws.security_group_ids) are
+// left out, so changing them does not call for a new image.
 func ImageConfigHash(c *config.PackerConfig) string {
-	b, _ := json.Marshal(c)
+	cc := *c
+	if cc.AWS != nil {
+		a := *cc.AWS
+		a.KeyName, a.SecurityGroupIDs = "", nil
+		cc.AWS = &a
+	}
+	b, _ := json.Marshal(&cc)
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:8])
 }
@@ -51,6 +59,8 @@ type desired struct {
 	region       string
 	instanceType string
 	subnet       string
+	keyName      string
+	groups       []string
 	volumeGB     int
 	pc           *config.PackerConfig
 	// tags go on the instance and its root volume.
@@ -79,6 +89,7 @@ func resolve(s *providers.Spec) (*desired, error) {
 	tags[LabelRole] = RoleEnvironment
 	tags["Name"] = s.Env
 	return &desired{env: s.Env, region: a.Region, instanceType: a.InstanceType, subnet: a.SubnetID,
+		keyName: a.KeyName, groups: a.SecurityGroupIDs,
 		volumeGB: deref(a.VolumeSize), pc: pc, tags: tags}, nil
 }
 
@@ -135,7 +146,8 @@ func findImage(ctx context.Context, c *ec2.Client, pc *config.PackerConfig) (*ec
 // runInput is the RunInstances call for d from image, with token as ClientToken.
 func runInput(d *desired, image, token string) ec2.RunInput {
 	return ec2.RunInput{ImageID: image, InstanceType: d.instanceType, ClientToken: token,
-		UserData: userData(d), Tags: ec2.TagList(d.tags), SubnetID: d.subnet}
+		UserData: userData(d), Tags: ec2.TagList(d.tags), SubnetID: d.subnet, KeyName: d.keyName,
+		SecurityGroupIDs: d.groups}
 }
 
 // userData is the instance's cloud-init: its hostname and the environment's name and
@@ -193,9 +205,16 @@ func connection(in ec2.Instance, region string) *providers.Connection {
 	}
 	return &providers.Connection{
 		SSHCommand: "ssh " + sshUser + "@" + host,
-		Instructions: fmt.Sprintf("instance %s in %s (%s); log in as %s with the key the image authorizes, or with EC2 Instance Connect",
-			in.ID, region, host, sshUser),
+		Instructions: fmt.Sprintf("instance %s in %s (%s); log in as %s with %s", in.ID, region, host, sshUser, keyHint(in.KeyName)),
 	}
 }
 
 func isNotFound(err error) bool { return errors.Is(err, providers.ErrNotFound) }
+
+// keyHint says which key logs in.
+func keyHint(keyName string) string {
+	if keyName != "" {
+		return "the private key of EC2 key pair " + keyName
+	}
+	return "EC2 Instance Connect (no key pair is set: providers.packer.aws.key_name)"
+}

@@ -17,6 +17,8 @@ func TestPlanDecidesAsDeploy(t *testing.T) {
 	t.Parallel()
 	p, f := newEnvFake(t)
 	s := envSpec(t, "plan")
+	// Instance-only settings do not change which image is used.
+	s.Config = loadConfig(t, envYAML+"      key_name: dev-key\n      security_group_ids: [sg-0123456789abcdef0]\n")
 	ami := f.Images()[0]
 	plan, err := p.Plan(t.Context(), s)
 	if err != nil {
@@ -27,7 +29,8 @@ func TestPlanDecidesAsDeploy(t *testing.T) {
 		t.Fatalf("actions %+v, want: use %s, create the instance", plan.Actions, ami)
 	}
 	launch := plan.Artifacts["ec2/run-instances.txt"]
-	for _, want := range []string{"ImageId=" + ami, "InstanceType=t3.medium", "TagSpecification.1.ResourceType=instance", "MinCount=1"} {
+	for _, want := range []string{"ImageId=" + ami, "InstanceType=t3.medium", "TagSpecification.1.ResourceType=instance", "MinCount=1",
+		"KeyName=dev-key", "SecurityGroupId.1=sg-0123456789abcdef0"} {
 		if !strings.Contains(launch, want) {
 			t.Errorf("run-instances.txt lacks %q:\n%s", want, launch)
 		}
