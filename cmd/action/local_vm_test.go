@@ -47,7 +47,7 @@ func TestLocalVMGuideCommands(t *testing.T) {
 		"HOME": dir, "PATH": "/usr/bin:/bin", "USER": "tester",
 		"AWS_ACCESS_KEY_ID": cr.AccessKeyID, "AWS_SECRET_ACCESS_KEY": cr.SecretAccessKey,
 		"SINDRI_PACKER_EC2_ENDPOINT": f.URL, "SINDRI_PACKER_BINARY": filepath.Join(dir, "no-packer"),
-		"SINDRI_PACKER_REGIONS": "us-west-2",
+		"SINDRI_PACKER_REGIONS": "us-west-2", "SINDRI_PACKER_POLL_INTERVAL": "20ms",
 	}
 	getenv := func(k string) string { return env[k] }
 	sh := func(want int, args ...string) string {
