@@ -6,8 +6,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"time"
 
+	"github.com/sindri/deploy/v3/internal/ctxwait"
 	"github.com/sindri/deploy/v3/pkg/providers"
 	"github.com/sindri/deploy/v3/pkg/providers/vm/ec2"
 )
@@ -154,10 +154,8 @@ func (p *Provider) buildMissing(ctx context.Context, c *ec2.Client, s *providers
 		if err != nil && !isNotFound(err) || attempt >= 10 {
 			return nil, fmt.Errorf("%s: the image %s just built is not listed: %w", Name, built.ID, errors.Join(err, providers.ErrNotFound))
 		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(p.cfg.PollInterval):
+		if err := ctxwait.Sleep(ctx, p.cfg.PollInterval); err != nil {
+			return nil, err
 		}
 	}
 }

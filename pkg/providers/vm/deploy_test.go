@@ -158,4 +158,13 @@ func TestDeployRefusals(t *testing.T) {
 	if !errors.Is(err, providers.ErrUnsupported) || !strings.Contains(err.Error(), "aws is") {
 		t.Errorf("Deploy on gcp: %v", err)
 	}
+	if err := p.Stop(t.Context(), g); !errors.Is(err, providers.ErrUnsupported) {
+		t.Errorf("Stop on gcp: %v", err)
+	}
+	if st, err := p.Status(t.Context(), g); err != nil || st.State != providers.StateNotDeployed {
+		t.Errorf("Status on gcp: %+v, %v; want notdeployed", st, err)
+	}
+	if err := p.Destroy(t.Context(), g); err != nil {
+		t.Errorf("Destroy on gcp: %v", err)
+	}
 }

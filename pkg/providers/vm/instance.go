@@ -204,7 +204,7 @@ func connection(in ec2.Instance, region string) *providers.Connection {
 		host = in.PrivateIP
 	}
 	return &providers.Connection{
-		SSHCommand: "ssh " + sshUser + "@" + host,
+		SSHCommand:   "ssh " + sshUser + "@" + host,
 		Instructions: fmt.Sprintf("instance %s in %s (%s); log in as %s with %s", in.ID, region, host, sshUser, keyHint(in.KeyName)),
 	}
 }

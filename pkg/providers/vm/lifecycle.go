@@ -5,9 +5,17 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/sindri/deploy/v3/pkg/config"
 	"github.com/sindri/deploy/v3/pkg/providers"
 	"github.com/sindri/deploy/v3/pkg/providers/vm/ec2"
 )
+
+// imagesOnly reports a job whose config names a cloud where this provider makes no
+// environments (only images): Status is notdeployed, Destroy has nothing to do, Stop and
+// Start are ErrUnsupported naming what works.
+func imagesOnly(s *providers.Spec) bool {
+	return s.Config != nil && s.Config.Providers.Packer != nil && s.Config.Providers.Packer.Cloud != config.CloudAWS
+}
 
 // located is an environment's instance and the client of its region.
 type located struct {
@@ -55,16 +63,14 @@ func (p *Provider) locate(ctx context.Context, s *providers.Spec) (*located, err
 // and stopped are stopped, shutting-down is destroying), its addresses and image. No
 // instance is notdeployed.
 func (p *Provider) Status(ctx context.Context, s *providers.Spec) (*providers.Status, error) {
-	if s.Config != nil && s.Config.Providers.Packer != nil {
-		if _, err := resolve(s); err != nil {
-			return nil, err
-		}
+	st := &providers.Status{Env: s.Env, Provider: Name, State: providers.StateNotDeployed}
+	if imagesOnly(s) {
+		return st, nil
 	}
 	l, err := p.locate(ctx, s)
 	if err != nil {
 		return nil, err
 	}
-	st := &providers.Status{Env: s.Env, Provider: Name, State: providers.StateNotDeployed}
 	in := l.inst
 	if in == nil && len(l.all) > 0 {
 		in = &l.all[len(l.all)-1]
@@ -92,6 +98,10 @@ func (p *Provider) Status(ctx context.Context, s *providers.Spec) (*providers.St
 // Stop implements providers.Provider: it stops the instance (its disk stays) and returns once
 // EC2 says stopped. Stopping a stopped one succeeds; no instance is providers.ErrNotFound.
 func (p *Provider) Stop(ctx context.Context, s *providers.Spec) error {
+	if imagesOnly(s) {
+		_, err := resolve(s)
+		return err
+	}
 	l, err := p.locate(ctx, s)
 	if err != nil {
 		return err
@@ -121,6 +131,10 @@ func (p *Provider) Stop(ctx context.Context, s *providers.Spec) error {
 // runs; starting a running one succeeds; no instance is providers.ErrNotFound. An instance
 // that dies as it starts is ErrWorkloadFailed with EC2's reason.
 func (p *Provider) Start(ctx context.Context, s *providers.Spec) error {
+	if imagesOnly(s) {
+		_, err := resolve(s)
+		return err
+	}
 	l, err := p.locate(ctx, s)
 	if err != nil {
 		return err
@@ -153,6 +167,9 @@ const destroyWait = 10 * time.Minute
 // (found by tag, and the handle's) and returns once EC2 says terminated; the root volume goes
 // with it (DeleteOnTermination). Nothing there is success. The image stays (image-delete).
 func (p *Provider) Destroy(ctx context.Context, s *providers.Spec) error {
+	if imagesOnly(s) {
+		return nil
+	}
 	l, err := p.locate(ctx, s)
 	if err != nil {
 		return err
