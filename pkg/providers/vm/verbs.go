@@ -91,7 +91,8 @@ func (p *Provider) planInstance(ctx context.Context, s *providers.Spec, plan *pr
 		plan.Actions[0].Description += " (none built from this config yet: Deploy builds it first)"
 	}
 	calls = append(calls, plan.Calls...)
-	calls = append(calls, fmt.Sprintf("EC2 %s DescribeInstances tag:%s=%s tag:%s=%s", d.region, providers.LabelEnv, s.Env, providers.LabelManagedBy, providers.ManagedByValue))
+	calls = append(calls, fmt.Sprintf("EC2 %s DescribeInstances tag:%s=%s tag:%s=%s tag:%s=%s instance-state-name=%s", d.region,
+		providers.LabelEnv, s.Env, providers.LabelManagedBy, providers.ManagedByValue, LabelRole, RoleEnvironment, strings.Join(live, ",")))
 	act := instanceAction(d, img, found)
 	plan.Actions = append(plan.Actions, act)
 	switch act.Action {
