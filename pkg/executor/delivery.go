@@ -36,8 +36,10 @@ type delivery struct {
 
 func (e *Executor) handle(ctx context.Context, msg jetstream.Msg) {
 	start := time.Now()
-	e.cfg.Metrics.flight(1)
-	defer e.cfg.Metrics.flight(-1)
+	// The provider is the subject's last token: known even for a message that is no job.
+	provider := strings.TrimPrefix(msg.Subject(), events.JobsSubjectPrefix)
+	e.cfg.Metrics.flight(provider, 1)
+	defer e.cfg.Metrics.flight(provider, -1)
 	meta, err := msg.Metadata()
 	if err != nil {
 		// Not a JetStream message: nothing can be acked; the server will not redeliver it.
@@ -51,7 +53,7 @@ func (e *Executor) handle(ctx context.Context, msg jetstream.Msg) {
 	e.track(d)
 	defer e.untrack(d)
 	kind, outcome := d.processRecovered(ctx)
-	e.cfg.Metrics.observe(kind, outcome, time.Since(start).Seconds())
+	e.cfg.Metrics.observe(provider, kind, outcome, time.Since(start).Seconds())
 }
 
 // processRecovered is process that survives a panic in the executor's own code (provider

@@ -22,7 +22,7 @@ func imagesHint(cloud config.PackerCloud, verb string) error {
 func (p *Provider) awsCLI(ctx context.Context, s *providers.Spec, args ...string) ([]byte, error) {
 	env, secretValues := p.env(config.CloudAWS, s)
 	var out bytes.Buffer
-	_, err := cli.Run(ctx, cli.Cmd{Path: "aws", Setting: "PATH of the executor", Args: append(args, "--output", "json"),
+	_, err := cli.Run(ctx, cli.Cmd{Path: "aws", Provider: Name, Setting: "PATH of the executor", Args: append(args, "--output", "json"),
 		Env: env, Secrets: secretValues, Stdout: &out})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", Name, err)
