@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"github.com/sindri/deploy/v3/pkg/providers"
-	"github.com/sindri/deploy/v3/pkg/providers/providertest"
 	"github.com/sindri/deploy/v3/pkg/providers/internal/cli"
+	"github.com/sindri/deploy/v3/pkg/providers/providertest"
 )
 
 // TestRunReportsEachRunToTheRequestObserver: the executor's request metrics see every run of

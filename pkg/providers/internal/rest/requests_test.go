@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/sindri/deploy/v3/pkg/providers"
-	"github.com/sindri/deploy/v3/pkg/providers/providertest"
 	"github.com/sindri/deploy/v3/pkg/providers/internal/rest"
+	"github.com/sindri/deploy/v3/pkg/providers/providertest"
 )
 
 // TestDoReportsEveryAttemptToTheRequestObserver: each HTTP attempt (a retry too) reaches the
