@@ -225,3 +225,22 @@ func TestCheckPromQLCatchesRot(t *testing.T) {
 		})
 	}
 }
+
+// TestAlertRulesDocumented: docs/operations.md shows every rule of the rules file under a
+// heading of its name, with its expression exactly, so the documented alerts are the ones
+// that TestMetricsAnOperatorCanAlertOn checks against a running executor.
+func TestAlertRulesDocumented(t *testing.T) {
+	t.Parallel()
+	doc, err := os.ReadFile("../../docs/operations.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rule := range loadAlertRules(t) {
+		if !strings.Contains(string(doc), "\n#### "+rule.Alert+"\n") {
+			t.Errorf("docs/operations.md has no heading #### %s", rule.Alert)
+		}
+		if !strings.Contains(string(doc), "```promql\n"+rule.Expr+"\n```") {
+			t.Errorf("docs/operations.md does not show the expression of %s exactly:\n%s", rule.Alert, rule.Expr)
+		}
+	}
+}
