@@ -85,10 +85,14 @@ func (r *inProcess) waitUntil(t *testing.T, what string, ok func() bool) {
 	}
 }
 
+// opsClient bounds each request, so that an ops endpoint that stops answering fails the test
+// instead of hanging it.
+var opsClient = &http.Client{Timeout: 10 * time.Second}
+
 // get fetches path from the ops listener.
 func (r *inProcess) get(t *testing.T, path string) (int, string) {
 	t.Helper()
-	resp, err := http.Get(r.base + path)
+	resp, err := opsClient.Get(r.base + path)
 	if err != nil {
 		t.Fatal(err)
 	}
