@@ -128,8 +128,8 @@ func TestMetricsAnOperatorCanAlertOn(t *testing.T) {
 		{"sindri_environments", map[string]string{"provider": "fake", "state": "running"}, 3},
 		{"sindri_executor_nats_connected", nil, 1},
 		{"sindri_executor_nats_reconnects_total", nil, 0},
-		{"sindri_executor_redeliveries_total", nil, 0},
-		{"sindri_executor_lease_waits_total", nil, 0},
+		{"sindri_executor_redeliveries_total", fakeProv, 0},
+		{"sindri_executor_lease_waits_total", fakeProv, 0},
 	} {
 		got, ok := value(fams, c.name, c.labels)
 		if !ok || got != c.want {

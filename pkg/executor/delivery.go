@@ -32,6 +32,8 @@ type delivery struct {
 	// rec is the environment's record as the supersede check read it under the lease (nil
 	// when that check did not run or found none), reused for the handle.
 	rec *events.EnvRecord
+	// provider is the job subject's provider token, the metrics' provider label.
+	provider string
 }
 
 func (e *Executor) handle(ctx context.Context, msg jetstream.Msg) {
@@ -47,9 +49,9 @@ func (e *Executor) handle(ctx context.Context, msg jetstream.Msg) {
 		return
 	}
 	if meta.NumDelivered > 1 {
-		e.cfg.Metrics.redelivery()
+		e.cfg.Metrics.redelivery(provider)
 	}
-	d := &delivery{e: e, msg: msg, meta: meta, log: e.log}
+	d := &delivery{e: e, msg: msg, meta: meta, log: e.log, provider: provider}
 	e.track(d)
 	defer e.untrack(d)
 	kind, outcome := d.processRecovered(ctx)
@@ -287,7 +289,7 @@ func (d *delivery) supersededCheck(ctx context.Context) (string, bool) {
 }
 
 func (d *delivery) leaseWait(ctx context.Context, held *events.LeaseHeldError) (string, string) {
-	d.e.cfg.Metrics.leaseWait()
+	d.e.cfg.Metrics.leaseWait(d.provider)
 	delay := retryDelay(int(min(d.meta.NumDelivered, 6)), d.e.cfg.LeaseRetry, d.e.cfg.LeaseTTL)
 	d.log.Debug().Str("holder", held.Holder).Dur("delay", delay).Msg("environment leased; requeueing")
 	if d.sameJob(held.Holder) {

@@ -301,6 +301,7 @@ func New(ctx context.Context, js jetstream.JetStream, cfg Config) (*Executor, er
 			return nil, fmt.Errorf("executor: consumer for %s: %w", name, err)
 		}
 		e.consumers[name] = cons
+		cfg.Metrics.ServeProvider(name)
 	}
 	return e, nil
 }

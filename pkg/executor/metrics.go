@@ -25,8 +25,8 @@ type Metrics struct {
 	jobs        *prometheus.CounterVec
 	duration    *prometheus.HistogramVec
 	inFlight    *prometheus.GaugeVec
-	redelivered prometheus.Counter
-	leaseWaits  prometheus.Counter
+	redelivered *prometheus.CounterVec
+	leaseWaits  *prometheus.CounterVec
 	requests    *prometheus.CounterVec
 }
 
@@ -47,14 +47,14 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Namespace: "sindri", Subsystem: "executor", Name: "jobs_in_flight",
 			Help: "Jobs being handled now, by provider.",
 		}, []string{"provider"}),
-		redelivered: prometheus.NewCounter(prometheus.CounterOpts{
+		redelivered: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "sindri", Subsystem: "executor", Name: "redeliveries_total",
-			Help: "Deliveries of a job that had been delivered before.",
-		}),
-		leaseWaits: prometheus.NewCounter(prometheus.CounterOpts{
+			Help: "Deliveries of a job that had been delivered before, by provider.",
+		}, []string{"provider"}),
+		leaseWaits: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "sindri", Subsystem: "executor", Name: "lease_waits_total",
-			Help: "Jobs handed back because another job held the environment's lease.",
-		}),
+			Help: "Jobs handed back because another job held the environment's lease, by provider.",
+		}, []string{"provider"}),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "sindri", Subsystem: "executor", Name: "provider_requests_total",
 			Help: "Requests providers made to their platforms (HTTP attempts, tool runs), by provider, operation and status.",
@@ -95,14 +95,25 @@ func (m *Metrics) ObserveRequest(r providers.APIRequest) {
 	}
 }
 
-func (m *Metrics) redelivery() {
+func (m *Metrics) redelivery(provider string) {
 	if m != nil {
-		m.redelivered.Inc()
+		m.redelivered.WithLabelValues(provider).Inc()
 	}
 }
 
-func (m *Metrics) leaseWait() {
+func (m *Metrics) leaseWait(provider string) {
 	if m != nil {
-		m.leaseWaits.Inc()
+		m.leaseWaits.WithLabelValues(provider).Inc()
 	}
+}
+
+// ServeProvider makes every per-provider series of provider exist at zero before its first
+// job, so that rates and alerts see it from the start instead of from its first event.
+func (m *Metrics) ServeProvider(provider string) {
+	if m == nil {
+		return
+	}
+	m.inFlight.WithLabelValues(provider)
+	m.redelivered.WithLabelValues(provider)
+	m.leaseWaits.WithLabelValues(provider)
 }
