@@ -219,3 +219,41 @@ func stripComments(doc []byte) []byte {
 	}
 	return b.Bytes()
 }
+
+// TestKustomizationBuilds renders the kustomization with kubectl's built-in kustomize, as
+// `kubectl apply -k` does, and decodes the result strictly: the kustomization itself is valid
+// and yields every object of the files, in namespace sindri.
+func TestKustomizationBuilds(t *testing.T) {
+	t.Parallel()
+	kubectl, err := exec.LookPath("kubectl")
+	if err != nil {
+		t.Skip("kubectl not installed; the kustomization is not rendered")
+	}
+	out, err := exec.Command(kubectl, "kustomize", manifestsDir).Output()
+	if err != nil {
+		t.Fatalf("kubectl kustomize %s: %v", manifestsDir, err)
+	}
+	dec := serializer.NewCodecFactory(scheme.Scheme, serializer.EnableStrict).UniversalDeserializer()
+	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(out)))
+	n := 0
+	for {
+		doc, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		obj, gvk, err := dec.Decode(doc, nil, nil)
+		if err != nil {
+			t.Fatalf("rendered %v", err)
+		}
+		if m, ok := obj.(interface{ GetNamespace() string }); ok && gvk.Kind != "Namespace" && m.GetNamespace() != "sindri" {
+			t.Errorf("%s in namespace %q, want sindri", gvk.Kind, m.GetNamespace())
+		}
+		n++
+	}
+	if want := len(loadManifests(t)); n != want {
+		t.Errorf("kustomize rendered %d objects, the files hold %d", n, want)
+	}
+}
