@@ -5,7 +5,7 @@ BIN := bin
 export TESTCONTAINERS_RYUK_DISABLED := true
 export TESTCONTAINERS_HOST_OVERRIDE := 127.0.0.1
 
-.PHONY: demo test test-quick build vet fuzz bench report test-image action-image tools clean
+.PHONY: demo test test-quick build vet fuzz bench report test-image action-image executor-image tools clean
 
 ## demo: a real preview-environment round trip on the embedded default (Docker provider).
 demo: build test-image
@@ -17,6 +17,7 @@ demo: build test-image
 test: vet test-image
 	SINDRI_HEAVY=1 SINDRI_ACT=1 SINDRI_ACT_BIN="$$(scripts/tools.sh act)" SINDRI_PACKER_BIN="$$(scripts/tools.sh packer)" \
 	  SINDRI_DEVPOD_BIN="$$(scripts/tools.sh devpod)" ENVTEST_ASSETS="$$(scripts/tools.sh kube-apiserver)" \
+	  SINDRI_NATS_BIN="$$(scripts/tools.sh nats)" \
 	  $(GO) test -count=1 -timeout 30m ./...
 	$(MAKE) demo
 	$(MAKE) report
@@ -67,6 +68,10 @@ test-image:
 
 action-image: 
 	scripts/build-action-image.sh
+
+## executor-image: the executor's FROM-scratch image (docs/operations.md), tag sindri/executor:local.
+executor-image:
+	scripts/build-executor-image.sh
 
 clean:
 	rm -rf $(BIN)

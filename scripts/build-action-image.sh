@@ -8,15 +8,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# shellcheck source=scripts/scratch-image.sh
+. scripts/scratch-image.sh
 tag=${1:-sindri/deploy:local}
 pkg=${SINDRI_ACTION_PKG:-./cmd/action}
-ca=${CA_BUNDLE:-}
-if [ -z "$ca" ]; then
-  for f in /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /etc/ssl/cert.pem; do
-    [ -r "$f" ] && { ca=$f; break; }
-  done
-fi
-[ -n "$ca" ] || { echo "build-action-image: no CA bundle found; set CA_BUNDLE" >&2; exit 1; }
+ca=$(find_ca_bundle)
 
 ctx=$(mktemp -d)
 trap 'rm -rf "$ctx"' EXIT
@@ -27,11 +23,4 @@ else
 fi
 cp "$ca" "$ctx/ca-certificates.crt"
 mkdir -p "$ctx/rootfs/tmp" && chmod 1777 "$ctx/rootfs/tmp"
-# The legacy builder needs neither BuildKit nor a registry for FROM scratch.
-# Its deprecation notice goes to stderr; keep it out of the output unless the build fails.
-if ! log=$(DOCKER_BUILDKIT=0 docker build -q -f Dockerfile -t "$tag" "$ctx" 2>&1); then
-  echo "$log" >&2
-  exit 1
-fi
-size=$(docker image inspect -f '{{.Size}}' "$tag")
-echo "build-action-image: $tag ($((size / 1024 / 1024)) MB)"
+build_scratch_image "$tag" Dockerfile "$ctx"

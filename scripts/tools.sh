@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the external tools the heavy tests need, once, into a cache folder keyed on the version,
-# and prints the path of the requested tool. Usage: scripts/tools.sh act|packer|devpod|kube-apiserver
+# and prints the path of the requested tool. Usage: scripts/tools.sh act|packer|devpod|kube-apiserver|nats
 #
 #   act             prints the act binary.
 #   packer          Debian's package (Packer v1.6.6, the version the VM templates are validated
@@ -9,6 +9,8 @@
 #   kube-apiserver  prints the envtest assets folder holding kube-apiserver (built from the
 #                   module proxy, ~8.5 min cold, 2.8 GB RSS) and etcd (Debian's etcd-server),
 #                   for envtest.Environment.BinaryAssetsDirectory / KUBEBUILDER_ASSETS.
+#   nats            the stock NATS CLI (natscli v0.5.0; v0.5.1 is not served), built once from a
+#                   throwaway module (~1-2 min cold): the wire contract's "by hand" commands.
 set -euo pipefail
 CACHE=${SINDRI_TOOLS_CACHE:-$HOME/.cache/sindri-deploy}
 ACT_VERSION=v0.2.89
@@ -17,6 +19,7 @@ KUBE_STAGING=v0.37.2    # the k8s.io/* staging modules that go with it
 # devpod: the proxy refuses its version list and `go install` refuses it, so it is built from a
 # throwaway module at this exact version (~6 min cold on 2 cores).
 DEVPOD_VERSION=v0.6.15
+NATSCLI_VERSION=v0.5.0
 
 # as_root runs a command as root, through sudo only when we are not root already.
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -55,7 +58,26 @@ build_kube_apiserver() {
   )
 }
 
-tool=${1:?usage: tools.sh act|packer|devpod|kube-apiserver}
+# build_go_tool OUT MODULE VERSION PKG LDFLAGS builds the static binary OUT from package PKG of
+# MODULE@VERSION in a throwaway module (go install refuses modules whose version list the proxy
+# refuses, or whose go.mod has replace directives). It builds to a temporary name and renames,
+# so an interrupted build never leaves a half-written binary that an -x test would accept.
+build_go_tool() {
+  local out=$1 module=$2 version=$3 pkg=$4 ldflags=$5 work
+  work=$(mktemp -d)
+  mkdir -p "$(dirname "$out")"
+  (
+    trap 'rm -rf "$work"' EXIT
+    cd "$work"
+    printf 'module toolbuild\n\ngo 1.26.0\n' >go.mod
+    printf '//go:build tools\n\npackage tools\n\nimport _ "%s"\n' "$pkg" >tools.go
+    GOFLAGS=-mod=mod go get "$module@$version" >&2
+    CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w $ldflags" -o "$out.tmp" "$pkg" >&2
+  )
+  mv "$out.tmp" "$out"
+}
+
+tool=${1:?usage: tools.sh act|packer|devpod|kube-apiserver|nats}
 case "$tool" in
   act)
     dir=$CACHE/act-$ACT_VERSION
@@ -77,22 +99,9 @@ case "$tool" in
   devpod)
     dir=$CACHE/devpod-$DEVPOD_VERSION
     if [ ! -x "$dir/devpod" ]; then
-      mkdir -p "$dir"
       echo "tools: building devpod $DEVPOD_VERSION into $dir (once, ~6 min)" >&2
-      work=$(mktemp -d)
-      trap 'rm -rf "$work"' EXIT
-      (
-        cd "$work"
-        printf 'module devpodbuild\n\ngo 1.26.0\n' >go.mod
-        printf '//go:build tools\n\npackage tools\n\nimport _ "github.com/loft-sh/devpod"\n' >tools.go
-        GOFLAGS=-mod=mod go get "github.com/loft-sh/devpod@$DEVPOD_VERSION" >&2
-        # Build to a temporary name and rename, so an interrupted build never leaves a
-        # half-written binary that the -x test above would accept.
-        CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath \
-          -ldflags "-s -w -X github.com/loft-sh/devpod/pkg/version.version=$DEVPOD_VERSION" \
-          -o "$dir/devpod.tmp" github.com/loft-sh/devpod >&2
-      )
-      mv "$dir/devpod.tmp" "$dir/devpod"
+      build_go_tool "$dir/devpod" github.com/loft-sh/devpod "$DEVPOD_VERSION" github.com/loft-sh/devpod \
+        "-X github.com/loft-sh/devpod/pkg/version.version=$DEVPOD_VERSION"
     fi
     echo "$dir/devpod"
     ;;
@@ -107,6 +116,17 @@ case "$tool" in
     ln -sf "$(command -v etcd)" "$dir/etcd"
     if command -v kubectl >/dev/null 2>&1; then ln -sf "$(command -v kubectl)" "$dir/kubectl"; fi
     echo "$dir"
+    ;;
+  nats)
+    dir=$CACHE/nats-$NATSCLI_VERSION
+    mkdir -p "$dir"
+    exec 9>"$dir/.lock"
+    flock 9
+    if [ ! -x "$dir/nats" ]; then
+      echo "tools: building the NATS CLI $NATSCLI_VERSION into $dir (once, ~2-4 min)" >&2
+      build_go_tool "$dir/nats" github.com/nats-io/natscli "$NATSCLI_VERSION" github.com/nats-io/natscli/nats ""
+    fi
+    echo "$dir/nats"
     ;;
   *) echo "tools: unknown tool $tool" >&2; exit 2 ;;
 esac

@@ -85,6 +85,14 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
+	defer providers.ObserveRequests(metrics.ObserveRequest)()
+	envStates, err := executor.NewEnvStates(promReg)
+	if err == nil {
+		err = executor.RegisterConnMetrics(promReg, nc)
+	}
+	if err != nil {
+		return err
+	}
 	var ex *executor.Executor
 	err = startupRetry(ctx, log, "start the executor", func() error {
 		var err error
@@ -109,6 +117,9 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 		return fmt.Errorf("%w: %w", errConfig, err)
 	}
 	if err != nil {
+		return err
+	}
+	if err := executor.RegisterQueueMetrics(promReg, js, ex.Providers()); err != nil {
 		return err
 	}
 
@@ -145,6 +156,13 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 	if cfg.ReaperInterval > 0 {
 		g.Go(func() error { return reaper(gctx, js, cfg, log) })
 	}
+	g.Go(func() error {
+		// The environment gauge is an aid, not the executor's job: a failed watch is logged.
+		if err := envStates.Watch(gctx, js); err != nil {
+			log.Warn().Err(err).Msg("sindri_environments is not reported")
+		}
+		return nil
+	})
 	g.Go(func() error {
 		err := ex.Run(gctx)
 		if err == nil && ctx.Err() == nil {

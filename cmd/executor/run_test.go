@@ -1,12 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -30,62 +27,9 @@ func TestRunServesJobsMetricsAndDrains(t *testing.T) {
 		"SINDRI_DRAIN_TIMEOUT":  "1s",
 		"SINDRI_LOG_LEVEL":      "debug",
 	}
-	pr, pw := io.Pipe()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() {
-		done <- runWith(ctx, nil, func(k string) string { return env[k] }, pw, []providers.Provider{fake})
-		pw.Close()
-	}()
-	addr := make(chan string, 1)
-	var logLines []string
-	logsDone := make(chan struct{})
-	go func() {
-		defer close(logsDone)
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			var l struct {
-				Msg  string `json:"message"`
-				Addr string `json:"addr"`
-			}
-			if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
-				t.Errorf("log line is not JSON: %q", sc.Text())
-			}
-			if l.Msg == "metrics listening" {
-				addr <- l.Addr
-			}
-			logLines = append(logLines, sc.Text())
-		}
-	}()
-	var base string
-	select {
-	case a := <-addr:
-		base = "http://" + a
-	case err := <-done:
-		t.Fatalf("run returned early: %v", err)
-	case <-time.After(60 * time.Second):
-		t.Fatal("no metrics listener within 60s")
-	}
-	// waitUntil polls until ok or fails the test after a minute (instead of hanging the
-	// package until the go test timeout).
-	waitUntil := func(what string, ok func() bool) {
-		t.Helper()
-		for deadline := time.Now().Add(time.Minute); !ok(); time.Sleep(10 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: not within a minute", what)
-			}
-		}
-	}
-	get := func(path string) (int, string) {
-		resp, err := http.Get(base + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(body)
-	}
+	r := startRun(t, env, fake)
+	waitUntil := func(what string, ok func() bool) { t.Helper(); r.waitUntil(t, what, ok) }
+	get := func(path string) (int, string) { t.Helper(); return r.get(t, path) }
 	if code, _ := get("/healthz"); code != 200 {
 		t.Errorf("/healthz = %d", code)
 	}
@@ -98,7 +42,7 @@ func TestRunServesJobsMetricsAndDrains(t *testing.T) {
 	if ev := b.terminal(t, j.ID, 20*time.Second); ev.Type != events.TypeSucceeded {
 		t.Fatalf("job ended %s: %s", ev.Type, dataJSON(ev))
 	}
-	want := `sindri_executor_jobs_total{kind="deploy",outcome="succeeded"} 1`
+	want := `sindri_executor_jobs_total{kind="deploy",outcome="succeeded",provider="fake"} 1`
 	waitUntil("/metrics counting the job", func() bool { _, body := get("/metrics"); return strings.Contains(body, want) })
 	_, body := get("/metrics")
 	for _, name := range []string{"sindri_executor_job_duration_seconds", "sindri_executor_jobs_in_flight", "sindri_executor_redeliveries_total", "sindri_executor_lease_waits_total", "process_resident_memory_bytes"} {
@@ -106,13 +50,9 @@ func TestRunServesJobsMetricsAndDrains(t *testing.T) {
 			t.Errorf("/metrics lacks %s", name)
 		}
 	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("run after cancel: %v, want nil (drained)", err)
-	}
-	<-logsDone
-	if !strings.Contains(strings.Join(logLines, "\n"), "drained; exiting") {
-		t.Errorf("no drain log line in:\n%s", strings.Join(logLines, "\n"))
+	logs := r.stop(t)
+	if !strings.Contains(logs, "drained; exiting") {
+		t.Errorf("no drain log line in:\n%s", logs)
 	}
 }
 

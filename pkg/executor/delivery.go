@@ -32,12 +32,16 @@ type delivery struct {
 	// rec is the environment's record as the supersede check read it under the lease (nil
 	// when that check did not run or found none), reused for the handle.
 	rec *events.EnvRecord
+	// provider is the job subject's provider token, the metrics' provider label.
+	provider string
 }
 
 func (e *Executor) handle(ctx context.Context, msg jetstream.Msg) {
 	start := time.Now()
-	e.cfg.Metrics.flight(1)
-	defer e.cfg.Metrics.flight(-1)
+	// The provider is the subject's last token: known even for a message that is no job.
+	provider := strings.TrimPrefix(msg.Subject(), events.JobsSubjectPrefix)
+	e.cfg.Metrics.flight(provider, 1)
+	defer e.cfg.Metrics.flight(provider, -1)
 	meta, err := msg.Metadata()
 	if err != nil {
 		// Not a JetStream message: nothing can be acked; the server will not redeliver it.
@@ -45,13 +49,13 @@ func (e *Executor) handle(ctx context.Context, msg jetstream.Msg) {
 		return
 	}
 	if meta.NumDelivered > 1 {
-		e.cfg.Metrics.redelivery()
+		e.cfg.Metrics.redelivery(provider)
 	}
-	d := &delivery{e: e, msg: msg, meta: meta, log: e.log}
+	d := &delivery{e: e, msg: msg, meta: meta, log: e.log, provider: provider}
 	e.track(d)
 	defer e.untrack(d)
 	kind, outcome := d.processRecovered(ctx)
-	e.cfg.Metrics.observe(kind, outcome, time.Since(start).Seconds())
+	e.cfg.Metrics.observe(provider, kind, outcome, time.Since(start).Seconds())
 }
 
 // processRecovered is process that survives a panic in the executor's own code (provider
@@ -285,7 +289,7 @@ func (d *delivery) supersededCheck(ctx context.Context) (string, bool) {
 }
 
 func (d *delivery) leaseWait(ctx context.Context, held *events.LeaseHeldError) (string, string) {
-	d.e.cfg.Metrics.leaseWait()
+	d.e.cfg.Metrics.leaseWait(d.provider)
 	delay := retryDelay(int(min(d.meta.NumDelivered, 6)), d.e.cfg.LeaseRetry, d.e.cfg.LeaseTTL)
 	d.log.Debug().Str("holder", held.Holder).Dur("delay", delay).Msg("environment leased; requeueing")
 	if d.sameJob(held.Holder) {

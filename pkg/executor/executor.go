@@ -7,8 +7,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -180,6 +182,12 @@ func (e *Executor) track(d *delivery) {
 	e.inFlight[d] = struct{}{}
 }
 
+func (e *Executor) inFlightCount() int {
+	e.flightMu.Lock()
+	defer e.flightMu.Unlock()
+	return len(e.inFlight)
+}
+
 func (e *Executor) untrack(d *delivery) {
 	e.flightMu.Lock()
 	defer e.flightMu.Unlock()
@@ -293,6 +301,7 @@ func New(ctx context.Context, js jetstream.JetStream, cfg Config) (*Executor, er
 			return nil, fmt.Errorf("executor: consumer for %s: %w", name, err)
 		}
 		e.consumers[name] = cons
+		cfg.Metrics.ServeProvider(name)
 	}
 	return e, nil
 }
@@ -311,6 +320,11 @@ func ConsumerConfig(provider, subject string, ackWait time.Duration) jetstream.C
 		MaxAckPending: 20000,
 		DeliverPolicy: jetstream.DeliverAllPolicy,
 	}
+}
+
+// Providers returns the names of the providers the executor serves, sorted.
+func (e *Executor) Providers() []string {
+	return slices.Sorted(maps.Keys(e.consumers))
 }
 
 // Worker returns the executor's worker name.
@@ -346,16 +360,19 @@ func (e *Executor) Run(ctx context.Context) error {
 	e.log.Info().Int("concurrency", e.cfg.Concurrency).Int("consumers", len(e.consumers)).Msg("executor started")
 	<-ctx.Done()
 	e.ready.Store(false)
-	e.log.Info().Dur("drain_timeout", e.cfg.DrainTimeout).Msg("draining")
+	drainStart := time.Now()
+	e.log.Info().Int("in_flight", e.inFlightCount()).Dur("drain_timeout", e.cfg.DrainTimeout).Msg("drain started: no new jobs are pulled")
 	pullWG.Wait()
 	done := make(chan struct{})
 	go func() { jobsWG.Wait(); close(done) }()
 	t := time.NewTimer(e.cfg.DrainTimeout)
 	defer t.Stop()
+	outcome := "finished"
 	select {
 	case <-done:
 	case <-t.C:
 		e.log.Warn().Msg("drain timeout: handing back in-flight jobs")
+		outcome = "timed_out"
 		cancelHard()
 		g := time.NewTimer(e.cfg.DrainGrace)
 		defer g.Stop()
@@ -366,7 +383,7 @@ func (e *Executor) Run(ctx context.Context) error {
 			e.log.Error().Int("jobs", n).Dur("grace", e.cfg.DrainGrace).Msg("in-flight jobs did not stop after cancellation; handed back, exiting without them")
 		}
 	}
-	e.log.Info().Msg("executor stopped")
+	e.log.Info().Str("outcome", outcome).Dur("took", time.Since(drainStart)).Msg("drain finished: executor stopped")
 	return nil
 }
 

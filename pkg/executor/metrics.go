@@ -2,6 +2,8 @@ package executor
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/sindri/deploy/v3/pkg/providers"
 )
 
 // Outcome labels of the jobs counter and duration histogram.
@@ -22,9 +24,10 @@ const (
 type Metrics struct {
 	jobs        *prometheus.CounterVec
 	duration    *prometheus.HistogramVec
-	inFlight    prometheus.Gauge
-	redelivered prometheus.Counter
-	leaseWaits  prometheus.Counter
+	inFlight    *prometheus.GaugeVec
+	redelivered *prometheus.CounterVec
+	leaseWaits  *prometheus.CounterVec
+	requests    *prometheus.CounterVec
 }
 
 // NewMetrics creates the collectors and registers them with reg (nil: not registered).
@@ -33,28 +36,32 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	m := &Metrics{
 		jobs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "sindri", Subsystem: "executor", Name: "jobs_total",
-			Help: "Job deliveries handled, by job kind and outcome.",
-		}, []string{"kind", "outcome"}),
+			Help: "Job deliveries handled, by provider, job kind and outcome.",
+		}, []string{"provider", "kind", "outcome"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: "sindri", Subsystem: "executor", Name: "job_duration_seconds",
-			Help:    "Time from delivery to the ack decision, by job kind and outcome.",
+			Help:    "Time from delivery to the ack decision, by provider, job kind and outcome.",
 			Buckets: []float64{.005, .01, .05, .1, .5, 1, 5, 15, 60, 300, 900, 1800},
-		}, []string{"kind", "outcome"}),
-		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+		}, []string{"provider", "kind", "outcome"}),
+		inFlight: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Namespace: "sindri", Subsystem: "executor", Name: "jobs_in_flight",
-			Help: "Jobs being handled now.",
-		}),
-		redelivered: prometheus.NewCounter(prometheus.CounterOpts{
+			Help: "Jobs being handled now, by provider.",
+		}, []string{"provider"}),
+		redelivered: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "sindri", Subsystem: "executor", Name: "redeliveries_total",
-			Help: "Deliveries of a job that had been delivered before.",
-		}),
-		leaseWaits: prometheus.NewCounter(prometheus.CounterOpts{
+			Help: "Deliveries of a job that had been delivered before, by provider.",
+		}, []string{"provider"}),
+		leaseWaits: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "sindri", Subsystem: "executor", Name: "lease_waits_total",
-			Help: "Jobs handed back because another job held the environment's lease.",
-		}),
+			Help: "Jobs handed back because another job held the environment's lease, by provider.",
+		}, []string{"provider"}),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "sindri", Subsystem: "executor", Name: "provider_requests_total",
+			Help: "Requests providers made to their platforms (HTTP attempts, tool runs), by provider, operation and status.",
+		}, []string{"provider", "operation", "status"}),
 	}
 	if reg != nil {
-		for _, c := range []prometheus.Collector{m.jobs, m.duration, m.inFlight, m.redelivered, m.leaseWaits} {
+		for _, c := range []prometheus.Collector{m.jobs, m.duration, m.inFlight, m.redelivered, m.leaseWaits, m.requests} {
 			if err := reg.Register(c); err != nil {
 				return nil, err
 			}
@@ -63,31 +70,50 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	return m, nil
 }
 
-func (m *Metrics) observe(kind, outcome string, seconds float64) {
+func (m *Metrics) observe(provider, kind, outcome string, seconds float64) {
 	if m == nil {
 		return
 	}
 	if kind == "" {
 		kind = "unknown"
 	}
-	m.jobs.WithLabelValues(kind, outcome).Inc()
-	m.duration.WithLabelValues(kind, outcome).Observe(seconds)
+	m.jobs.WithLabelValues(provider, kind, outcome).Inc()
+	m.duration.WithLabelValues(provider, kind, outcome).Observe(seconds)
 }
 
-func (m *Metrics) flight(delta float64) {
+func (m *Metrics) flight(provider string, delta float64) {
 	if m != nil {
-		m.inFlight.Add(delta)
+		m.inFlight.WithLabelValues(provider).Add(delta)
 	}
 }
 
-func (m *Metrics) redelivery() {
+// ObserveRequest counts one provider request; pass it to providers.ObserveRequests so the
+// REST and CLI kits' requests reach provider_requests_total.
+func (m *Metrics) ObserveRequest(r providers.APIRequest) {
 	if m != nil {
-		m.redelivered.Inc()
+		m.requests.WithLabelValues(r.Provider, r.Operation, r.Status).Inc()
 	}
 }
 
-func (m *Metrics) leaseWait() {
+func (m *Metrics) redelivery(provider string) {
 	if m != nil {
-		m.leaseWaits.Inc()
+		m.redelivered.WithLabelValues(provider).Inc()
 	}
+}
+
+func (m *Metrics) leaseWait(provider string) {
+	if m != nil {
+		m.leaseWaits.WithLabelValues(provider).Inc()
+	}
+}
+
+// ServeProvider makes every per-provider series of provider exist at zero before its first
+// job, so that rates and alerts see it from the start instead of from its first event.
+func (m *Metrics) ServeProvider(provider string) {
+	if m == nil {
+		return
+	}
+	m.inFlight.WithLabelValues(provider)
+	m.redelivered.WithLabelValues(provider)
+	m.leaseWaits.WithLabelValues(provider)
 }

@@ -38,13 +38,15 @@ func streamEmpty(t testing.TB, b *bus) bool {
 	return info.State.Msgs == 0
 }
 
-// counterValue returns sindri_executor_jobs_total{kind,outcome} (0 when absent).
+// counterValue returns sindri_executor_jobs_total{kind,outcome}, summed over providers (0 when
+// absent).
 func counterValue(t testing.TB, reg *prometheus.Registry, kind, outcome string) float64 {
 	t.Helper()
 	mfs, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
+	sum := 0.0
 	for _, mf := range mfs {
 		if mf.GetName() != "sindri_executor_jobs_total" {
 			continue
@@ -55,9 +57,9 @@ func counterValue(t testing.TB, reg *prometheus.Registry, kind, outcome string) 
 				labels[l.GetName()] = l.GetValue()
 			}
 			if labels["kind"] == kind && labels["outcome"] == outcome {
-				return m.GetCounter().GetValue()
+				sum += m.GetCounter().GetValue()
 			}
 		}
 	}
-	return 0
+	return sum
 }

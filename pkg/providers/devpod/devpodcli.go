@@ -72,7 +72,7 @@ func credential(getenv func(string) string, s *providers.Spec, name string) stri
 func (p *Provider) run(ctx context.Context, c call, extraSecrets ...string) error {
 	env, secretValues := p.env(c)
 	cmd := cli.Cmd{
-		Path: p.cfg.Binary, Setting: setting, Args: c.args, Env: env,
+		Path: p.cfg.Binary, Setting: setting, Provider: Name, Args: c.args, Env: env,
 		Secrets: append(secretValues, extraSecrets...), Reporter: c.r, Classify: classify,
 	}
 	if c.stdout != nil {

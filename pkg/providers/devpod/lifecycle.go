@@ -194,7 +194,7 @@ func (p *Provider) dockerCmd(host string, r providers.Reporter, out *bytes.Buffe
 	if host != "" {
 		env = append(env, "DOCKER_HOST="+host)
 	}
-	c := cli.Cmd{Path: p.cfg.DockerBinary, Setting: `provider "devpod" { docker_binary }`, Args: args, Env: env, Reporter: r}
+	c := cli.Cmd{Path: p.cfg.DockerBinary, Provider: Name, Setting: `provider "devpod" { docker_binary }`, Args: args, Env: env, Reporter: r}
 	if out != nil {
 		c.Stdout = out
 	}

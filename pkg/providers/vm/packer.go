@@ -25,7 +25,7 @@ func (p *Provider) detect(ctx context.Context) (string, Mode, error) {
 	}
 	var out bytes.Buffer
 	_, err := cli.Run(ctx, cli.Cmd{
-		Path: p.cfg.Binary, Setting: setting, Args: []string{"version"},
+		Path: p.cfg.Binary, Setting: setting, Provider: Name, Args: []string{"version"},
 		Env: []string{"PATH=" + p.cfg.PATH, "HOME=" + p.cfg.Home, "CHECKPOINT_DISABLE=1"}, Stdout: &out,
 	})
 	if err != nil {
@@ -88,7 +88,7 @@ func (p *Provider) prepare(ctx context.Context, s *providers.Spec) (*workspace, 
 func (p *Provider) run(ctx context.Context, w *workspace, s *providers.Spec, r providers.Reporter, args ...string) error {
 	env, secretValues := p.env(w.cloud, s)
 	_, err := cli.Run(ctx, cli.Cmd{
-		Path: p.cfg.Binary, Setting: setting, Args: args, Env: env, Dir: w.dir,
+		Path: p.cfg.Binary, Setting: setting, Provider: Name, Args: args, Env: env, Dir: w.dir,
 		Secrets: secretValues, Reporter: r,
 	})
 	if err != nil {

@@ -30,6 +30,9 @@ type Cmd struct {
 	// Setting names the configuration setting that chooses Path ("providers.packer.binary"),
 	// so that a missing binary's error says what to fix.
 	Setting string
+	// Provider is the registry name of the provider running the command, for the request
+	// metrics (providers.APIRequest); empty means the binary's base name.
+	Provider string
 	// Name is how errors and logs name the command; empty means the base name of Path
 	// followed by Args[0] when that is a plain subcommand word ("packer build"). It must not
 	// contain values.

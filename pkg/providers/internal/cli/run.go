@@ -7,8 +7,11 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sync"
 	"syscall"
+
+	"github.com/sindri/deploy/v3/pkg/providers"
 )
 
 // Result is what a command that ran left behind.
@@ -32,10 +35,11 @@ type Result struct {
 // fails, matching ctx.Err() when it was stopped by cancellation, else the error of
 // c.ExitCodes or c.Classify; the error of a write to c.Stdout after a successful run. The
 // Result is non-nil whenever the command started.
-func Run(ctx context.Context, c Cmd) (*Result, error) {
+func Run(ctx context.Context, c Cmd) (res *Result, err error) {
 	if c.Path == "" {
 		return nil, errNoPath
 	}
+	defer func() { c.report(ctx, res, err) }()
 	c = c.withDefaults()
 	red := c.redactor()
 	if err := c.checkArgs(red); err != nil {
@@ -117,7 +121,7 @@ func Run(ctx context.Context, c Cmd) (*Result, error) {
 	closeAll(outR, errR)
 	lim.flush()
 
-	res := &Result{ExitCode: cmd.ProcessState.ExitCode(), Stdout: stdout.tail.lines, Stderr: stderr.tail.lines}
+	res = &Result{ExitCode: cmd.ProcessState.ExitCode(), Stdout: stdout.tail.lines, Stderr: stderr.tail.lines}
 	if waitErr == nil && !cancelled {
 		if stdoutErr != nil {
 			return res, fmt.Errorf("%s: reading stdout: %w", c.name(), stdoutErr)
@@ -140,6 +144,24 @@ func Run(ctx context.Context, c Cmd) (*Result, error) {
 		ee.Err = c.Classify(ee)
 	}
 	return res, ee
+}
+
+// report tells the process's providers.RequestObserver how the run ended.
+func (c *Cmd) report(ctx context.Context, res *Result, err error) {
+	status := "ok"
+	switch {
+	case res == nil:
+		status = "not_started"
+	case ctx.Err() != nil:
+		status = "canceled"
+	case err != nil:
+		status = "failed"
+	}
+	prov := c.Provider
+	if prov == "" {
+		prov = filepath.Base(c.Path)
+	}
+	providers.ReportAPIRequest(providers.APIRequest{Provider: prov, Operation: c.name(), Status: status})
 }
 
 func closeAll(fs ...*os.File) {

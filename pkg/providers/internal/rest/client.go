@@ -2,6 +2,7 @@ package rest
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,10 +11,12 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/sindri/deploy/v3/internal/ctxwait"
+	"github.com/sindri/deploy/v3/pkg/providers"
 )
 
 // Defaults applied by New to a Config's zero fields.
@@ -186,8 +189,11 @@ func (c *Client) DryRun(rec *Recorder) *Client {
 // Request is one API call.
 type Request struct {
 	// Op names the operation in errors ("create machine").
-	Op     string
-	Method string
+	Op string
+	// Operation names the request in metrics (providers.APIRequest): a fixed phrase without
+	// values ("create machine", never "create machine m-123"); empty means the HTTP method.
+	Operation string
+	Method    string
 	// Path is relative to the base URL, already escaped ("apps/" + url.PathEscape(name)).
 	Path  string
 	Query url.Values
@@ -241,6 +247,7 @@ func readOnly(method string) bool {
 // prepared is a Request resolved once for all its attempts.
 type prepared struct {
 	op, method  string
+	operation   string // the metrics name: Request.Operation or the method
 	url         *url.URL
 	safeURL     string
 	body        []byte
@@ -254,7 +261,7 @@ func (c *Client) prepare(req *Request) (*prepared, error) {
 	if req.Method == "" {
 		req.Method = http.MethodGet
 	}
-	p := &prepared{op: req.Op, method: req.Method, header: req.Header}
+	p := &prepared{op: req.Op, method: req.Method, header: req.Header, operation: cmp.Or(req.Operation, req.Method)}
 	ref, err := url.Parse("./" + strings.TrimPrefix(req.Path, "/"))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %s: bad path: %w", c.provider, req.Op, err)
@@ -436,9 +443,11 @@ func (c *Client) attempt(ctx context.Context, p *prepared, req *Request, out any
 	c.record(p, false)
 	resp, err := c.http.Do(hr)
 	if err != nil {
+		providers.ReportAPIRequest(providers.APIRequest{Provider: c.provider, Operation: p.operation, Status: "error"})
 		return c.transportFailure(p, err)
 	}
 	defer resp.Body.Close()
+	providers.ReportAPIRequest(providers.APIRequest{Provider: c.provider, Operation: p.operation, Status: strconv.Itoa(resp.StatusCode)})
 	c.limiter.Observe(resp.StatusCode, resp.Header)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
