@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the external tools the heavy tests need, once, into a cache folder keyed on the version,
-# and prints the path of the requested tool. Usage: scripts/tools.sh act|packer|devpod|kube-apiserver
+# and prints the path of the requested tool. Usage: scripts/tools.sh act|packer|devpod|kube-apiserver|caddy
 #
 #   act             prints the act binary.
 #   packer          Debian's package (Packer v1.6.6, the version the VM templates are validated
@@ -9,6 +9,8 @@
 #   kube-apiserver  prints the envtest assets folder holding kube-apiserver (built from the
 #                   module proxy, ~8.5 min cold, 2.8 GB RSS) and etcd (Debian's etcd-server),
 #                   for envtest.Environment.BinaryAssetsDirectory / KUBEBUILDER_ASSETS.
+#   caddy           Caddy v2.11.9 (the reverse proxy of the preview-URL test), built once from a
+#                   throwaway module.
 set -euo pipefail
 CACHE=${SINDRI_TOOLS_CACHE:-$HOME/.cache/sindri-deploy}
 ACT_VERSION=v0.2.89
@@ -17,6 +19,7 @@ KUBE_STAGING=v0.37.2    # the k8s.io/* staging modules that go with it
 # devpod: the proxy refuses its version list and `go install` refuses it, so it is built from a
 # throwaway module at this exact version (~6 min cold on 2 cores).
 DEVPOD_VERSION=v0.6.15
+CADDY_VERSION=v2.11.9   # github.com/caddyserver/caddy/v2, as listed in go-partial.tsv
 
 # as_root runs a command as root, through sudo only when we are not root already.
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -55,7 +58,7 @@ build_kube_apiserver() {
   )
 }
 
-tool=${1:?usage: tools.sh act|packer|devpod|kube-apiserver}
+tool=${1:?usage: tools.sh act|packer|devpod|kube-apiserver|caddy}
 case "$tool" in
   act)
     dir=$CACHE/act-$ACT_VERSION
@@ -107,6 +110,27 @@ case "$tool" in
     ln -sf "$(command -v etcd)" "$dir/etcd"
     if command -v kubectl >/dev/null 2>&1; then ln -sf "$(command -v kubectl)" "$dir/kubectl"; fi
     echo "$dir"
+    ;;
+  caddy)
+    dir=$CACHE/caddy-$CADDY_VERSION
+    mkdir -p "$dir"
+    exec 9>"$dir/.lock"
+    flock 9
+    if [ ! -x "$dir/caddy" ]; then
+      echo "tools: building caddy $CADDY_VERSION into $dir (once)" >&2
+      work=$(mktemp -d)
+      trap 'rm -rf "$work"' EXIT
+      (
+        cd "$work"
+        printf 'module caddybuild\n\ngo 1.26.0\n' >go.mod
+        printf '//go:build tools\n\npackage tools\n\nimport _ "github.com/caddyserver/caddy/v2/cmd/caddy"\n' >tools.go
+        GOFLAGS=-mod=mod go get "github.com/caddyserver/caddy/v2/cmd/caddy@$CADDY_VERSION" >&2
+        CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w" \
+          -o "$dir/caddy.tmp" github.com/caddyserver/caddy/v2/cmd/caddy >&2
+      )
+      mv "$dir/caddy.tmp" "$dir/caddy"
+    fi
+    echo "$dir/caddy"
     ;;
   *) echo "tools: unknown tool $tool" >&2; exit 2 ;;
 esac
