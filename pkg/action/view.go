@@ -54,6 +54,8 @@ type View struct {
 	// Duration is how long the job took (zero while it runs).
 	Duration time.Duration
 	Plan     *providers.Plan
+	// Status is the provider's observed status, set by status jobs.
+	Status *providers.Status
 	// Error is the failure message.
 	Error string
 	// LogTail holds the last log lines, shown on failure.

@@ -184,6 +184,9 @@ func (r *run) job(ctx context.Context, kind jobs.Kind) int {
 	if err := r.out().Summary(action.RenderSummary(v, r.redact) + ephemeralWarning(r.req, v)); err != nil {
 		r.out().Warning(err.Error(), nil)
 	}
+	if ro, ok := r.out().(ResultOutput); ok {
+		ro.Result(v)
+	}
 	r.setOutputs(action.OutputsFromView(v))
 	if v.Phase == action.PhaseDestroyed {
 		// Nothing is deployed any more: the marker no longer pins a provider.
