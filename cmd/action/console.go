@@ -93,20 +93,12 @@ func (o *termOutput) Notice(msg string) { o.settle(); o.ConsoleOutput.Notice(msg
 // Warning implements runner.Output.
 func (o *termOutput) Warning(msg string, pos *runner.Position) {
 	o.settle()
-	if !o.color {
-		o.ConsoleOutput.Warning(msg, pos)
-		return
-	}
 	o.ConsoleOutput.Warning(o.paint(ansiYellow, msg), pos)
 }
 
 // Error implements runner.Output.
 func (o *termOutput) Error(msg string, pos *runner.Position) {
 	o.settle()
-	if !o.color {
-		o.ConsoleOutput.Error(msg, pos)
-		return
-	}
 	o.ConsoleOutput.Error(o.paint(ansiRed, msg), pos)
 }
 

@@ -29,19 +29,6 @@ addresses and resource use. With -json they are in the result's "status" field.
 	"version": "usage: sindri-action version [-json]\n\nprints the version, commit, Go version and platform the binary was built from\n",
 }
 
-// helpRequested reports whether args ask for help: -h, -help or --help before any "--".
-func helpRequested(args []string) bool {
-	for _, a := range args {
-		switch a {
-		case "--":
-			return false
-		case "-h", "-help", "--help":
-			return true
-		}
-	}
-	return false
-}
-
 // commandPath is the leading words of args that are not flags ("local", "deploy"), without a
 // leading "help".
 func commandPath(args []string) []string {

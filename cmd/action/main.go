@@ -10,6 +10,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/sindri/deploy/v3/internal/clihelp"
 )
 
 func main() {
@@ -23,7 +25,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(args) == 0 {
 		return runAction(ctx, getenv, stdout)
 	}
-	if args[0] == "help" || helpRequested(args) {
+	if args[0] == "help" || clihelp.Requested(args) {
 		writeHelp(stdout, commandPath(args))
 		return 0
 	}

@@ -9,19 +9,6 @@ import (
 	"github.com/sindri/deploy/v3/internal/version"
 )
 
-// wantsHelp reports whether args ask for help: -h, -help or --help before any "--".
-func wantsHelp(args []string) bool {
-	for _, a := range args {
-		switch a {
-		case "--":
-			return false
-		case "-h", "-help", "--help":
-			return true
-		}
-	}
-	return false
-}
-
 // printHelp prints the usage of the command args name (keygen, version, else the executor
 // itself with every setting's flag).
 func printHelp(args []string, w io.Writer) error {

@@ -13,6 +13,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/sindri/deploy/v3/internal/clihelp"
 )
 
 func main() {
@@ -26,7 +28,7 @@ func main() {
 func dispatch(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	var err error
 	switch {
-	case len(args) > 0 && args[0] == "help", wantsHelp(args):
+	case len(args) > 0 && args[0] == "help", clihelp.Requested(args):
 		err = printHelp(args, stdout)
 	case len(args) > 0 && (args[0] == "version" || args[0] == "--version"):
 		err = printVersion(args[1:], stdout)
