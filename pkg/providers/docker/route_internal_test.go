@@ -204,3 +204,45 @@ func TestNewCaddySyncRefuses(t *testing.T) {
 		}
 	}
 }
+
+func TestHumanBytes(t *testing.T) {
+	t.Parallel()
+	for n, want := range map[int64]string{0: "0 B", 999: "999 B", 1000: "1.0 kB", 6_340_000: "6.3 MB", 2_500_000_000: "2.5 GB"} {
+		if got := humanBytes(n); got != want {
+			t.Errorf("humanBytes(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+// stepRecorder records Progress steps.
+type stepRecorder struct{ steps []string }
+
+func (r *stepRecorder) Log(string) {}
+func (r *stepRecorder) Progress(step string, done, total int) {
+	r.steps = append(r.steps, step)
+}
+
+// TestPullMeter: layer progress is summed into one byte count, reported at most once per
+// pullReportEvery plus a final count; a pull that downloads nothing reports nothing.
+func TestPullMeter(t *testing.T) {
+	t.Parallel()
+	var r stepRecorder
+	m := newPullMeter("img:1", &r)
+	m.downloading("a", 1_000_000, 4_000_000) // first: reported at once
+	m.downloading("b", 500_000, 2_000_000)   // within pullReportEvery: summed, not reported
+	m.downloaded("a")
+	m.downloaded("b")
+	m.done()
+	want := []string{
+		"resolve image: pulling img:1: 1.0 MB of 4.0 MB",
+		"resolve image: pulling img:1: 6.0 MB of 6.0 MB",
+	}
+	if strings.Join(r.steps, "|") != strings.Join(want, "|") {
+		t.Errorf("steps = %q, want %q", r.steps, want)
+	}
+	var none stepRecorder
+	newPullMeter("img:1", &none).done()
+	if len(none.steps) != 0 {
+		t.Errorf("a pull without downloads reported %q", none.steps)
+	}
+}
