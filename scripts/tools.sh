@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the external tools the heavy tests need, once, into a cache folder keyed on the version,
-# and prints the path of the requested tool. Usage: scripts/tools.sh act|packer|devpod|kube-apiserver|caddy
+# and prints the path of the requested tool. Usage: scripts/tools.sh act|packer|devpod|kube-apiserver|caddy|sshd
 #
 #   act             prints the act binary.
 #   packer          Debian's package (Packer v1.6.6, the version the VM templates are validated
@@ -9,6 +9,8 @@
 #   kube-apiserver  prints the envtest assets folder holding kube-apiserver (built from the
 #                   module proxy, ~8.5 min cold, 2.8 GB RSS) and etcd (Debian's etcd-server),
 #                   for envtest.Environment.BinaryAssetsDirectory / KUBEBUILDER_ASSETS.
+#   sshd            Debian's openssh-server (/usr/sbin/sshd), installed once with apt-get, for the
+#                   ssh:// engine test.
 #   caddy           Caddy v2.11.9 (the reverse proxy of the preview-URL test), built once from a
 #                   throwaway module.
 set -euo pipefail
@@ -58,7 +60,7 @@ build_kube_apiserver() {
   )
 }
 
-tool=${1:?usage: tools.sh act|packer|devpod|kube-apiserver|caddy}
+tool=${1:?usage: tools.sh act|packer|devpod|kube-apiserver|caddy|sshd}
 case "$tool" in
   act)
     dir=$CACHE/act-$ACT_VERSION
@@ -110,6 +112,14 @@ case "$tool" in
     ln -sf "$(command -v etcd)" "$dir/etcd"
     if command -v kubectl >/dev/null 2>&1; then ln -sf "$(command -v kubectl)" "$dir/kubectl"; fi
     echo "$dir"
+    ;;
+  sshd)
+    if [ ! -x /usr/sbin/sshd ]; then
+      echo "tools: installing Debian's openssh-server package (once)" >&2
+      as_root apt-get update -q >&2
+      DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -q --no-install-recommends openssh-server >&2
+    fi
+    echo /usr/sbin/sshd
     ;;
   caddy)
     dir=$CACHE/caddy-$CADDY_VERSION

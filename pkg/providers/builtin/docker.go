@@ -19,6 +19,7 @@ var dockerVars = [][2]string{
 	{"public_url", "SINDRI_DOCKER_PUBLIC_URL"},
 	{"caddy_admin", "SINDRI_DOCKER_CADDY_ADMIN"},
 	{"caddy_listen", "SINDRI_DOCKER_CADDY_LISTEN"},
+	{"ssh_config", "SINDRI_DOCKER_SSH_CONFIG"},
 }
 
 // dockerSettings are the docker block's settings.

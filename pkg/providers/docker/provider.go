@@ -76,6 +76,9 @@ type Config struct {
 	// (http://127.0.0.1:2019) into which the provider loads one route per running environment
 	// on every deploy, start, stop and destroy (SyncRoutes).
 	CaddyAdmin string
+	// SSHConfigFile, for an ssh:// Host, is the ssh client configuration passed with -F
+	// (identity, known hosts, port); empty means ssh's defaults.
+	SSHConfigFile string
 	// CaddyListen is the listen address list of the Caddy server the routes go in (comma
 	// separated; default the public URL's port, else :443 or :80).
 	CaddyListen string
@@ -133,6 +136,14 @@ func New(cfg Config) (*Provider, error) {
 		}
 	}
 	opts := []client.Opt{client.WithHost(host), client.WithAPIVersionNegotiation()}
+	if strings.HasPrefix(host, "ssh://") {
+		dial, err := sshDialer(host, cfg.SSHConfigFile)
+		if err != nil {
+			return nil, err
+		}
+		// As the docker CLI does: a placeholder HTTP host, every connection made by ssh.
+		opts = []client.Opt{client.WithHost("http://docker.example.com"), client.WithDialContext(dial), client.WithAPIVersionNegotiation()}
+	}
 	if cfg.TLSCAFile != "" || cfg.TLSCertFile != "" || cfg.TLSKeyFile != "" {
 		opts = append(opts, client.WithTLSClientConfig(cfg.TLSCAFile, cfg.TLSCertFile, cfg.TLSKeyFile))
 	}

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,43 +23,71 @@ import (
 	"github.com/sindri/deploy/v3/pkg/providers/docker"
 )
 
+// heavyTool skips without SINDRI_HEAVY=1 (saying what the test would use), else returns the
+// path scripts/tools.sh prints for tool, which builds or installs it once.
+func heavyTool(t *testing.T, tool, what string) string {
+	t.Helper()
+	if os.Getenv("SINDRI_HEAVY") != "1" {
+		t.Skip("SINDRI_HEAVY=1 runs this test against " + what)
+	}
+	out, err := exec.Command("bash", "../../../scripts/tools.sh", tool).Output()
+	if err != nil {
+		t.Fatalf("scripts/tools.sh %s: %v", tool, err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// startServer starts cmd, a server the test stops (kill) at cleanup, showing its output when
+// the test failed.
+func startServer(t *testing.T, cmd *exec.Cmd, name string) {
+	t.Helper()
+	var log syncLog
+	cmd.Stdout, cmd.Stderr = &log, &log
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", name, err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("%s output:\n%s", name, log.String())
+		}
+	})
+}
+
+// syncLog collects a process's output.
+type syncLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *syncLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *syncLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
 // startCaddy runs Caddy (scripts/tools.sh caddy, built once) on loopback with only its admin
 // API configured, and returns the admin URL. It skips without SINDRI_HEAVY=1.
 func startCaddy(t *testing.T) string {
 	t.Helper()
-	if os.Getenv("SINDRI_HEAVY") != "1" {
-		t.Skip("SINDRI_HEAVY=1 runs the reverse-proxy test against a real Caddy")
-	}
-	out, err := exec.Command("bash", "../../../scripts/tools.sh", "caddy").Output()
-	if err != nil {
-		t.Fatalf("scripts/tools.sh caddy: %v", err)
-	}
-	bin := strings.TrimSpace(string(out))
+	bin := heavyTool(t, "caddy", "a real Caddy")
 	dir := t.TempDir()
 	admin := fmt.Sprintf("127.0.0.1:%d", testports.Free(t))
 	cfg := filepath.Join(dir, "caddy.json")
 	if err := os.WriteFile(cfg, []byte(`{"admin":{"listen":"`+admin+`"}}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	log, err := os.Create(filepath.Join(dir, "caddy.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	cmd := exec.Command(bin, "run", "--config", cfg)
 	// Caddy keeps its autosave and certificate storage under these: keep them in the test.
 	cmd.Env = append(os.Environ(), "HOME="+dir, "XDG_CONFIG_HOME="+dir, "XDG_DATA_HOME="+dir)
-	cmd.Stdout, cmd.Stderr = log, log
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if t.Failed() {
-			b, _ := os.ReadFile(log.Name())
-			t.Logf("caddy log:\n%s", b)
-		}
-	})
+	startServer(t, cmd, "caddy")
 	url := "http://" + admin
 	deadline := time.Now().Add(15 * time.Second)
 	for {
