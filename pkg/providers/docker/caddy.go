@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -160,7 +161,8 @@ func (cs *caddySync) load(ctx context.Context, routes []caddyRoute) error {
 		if first == nil {
 			first = err
 		}
-		if _, refused := err.(*caddyRefusal); !refused {
+		var refused *caddyRefusal
+		if !errors.As(err, &refused) {
 			return err
 		}
 		v = map[string]any{path[n-1]: v}
