@@ -39,10 +39,15 @@ report:
 test-quick:
 	$(GO) test ./...
 
+# `sindri-action version` / `sindri-executor version` print these (internal/version).
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)
+VERSION_LDFLAGS = -X github.com/sindri/deploy/v3/internal/version.Version=$(VERSION) -X github.com/sindri/deploy/v3/internal/version.Commit=$(COMMIT)
+
 build:
 	mkdir -p $(BIN)
-	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/sindri-action ./cmd/action
-	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/sindri-executor ./cmd/executor
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(VERSION_LDFLAGS)" -o $(BIN)/sindri-action ./cmd/action
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(VERSION_LDFLAGS)" -o $(BIN)/sindri-executor ./cmd/executor
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }

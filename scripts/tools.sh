@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the external tools the heavy tests need, once, into a cache folder keyed on the version,
-# and prints the path of the requested tool. Usage: scripts/tools.sh act|packer|devpod|kube-apiserver|nats
+# and prints the path of the requested tool. Usage: scripts/tools.sh act|packer|devpod|kube-apiserver|nats|caddy|sshd
 #
 #   act             prints the act binary.
 #   packer          Debian's package (Packer v1.6.6, the version the VM templates are validated
@@ -11,6 +11,10 @@
 #                   for envtest.Environment.BinaryAssetsDirectory / KUBEBUILDER_ASSETS.
 #   nats            the stock NATS CLI (natscli v0.5.0; v0.5.1 is not served), built once from a
 #                   throwaway module (~1-2 min cold): the wire contract's "by hand" commands.
+#   sshd            Debian's openssh-server (/usr/sbin/sshd), installed once with apt-get, for the
+#                   ssh:// engine test.
+#   caddy           Caddy v2.11.9 (the reverse proxy of the preview-URL test), built once from a
+#                   throwaway module.
 set -euo pipefail
 CACHE=${SINDRI_TOOLS_CACHE:-$HOME/.cache/sindri-deploy}
 ACT_VERSION=v0.2.89
@@ -20,6 +24,7 @@ KUBE_STAGING=v0.37.2    # the k8s.io/* staging modules that go with it
 # throwaway module at this exact version (~6 min cold on 2 cores).
 DEVPOD_VERSION=v0.6.15
 NATSCLI_VERSION=v0.5.0
+CADDY_VERSION=v2.11.9   # github.com/caddyserver/caddy/v2, as listed in go-partial.tsv
 
 # as_root runs a command as root, through sudo only when we are not root already.
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -77,7 +82,7 @@ build_go_tool() {
   mv "$out.tmp" "$out"
 }
 
-tool=${1:?usage: tools.sh act|packer|devpod|kube-apiserver|nats}
+tool=${1:?usage: tools.sh act|packer|devpod|kube-apiserver|nats|caddy|sshd}
 case "$tool" in
   act)
     dir=$CACHE/act-$ACT_VERSION
@@ -127,6 +132,25 @@ case "$tool" in
       build_go_tool "$dir/nats" github.com/nats-io/natscli "$NATSCLI_VERSION" github.com/nats-io/natscli/nats ""
     fi
     echo "$dir/nats"
+    ;;
+  sshd)
+    if [ ! -x /usr/sbin/sshd ]; then
+      echo "tools: installing Debian's openssh-server package (once)" >&2
+      as_root apt-get update -q >&2
+      DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -q --no-install-recommends openssh-server >&2
+    fi
+    echo /usr/sbin/sshd
+    ;;
+  caddy)
+    dir=$CACHE/caddy-$CADDY_VERSION
+    mkdir -p "$dir"
+    exec 9>"$dir/.lock"
+    flock 9
+    if [ ! -x "$dir/caddy" ]; then
+      echo "tools: building caddy $CADDY_VERSION into $dir (once)" >&2
+      build_go_tool "$dir/caddy" github.com/caddyserver/caddy/v2/cmd/caddy "$CADDY_VERSION" github.com/caddyserver/caddy/v2/cmd/caddy ""
+    fi
+    echo "$dir/caddy"
     ;;
   *) echo "tools: unknown tool $tool" >&2; exit 2 ;;
 esac

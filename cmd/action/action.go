@@ -86,6 +86,7 @@ func runAction(ctx context.Context, getenv func(string) string, stdout io.Writer
 		Vault:           vault,
 		Delivery:        jobs.RunDelivery(getenv("GITHUB_RUN_ID"), getenv("GITHUB_RUN_ATTEMPT")),
 		RunURL:          runURL(getenv),
+		EphemeralDocker: ephemeralDocker(in, getenv),
 	}
 	reg, err := builtin.Registry(getenv, nil, nil)
 	if err != nil {
@@ -245,4 +246,18 @@ func secretFileRoots(getenv func(string) string) []string {
 		}
 	}
 	return out
+}
+
+// ephemeralDocker reports whether a docker environment this run makes ends with the job: a
+// GitHub-hosted runner (RUNNER_ENVIRONMENT=github-hosted), the embedded executor (no nats-url)
+// and the runner's own engine (no tcp:// or ssh:// DOCKER_HOST or SINDRI_DOCKER_HOST).
+func ephemeralDocker(in action.Inputs, getenv func(string) string) bool {
+	if getenv("RUNNER_ENVIRONMENT") != "github-hosted" || in.NATSURL != "" {
+		return false
+	}
+	host := getenv("SINDRI_DOCKER_HOST")
+	if host == "" {
+		host = getenv("DOCKER_HOST")
+	}
+	return host == "" || strings.HasPrefix(host, "unix://")
 }

@@ -34,6 +34,22 @@ func (o *artifactsOutput) SetOutputs(out action.Outputs) error {
 	return o.Output.SetOutputs(out)
 }
 
+// Progress implements runner.ProgressOutput for the wrapped output.
+func (o *artifactsOutput) Progress(line string) {
+	if po, ok := o.Output.(runner.ProgressOutput); ok {
+		po.Progress(line)
+		return
+	}
+	o.Output.Log(line)
+}
+
+// Result implements runner.ResultOutput for the wrapped output.
+func (o *artifactsOutput) Result(v action.View) {
+	if ro, ok := o.Output.(runner.ResultOutput); ok {
+		ro.Result(v)
+	}
+}
+
 // writeArtifacts writes each artifact (file name → content) into dir, creating dir and the
 // directories a name has (mode 0755) and the files (mode 0644, replacing what is there). Every
 // name is checked before anything is written: it must be relative and stay inside dir

@@ -60,7 +60,7 @@ func prepare(dir string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	bin := filepath.Join(dir, "sindri-action")
-	build := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", bin, ".")
+	build := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags", e2eLDFlags, "-o", bin, ".")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build: %w\n%s", err, out)

@@ -18,7 +18,7 @@ import (
 
 // runLocal runs one job on the embedded bus from a terminal: the same path as the action, with
 // console output instead of workflow commands and no GitHub reporting.
-func runLocal(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+func runLocal(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (rc int) {
 	if len(args) == 0 {
 		io.WriteString(stderr, usage)
 		return 2
@@ -41,8 +41,18 @@ func runLocal(ctx context.Context, args []string, getenv func(string) string, st
 	force := fs.Bool("force", false, "recreate even when the environment is up to date")
 	artifacts := fs.String("artifacts", "", "plan only: write the plan's rendered artifacts (docker-compose.yml, ...) into this directory")
 	imageID := fs.String("image-id", "", "image-delete only: the id of the image to delete")
+	asJSON := fs.Bool("json", false, "print the result as one JSON object on stdout; progress and logs go to stderr")
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "sindri-action local %s: unexpected arguments %q (flags go after the verb)\n", verb, fs.Args())
+		return 2
+	}
+	// With -json, stdout carries the one JSON object and everything for people goes to stderr.
+	human := stdout
+	if *asJSON {
+		human = stderr
 	}
 	if *artifacts != "" && cmd != action.CommandPlan {
 		fmt.Fprintf(stderr, "sindri-action local %s: -artifacts works with plan only\n", verb)
@@ -84,7 +94,13 @@ func runLocal(ctx context.Context, args []string, getenv func(string) string, st
 		HomeDir:         getenv("HOME"),
 		Delivery:        fmt.Sprintf("local/%d/%d", os.Getpid(), time.Now().UnixNano()),
 	}
-	var out runner.Output = &runner.ConsoleOutput{W: stdout}
+	term := newTermOutput(human, getenv)
+	var out runner.Output = term
+	var result *jsonOutput
+	if *asJSON {
+		result = &jsonOutput{termOutput: term}
+		out = result
+	}
 	arts := &artifactsOutput{Output: out, dir: *artifacts}
 	if *artifacts != "" {
 		out = arts
@@ -96,6 +112,14 @@ func runLocal(ctx context.Context, args []string, getenv func(string) string, st
 		OpenBus:      runner.EmbeddedOpener(runner.EmbeddedConfig{Registry: reg}),
 	}
 	code := runner.Run(ctx, req, deps)
+	if result != nil {
+		// After the artifacts' lines, so stdout holds the JSON object alone.
+		defer func() {
+			if err := result.write(stdout, verb, rc); err != nil {
+				fmt.Fprintln(stderr, "sindri-action: -json:", err)
+			}
+		}()
+	}
 	if *artifacts == "" || code != runner.ExitOK {
 		return code
 	}
@@ -107,10 +131,10 @@ func runLocal(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintln(stderr, "sindri-action: plan artifacts: no plan arrived; nothing was written")
 		return runner.ExitFailed
 	case len(arts.written) == 0:
-		fmt.Fprintf(stdout, "the plan has no artifacts; nothing was written to %s\n", *artifacts)
+		fmt.Fprintf(human, "the plan has no artifacts; nothing was written to %s\n", *artifacts)
 	}
 	for _, p := range arts.written {
-		fmt.Fprintln(stdout, "wrote", p)
+		fmt.Fprintln(human, "wrote", p)
 	}
 	return code
 }

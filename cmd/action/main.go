@@ -10,6 +10,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/sindri/deploy/v3/internal/clihelp"
 )
 
 func main() {
@@ -23,14 +25,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(args) == 0 {
 		return runAction(ctx, getenv, stdout)
 	}
+	if args[0] == "help" || clihelp.Requested(args) {
+		writeHelp(stdout, commandPath(args))
+		return 0
+	}
 	switch args[0] {
+	case "version", "--version":
+		return runVersion("sindri-action", args[1:], stdout, stderr)
 	case "validate":
 		return runValidate(args[1:], stdout, stderr)
 	case "local":
 		return runLocal(ctx, args[1:], getenv, stdout, stderr)
-	case "help", "-h", "--help":
-		io.WriteString(stdout, usage)
-		return 0
 	}
 	io.WriteString(stderr, "sindri-action: unknown command "+args[0]+"\n\n"+usage)
 	return 2
@@ -40,15 +45,30 @@ const usage = `usage:
   sindri-action                         run as the GitHub action (reads the runner's environment)
   sindri-action validate -c FILE        check a sindri.yaml; prints file:line:col problems
   sindri-action local VERB [flags]      run a job on the embedded bus from a terminal
-      VERB: deploy, destroy, stop, start, status, plan, image-build, image-list, ...
+  sindri-action version [-json]         print the version, commit and Go version
+  sindri-action help [COMMAND...]       print the help of a command (or: COMMAND... --help)
+` + localFlags
+
+const localFlags = `
+local VERB: deploy, destroy, stop, start, status, plan, reap, image-build, image-list, image-delete, ...
       -c FILE        sindri.yaml (default: discovered from the current directory upwards)
       -env NAME      environment name template (default: the config name)
       -provider P    override deployment.provider
       -timeout D     give up after D (default 10m)
+      -force         recreate even when the environment is up to date
+      -json          print the result as one JSON object on stdout (progress goes to stderr)
       -artifacts DIR plan only: write the plan's rendered artifacts (docker-compose.yml, ...)
                      into DIR and print their paths
       -image-id ID   image-delete only: the image to delete
-  sindri-action local vm SUB --cloud CLOUD [flags]
-                                        the guide's VM commands: SUB is doctor, build, list,
-                                        deploy or delete (--id IMAGE_ID)
+local vm SUB --cloud CLOUD [flags]
+      the guide's VM commands: SUB is doctor, build, list, deploy or delete (--id IMAGE_ID)
+On a terminal, progress steps update one live line; NO_COLOR turns colours off.
+`
+
+const localUsage = "usage: sindri-action local VERB [flags]\n\nruns one job through the action's path on an embedded bus and executor, printing to the console\n" + localFlags
+
+const validateUsage = `usage: sindri-action validate [-c FILE]
+
+checks a sindri.yaml and prints every problem as file:line:col; exit 0 valid, 1 problems, 2 unreadable
+      -c FILE        sindri.yaml (default: discovered from the current directory upwards)
 `

@@ -56,6 +56,8 @@ type View struct {
 	Plan     *providers.Plan
 	// Images are what an image job reported: the image built, or those an image-list found.
 	Images []providers.Image
+	// Status is the provider's observed status, set by status jobs.
+	Status *providers.Status
 	// Error is the failure message.
 	Error string
 	// LogTail holds the last log lines, shown on failure.

@@ -55,7 +55,11 @@ func (r *run) follow(ctx context.Context, bus *Bus, j *jobs.Job, seq uint64, v *
 				msg += ": " + d.Message
 			}
 			line := r.redact(msg)
-			r.out().Log(line)
+			if po, ok := r.out().(ProgressOutput); ok {
+				po.Progress(line)
+			} else {
+				r.out().Log(line)
+			}
 			tail = appendTail(tail, line)
 		case *events.Retrying:
 			line := r.redact(fmt.Sprintf("retrying (attempt %d of %d, in %s): %s", d.Attempt, d.MaxAttempts, time.Duration(d.Delay), d.Message))
@@ -124,7 +128,7 @@ func applySucceeded(v *action.View, d *events.Succeeded) {
 		}
 	}
 	if d.Status != nil {
-		v.State = d.Status.State
+		v.State, v.Status = d.Status.State, d.Status
 	}
 	if d.Kind == jobs.KindDestroy {
 		v.State = providers.StateNotDeployed

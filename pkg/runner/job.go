@@ -181,8 +181,11 @@ func (r *run) job(ctx context.Context, kind jobs.Kind) int {
 			v.Error = "the job did not finish before the action's timeout; it may still complete on an executor"
 		}
 	}
-	if err := r.out().Summary(action.RenderSummary(v, r.redact)); err != nil {
+	if err := r.out().Summary(action.RenderSummary(v, r.redact) + ephemeralWarning(r.req, v)); err != nil {
 		r.out().Warning(err.Error(), nil)
+	}
+	if ro, ok := r.out().(ResultOutput); ok {
+		ro.Result(v)
 	}
 	r.setOutputs(action.OutputsFromView(v))
 	if v.Phase == action.PhaseDestroyed {

@@ -40,6 +40,18 @@ type Output interface {
 	SetOutputs(o action.Outputs) error
 }
 
+// ProgressOutput is an Output that shows a job's progress steps apart from its log lines (a
+// terminal's live status line); an Output without it gets them through Log.
+type ProgressOutput interface {
+	Progress(line string)
+}
+
+// ResultOutput is an Output that takes the job's final view as data (the local commands'
+// -json); Run hands it over once, next to the summary.
+type ResultOutput interface {
+	Result(v action.View)
+}
+
 // ActionOutput writes through the GitHub Actions runner's workflow commands and environment
 // files (GITHUB_STEP_SUMMARY, GITHUB_OUTPUT).
 //

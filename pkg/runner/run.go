@@ -46,6 +46,10 @@ type Request struct {
 	Delivery string
 	// RunURL links the workflow run.
 	RunURL string
+	// EphemeralDocker says a docker environment made by this run lives on a machine discarded
+	// with the job (the embedded executor on a GitHub-hosted runner's own engine): the summary
+	// then says so, once.
+	EphemeralDocker bool
 }
 
 // BusOpener opens the bus for one invocation. It receives the secrets resolved for the job, so

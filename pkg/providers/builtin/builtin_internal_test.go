@@ -46,6 +46,11 @@ func TestDockerConfig(t *testing.T) {
 			docker.Config{Host: "unix:///run/d.sock", BindAddress: "0.0.0.0"}},
 		{"tls from settings", nil, map[string]string{"host": "tcp://h:2376", "cert_path": "/certs", "tls_verify": "true"},
 			docker.Config{Host: "tcp://h:2376", TLSCAFile: tls.TLSCAFile, TLSCertFile: tls.TLSCertFile, TLSKeyFile: tls.TLSKeyFile, SeparateNetwork: docker.InSeparateNetwork()}},
+		{"public url from variables", map[string]string{"SINDRI_DOCKER_PUBLIC_URL": "https://{env}.env.example", "SINDRI_DOCKER_CADDY_ADMIN": "http://127.0.0.1:2019"}, nil,
+			docker.Config{PublicURL: "https://{env}.env.example", CaddyAdmin: "http://127.0.0.1:2019", SeparateNetwork: docker.InSeparateNetwork()}},
+		{"public url settings win", map[string]string{"SINDRI_DOCKER_PUBLIC_URL": "https://{env}.env.example"},
+			map[string]string{"public_url": "http://{env}.file.example:8081", "caddy_admin": "http://127.0.0.1:2020", "caddy_listen": "127.0.0.1:8081"},
+			docker.Config{PublicURL: "http://{env}.file.example:8081", CaddyAdmin: "http://127.0.0.1:2020", CaddyListen: "127.0.0.1:8081", SeparateNetwork: docker.InSeparateNetwork()}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

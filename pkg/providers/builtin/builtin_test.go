@@ -123,7 +123,7 @@ func TestRegistryErrorsNameTheirSource(t *testing.T) {
 			[]string{`x.hcl:3:1: provider "dokcer" is not a built-in provider (built in: devpod, docker, e2b, fly, kubernetes, northflank, packer, runpod)`, `x.hcl:9:1: provider "flyy"`}},
 		{"unknown attribute names its place and the settings", nil,
 			map[string]builtin.Block{"docker": block("x.hcl:1:1", "hots", "tcp://h:2375")},
-			[]string{`x.hcl:1:1:hots: provider "docker" has no setting "hots" (its settings: host, cert_path, tls_verify, bind_address, separate_network)`}},
+			[]string{`x.hcl:1:1:hots: provider "docker" has no setting "hots" (its settings: host, cert_path, tls_verify, bind_address, separate_network, public_url, caddy_admin, caddy_listen, ssh_config)`}},
 		{"an empty kubeconfig setting", nil,
 			map[string]builtin.Block{"kubernetes": block("x.hcl:4:1", "kubeconfig", "")},
 			[]string{`x.hcl:4:1:kubeconfig: provider kubernetes: kubeconfig: empty`}},

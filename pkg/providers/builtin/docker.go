@@ -16,6 +16,10 @@ var dockerVars = [][2]string{
 	{"tls_verify", "DOCKER_TLS_VERIFY"},
 	{"bind_address", "SINDRI_DOCKER_BIND_ADDRESS"},
 	{"separate_network", "SINDRI_DOCKER_SEPARATE_NETWORK"},
+	{"public_url", "SINDRI_DOCKER_PUBLIC_URL"},
+	{"caddy_admin", "SINDRI_DOCKER_CADDY_ADMIN"},
+	{"caddy_listen", "SINDRI_DOCKER_CADDY_LISTEN"},
+	{"ssh_config", "SINDRI_DOCKER_SSH_CONFIG"},
 }
 
 // dockerSettings are the docker block's settings.

@@ -140,7 +140,7 @@ func renderCompose(d *desired) (string, error) {
 		svc.Networks = []string{d.Network}
 		f.Networks = map[string]composeNamed{d.Network: {Name: d.Network, Labels: d.Labels}}
 		for _, pm := range d.Ports {
-			svc.Ports = append(svc.Ports, fmt.Sprintf("%s:%d:%d/%s", hostIPForCompose(pm.HostIP), pm.HostPort, pm.ContainerPort, pm.Proto))
+			svc.Ports = append(svc.Ports, fmt.Sprintf("%s:%s:%d/%s", hostIPForCompose(pm.HostIP), pm.hostPortSpec(), pm.ContainerPort, pm.Proto))
 		}
 	} else {
 		svc.NetworkMode = d.NetworkMode

@@ -42,7 +42,7 @@ func (p *Provider) Deploy(ctx context.Context, s *providers.Spec, r providers.Re
 	if err != nil {
 		return nil, err
 	}
-	d, err := resolve(s, p.bindAddress, facts)
+	d, err := p.resolve(s, facts)
 	if err != nil {
 		return nil, err
 	}
@@ -160,6 +160,9 @@ func (p *Provider) Deploy(ctx context.Context, s *providers.Spec, r providers.Re
 			dep.Warnings = append(dep.Warnings, "old container not removed: "+p.wrap("remove", rerr).Error())
 		}
 	}
+	if err := p.SyncRoutes(ctx); err != nil {
+		return nil, err
+	}
 	undo.clear()
 	dep.Changed = true
 	dep.State = providers.StateRunning
@@ -186,6 +189,9 @@ func (p *Provider) keep(ctx context.Context, s *providers.Spec, d *desired, c *c
 		r.Log(fmt.Sprintf("container %s is up to date", d.ContainerName))
 	}
 	if err := p.waitReady(ctx, c.ID, d, p.timeoutFor(s), c.RestartCount, r); err != nil {
+		return nil, err
+	}
+	if err := p.SyncRoutes(ctx); err != nil {
 		return nil, err
 	}
 	dep.State = providers.StateRunning
@@ -320,6 +326,9 @@ func (p *Provider) stopContainer(ctx context.Context, id string) error {
 func (p *Provider) startError(d *desired, err error) error {
 	if p.localEngine() {
 		for _, pm := range d.Ports {
+			if pm.HostPort == 0 {
+				continue
+			}
 			if perr := portFree(pm); perr != nil {
 				return fmt.Errorf("docker: start container %s: host port %s:%d/%s is already in use: %w",
 					d.ContainerName, pm.HostIP, pm.HostPort, pm.Proto, providers.ErrConflict)

@@ -124,7 +124,7 @@ func (d *desired) containerSpec(configHash string) client.ContainerCreateOptions
 			port := network.MustParsePort(strconv.Itoa(int(pm.ContainerPort)) + "/" + pm.Proto)
 			cfg.ExposedPorts[port] = struct{}{}
 			hc.PortBindings[port] = append(hc.PortBindings[port], network.PortBinding{
-				HostIP: netip.MustParseAddr(pm.HostIP), HostPort: strconv.Itoa(int(pm.HostPort))})
+				HostIP: netip.MustParseAddr(pm.HostIP), HostPort: pm.hostPortSpec()})
 		}
 	} else {
 		hc.NetworkMode = container.NetworkMode(d.NetworkMode)

@@ -80,6 +80,15 @@ func (p *Provider) Status(ctx context.Context, s *providers.Spec) (*providers.St
 	if c.HostConfig != nil {
 		st.Details["network_mode"] = string(c.HostConfig.NetworkMode)
 	}
+	if c.Config != nil {
+		if pub := c.Config.Labels[LabelPublicURL]; pub != "" {
+			t := providers.AddressHTTP
+			if strings.HasPrefix(pub, "https://") {
+				t = providers.AddressHTTPS
+			}
+			st.Addresses = append(st.Addresses, providers.Address{Type: t, Value: pub})
+		}
+	}
 	if c.NetworkSettings != nil {
 		for port, bindings := range c.NetworkSettings.Ports {
 			for _, b := range bindings {
@@ -187,9 +196,12 @@ func (p *Provider) Stop(ctx context.Context, s *providers.Spec) error {
 		return err
 	}
 	if c.State != nil && !c.State.Running && !c.State.Restarting {
-		return nil
+		return p.SyncRoutes(ctx)
 	}
-	return p.stopContainer(ctx, c.ID)
+	if err := p.stopContainer(ctx, c.ID); err != nil {
+		return err
+	}
+	return p.SyncRoutes(ctx)
 }
 
 // Start implements providers.Provider: it starts a stopped container and waits for readiness
@@ -213,7 +225,11 @@ func (p *Provider) Start(ctx context.Context, s *providers.Spec) error {
 		}
 	}
 	// Start has no Reporter: the error carries the container's last log line.
-	return p.waitReady(ctx, c.ID, d, p.timeoutFor(s), c.RestartCount, providers.NopReporter{})
+	if err := p.waitReady(ctx, c.ID, d, p.timeoutFor(s), c.RestartCount, providers.NopReporter{}); err != nil {
+		return err
+	}
+	// The engine picks new host ports at each start of a publicly routed environment.
+	return p.SyncRoutes(ctx)
 }
 
 // Destroy implements providers.Provider. It removes exactly what carries this env's labels
@@ -262,7 +278,7 @@ func (p *Provider) Destroy(ctx context.Context, s *providers.Spec) error {
 			return p.wrap("remove network "+n.Name, err)
 		}
 	}
-	return nil
+	return p.SyncRoutes(ctx)
 }
 
 // specEnv checks the parts of a spec that Status, Stop, Start and Destroy need.
@@ -297,7 +313,10 @@ func observed(c *container.InspectResponse) *desired {
 		for port, bindings := range hc.PortBindings {
 			for _, b := range bindings {
 				hp, err := strconv.ParseUint(b.HostPort, 10, 16)
-				if err != nil || hp == 0 {
+				if b.HostPort == "" {
+					hp, err = 0, nil // the engine picks the port at each start (public_url)
+				}
+				if err != nil {
 					continue
 				}
 				ip := DefaultBindAddress

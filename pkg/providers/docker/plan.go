@@ -22,7 +22,7 @@ func (p *Provider) Plan(ctx context.Context, s *providers.Spec) (*providers.Plan
 	if err != nil {
 		return nil, err
 	}
-	d, err := resolve(s, p.bindAddress, facts)
+	d, err := p.resolve(s, facts)
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +153,7 @@ func (p *Provider) Plan(ctx context.Context, s *providers.Spec) (*providers.Plan
 	if len(d.Ports) > 0 {
 		ports := make([]string, 0, len(d.Ports))
 		for _, pm := range d.Ports {
-			ports = append(ports, fmt.Sprintf("%s:%d:%d/%s", pm.HostIP, pm.HostPort, pm.ContainerPort, pm.Proto))
+			ports = append(ports, fmt.Sprintf("%s:%s:%d/%s", pm.HostIP, pm.hostPortSpec(), pm.ContainerPort, pm.Proto))
 		}
 		cfg["ports"] = ports
 	}
@@ -177,6 +177,10 @@ func portsNote(d *desired) string {
 	}
 	var ps []string
 	for _, pm := range d.Ports {
+		if pm.HostPort == 0 {
+			ps = append(ps, fmt.Sprintf("%s:(port the engine picks for %d)", dialHost(pm.HostIP), pm.ContainerPort))
+			continue
+		}
 		ps = append(ps, fmt.Sprintf("%s:%d", dialHost(pm.HostIP), pm.HostPort))
 	}
 	return " and " + strings.Join(ps, ", ") + " accept connections"

@@ -66,6 +66,22 @@ type Config struct {
 	// published TCP port can be probed: a remote engine, a separate network, or none
 	// published (default DefaultStableFor). One that exits sooner fails the deploy.
 	StableFor time.Duration
+	// PublicURL, when set, is the template of every environment's public URL, e.g.
+	// https://{env}.preview.example.com: it becomes the environment's URL (Connection,
+	// Status, outputs), its containers carry routing labels for a reverse proxy (Caddy,
+	// caddy-docker-proxy, Traefik), and its ports are published on host ports the engine
+	// picks, so the proxy tells environments apart by name.
+	PublicURL string
+	// CaddyAdmin, when set (with PublicURL), is the address of Caddy's admin API
+	// (http://127.0.0.1:2019) into which the provider loads one route per running environment
+	// on every deploy, start, stop and destroy (SyncRoutes).
+	CaddyAdmin string
+	// SSHConfigFile, for an ssh:// Host, is the ssh client configuration passed with -F
+	// (identity, known hosts, port); empty means ssh's defaults.
+	SSHConfigFile string
+	// CaddyListen is the listen address list of the Caddy server the routes go in (comma
+	// separated; default the public URL's port, else :443 or :80).
+	CaddyListen string
 }
 
 // Provider is the Docker provider. It is safe for concurrent use on different environments.
@@ -78,6 +94,8 @@ type Provider struct {
 	timeout     time.Duration
 	separateNet bool
 	stableFor   time.Duration
+	public      *publicURL // nil: environments have no public URL
+	caddy       *caddySync // nil: routes are left to the operator's proxy
 }
 
 var _ providers.Provider = (*Provider)(nil)
@@ -86,7 +104,8 @@ var _ providers.Provider = (*Provider)(nil)
 // here speak older API versions than the client's default). It does not contact the engine;
 // an unreachable engine surfaces on the first operation as an error wrapping
 // providers.ErrUnavailable that names the address. New returns an error wrapping
-// providers.ErrInvalidSpec when cfg.Host or cfg.BindAddress cannot be parsed.
+// providers.ErrInvalidSpec when cfg.Host, cfg.BindAddress, cfg.PublicURL,
+// cfg.CaddyAdmin or cfg.CaddyListen cannot be used.
 func New(cfg Config) (*Provider, error) {
 	host := cfg.Host
 	if host == "" {
@@ -102,7 +121,29 @@ func New(cfg Config) (*Provider, error) {
 	if _, err := netip.ParseAddr(bind); err != nil {
 		return nil, fmt.Errorf("docker: bind address %q: %w: %w", bind, providers.ErrInvalidSpec, err)
 	}
+	var pub *publicURL
+	if cfg.PublicURL != "" {
+		var err error
+		if pub, err = parsePublicURL(cfg.PublicURL); err != nil {
+			return nil, err
+		}
+	}
+	var cs *caddySync
+	if cfg.CaddyAdmin != "" {
+		var err error
+		if cs, err = newCaddySync(cfg.CaddyAdmin, cfg.CaddyListen, pub); err != nil {
+			return nil, err
+		}
+	}
 	opts := []client.Opt{client.WithHost(host), client.WithAPIVersionNegotiation()}
+	if strings.HasPrefix(host, "ssh://") {
+		dial, err := sshDialer(host, cfg.SSHConfigFile)
+		if err != nil {
+			return nil, err
+		}
+		// As the docker CLI does: a placeholder HTTP host, every connection made by ssh.
+		opts = []client.Opt{client.WithHost("http://docker.example.com"), client.WithDialContext(dial), client.WithAPIVersionNegotiation()}
+	}
 	if cfg.TLSCAFile != "" || cfg.TLSCertFile != "" || cfg.TLSKeyFile != "" {
 		opts = append(opts, client.WithTLSClientConfig(cfg.TLSCAFile, cfg.TLSCertFile, cfg.TLSKeyFile))
 	}
@@ -112,7 +153,7 @@ func New(cfg Config) (*Provider, error) {
 	}
 	p := &Provider{cli: cli, host: host, bindAddress: bind, composeDir: cfg.ComposeDir,
 		stopTimeout: cfg.StopTimeout, timeout: cfg.DefaultTimeout,
-		separateNet: cfg.SeparateNetwork, stableFor: cfg.StableFor}
+		separateNet: cfg.SeparateNetwork, stableFor: cfg.StableFor, public: pub, caddy: cs}
 	if p.stableFor <= 0 {
 		p.stableFor = DefaultStableFor
 	}

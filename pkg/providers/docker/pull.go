@@ -196,6 +196,7 @@ func (p *Provider) pull(ctx context.Context, d *desired, r providers.Reporter) e
 		return p.pullError(d, host, auth, err)
 	}
 	layers, present := 0, 0
+	meter := newPullMeter(d.Image, r)
 	for m, err := range resp.JSONMessages(ctx) {
 		if err != nil {
 			return p.pullError(d, host, auth, err)
@@ -204,6 +205,10 @@ func (p *Provider) pull(ctx context.Context, d *desired, r providers.Reporter) e
 			return p.pullError(d, host, auth, engineStreamError{m.Error.Code, m.Error.Message})
 		}
 		switch {
+		case m.ID != "" && m.Status == "Downloading" && m.Progress != nil:
+			meter.downloading(m.ID, m.Progress.Current, m.Progress.Total)
+		case m.ID != "" && m.Status == "Download complete":
+			meter.downloaded(m.ID)
 		case m.ID != "" && m.Status == "Pull complete":
 			layers++
 		case m.ID != "" && m.Status == "Already exists":
@@ -213,6 +218,7 @@ func (p *Provider) pull(ctx context.Context, d *desired, r providers.Reporter) e
 			r.Log("pull: " + m.Status)
 		}
 	}
+	meter.done()
 	r.Log(fmt.Sprintf("pulled %s in %s: %d new layer(s), %d already present", d.Image,
 		time.Since(start).Round(10*time.Millisecond), layers-present, present))
 	return nil

@@ -97,7 +97,7 @@ func (p *Provider) preflightPorts(d *desired, existing *container.InspectRespons
 		}
 	}
 	for _, pm := range d.Ports {
-		if held[strconv.Itoa(int(pm.HostPort))+"/"+pm.Proto] {
+		if pm.HostPort == 0 || held[strconv.Itoa(int(pm.HostPort))+"/"+pm.Proto] {
 			continue
 		}
 		if err := portFree(pm); err != nil {
@@ -239,6 +239,7 @@ func (p *Provider) waitReady(ctx context.Context, id string, d *desired, timeout
 		if err == nil {
 			c := res.Container
 			seen, last = &c, stateOf(&c)
+			d.fillHostPorts(&c)
 			if why := failure(&c, restarts); why != "" {
 				return p.workloadFailed(ctx, &c, d, why, r)
 			}
@@ -375,6 +376,19 @@ func (p *Provider) connection(d *desired) *providers.Connection {
 		if pm.Proto == "tcp" {
 			urls = append(urls, "http://"+net.JoinHostPort(dialHost(pm.HostIP), strconv.Itoa(int(pm.HostPort))))
 		}
+	}
+	if pub := d.Labels[LabelPublicURL]; pub != "" {
+		// The public name first: it is what reviewers open; the published ports are reachable
+		// on the engine's host only.
+		if strings.HasPrefix(pub, "https://") {
+			c.HTTPSURL = pub
+		} else {
+			c.HTTPURL = pub
+		}
+		if len(urls) > 0 {
+			c.Instructions = "public URL " + pub + " (through the reverse proxy); published on the engine's host: " + strings.Join(urls, " ")
+		}
+		return c
 	}
 	if len(urls) > 0 {
 		c.HTTPURL = urls[0]

@@ -1,0 +1,246 @@
+package docker_test
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/moby/moby/client"
+
+	"github.com/sindri/deploy/v3/internal/testports"
+	"github.com/sindri/deploy/v3/pkg/config"
+	"github.com/sindri/deploy/v3/pkg/providers"
+	"github.com/sindri/deploy/v3/pkg/providers/docker"
+)
+
+// heavyTool skips without SINDRI_HEAVY=1 (saying what the test would use), else returns the
+// path scripts/tools.sh prints for tool, which builds or installs it once.
+func heavyTool(t *testing.T, tool, what string) string {
+	t.Helper()
+	if os.Getenv("SINDRI_HEAVY") != "1" {
+		t.Skip("SINDRI_HEAVY=1 runs this test against " + what)
+	}
+	out, err := exec.Command("bash", "../../../scripts/tools.sh", tool).Output()
+	if err != nil {
+		t.Fatalf("scripts/tools.sh %s: %v", tool, err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// startServer starts cmd, a server the test stops (kill) at cleanup, showing its output when
+// the test failed.
+func startServer(t *testing.T, cmd *exec.Cmd, name string) {
+	t.Helper()
+	var log syncLog
+	cmd.Stdout, cmd.Stderr = &log, &log
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", name, err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("%s output:\n%s", name, log.String())
+		}
+	})
+}
+
+// syncLog collects a process's output.
+type syncLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *syncLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *syncLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// startCaddy runs Caddy (scripts/tools.sh caddy, built once) on loopback with only its admin
+// API configured, and returns the admin URL. It skips without SINDRI_HEAVY=1.
+func startCaddy(t *testing.T) string {
+	t.Helper()
+	bin := heavyTool(t, "caddy", "a real Caddy")
+	dir := t.TempDir()
+	admin := fmt.Sprintf("127.0.0.1:%d", testports.Free(t))
+	cfg := filepath.Join(dir, "caddy.json")
+	if err := os.WriteFile(cfg, []byte(`{"admin":{"listen":"`+admin+`"}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "run", "--config", cfg)
+	// Caddy keeps its autosave and certificate storage under these: keep them in the test.
+	cmd.Env = append(os.Environ(), "HOME="+dir, "XDG_CONFIG_HOME="+dir, "XDG_DATA_HOME="+dir)
+	startServer(t, cmd, "caddy")
+	url := "http://" + admin
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		resp, err := http.Get(url + "/config/")
+		if err == nil {
+			resp.Body.Close()
+			return url
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("caddy admin API at %s did not answer: %v", url, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// viaProxy sends GET / to the proxy at addr with Host host, and returns status and body.
+func viaProxy(t *testing.T, addr, host string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, "http://"+addr+"/", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Host = host
+	c := &http.Client{Timeout: 5 * time.Second}
+	var last error
+	for range 50 {
+		resp, err := c.Do(req)
+		if err != nil {
+			last = err
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode, string(b)
+	}
+	t.Fatalf("GET via proxy %s (Host %s): %v", addr, host, last)
+	return 0, ""
+}
+
+// hostnameOf is the container's host name, which the test image prints in its answer.
+func hostnameOf(t *testing.T, cli *client.Client, env string) string {
+	t.Helper()
+	res, err := cli.ContainerInspect(t.Context(), env, client.ContainerInspectOptions{})
+	if err != nil {
+		t.Fatalf("inspect %s: %v", env, err)
+	}
+	return res.Container.Config.Hostname
+}
+
+func prEnv(n int) string {
+	b := make([]byte, 3)
+	_, _ = rand.Read(b)
+	return fmt.Sprintf("pr-%d-%s", n, hex.EncodeToString(b))
+}
+
+// TestPublicURLThroughCaddy deploys two environments from the same config (the same fixed host
+// port, which public_url leaves to the engine) on the real engine, with routes loaded into a
+// real Caddy, and checks that a request with each environment's public host name reaches that
+// environment's container, that stop, start and destroy change the routes, and that the public
+// URL is the environment's URL.
+func TestPublicURLThroughCaddy(t *testing.T) {
+	admin := startCaddy(t)
+	needEngine(t)
+	cli := rawClient(t)
+	listen := fmt.Sprintf("127.0.0.1:%d", testports.Free(t))
+	_, port, _ := strings.Cut(listen, ":")
+	p := newProvider(t, docker.Config{
+		PublicURL:   "http://{env}.preview.test:" + port,
+		CaddyAdmin:  admin,
+		CaddyListen: listen,
+	})
+	sameConfig := func(c *config.Config) {
+		c.Providers.Docker = &config.DockerConfig{Ports: []string{"18080:8080"}}
+	}
+	envs := []string{prEnv(1), prEnv(2)}
+	for _, env := range envs {
+		dep := deployed(t, p, newSpec(env, image1, sameConfig), nil)
+		want := "http://" + env + ".preview.test:" + port
+		if dep.Connection == nil || dep.Connection.HTTPURL != want {
+			t.Fatalf("Deploy(%s).Connection = %+v, want HTTPURL %s", env, dep.Connection, want)
+		}
+		if !strings.Contains(strings.Join(dep.Warnings, "\n"), "host port 18080 is left to the engine") {
+			t.Errorf("Deploy(%s) warnings = %q, want one about host port 18080", env, dep.Warnings)
+		}
+	}
+	for _, env := range envs {
+		status, body := viaProxy(t, listen, env+".preview.test:"+port)
+		if want := hostnameOf(t, cli, env); status != http.StatusOK || !strings.Contains(body, "sindri-test ok "+want) {
+			t.Errorf("Host %s: got %d %q, want 200 from container host %s", env, status, body, want)
+		}
+	}
+	if _, body := viaProxy(t, listen, "pr-3-nobody.preview.test"); strings.Contains(body, "sindri-test ok") {
+		t.Errorf("an unknown host reached an environment: %q", body)
+	}
+
+	st, err := p.Status(testCtx(t), newSpec(envs[0], image1, sameConfig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Addresses) == 0 || st.Addresses[0].Value != "http://"+envs[0]+".preview.test:"+port {
+		t.Errorf("Status addresses = %+v, want the public URL first", st.Addresses)
+	}
+
+	// Stop removes the route; Start brings it back on the new host port the engine picked.
+	s0 := newSpec(envs[0], image1, sameConfig)
+	if err := p.Stop(testCtx(t), s0); err != nil {
+		t.Fatal(err)
+	}
+	if _, body := viaProxy(t, listen, envs[0]+".preview.test"); strings.Contains(body, "sindri-test ok") {
+		t.Errorf("a stopped environment still answers through the proxy: %q", body)
+	}
+	if err := p.Start(testCtx(t), s0); err != nil {
+		t.Fatal(err)
+	}
+	if status, body := viaProxy(t, listen, envs[0]+".preview.test"); status != http.StatusOK || !strings.Contains(body, hostnameOf(t, cli, envs[0])) {
+		t.Errorf("after Start: got %d %q, want the environment's answer", status, body)
+	}
+
+	if err := p.Destroy(testCtx(t), newSpec(envs[1], image1, sameConfig)); err != nil {
+		t.Fatal(err)
+	}
+	if _, body := viaProxy(t, listen, envs[1]+".preview.test"); strings.Contains(body, "sindri-test ok") {
+		t.Errorf("a destroyed environment still answers through the proxy: %q", body)
+	}
+	if status, _ := viaProxy(t, listen, envs[0]+".preview.test"); status != http.StatusOK {
+		t.Errorf("destroying %s broke %s's route: status %d", envs[1], envs[0], status)
+	}
+}
+
+// TestPublicURLProxyDown: a deploy whose routes Caddy cannot take fails as unavailable
+// (retryable) and leaves nothing behind, instead of reporting a URL that does not answer.
+func TestPublicURLProxyDown(t *testing.T) {
+	needEngine(t)
+	cli := rawClient(t)
+	p := newProvider(t, docker.Config{
+		PublicURL:  "https://{env}.preview.example.com",
+		CaddyAdmin: fmt.Sprintf("http://127.0.0.1:%d", testports.Free(t)), // nothing listens
+	})
+	s := newSpec(uniqueEnv("proxydown"), image1, func(c *config.Config) {
+		c.Providers.Docker = &config.DockerConfig{Ports: []string{"18080:8080"}}
+	})
+	destroyOnCleanup(t, newProvider(t, docker.Config{}), s) // p's Destroy would fail the same way
+	_, err := p.Deploy(testCtx(t), s, nil)
+	wantErrIs(t, err, providers.ErrUnavailable)
+	if !strings.Contains(err.Error(), "caddy_admin") {
+		t.Errorf("error %q does not name the caddy_admin setting", err)
+	}
+	if left := leftovers(t, cli, s.Env); len(left) != 0 {
+		t.Errorf("leftovers after failed Deploy: %v", left)
+	}
+	// Destroy fails the same way (retryable) rather than leave a route behind unnoticed.
+	if err := p.Destroy(testCtx(t), s); !errors.Is(err, providers.ErrUnavailable) {
+		t.Errorf("Destroy with Caddy down = %v, want ErrUnavailable", err)
+	}
+}
