@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/sindri/deploy/v3/internal/ctxwait"
+	"github.com/sindri/deploy/v3/pkg/cost"
 	"github.com/sindri/deploy/v3/pkg/jobs"
 	"github.com/sindri/deploy/v3/pkg/providers"
 )
@@ -57,6 +58,8 @@ type EnvRecord struct {
 	// ReapGeneration: while both still hold, the reap is pending and is not queued again.
 	ReapQueuedFor  time.Time `json:"reap_queued_for,omitzero"`
 	ReapGeneration uint64    `json:"reap_generation,omitempty"`
+	// Usage is the environment's running and stopped time and its rates (docs/cost.md).
+	Usage *cost.Usage `json:"usage,omitempty"`
 }
 
 // ReapPending reports whether a reap job was queued for the record's current expiry and

@@ -171,6 +171,7 @@ const (
 	FailUnsupported    FailCode = "unsupported"     // the provider does not support the job's kind
 	FailDeadline       FailCode = "deadline"        // the job's deadline passed
 	FailInternal       FailCode = "internal"        // anything else
+	FailPolicy         FailCode = "policy"          // over the executor's spending policy (docs/cost.md)
 )
 
 // Failed ends a job that failed; it is always terminal. Retryable says whether the cause was

@@ -32,6 +32,8 @@ type delivery struct {
 	// rec is the environment's record as the supersede check read it under the lease (nil
 	// when that check did not run or found none), reused for the handle.
 	rec *events.EnvRecord
+	// spend is the job's cost check (nil: none ran).
+	spend *spend
 }
 
 func (e *Executor) handle(ctx context.Context, msg jetstream.Msg) {

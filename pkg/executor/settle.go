@@ -171,6 +171,7 @@ func (d *delivery) recordSuccess(ctx context.Context, r result, ev *events.Succe
 				rec.State = r.status.State
 			}
 		}
+		d.recordUsage(rec, d.spend)
 		return nil
 	})
 	return err
