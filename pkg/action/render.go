@@ -165,22 +165,7 @@ func writePlan(b *strings.Builder, p *providers.Plan) {
 			fmt.Fprintf(b, "| %s | %s | %s |\n", cell(string(a.Action)), cell(a.Resource), cell(a.Description))
 		}
 	}
-	if c := p.EstimatedCost; c != nil {
-		var parts []string
-		if c.Hourly != nil {
-			parts = append(parts, fmt.Sprintf("%.2f %s/hour", *c.Hourly, cell(c.Currency)))
-		}
-		if c.Monthly != nil {
-			parts = append(parts, fmt.Sprintf("%.2f %s/month", *c.Monthly, cell(c.Currency)))
-		}
-		if len(parts) > 0 {
-			fmt.Fprintf(b, "\nEstimated cost: %s", strings.Join(parts, ", "))
-			if c.Notes != "" {
-				fmt.Fprintf(b, " (%s)", cell(c.Notes))
-			}
-			b.WriteString("\n")
-		}
-	}
+	writeEstimate(b, p.EstimatedCost)
 	writeWarnings(b, p.Warnings)
 	if len(p.Calls) > 0 {
 		b.WriteString("\n<details><summary>API calls</summary>\n\n")
