@@ -54,4 +54,3 @@ func TestLocalPlanPrintsEstimate(t *testing.T) {
 		})
 	}
 }
-
