@@ -17,6 +17,7 @@ import (
 	"github.com/nats-io/nkeys"
 
 	sindriconfig "github.com/sindri/deploy/v3/pkg/config"
+	"github.com/sindri/deploy/v3/pkg/cost"
 	"github.com/sindri/deploy/v3/pkg/events"
 	"github.com/sindri/deploy/v3/pkg/jobs"
 	"github.com/sindri/deploy/v3/pkg/providers/builtin"
@@ -69,6 +70,9 @@ type config struct {
 	SigningKeyFile string
 	// SigningKey is the key pair read from SigningKeyFile (nil when none is set).
 	SigningKey nkeys.KeyPair
+	// CostPrices and CostPolicy are the file's cost block (docs/cost.md).
+	CostPrices cost.Prices
+	CostPolicy cost.Policy
 }
 
 func defaultConfig() config {
@@ -366,6 +370,7 @@ type fileConfig struct {
 	SecretsKey     *string        `hcl:"secrets_key_file,optional"`
 	SigningKey     *string        `hcl:"signing_key_file,optional"`
 	Provider       []fileProvider `hcl:"provider,block"`
+	Cost           *fileCost      `hcl:"cost,block"`
 }
 
 type fileNATS struct {
@@ -403,6 +408,10 @@ func applyHCL(c *config, filename string, src []byte, table []setting) error {
 		errs = append(errs, fmt.Errorf("%w: %w", errConfig, err))
 	}
 	c.ProviderBlocks = blocks
+	where := func(attr string) string { return attrPos(f.Body.(*hclsyntax.Body), attr, filename) }
+	if c.CostPrices, c.CostPolicy, err = costFromFile(where, fc.Cost); err != nil {
+		errs = append(errs, fmt.Errorf("%w: %w", errConfig, err))
+	}
 	values := map[string]string{}
 	put := func(k string, v *string) {
 		if v != nil {

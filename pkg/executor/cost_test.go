@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/sindri/deploy/v3/pkg/config"
 	"github.com/sindri/deploy/v3/pkg/cost"
 	"github.com/sindri/deploy/v3/pkg/events"
@@ -169,9 +171,17 @@ func TestRepoLimitAcrossExecutors(t *testing.T) {
 	if len(got) != 1 || got[js[ok[0]].Env].Hourly != hourly {
 		t.Fatalf("ledger = %+v, want only %s at %v", got, js[ok[0]].Env, hourly)
 	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(executor.NewSpendCollector(led))
+	if got := spendGauge(t, reg, "acme/web", fly.Name); got != hourly {
+		t.Fatalf("sindri_estimated_hourly_spend{acme/web,fly} = %v, want %v", got, hourly)
+	}
 	d := flyJob(t, b, jobs.KindDestroy, js[ok[0]].Env)
 	b.publish(t, d)
 	wantTerminal(t, b.follow(t, d.ID, 30*time.Second), events.TypeSucceeded)
+	if got := spendGauge(t, reg, "acme/web", fly.Name); got != 0 {
+		t.Fatalf("spend gauge after destroy = %v, want 0", got)
+	}
 	if got, _ := led.Repo(context.Background(), "acme/web"); len(got) != 0 {
 		t.Fatalf("ledger after destroy = %+v, want empty", got)
 	}
@@ -217,4 +227,28 @@ func TestCostSoFarFlyFakeClock(t *testing.T) {
 	if !ok || got != want {
 		t.Fatalf("cost so far = %v (known %t), want %v (2 h at %v + 10 h at %v)", got, ok, want, running, stopped)
 	}
+}
+
+// spendGauge returns sindri_estimated_hourly_spend{repo,provider} (0 when absent).
+func spendGauge(t *testing.T, reg *prometheus.Registry, repo, provider string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "sindri_estimated_hourly_spend" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			l := map[string]string{}
+			for _, p := range m.GetLabel() {
+				l[p.GetName()] = p.GetValue()
+			}
+			if l["repo"] == repo && l["provider"] == provider {
+				return m.GetGauge().GetValue()
+			}
+		}
+	}
+	return 0
 }
