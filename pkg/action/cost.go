@@ -3,7 +3,9 @@ package action
 import (
 	"fmt"
 	"strings"
+	"time"
 
+	"github.com/sindri/deploy/v3/pkg/cost"
 	"github.com/sindri/deploy/v3/pkg/providers"
 )
 
@@ -59,5 +61,63 @@ func money(f float64) string {
 func writeEstimate(b *strings.Builder, c *providers.CostEstimate) {
 	if line := EstimateLine(c); line != "" {
 		fmt.Fprintf(b, "\nEstimated cost: %s\n", cell(line))
+	}
+}
+
+// SoFarLine is the cost so far of r at now: the amount with the running and stopped time it
+// comes from, or "unknown" with that time when a rate is unknown. Empty without usage.
+func SoFarLine(r *cost.Report, now time.Time) string {
+	if r == nil || r.Usage == nil {
+		return ""
+	}
+	run, stop := r.Usage.Times(now)
+	times := fmt.Sprintf("%s running, %s stopped", hours(run), hours(stop))
+	amount, ok := r.Usage.SoFar(now)
+	if !ok {
+		return "unknown (" + times + ")"
+	}
+	cur := r.Usage.Currency
+	if cur == "" {
+		cur = "USD"
+	}
+	return fmt.Sprintf("%.2f %s (%s)", amount, cur, times)
+}
+
+// hours prints a duration as whole hours and minutes ("2h0m", "0h5m").
+func hours(d time.Duration) string {
+	d = d.Round(time.Minute)
+	return fmt.Sprintf("%dh%dm", int(d/time.Hour), int(d%time.Hour/time.Minute))
+}
+
+func autoSuspend(on bool) string {
+	if on {
+		return "on"
+	}
+	return "off"
+}
+
+// writeCostRows adds the summary's cost rows: the estimate, auto-suspend and the cost so far.
+func writeCostRows(row func(k, v string), v View) {
+	if v.Cost == nil {
+		return
+	}
+	row("Estimated cost", cell(EstimateLine(v.Cost.Estimate)))
+	row("Auto-suspend", autoSuspend(v.Cost.AutoSuspend))
+	row("Cost so far", cell(SoFarLine(v.Cost, v.CostAt)))
+}
+
+// writeCostLine adds the comment's cost paragraph, recomputed at v.CostAt each time the
+// comment is written.
+func writeCostLine(b *strings.Builder, v View) {
+	if v.Cost == nil {
+		return
+	}
+	b.WriteString("\n\n")
+	if c := v.Cost.Estimate; c != nil {
+		fmt.Fprintf(b, "**Estimated cost:** %s  \n", cell(EstimateLine(c)))
+	}
+	fmt.Fprintf(b, "**Auto-suspend:** %s", autoSuspend(v.Cost.AutoSuspend))
+	if s := SoFarLine(v.Cost, v.CostAt); s != "" {
+		fmt.Fprintf(b, "  \n**Cost so far:** %s", cell(s))
 	}
 }

@@ -71,6 +71,7 @@ func RenderSummary(v View, redact Redactor) string {
 		row("Duration", v.Duration.Round(time.Second).String())
 	}
 	row("Job", cell(v.JobID))
+	writeCostRows(row, v)
 	if v.Error != "" {
 		fmt.Fprintf(&b, "\n**Error:** %s\n", cell(v.Error))
 	}
@@ -117,6 +118,7 @@ func RenderComment(v View, redact Redactor) string {
 			fmt.Fprintf(&b, ", took %s", v.Duration.Round(time.Second))
 		}
 		b.WriteString(".")
+		writeCostLine(&b, v)
 		if len(v.Warnings) > 0 {
 			b.WriteString("\n")
 			writeWarnings(&b, v.Warnings)
@@ -134,6 +136,7 @@ func RenderComment(v View, redact Redactor) string {
 		b.WriteString("The environment was removed.")
 	case PhaseStopped:
 		b.WriteString("Stopped; data is kept. Comment `/sindri start` to start it again.")
+		writeCostLine(&b, v)
 	default:
 		fmt.Fprintf(&b, "%s.", cell(string(v.Phase)))
 	}

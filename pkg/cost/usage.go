@@ -116,3 +116,12 @@ func (u Usage) SoFar(now time.Time) (amount float64, ok bool) {
 }
 
 func round4(f float64) float64 { return math.Round(f*10000) / 10000 }
+
+// Report is what a job's succeeded event says about cost, for the job summary and the sticky
+// comment: the estimate it ran under, whether the platform suspends it by itself, and the
+// environment's usage up to the job's end.
+type Report struct {
+	Estimate    *providers.CostEstimate `json:"estimate,omitempty"`
+	AutoSuspend bool                    `json:"auto_suspend"`
+	Usage       *Usage                  `json:"usage,omitempty"`
+}

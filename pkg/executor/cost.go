@@ -139,4 +139,18 @@ func (d *delivery) recordUsage(rec *events.EnvRecord, sp *spend) {
 		u = u.WithRate(sp.estimate)
 	}
 	rec.Usage = &u
+	d.usage = &u
+}
+
+// costReport is the succeeded event's cost section: nil when the job neither priced nor
+// recorded anything.
+func (d *delivery) costReport(p providers.Provider) *cost.Report {
+	if d.usage == nil && (d.spend == nil || d.spend.estimate == nil) {
+		return nil
+	}
+	r := &cost.Report{AutoSuspend: p.Capabilities().AutoSuspend, Usage: d.usage}
+	if d.spend != nil {
+		r.Estimate = d.spend.estimate
+	}
+	return r
 }

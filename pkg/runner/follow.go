@@ -112,6 +112,7 @@ func applySucceeded(v *action.View, d *events.Succeeded) {
 		v.Phase = action.PhaseStatus
 	}
 	v.URL, v.Connect, v.Plan = d.URL, d.Connect, d.Plan
+	v.Cost, v.CostAt = d.Cost, time.Now()
 	if d.Deployment != nil {
 		v.State, v.Warnings = d.Deployment.State, d.Deployment.Warnings
 		if c := d.Deployment.Connection; c != nil && v.Connect == "" {
