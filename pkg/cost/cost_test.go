@@ -211,3 +211,22 @@ func TestLedgerUndoAndRelease(t *testing.T) {
 		t.Fatalf("after release = %+v, want empty", got)
 	}
 }
+
+func TestMarkerValue(t *testing.T) {
+	t.Parallel()
+	u := cost.Usage{RunningSeconds: 7200, StoppedSeconds: 36000, Phase: cost.PhaseStopped,
+		Since: time.Date(2026, 12, 1, 21, 0, 0, 0, time.UTC), Hourly: f(0.0183), Currency: "USD"}
+	v := u.MarkerValue()
+	if v != "7200,36000,s,1796158800,0.0183,-" {
+		t.Fatalf("MarkerValue = %q", v)
+	}
+	got, ok := cost.ParseMarkerValue(v)
+	if !ok || got.MarkerValue() != v || !got.Since.Equal(u.Since) || got.StoppedHourly != nil {
+		t.Fatalf("ParseMarkerValue(%q) = %+v %t, want the same usage back", v, got, ok)
+	}
+	for _, bad := range []string{"", "1,2,r,3,4", "1,2,x,3,4,5", "-1,2,r,3,4,5", "1,2,r,3,abc,5", "1,2,r,3,-4,5"} {
+		if _, ok := cost.ParseMarkerValue(bad); ok {
+			t.Errorf("ParseMarkerValue(%q) accepted", bad)
+		}
+	}
+}

@@ -78,6 +78,7 @@ func (r *run) job(ctx context.Context, kind jobs.Kind) int {
 			reports = false
 		}
 	}
+	r.restoreUsage(ctx, bus, l.env, rec, target)
 	if msg := r.recordedProvider(ctx, bus, kind, l, rec, marker, found); msg != "" {
 		r.out().Error(msg, nil)
 		r.respond(ctx, false)
@@ -185,6 +186,7 @@ func (r *run) job(ctx context.Context, kind jobs.Kind) int {
 		r.out().Warning(err.Error(), nil)
 	}
 	r.setOutputs(action.OutputsFromView(v))
+	keepUsage(target, v)
 	if v.Phase == action.PhaseDestroyed {
 		// Nothing is deployed any more: the marker no longer pins a provider.
 		target.Provider = ""
