@@ -75,7 +75,7 @@ func (d *delivery) checkCost(ctx context.Context, p providers.Provider, s *provi
 		case err != nil:
 			// Deploy would most likely fail the same way; only a policy that needs the price
 			// refuses here.
-			if cc.Policy.MaxHourlyPerEnv > 0 || cc.Policy.MaxHourlyPerRepo > 0 {
+			if j.Kind != jobs.KindImageBuild && (cc.Policy.MaxHourlyPerEnv > 0 || cc.Policy.MaxHourlyPerRepo > 0) {
 				return nil, errors.Join(errPolicy, errors.New("the job could not be priced: "+failMessage(err)))
 			}
 			d.log.Warn().Err(d.redactErr(err)).Msg("plan for the cost estimate failed; the job runs unpriced")
@@ -88,7 +88,13 @@ func (d *delivery) checkCost(ctx context.Context, p providers.Provider, s *provi
 		h := *d.rec.Usage.Hourly
 		sp.estimate = &providers.CostEstimate{Hourly: &h, StoppedHourly: d.rec.Usage.StoppedHourly, Currency: d.rec.Usage.Currency, Basis: "the rate recorded at deploy"}
 	}
-	if err := cc.Policy.Check(cost.Request{Repo: j.Repo, Provider: j.Provider, Estimate: sp.estimate, GPUCount: gpus}); err != nil {
+	pol := cc.Policy
+	if j.Kind == jobs.KindImageBuild {
+		// An image build is priced per build, not per hour: the hourly limits do not apply,
+		// the providers, regions and GPUs allowed do.
+		pol.MaxHourlyPerEnv, pol.MaxHourlyPerRepo = 0, 0
+	}
+	if err := pol.Check(cost.Request{Repo: j.Repo, Provider: j.Provider, Estimate: sp.estimate, GPUCount: gpus}); err != nil {
 		return nil, err
 	}
 	if cc.Ledger != nil && j.Kind != jobs.KindImageBuild && sp.estimate != nil && sp.estimate.Hourly != nil {
