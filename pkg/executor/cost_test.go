@@ -252,3 +252,41 @@ func spendGauge(t *testing.T, reg *prometheus.Registry, repo, provider string) f
 	}
 	return 0
 }
+
+// TestPolicyProvidersPerRepository: a repository limited to other providers gets its deploy
+// and its start refused (code policy, naming the limit) with the provider's only call the
+// side-effect-free Plan, while stop and destroy of the same environment still run.
+func TestPolicyProvidersPerRepository(t *testing.T) {
+	t.Parallel()
+	b := startBus(t)
+	fake := providertest.NewFake()
+	cfg := testConfig(fake)
+	cfg.Cost = &executor.CostConfig{Policy: cost.Policy{RepoProviders: []cost.RepoProviders{{Pattern: "sindri/*", Providers: []string{"docker"}}}}}
+	runExecutor(t, b, cfg)
+	const env = "pr-policy"
+	for _, kind := range []jobs.Kind{jobs.KindDeploy, jobs.KindStart} {
+		j := newJob(t, kind, env, b.bump(t, env, false))
+		if kind == jobs.KindStart {
+			j.Config = jobs.ConfigBlob{}
+		}
+		b.publish(t, j)
+		fe := failedWith(t, b.follow(t, j.ID, 20*time.Second), events.FailPolicy)
+		if !strings.Contains(fe.Message, cost.LimitProvider) || !strings.Contains(fe.Message, providertest.FakeName) {
+			t.Errorf("%s refusal %q does not name the limit and the provider", kind, fe.Message)
+		}
+	}
+	if n, plans := fake.Count(env), fake.CountOp(env, providertest.OpPlan); n != plans {
+		t.Fatalf("the provider saw %d operations, %d of them plans; want plans only", n, plans)
+	}
+	for _, kind := range []jobs.Kind{jobs.KindStop, jobs.KindDestroy} {
+		j := newJob(t, kind, env, b.bump(t, env, kind == jobs.KindDestroy))
+		b.publish(t, j)
+		evs := b.follow(t, j.ID, 20*time.Second)
+		if f, ok := last(evs).Data.(*events.Failed); ok && f.Code == events.FailPolicy {
+			t.Fatalf("%s was refused by the policy: %s", kind, f.Message)
+		}
+	}
+	if fake.CountOp(env, providertest.OpDestroy) == 0 {
+		t.Fatal("destroy did not reach the provider")
+	}
+}
