@@ -73,6 +73,9 @@ type config struct {
 	// CostPrices and CostPolicy are the file's cost block (docs/cost.md).
 	CostPrices cost.Prices
 	CostPolicy cost.Policy
+	// IdleStop is cost.idle_stop: the reaper stops a running environment that saw no job for
+	// this long (0: never).
+	IdleStop time.Duration
 }
 
 func defaultConfig() config {
@@ -411,6 +414,13 @@ func applyHCL(c *config, filename string, src []byte, table []setting) error {
 	where := func(attr string) string { return attrPos(f.Body.(*hclsyntax.Body), attr, filename) }
 	if c.CostPrices, c.CostPolicy, err = costFromFile(where, fc.Cost); err != nil {
 		errs = append(errs, fmt.Errorf("%w: %w", errConfig, err))
+	}
+	if fc.Cost != nil && fc.Cost.IdleStop != nil {
+		d, err := time.ParseDuration(*fc.Cost.IdleStop)
+		if err != nil || d < 0 {
+			errs = append(errs, fmt.Errorf("%w: %s: cost.idle_stop: %q is not a duration like \"2h\" (0 disables)", errConfig, where("cost.idle_stop"), *fc.Cost.IdleStop))
+		}
+		c.IdleStop = d
 	}
 	values := map[string]string{}
 	put := func(k string, v *string) {

@@ -15,6 +15,7 @@ type fileCost struct {
 	MaxHourlyPerRepo *float64         `hcl:"max_hourly_per_repo,optional"`
 	AllowedRegions   []string         `hcl:"allowed_regions,optional"`
 	AllowedGPUs      map[string]int   `hcl:"allowed_gpus,optional"`
+	IdleStop         *string          `hcl:"idle_stop,optional"`
 	Price            []filePrice      `hcl:"price,block"`
 	Repository       []fileRepository `hcl:"repository,block"`
 }

@@ -156,7 +156,11 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 		})
 	}
 	if cfg.ReaperInterval > 0 {
-		g.Go(func() error { return reaper(gctx, js, cfg, log) })
+		canStop := func(name string) bool {
+			p, err := reg.Get(name)
+			return err == nil && p.Capabilities().StopStart
+		}
+		g.Go(func() error { return reaper(gctx, js, cfg, canStop, log) })
 	}
 	g.Go(func() error {
 		err := ex.Run(gctx)

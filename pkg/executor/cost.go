@@ -133,6 +133,9 @@ func (d *delivery) settleSpend(ctx context.Context, sp *spend, opErr error) {
 	}
 }
 
+// TriggerIdle is the trigger of the stop jobs the reaper queues for idle environments.
+const TriggerIdle = "schedule.idle"
+
 // recordUsage advances the record's running and stopped time to now, entering the phase of
 // the state the job left, priced at the job's estimate when it had one.
 func (d *delivery) recordUsage(rec *events.EnvRecord, sp *spend) {
@@ -146,6 +149,9 @@ func (d *delivery) recordUsage(rec *events.EnvRecord, sp *spend) {
 	}
 	rec.Usage = &u
 	d.usage = &u
+	if d.job.Trigger != TriggerIdle {
+		rec.LastActivity = d.e.now().UTC()
+	}
 }
 
 // costReport is the succeeded event's cost section: nil when the job neither priced nor
