@@ -35,6 +35,12 @@ func costViews() map[string]View {
 			State: providers.StateStopped, Cost: &cost.Report{Estimate: e, AutoSuspend: autoSuspend[p], Usage: &u}, CostAt: t0.Add(12 * time.Hour)}
 		out["cost-"+p] = v
 	}
+	idle := out["cost-docker"]
+	idle.Phase, idle.Kind, idle.State, idle.Cost, idle.IdleSince = PhaseDeploying, KindDeploy, providers.StateStopped, nil, t0
+	out["idle-resume"] = idle
+	resumed := idle
+	resumed.Phase, resumed.State = PhaseReady, providers.StateRunning
+	out["idle-resumed"] = resumed
 	return out
 }
 

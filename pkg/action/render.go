@@ -97,6 +97,7 @@ func RenderComment(v View, redact Redactor) string {
 		fmt.Fprintf(&b, " on %s", cell(v.Provider))
 	}
 	b.WriteString("\n\n")
+	writeIdleNote(&b, v)
 	sha := shortSHA(v.SHA)
 	switch v.Phase {
 	case PhaseDeploying:

@@ -63,6 +63,9 @@ type View struct {
 	// the time the cost so far is computed for, the time of writing.
 	Cost   *cost.Report
 	CostAt time.Time
+	// IdleSince is set while the environment stands stopped by the executor's idle stop: the
+	// time of its last push or command (zero: not idle-stopped).
+	IdleSince time.Time
 }
 
 // Redactor removes secret values from text. Every rendered string passes through one.

@@ -3,8 +3,10 @@ package runner
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/sindri/deploy/v3/pkg/action"
+	"github.com/sindri/deploy/v3/pkg/cost"
 	"github.com/sindri/deploy/v3/pkg/events"
 	"github.com/sindri/deploy/v3/pkg/github"
 )
@@ -36,4 +38,13 @@ func keepUsage(t *github.Target, v action.View) {
 	if v.Cost != nil && v.Cost.Usage != nil {
 		t.Usage = v.Cost.Usage
 	}
+}
+
+// idleSince is the last activity of an environment that stands stopped by the executor's idle
+// stop (its record says the idle stop applied and it is stopped), else zero.
+func idleSince(rec *events.EnvRecord) time.Time {
+	if rec == nil || rec.IdleStopFor.IsZero() || rec.AppliedGeneration < rec.IdleStopGeneration || cost.PhaseOf(rec.State) != cost.PhaseStopped {
+		return time.Time{}
+	}
+	return rec.IdleStopFor
 }

@@ -7,7 +7,9 @@ import (
 	"time"
 
 	"github.com/sindri/deploy/v3/pkg/action"
+	"github.com/sindri/deploy/v3/pkg/events"
 	"github.com/sindri/deploy/v3/pkg/github/githubtest"
+	"github.com/sindri/deploy/v3/pkg/providers"
 	"github.com/sindri/deploy/v3/pkg/providers/providertest"
 )
 
@@ -35,5 +37,27 @@ func TestRunCostSoFarSurvivesFreshBus(t *testing.T) {
 	}
 	if !strings.Contains(c.Body, "**Cost so far:** 1.00 USD (2h0m running, 0h0m stopped)") {
 		t.Errorf("comment lacks the cost so far of two hours at 0.50/h:\n%s", c.Body)
+	}
+}
+
+func TestIdleSince(t *testing.T) {
+	t.Parallel()
+	last := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	stopped := events.EnvRecord{State: providers.StateStopped, IdleStopFor: last, IdleStopGeneration: 4, AppliedGeneration: 4, DesiredGeneration: 4}
+	pending, resumed, plain := stopped, stopped, stopped
+	pending.AppliedGeneration, resumed.State, plain.IdleStopFor = 3, providers.StateRunning, time.Time{}
+	for name, tc := range map[string]struct {
+		rec  *events.EnvRecord
+		want time.Time
+	}{
+		"idle-stopped":          {&stopped, last},
+		"stop queued, not run":  {&pending, time.Time{}},
+		"resumed since":         {&resumed, time.Time{}},
+		"stopped by a person":   {&plain, time.Time{}},
+		"no record (fresh bus)": {nil, time.Time{}},
+	} {
+		if got := idleSince(tc.rec); !got.Equal(tc.want) {
+			t.Errorf("%s: idleSince = %v, want %v", name, got, tc.want)
+		}
 	}
 }

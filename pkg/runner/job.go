@@ -60,6 +60,7 @@ func (r *run) job(ctx context.Context, kind jobs.Kind) int {
 		SHA: r.it.SHA, Trigger: r.it.Trigger, Actor: r.it.Actor, RunURL: r.req.RunURL,
 		Phase: pol.phase,
 	}
+	v.IdleSince = idleSince(rec)
 	target := r.target(l.env, rec)
 	knownComment := target.CommentID != 0
 	reports := r.gh != nil && target.Owner != "" && pol.reports
