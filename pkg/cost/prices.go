@@ -16,7 +16,7 @@ type Prices map[string]Override
 
 // Basis values of estimates this package writes.
 const (
-	BasisLocal    = "local engine (free)"
+	BasisLocal    = "local engine"
 	BasisExecutor = "executor rate (executor.hcl cost block)"
 	BasisUnknown  = "unknown: no price table; set a rate in the executor's cost block"
 )
