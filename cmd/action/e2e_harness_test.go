@@ -478,7 +478,9 @@ var volatile = []struct {
 	{regexp.MustCompile(`took [0-9hms]+`), "took DURATION"},
 	{regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)`), "TIME"},
 	{regexp.MustCompile(`docker -H \S+ `), "docker "},
-	{regexp.MustCompile(`( deployment=)[0-9]+( closed=[01](?: provider=[a-z0-9-]+)? -->)`), "${1}DEPLOYMENT-ID${2}"},
+	{regexp.MustCompile(`( cost=)[0-9a-z.,-]+( -->)`), "${1}USAGE${2}"},
+	{regexp.MustCompile(`\d+h\d+m running, \d+h\d+m stopped`), "TIME running, TIME stopped"},
+	{regexp.MustCompile(`( deployment=)[0-9]+( closed=[01](?: provider=[a-z0-9-]+)?(?: cost=USAGE)? -->)`), "${1}DEPLOYMENT-ID${2}"},
 }
 
 // golden compares got with testdata/golden/<name>, or rewrites it with -update.

@@ -17,6 +17,7 @@ import (
 	"github.com/nats-io/nkeys"
 
 	sindriconfig "github.com/sindri/deploy/v3/pkg/config"
+	"github.com/sindri/deploy/v3/pkg/cost"
 	"github.com/sindri/deploy/v3/pkg/events"
 	"github.com/sindri/deploy/v3/pkg/jobs"
 	"github.com/sindri/deploy/v3/pkg/providers/builtin"
@@ -69,6 +70,12 @@ type config struct {
 	SigningKeyFile string
 	// SigningKey is the key pair read from SigningKeyFile (nil when none is set).
 	SigningKey nkeys.KeyPair
+	// CostPrices and CostPolicy are the file's cost block (docs/cost.md).
+	CostPrices cost.Prices
+	CostPolicy cost.Policy
+	// IdleStop is cost.idle_stop: the reaper stops a running environment that saw no job for
+	// this long (0: never).
+	IdleStop time.Duration
 }
 
 func defaultConfig() config {
@@ -366,6 +373,7 @@ type fileConfig struct {
 	SecretsKey     *string        `hcl:"secrets_key_file,optional"`
 	SigningKey     *string        `hcl:"signing_key_file,optional"`
 	Provider       []fileProvider `hcl:"provider,block"`
+	Cost           *fileCost      `hcl:"cost,block"`
 }
 
 type fileNATS struct {
@@ -403,6 +411,17 @@ func applyHCL(c *config, filename string, src []byte, table []setting) error {
 		errs = append(errs, fmt.Errorf("%w: %w", errConfig, err))
 	}
 	c.ProviderBlocks = blocks
+	where := func(attr string) string { return attrPos(f.Body.(*hclsyntax.Body), attr, filename) }
+	if c.CostPrices, c.CostPolicy, err = costFromFile(where, fc.Cost); err != nil {
+		errs = append(errs, fmt.Errorf("%w: %w", errConfig, err))
+	}
+	if fc.Cost != nil && fc.Cost.IdleStop != nil {
+		d, err := time.ParseDuration(*fc.Cost.IdleStop)
+		if err != nil || d < 0 {
+			errs = append(errs, fmt.Errorf("%w: %s: cost.idle_stop: %q is not a duration like \"2h\" (0 disables)", errConfig, where("cost.idle_stop"), *fc.Cost.IdleStop))
+		}
+		c.IdleStop = d
+	}
 	values := map[string]string{}
 	put := func(k string, v *string) {
 		if v != nil {

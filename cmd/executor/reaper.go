@@ -19,7 +19,7 @@ import (
 // cfg.ReaperInterval, until ctx ends. Several executors may run it: the env record marks a
 // queued reap (so no pass bumps or queues it again) and the jobs' idempotency keys, on the
 // environment and its expiry, make a second publish within the duplicate window a no-op.
-func reaper(ctx context.Context, js jetstream.JetStream, cfg config, log zerolog.Logger) error {
+func reaper(ctx context.Context, js jetstream.JetStream, cfg config, canStop func(string) bool, log zerolog.Logger) error {
 	envs, err := events.OpenEnvStore(ctx, js)
 	if err != nil {
 		return err
@@ -41,6 +41,14 @@ func reaper(ctx context.Context, js jetstream.JetStream, cfg config, log zerolog
 		if n > 0 {
 			log.Info().Int("queued", n).Msg("reaper queued expired environments")
 		}
+		if cfg.IdleStop > 0 {
+			n, err := idleOnce(ctx, envs, pub, time.Now(), cfg.IdleStop, canStop, log)
+			if err != nil {
+				log.Warn().Err(err).Int("queued", n).Msg("idle pass had errors")
+			} else if n > 0 {
+				log.Info().Int("queued", n).Msg("reaper queued idle stops")
+			}
+		}
 	}
 }
 
@@ -55,6 +63,17 @@ var errReapPending = errors.New("reap pending")
 // records stay closed). A failure on one environment is logged and the others are still
 // reaped; the errors are returned joined.
 func reapOnce(ctx context.Context, envs *events.EnvStore, pub *events.Publisher, now time.Time, log zerolog.Logger) (int, error) {
+	return queueEach(ctx, envs, "reap", log,
+		func(r *events.EnvRecord) bool {
+			return !r.ExpiresAt.IsZero() && !now.Before(r.ExpiresAt) && r.State != providers.StateNotDeployed && r.Provider != ""
+		},
+		func(r *events.EnvRecord) (bool, error) { return reapEnv(ctx, envs, pub, r) })
+}
+
+// queueEach calls queue for every record eligible selects, and returns how many it queued. A
+// failure on one environment is logged and the others are still tried; the errors are
+// returned joined, each naming what (reap, idle stop) and the environment.
+func queueEach(ctx context.Context, envs *events.EnvStore, what string, log zerolog.Logger, eligible func(*events.EnvRecord) bool, queue func(*events.EnvRecord) (bool, error)) (int, error) {
 	recs, err := envs.List(ctx)
 	if err != nil {
 		return 0, err
@@ -62,13 +81,13 @@ func reapOnce(ctx context.Context, envs *events.EnvStore, pub *events.Publisher,
 	n := 0
 	var errs []error
 	for _, r := range recs {
-		if r.ExpiresAt.IsZero() || now.Before(r.ExpiresAt) || r.State == providers.StateNotDeployed || r.Provider == "" {
+		if !eligible(r) {
 			continue
 		}
-		queued, err := reapEnv(ctx, envs, pub, r)
+		queued, err := queue(r)
 		if err != nil {
-			log.Warn().Err(err).Str("env", r.Env).Msg("reaper: cannot queue a reap job; trying again next pass")
-			errs = append(errs, fmt.Errorf("reap %s: %w", r.Env, err))
+			log.Warn().Err(err).Str("env", r.Env).Msg("reaper: cannot queue a " + what + " job; trying again next pass")
+			errs = append(errs, fmt.Errorf("%s %s: %w", what, r.Env, err))
 			continue
 		}
 		if queued {

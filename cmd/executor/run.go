@@ -20,6 +20,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/sindri/deploy/v3/internal/ctxwait"
+	"github.com/sindri/deploy/v3/pkg/cost"
 	"github.com/sindri/deploy/v3/pkg/events"
 	"github.com/sindri/deploy/v3/pkg/executor"
 	"github.com/sindri/deploy/v3/pkg/providers"
@@ -93,6 +94,17 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
+	var ledger *cost.Ledger
+	if err := startupRetry(ctx, log, "open the spend ledger", func() error {
+		var err error
+		ledger, err = cost.OpenLedger(ctx, js, cfg.StreamReplicas)
+		return err
+	}); err != nil {
+		return err
+	}
+	if err := promReg.Register(executor.NewSpendCollector(ledger)); err != nil {
+		return err
+	}
 	var ex *executor.Executor
 	err = startupRetry(ctx, log, "start the executor", func() error {
 		var err error
@@ -110,6 +122,7 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 			SecretsKey:     cfg.SecretsKey,
 			Logger:         &log,
 			Metrics:        metrics,
+			Cost:           &executor.CostConfig{Prices: cfg.CostPrices, Policy: cfg.CostPolicy, Ledger: ledger},
 		})
 		return err
 	})
@@ -154,7 +167,11 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 		})
 	}
 	if cfg.ReaperInterval > 0 {
-		g.Go(func() error { return reaper(gctx, js, cfg, log) })
+		canStop := func(name string) bool {
+			p, err := reg.Get(name)
+			return err == nil && p.Capabilities().StopStart
+		}
+		g.Go(func() error { return reaper(gctx, js, cfg, canStop, log) })
 	}
 	g.Go(func() error {
 		// The environment gauge is an aid, not the executor's job: a failed watch is logged.

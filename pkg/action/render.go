@@ -71,6 +71,7 @@ func RenderSummary(v View, redact Redactor) string {
 		row("Duration", v.Duration.Round(time.Second).String())
 	}
 	row("Job", cell(v.JobID))
+	writeCostRows(row, v)
 	if v.Error != "" {
 		fmt.Fprintf(&b, "\n**Error:** %s\n", cell(v.Error))
 	}
@@ -97,6 +98,7 @@ func RenderComment(v View, redact Redactor) string {
 		fmt.Fprintf(&b, " on %s", cell(v.Provider))
 	}
 	b.WriteString("\n\n")
+	writeIdleNote(&b, v)
 	sha := shortSHA(v.SHA)
 	switch v.Phase {
 	case PhaseDeploying:
@@ -118,6 +120,7 @@ func RenderComment(v View, redact Redactor) string {
 			fmt.Fprintf(&b, ", took %s", v.Duration.Round(time.Second))
 		}
 		b.WriteString(".")
+		writeCostLine(&b, v)
 		if len(v.Warnings) > 0 {
 			b.WriteString("\n")
 			writeWarnings(&b, v.Warnings)
@@ -135,6 +138,7 @@ func RenderComment(v View, redact Redactor) string {
 		b.WriteString("The environment was removed.")
 	case PhaseStopped:
 		b.WriteString("Stopped; data is kept. Comment `/sindri start` to start it again.")
+		writeCostLine(&b, v)
 	default:
 		fmt.Fprintf(&b, "%s.", cell(string(v.Phase)))
 	}
@@ -166,22 +170,7 @@ func writePlan(b *strings.Builder, p *providers.Plan) {
 			fmt.Fprintf(b, "| %s | %s | %s |\n", cell(string(a.Action)), cell(a.Resource), cell(a.Description))
 		}
 	}
-	if c := p.EstimatedCost; c != nil {
-		var parts []string
-		if c.Hourly != nil {
-			parts = append(parts, fmt.Sprintf("%.2f %s/hour", *c.Hourly, cell(c.Currency)))
-		}
-		if c.Monthly != nil {
-			parts = append(parts, fmt.Sprintf("%.2f %s/month", *c.Monthly, cell(c.Currency)))
-		}
-		if len(parts) > 0 {
-			fmt.Fprintf(b, "\nEstimated cost: %s", strings.Join(parts, ", "))
-			if c.Notes != "" {
-				fmt.Fprintf(b, " (%s)", cell(c.Notes))
-			}
-			b.WriteString("\n")
-		}
-	}
+	writeEstimate(b, p.EstimatedCost)
 	writeWarnings(b, p.Warnings)
 	if len(p.Calls) > 0 {
 		b.WriteString("\n<details><summary>API calls</summary>\n\n")

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/sindri/deploy/v3/pkg/cost"
 	"github.com/sindri/deploy/v3/pkg/github"
 	"github.com/sindri/deploy/v3/pkg/providers"
 )
@@ -62,6 +63,13 @@ type View struct {
 	Error string
 	// LogTail holds the last log lines, shown on failure.
 	LogTail []string
+	// Cost is the job's estimate and the environment's usage (nil: not priced); CostAt is
+	// the time the cost so far is computed for, the time of writing.
+	Cost   *cost.Report
+	CostAt time.Time
+	// IdleSince is set while the environment stands stopped by the executor's idle stop: the
+	// time of its last push or command (zero: not idle-stopped).
+	IdleSince time.Time
 }
 
 // Redactor removes secret values from text. Every rendered string passes through one.

@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/sindri/deploy/v3/internal/ctxwait"
+	"github.com/sindri/deploy/v3/pkg/cost"
 	"github.com/sindri/deploy/v3/pkg/jobs"
 	"github.com/sindri/deploy/v3/pkg/providers"
 )
@@ -57,6 +58,21 @@ type EnvRecord struct {
 	// ReapGeneration: while both still hold, the reap is pending and is not queued again.
 	ReapQueuedFor  time.Time `json:"reap_queued_for,omitzero"`
 	ReapGeneration uint64    `json:"reap_generation,omitempty"`
+	// Usage is the environment's running and stopped time and its rates (docs/cost.md).
+	Usage *cost.Usage `json:"usage,omitempty"`
+	// LastActivity is when a job other than an idle stop last succeeded on the environment
+	// (a push, a command); the reaper stops a running environment idle for longer than the
+	// executor's idle_stop. IdleStopFor is the LastActivity an idle stop was queued for, at
+	// desired generation IdleStopGeneration: while both hold, it is pending.
+	LastActivity       time.Time `json:"last_activity,omitzero"`
+	IdleStopFor        time.Time `json:"idle_stop_for,omitzero"`
+	IdleStopGeneration uint64    `json:"idle_stop_generation,omitempty"`
+}
+
+// IdleStopPending reports whether an idle stop was queued for the record's current activity
+// and nothing was queued for the environment since.
+func (r *EnvRecord) IdleStopPending() bool {
+	return !r.IdleStopFor.IsZero() && r.IdleStopFor.Equal(r.LastActivity) && r.IdleStopGeneration == r.DesiredGeneration
 }
 
 // ReapPending reports whether a reap job was queued for the record's current expiry and

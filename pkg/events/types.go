@@ -3,6 +3,7 @@ package events
 import (
 	"time"
 
+	"github.com/sindri/deploy/v3/pkg/cost"
 	"github.com/sindri/deploy/v3/pkg/jobs"
 	"github.com/sindri/deploy/v3/pkg/providers"
 )
@@ -155,6 +156,9 @@ type Succeeded struct {
 	URL        string            `json:"url,omitempty"`
 	Connect    string            `json:"connect,omitempty"`
 	DurationMS int64             `json:"duration_ms"`
+	// Cost is the job's estimate and the environment's running and stopped time so far
+	// (docs/cost.md); absent when nothing was priced or recorded.
+	Cost *cost.Report `json:"cost,omitempty"`
 }
 
 // FailCode classifies a failure for machines; Message is for people.
@@ -171,6 +175,7 @@ const (
 	FailUnsupported    FailCode = "unsupported"     // the provider does not support the job's kind
 	FailDeadline       FailCode = "deadline"        // the job's deadline passed
 	FailInternal       FailCode = "internal"        // anything else
+	FailPolicy         FailCode = "policy"          // over the executor's spending policy (docs/cost.md)
 )
 
 // Failed ends a job that failed; it is always terminal. Retryable says whether the cause was

@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
+	"github.com/sindri/deploy/v3/pkg/cost"
 	"github.com/sindri/deploy/v3/pkg/events"
 	"github.com/sindri/deploy/v3/pkg/jobs"
 	"github.com/sindri/deploy/v3/pkg/secrets"
@@ -34,6 +35,10 @@ type delivery struct {
 	rec *events.EnvRecord
 	// provider is the job subject's provider token, the metrics' provider label.
 	provider string
+	// spend is the job's cost check (nil: none ran).
+	spend *spend
+	// usage is the environment's usage as recordSuccess wrote it (nil: not written).
+	usage *cost.Usage
 }
 
 func (e *Executor) handle(ctx context.Context, msg jetstream.Msg) {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sindri/deploy/v3/pkg/cost"
 	"github.com/sindri/deploy/v3/pkg/events"
 	"github.com/sindri/deploy/v3/pkg/jobs"
 	"github.com/sindri/deploy/v3/pkg/providers"
@@ -64,9 +65,27 @@ func (d *delivery) run(ctx context.Context, op operation, p providers.Provider, 
 	if len(withheld) > 0 && (j.Kind == jobs.KindDeploy || j.Kind == jobs.KindPlan) {
 		rep.Log(fmt.Sprintf("secrets %s are credentials of provider %s: it uses them, and they are not delivered into the environment (mark a secret deliver: true to deliver it too)", strings.Join(withheld, ", "), p.Name()))
 	}
+	sp, costErr := d.checkCost(opCtx, p, spec)
+	var limit *cost.LimitError
+	switch {
+	case errors.As(costErr, &limit), errors.Is(costErr, errPolicy):
+		stopKeep()
+		return d.fail(ctx, events.FailPolicy, d.redactErr(costErr).Error()+" (nothing was created; see docs/cost.md)", nil)
+	case costErr != nil && providers.IsRetryable(costErr):
+		stopKeep()
+		return d.retry(ctx, d.redactErr(costErr), spec)
+	case costErr != nil:
+		stopKeep()
+		return d.fail(ctx, events.FailInternal, d.redactErr(costErr).Error(), nil)
+	}
+	d.spend = sp
 	t0 := time.Now()
 	res, opErr := d.call(opCtx, op, p, spec, rep)
 	stopKeep()
+	d.settleSpend(ctx, sp, opErr)
+	if res.plan != nil {
+		res.plan.EstimatedCost = e.prices().Apply(j.Provider, res.plan.EstimatedCost)
+	}
 	elapsed := time.Since(t0)
 	// A provider error may quote what it was given: events and logs see it redacted.
 	opErr = d.redactErr(opErr)

@@ -103,6 +103,9 @@ type Config struct {
 	Logger *zerolog.Logger
 	// Metrics records Prometheus metrics (nil: none).
 	Metrics *Metrics
+	// Cost prices jobs and enforces the spending policy (nil: plans are priced from the
+	// providers' tables only, and nothing is checked). See docs/cost.md.
+	Cost *CostConfig
 }
 
 func (c Config) withDefaults() Config {

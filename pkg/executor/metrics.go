@@ -1,9 +1,13 @@
 package executor
 
 import (
+	"context"
+	"time"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/sindri/deploy/v3/pkg/providers"
+	"github.com/sindri/deploy/v3/pkg/cost"
 )
 
 // Outcome labels of the jobs counter and duration histogram.
@@ -116,4 +120,39 @@ func (m *Metrics) ServeProvider(provider string) {
 	m.inFlight.WithLabelValues(provider)
 	m.redelivered.WithLabelValues(provider)
 	m.leaseWaits.WithLabelValues(provider)
+}
+
+// spendTimeout bounds the ledger read of one scrape.
+const spendTimeout = 5 * time.Second
+
+// spendCollector is the gauge sindri_estimated_hourly_spend{repo,provider}: the estimated
+// hourly cost of the running environments, read from the shared ledger at each scrape, so
+// every executor reports the whole bus's spend (sum by provider or by repo in PromQL).
+type spendCollector struct {
+	ledger *cost.Ledger
+	desc   *prometheus.Desc
+}
+
+// NewSpendCollector returns the spend gauge over ledger; register it with the executor's
+// other metrics.
+func NewSpendCollector(ledger *cost.Ledger) prometheus.Collector {
+	return &spendCollector{ledger: ledger, desc: prometheus.NewDesc("sindri_estimated_hourly_spend",
+		"Estimated hourly cost of the running environments, by repository and provider, in the price tables' currency (USD).",
+		[]string{"repo", "provider"}, nil)}
+}
+
+// Describe implements prometheus.Collector.
+func (c *spendCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+// Collect implements prometheus.Collector. A ledger that cannot be read yields no samples.
+func (c *spendCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), spendTimeout)
+	defer cancel()
+	totals, err := c.ledger.Totals(ctx)
+	if err != nil {
+		return
+	}
+	for k, v := range totals {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, v, k[0], k[1])
+	}
 }

@@ -90,6 +90,7 @@ func (d *delivery) succeed(ctx context.Context, p providers.Provider, s *provide
 			return d.retry(ctx, providers.Transient(fmt.Errorf("the %s operation succeeded but its result could not be written to the environment record: %w", j.Kind, err)), s)
 		}
 	}
+	ev.Cost = d.costReport(p)
 	if err := d.emit(ctx, ev); err != nil {
 		return d.handBack(jitter(d.e.cfg.LeaseRetry), err)
 	}
@@ -171,6 +172,7 @@ func (d *delivery) recordSuccess(ctx context.Context, r result, ev *events.Succe
 				rec.State = r.status.State
 			}
 		}
+		d.recordUsage(rec, d.spend)
 		return nil
 	})
 	return err

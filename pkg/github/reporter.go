@@ -3,6 +3,8 @@ package github
 import (
 	"context"
 	"errors"
+
+	"github.com/sindri/deploy/v3/pkg/cost"
 )
 
 // Target names one environment's GitHub objects. CommentID and DeploymentID are the known ids
@@ -21,6 +23,9 @@ type Target struct {
 	// Provider is written into the marker: the provider the environment was deployed with,
 	// "" once it is destroyed.
 	Provider string
+	// Usage is written into the marker: the environment's running and stopped time
+	// (docs/cost.md); nil leaves it out.
+	Usage *cost.Usage
 	// Searched records that the PR's comments were searched (Lookup) and CommentID is what
 	// was found, 0 meaning there is none: the next comment write creates without searching.
 	Searched bool
@@ -65,6 +70,9 @@ func (r *Reporter) Lookup(ctx context.Context, t *Target) (s Sticky, ok bool, er
 	t.Closed = t.Closed || sc.Closed
 	if t.Provider == "" {
 		t.Provider = sc.Provider
+	}
+	if t.Usage == nil {
+		t.Usage = sc.Usage
 	}
 	return sc.Sticky, true, nil
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	gh "github.com/google/go-github/v60/github"
+
+	"github.com/sindri/deploy/v3/pkg/cost"
 )
 
 // Sticky is what an environment's sticky comment records in its hidden marker, so that a run
@@ -24,6 +26,9 @@ type Sticky struct {
 	// Provider is the provider the environment was deployed with, cleared once it is
 	// destroyed; "" when unknown (a marker written before providers were recorded).
 	Provider string
+	// Usage is the environment's running and stopped time and rates (docs/cost.md), so the
+	// cost so far survives a bus that forgot the record; nil when unknown.
+	Usage *cost.Usage
 }
 
 const (
@@ -50,6 +55,9 @@ func Marker(s Sticky) (string, error) {
 		" closed=" + closed
 	if s.Provider != "" {
 		m += " provider=" + s.Provider
+	}
+	if s.Usage != nil {
+		m += " cost=" + s.Usage.MarkerValue()
 	}
 	return m + markerClose, nil
 }
@@ -84,6 +92,11 @@ func ParseMarker(body string) (s Sticky, ok bool) {
 			s.DeploymentID = id
 		case "provider":
 			s.Provider = v
+		case "cost":
+			// A cost value this version cannot read is ignored, never fatal.
+			if u, ok := cost.ParseMarkerValue(v); ok {
+				s.Usage = &u
+			}
 		case "closed":
 			switch v {
 			case "0":
@@ -140,7 +153,7 @@ func (c *Client) FindSticky(ctx context.Context, owner, repo string, pr int, env
 // repeated, so one environment never gets two comments. body passes through the redactor.
 // Errors are *APIError or ErrBadEnv.
 func (c *Client) UpsertComment(ctx context.Context, t *Target, body string) (int64, error) {
-	marker, err := Marker(Sticky{Env: t.Env, DeploymentID: t.DeploymentID, Closed: t.Closed, Provider: t.Provider})
+	marker, err := Marker(Sticky{Env: t.Env, DeploymentID: t.DeploymentID, Closed: t.Closed, Provider: t.Provider, Usage: t.Usage})
 	if err != nil {
 		return 0, err
 	}

@@ -3,7 +3,9 @@ package github_test
 import (
 	"fmt"
 	"testing"
+	"time"
 
+	"github.com/sindri/deploy/v3/pkg/cost"
 	"github.com/sindri/deploy/v3/pkg/github"
 	"github.com/sindri/deploy/v3/pkg/github/githubtest"
 )
@@ -185,5 +187,28 @@ func TestUpsertAfterSearchCreatesAtOnce(t *testing.T) {
 	}
 	if fake.Total() != 2 || fake.Count(githubtest.RouteCreateComment) != 1 || fake.Count(githubtest.RouteListComments) != 1 {
 		t.Errorf("requests %v, want one create and one duplicate check", fake.Counts())
+	}
+}
+
+// TestMarkerCarriesUsage: the marker keeps the cost usage; a cost value this version cannot
+// read is ignored, and the rest of the marker still counts.
+func TestMarkerCarriesUsage(t *testing.T) {
+	t.Parallel()
+	h := 0.5
+	u := cost.Usage{RunningSeconds: 60, Phase: cost.PhaseRunning, Since: time.Unix(1796158800, 0).UTC(), Hourly: &h, Currency: "USD"}
+	m, err := github.Marker(github.Sticky{Env: "e", DeploymentID: 3, Provider: "fly", Usage: &u})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "<!-- sindri:env=e deployment=3 closed=0 provider=fly cost=60,0,r,1796158800,0.5,- -->"; m != want {
+		t.Fatalf("Marker = %q, want %q", m, want)
+	}
+	got, ok := github.ParseMarker(m + "\nbody")
+	if !ok || got.Usage == nil || got.Usage.MarkerValue() != u.MarkerValue() || got.Provider != "fly" {
+		t.Fatalf("ParseMarker = %+v %t, want the usage back", got, ok)
+	}
+	got, ok = github.ParseMarker("<!-- sindri:env=e deployment=3 closed=1 cost=future-format -->")
+	if !ok || got.Usage != nil || !got.Closed {
+		t.Fatalf("ParseMarker of an unreadable cost = %+v %t, want the marker without usage", got, ok)
 	}
 }

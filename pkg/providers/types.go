@@ -113,12 +113,25 @@ type PlannedResource struct {
 	Config       map[string]any `json:"config,omitempty"`
 }
 
-// CostEstimate is an optional price estimate.
+// CostEstimate is an optional price estimate. Hourly and Monthly are the upstream fields (the
+// environment running); a nil Hourly means the price is unknown, never zero.
 type CostEstimate struct {
 	Hourly   *float64 `json:"hourly,omitempty"`
 	Monthly  *float64 `json:"monthly,omitempty"`
 	Currency string   `json:"currency"`
 	Notes    string   `json:"notes,omitempty"`
+	// StoppedHourly is what the environment costs per hour while stopped, suspended or
+	// paused (its volumes); nil when unknown.
+	StoppedHourly *float64 `json:"stopped_hourly,omitempty"`
+	// Basis names the price table the estimate came from: its source and date, or the
+	// executor's override ("executor rate"), or "local" for a free local engine.
+	Basis string `json:"basis,omitempty"`
+	// GPUModel and GPUCount are the GPUs the environment would get (per instance, times
+	// Instances); Region is where it would run. The executor's spending policy checks them.
+	GPUModel  string `json:"gpu_model,omitempty"`
+	GPUCount  int    `json:"gpu_count,omitempty"`
+	Region    string `json:"region,omitempty"`
+	Instances int    `json:"instances,omitempty"`
 }
 
 // Deployment is the result of a successful Deploy.

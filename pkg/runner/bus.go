@@ -98,6 +98,8 @@ func StartEmbedded(ctx context.Context, cfg EmbeddedConfig) (_ *Bus, err error) 
 		LocalSecrets: cfg.Secrets,
 		Logger:       cfg.Logger,
 		DrainTimeout: drain,
+		// Priced like a remote executor's jobs (the providers' tables), with no policy.
+		Cost: &executor.CostConfig{},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("embedded bus: executor: %w", err)

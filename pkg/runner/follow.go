@@ -121,6 +121,7 @@ func applySucceeded(v *action.View, d *events.Succeeded) {
 	} else if d.Kind == jobs.KindImageList {
 		v.Images = d.Images
 	}
+	v.Cost, v.CostAt = d.Cost, time.Now()
 	if d.Deployment != nil {
 		v.State, v.Warnings = d.Deployment.State, d.Deployment.Warnings
 		if c := d.Deployment.Connection; c != nil && v.Connect == "" {

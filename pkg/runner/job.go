@@ -60,6 +60,7 @@ func (r *run) job(ctx context.Context, kind jobs.Kind) int {
 		SHA: r.it.SHA, Trigger: r.it.Trigger, Actor: r.it.Actor, RunURL: r.req.RunURL,
 		Phase: pol.phase,
 	}
+	v.IdleSince = idleSince(rec)
 	target := r.target(l.env, rec)
 	knownComment := target.CommentID != 0
 	reports := r.gh != nil && target.Owner != "" && pol.reports
@@ -78,6 +79,7 @@ func (r *run) job(ctx context.Context, kind jobs.Kind) int {
 			reports = false
 		}
 	}
+	r.restoreUsage(ctx, bus, l.env, rec, target)
 	if msg := r.recordedProvider(ctx, bus, kind, l, rec, marker, found); msg != "" {
 		r.out().Error(msg, nil)
 		r.respond(ctx, false)
@@ -188,6 +190,7 @@ func (r *run) job(ctx context.Context, kind jobs.Kind) int {
 		ro.Result(v)
 	}
 	r.setOutputs(action.OutputsFromView(v))
+	keepUsage(target, v)
 	if v.Phase == action.PhaseDestroyed {
 		// Nothing is deployed any more: the marker no longer pins a provider.
 		target.Provider = ""

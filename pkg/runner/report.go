@@ -56,6 +56,7 @@ func (r *run) target(env string, rec *events.EnvRecord) *github.Target {
 	t := &github.Target{Owner: r.it.Owner, Repo: r.it.Name, PR: r.it.PR, Env: env, Ref: firstNonEmpty(r.it.SHA, r.it.Ref)}
 	if rec != nil {
 		t.CommentID, t.DeploymentID, t.Closed = rec.CommentID, rec.DeploymentID, rec.Closed
+		t.Usage = rec.Usage
 		r.kept = [2]int64{rec.CommentID, rec.DeploymentID}
 	}
 	return t

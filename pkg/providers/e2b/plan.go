@@ -78,7 +78,10 @@ func (p *Provider) Plan(ctx context.Context, s *providers.Spec) (*providers.Plan
 		pl.Actions = append(pl.Actions, providers.PlannedAction{Action: providers.ActionDelete, Resource: "e2b-template/" + id, Description: "a template built for an earlier image or size"})
 	}
 	hourly, monthly, notes := estimate(d)
-	pl.EstimatedCost = &providers.CostEstimate{Hourly: &hourly, Monthly: &monthly, Currency: "USD", Notes: notes}
+	// A paused sandbox pays no compute; its snapshot's storage is not priced by E2B today.
+	stopped := 0.0
+	pl.EstimatedCost = &providers.CostEstimate{Hourly: &hourly, Monthly: &monthly, StoppedHourly: &stopped,
+		Basis: priceSource, Currency: "USD", Notes: notes}
 	return pl, nil
 }
 

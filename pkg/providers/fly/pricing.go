@@ -51,10 +51,15 @@ func estimate(d *desired) *providers.CostEstimate {
 	volumeMonth := float64(d.VolumeSizeGB) * prices.VolumePerGBMonth
 	monthly := round2(perSecond*secondsPerMonth + volumeMonth)
 	hourly := round4(perSecond*3600 + volumeMonth/(30*24))
+	// Stopped or suspended, the machine pays for its volume only.
+	stopped := round4(volumeMonth / (30 * 24))
 	return &providers.CostEstimate{
-		Hourly:   &hourly,
-		Monthly:  &monthly,
-		Currency: "USD",
+		Hourly:        &hourly,
+		Monthly:       &monthly,
+		StoppedHourly: &stopped,
+		Basis:         prices.Source + " as of " + prices.Date,
+		Region:        d.Region,
+		Currency:      "USD",
 		Notes: fmt.Sprintf("%d %s CPU, %d MB running all month ($%.2f) plus a %d GB volume ($%.2f); a stopped or suspended machine costs its volume (and root filesystem) only. Prices from %s as of %s; regional prices vary.",
 			g.CPUs, g.CPUKind, g.MemoryMB, perSecond*secondsPerMonth, d.VolumeSizeGB, volumeMonth, prices.Source, prices.Date),
 	}

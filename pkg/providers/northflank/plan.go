@@ -46,8 +46,7 @@ func (p *Provider) Plan(ctx context.Context, s *providers.Spec) (*providers.Plan
 	for _, f := range obs.foreign {
 		pl.Warnings = append(pl.Warnings, f+" exists and is not this environment's: Deploy will be refused with the platform's 409")
 	}
-	hourly, monthly, notes := estimate(d)
-	pl.EstimatedCost = &providers.CostEstimate{Hourly: &hourly, Monthly: &monthly, Currency: "USD", Notes: notes}
+	pl.EstimatedCost = costEstimate(d)
 	return pl, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/sindri/deploy/v3/pkg/config"
+	"github.com/sindri/deploy/v3/pkg/providers"
 )
 
 // The plan catalogue and its prices, in USD, from GET /v1/plans as transcribed in
@@ -98,26 +99,35 @@ func memory(mb int) string {
 	return strconv.FormatFloat(float64(mb)/1024, 'f', -1, 64) + " GB"
 }
 
-// estimate prices d while it runs: the plan per instance, or the GPUs per instance. A paused
-// service costs nothing but its volume, which the snapshot does not price.
-func estimate(d *desired) (hourly, monthly float64, notes string) {
+// costEstimate prices d while it runs: the plan per instance, or the GPUs per instance. A
+// paused service costs no compute; its volume's price is not in the snapshot, so with a
+// volume the stopped cost is unknown (nil), never a made-up number.
+func costEstimate(d *desired) *providers.CostEstimate {
+	c := &providers.CostEstimate{Currency: "USD", Basis: priceSource, Region: d.region, Instances: d.instances}
 	n := float64(d.instances)
+	var hourly float64
 	if d.gpu != nil {
-		c := d.gpu.Configuration
-		hourly = gpuPerHour[c.GPUType] * float64(c.GPUCount) * n
-		notes = fmt.Sprintf("%d x %s per instance, GPUs only (the plan's bundled CPU and memory are not priced)", c.GPUCount, c.GPUType)
+		g := d.gpu.Configuration
+		hourly = gpuPerHour[g.GPUType] * float64(g.GPUCount) * n
+		c.GPUModel, c.GPUCount = g.GPUType, g.GPUCount*d.instances
+		c.Notes = fmt.Sprintf("%d x %s per instance, GPUs only (the plan's bundled CPU and memory are not priced)", g.GPUCount, g.GPUType)
 	} else {
 		hourly = d.plan.PerHour * n
-		notes = d.plan.ID + " per instance"
+		c.Notes = d.plan.ID + " per instance"
 	}
 	if d.autoscale != nil {
-		notes += fmt.Sprintf("; at the %d minimum instances (autoscaling up to %d costs up to %.2f/h)", d.instances, d.autoscale.Horizontal.MaxReplicas, hourly/n*float64(d.autoscale.Horizontal.MaxReplicas))
+		c.Notes += fmt.Sprintf("; at the %d minimum instances (autoscaling up to %d costs up to %.2f/h)", d.instances, d.autoscale.Horizontal.MaxReplicas, hourly/n*float64(d.autoscale.Horizontal.MaxReplicas))
 	}
 	if d.volume != nil {
-		notes += "; the volume is not priced (UNVERIFIED storage price)"
+		c.Notes += "; the volume is not priced (UNVERIFIED storage price)"
+	} else {
+		stopped := 0.0
+		c.StoppedHourly = &stopped
 	}
-	notes += "; a paused service costs no compute; prices from " + priceSource
-	return round2(hourly), round2(hourly * hoursPerMonth), notes
+	c.Notes += "; a paused service costs no compute; prices from " + priceSource
+	hourly, monthly := round2(hourly), round2(hourly*hoursPerMonth)
+	c.Hourly, c.Monthly = &hourly, &monthly
+	return c
 }
 
 func round2(f float64) float64 { return float64(int64(f*100+0.5)) / 100 }

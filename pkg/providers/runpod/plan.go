@@ -66,8 +66,6 @@ func (p *Provider) Plan(ctx context.Context, s *providers.Spec) (*providers.Plan
 			pl.Actions = append(pl.Actions, providers.PlannedAction{Action: providers.ActionStart, Resource: "runpod-pod/" + d.env, Description: "start the stopped pod"})
 		}
 	}
-	if hourly, monthly, notes, ok := estimate(d); ok {
-		pl.EstimatedCost = &providers.CostEstimate{Hourly: &hourly, Monthly: &monthly, Currency: "USD", Notes: notes}
-	}
+	pl.EstimatedCost = costEstimate(d)
 	return pl, nil
 }

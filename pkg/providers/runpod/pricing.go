@@ -1,5 +1,11 @@
 package runpod
 
+import (
+	"math"
+
+	"github.com/sindri/deploy/v3/pkg/providers"
+)
+
 // Prices for Plan's estimate, in USD, from RunPod's pricing page (https://www.runpod.io/pricing)
 // as transcribed on 2026-08; list prices before any account discount. Only the RTX 4090 row is
 // confirmed by a second source (the example of GET /v2/catalog/gpus: 0.44 secure, 0.31
@@ -48,29 +54,40 @@ var gpuPrices = map[string]gpuPrice{
 	"AMD Instinct MI300X OAM":        {2.49, 2.49},
 }
 
-// estimate prices d's pod: hourly while running (compute, container disk and volume), and a
-// month of running. A GPU missing from the table gives no estimate.
-func estimate(d *desired) (hourly, monthly float64, notes string, ok bool) {
+// costEstimate prices d's pod: hourly while running (compute, container disk and volume), a
+// month of running, and hourly while stopped (the volume at the stopped rate). A GPU missing
+// from the table gives no estimate (nil): never a made-up number.
+func costEstimate(d *desired) *providers.CostEstimate {
 	ps := d.spec
 	storageHourly := float64(ps.DiskGB)*containerDiskPerGBMonth/hoursPerMonth + float64(ps.VolumeGB)*volumePerGBMonth/hoursPerMonth
+	c := &providers.CostEstimate{Currency: "USD", Basis: priceSource}
+	if len(ps.DataCenters) > 0 {
+		c.Region = ps.DataCenters[0]
+	}
+	var hourly float64
 	switch {
 	case ps.GPU != nil:
 		p, known := gpuPrices[ps.GPU.ID]
 		if !known {
-			return 0, 0, "", false
+			return nil
 		}
 		rate := p.secure
 		if ps.Cloud == "COMMUNITY" {
 			rate = p.community
 		}
 		hourly = rate*float64(ps.GPU.Count) + storageHourly
-		notes = "per-GPU list price of " + ps.GPU.ID + " in " + ps.Cloud + " cloud"
+		c.GPUModel, c.GPUCount = ps.GPU.ID, ps.GPU.Count
+		c.Notes = "per-GPU list price of " + ps.GPU.ID + " in " + ps.Cloud + " cloud"
 	default:
 		hourly = cpuPerVCPUHour*float64(ps.CPU.VCPUs) + storageHourly
-		notes = "CPU pod list price"
+		c.Notes = "CPU pod list price"
 	}
-	notes += "; a stopped pod still pays for its volume; prices from " + priceSource
-	return round2(hourly), round2(hourly * hoursPerMonth), notes, true
+	c.Notes += "; a stopped pod still pays for its volume; prices from " + priceSource
+	hourly, monthly := round2(hourly), round2(hourly*hoursPerMonth)
+	stopped := round4(float64(ps.VolumeGB) * volumeIdlePerGBMonth / hoursPerMonth)
+	c.Hourly, c.Monthly, c.StoppedHourly = &hourly, &monthly, &stopped
+	return c
 }
 
-func round2(f float64) float64 { return float64(int64(f*100+0.5)) / 100 }
+func round2(f float64) float64 { return math.Round(f*100) / 100 }
+func round4(f float64) float64 { return math.Round(f*10000) / 10000 }
