@@ -37,29 +37,32 @@ var intentionalDiffs = map[string]string{
 	"portForm":           "docker ports with a host IP or /tcp|/udp suffix are accepted, as the Docker provider publishes them; the schema pattern allows only HOST:CONTAINER",
 	"buildFromSource":    "buildFromSource.enabled: true is refused: this action deploys prebuilt images and does not build from source",
 	"northflankGPUTiers": "northflank takes the GPU model tiers it has (a100, h100, l4, ...) mapped through a tier map to its gpuType ids, and reads upstream's gpuType spellings (nvidia-a100-40gb) as those ids; the schema allows only the four generic tiers",
+	"v2DroppedProfile":   "a V2 profile V3 dropped (ai-dev) is read as V2's extension list for it, with a warning; the V3 schema's profile enum refuses it",
 	"runpodGPUTiers":     "runpod takes GPU model tiers (a4000, a100, rtx4090, ...) mapped to exact gpuTypeIds, and reads the documented gpuType spelling as gpuTypeId; the schema allows only the four generic tiers and refuses gpuType",
 }
 
 // fixtureDiffs names the intentional difference each disagreeing fixture exercises.
 var fixtureDiffs = map[string]string{
-	"v3-devpod-aws.yaml":               "missingExtensions",
-	"v3-devpod-azure.yaml":             "missingExtensions",
-	"v3-devpod-digitalocean.yaml":      "missingExtensions",
-	"v3-devpod-docker.yaml":            "missingExtensions",
-	"v3-devpod-gcp.yaml":               "missingExtensions",
-	"v3-docker-basic.yaml":             "missingExtensions",
-	"v3-e2b-basic.yaml":                "missingExtensions",
-	"v3-fly-basic.yaml":                "missingExtensions",
-	"v3-northflank-autoscaling.yaml":   "missingExtensions",
-	"v3-northflank-basic.yaml":         "missingExtensions",
-	"v3-northflank-full.yaml":          "missingExtensions",
-	"v3-runpod-cpu-only.yaml":          "missingExtensions",
-	"v3-fly-production.sindri.yaml":    "autoInstall",
-	"v3-runpod-enterprise.sindri.yaml": "autoInstall",
-	"v3-northflank-gpu.yaml":           "northflankGPUTiers",
-	"v3-runpod-a100-training.yaml":     "runpodGPUTiers",
-	"v3-runpod-gpu-basic.yaml":         "runpodGPUTiers",
-	"v3-runpod-spot.yaml":              "runpodGPUTiers",
+	"v3-devpod-aws.yaml":                   "missingExtensions",
+	"v3-devpod-azure.yaml":                 "missingExtensions",
+	"v3-devpod-digitalocean.yaml":          "missingExtensions",
+	"v3-devpod-docker.yaml":                "missingExtensions",
+	"v3-devpod-gcp.yaml":                   "missingExtensions",
+	"v3-docker-basic.yaml":                 "missingExtensions",
+	"v3-e2b-basic.yaml":                    "missingExtensions",
+	"v3-fly-basic.yaml":                    "missingExtensions",
+	"v3-northflank-autoscaling.yaml":       "missingExtensions",
+	"v3-northflank-basic.yaml":             "missingExtensions",
+	"v3-northflank-full.yaml":              "missingExtensions",
+	"v3-runpod-cpu-only.yaml":              "missingExtensions",
+	"v3-fly-production.sindri.yaml":        "autoInstall",
+	"v3-runpod-enterprise.sindri.yaml":     "autoInstall",
+	"v3-northflank-gpu.yaml":               "northflankGPUTiers",
+	"v3-runpod-a100-training.yaml":         "runpodGPUTiers",
+	"v3-runpod-gpu-basic.yaml":             "runpodGPUTiers",
+	"v3-runpod-spot.yaml":                  "runpodGPUTiers",
+	"v2-devpod-aws-ai-dev-gpu.sindri.yaml": "v2DroppedProfile",
+	"v2-docker-gpu-ai-dev.sindri.yaml":     "v2DroppedProfile",
 }
 
 func compileSchema(t testing.TB) *jsonschema.Schema {
@@ -327,6 +330,8 @@ func mutations() []mutation {
 	add("extensions", map[string]any{"active": []any{"git"}}, "") // active alone
 	add("extensions", map[string]any{"active": []any{"a"}, "additional": []any{"b"}}, "")
 	add("extensions", map[string]any{}, "emptyExtensions")
+	add("extensions", map[string]any{"profile": "ai-dev"}, "v2DroppedProfile")
+	add("extensions", map[string]any{"profile": "ai-dev", "additional": []any{"rust"}}, "v2DroppedProfile")
 	add("secrets[0].source", "s3", "s3Optional")
 	add("secrets[1].name", "A", "duplicateSecret")
 	add("secrets[2].name", "B", "duplicateSecret")
