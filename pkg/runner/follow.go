@@ -114,6 +114,7 @@ func applySucceeded(v *action.View, d *events.Succeeded) {
 	v.URL, v.Connect, v.Plan = d.URL, d.Connect, d.Plan
 	if d.Deployment != nil {
 		v.State, v.Warnings = d.Deployment.State, d.Deployment.Warnings
+		v.Connection = d.Deployment.Connection
 		if c := d.Deployment.Connection; c != nil && v.Connect == "" {
 			v.Connect = firstNonEmpty(c.ExecCommand, c.SSHCommand)
 		}
