@@ -23,6 +23,10 @@ func runLocal(ctx context.Context, args []string, getenv func(string) string, st
 		return 2
 	}
 	verb := args[0]
+	switch verb {
+	case "doctor":
+		return runDoctor(ctx, args[1:], getenv, stdout, stderr)
+	}
 	cmd, err := action.ParseCommand(verb)
 	if err != nil || cmd == action.CommandAuto {
 		fmt.Fprintf(stderr, "sindri-action local: unknown verb %q; use deploy, destroy, stop, start, status, plan or reap\n", verb)
