@@ -64,10 +64,7 @@ var toolFixes = map[string]string{
 // that its API answers. Without a config or provider it checks every built-in provider.
 // Exit status: 0 when the provider can run, 1 when it cannot, 2 for a usage error.
 func runDoctor(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("local doctor", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	cfgPath := fs.String("c", "", "path of sindri.yaml (default: discovered from the current directory)")
-	prov := fs.String("provider", "", "check this provider instead of the config's")
+	fs, cfgPath, prov := localFlags("doctor", "check this provider instead of the config's", stderr)
 	cloud := fs.String("cloud", "", "packer: check this cloud's credentials only (aws, azure, gcp, oci, alibaba)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -235,4 +232,13 @@ func writeFacts(w io.Writer, name string, facts []doctorFact) bool {
 	}
 	fmt.Fprintf(w, "%s can run here\n", name)
 	return true
+}
+
+// localFlags is the flag set of a local verb with the -c and -provider flags every one has.
+func localFlags(verb, providerUsage string, stderr io.Writer) (fs *flag.FlagSet, cfgPath, prov *string) {
+	fs = flag.NewFlagSet("local "+verb, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath = fs.String("c", "", "path of sindri.yaml (default: discovered from the current directory)")
+	prov = fs.String("provider", "", providerUsage)
+	return fs, cfgPath, prov
 }

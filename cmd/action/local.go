@@ -26,6 +26,8 @@ func runLocal(ctx context.Context, args []string, getenv func(string) string, st
 	switch verb {
 	case "doctor":
 		return runDoctor(ctx, args[1:], getenv, stdout, stderr)
+	case "connect":
+		return runConnect(ctx, args[1:], getenv, stdout, stderr)
 	}
 	cmd, err := action.ParseCommand(verb)
 	if err != nil || cmd == action.CommandAuto {

@@ -3,6 +3,7 @@ package action
 import (
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -154,4 +155,33 @@ func splitInstructions(s string) []string {
 		}
 	}
 	return append(out, strings.TrimSpace(s[start:]))
+}
+
+// ConnectText is the connect section as plain text for a terminal (`local connect`): the
+// guide's way in, the commands, the instructions and the VS Code link.
+func ConnectText(provider, env string, c *providers.Connection) string {
+	var b strings.Builder
+	w := connectWays[provider]
+	fmt.Fprintf(&b, "way in: %s\n", w.way)
+	for _, s := range []string{c.SSHCommand, c.ExecCommand} {
+		if s != "" {
+			b.WriteString("  " + s + "\n")
+		}
+	}
+	for _, ins := range splitInstructions(c.Instructions) {
+		if ins != "" {
+			b.WriteString("- " + ins + "\n")
+		}
+	}
+	for _, u := range []string{c.HTTPURL, c.HTTPSURL} {
+		if u != "" {
+			b.WriteString("- URL: " + u + "\n")
+		}
+	}
+	if l := VSCodeLink(provider, env, c); l != "" {
+		b.WriteString("- " + w.ide + ": " + l + "\n")
+	} else if w.ide != "" && !strings.HasPrefix(w.ide, "VS Code Remote SSH") && provider != "docker" {
+		b.WriteString("- IDE: " + w.ide + "\n")
+	}
+	return b.String()
 }

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // doctor runs `local doctor args` with the environment env (and nothing else) from a
@@ -128,5 +129,66 @@ func TestDoctorDocker(t *testing.T) {
 	code, out = doctor(t, map[string]string{"DOCKER_HOST": "unix:///nonexistent/docker.sock"}, "--provider", "docker")
 	if code != 1 || !strings.Contains(out, "unix:///nonexistent/docker.sock does not answer") {
 		t.Errorf("engine down: exit %d:\n%s", code, out)
+	}
+}
+
+// local runs `sindri-action local args...` in process with the test's environment, from dir.
+func local(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	var out, errOut bytes.Buffer
+	code := run(ctx, append([]string{"local"}, args...), os.Getenv, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+// `local connect` on the real Docker engine: it prints the guide's way in for a running
+// environment, `-- CMD` runs a command inside it with the command's exit code and output, a
+// stopped environment is refused with what to do, and what the command wrote to the home
+// volume is still there after stop and start.
+func TestLocalConnectDocker(t *testing.T) {
+	needHeavy(t)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "sindri.yaml")
+	env := "connect-e2e-" + strings.ToLower(t.Name()[len(t.Name())-6:])
+	if err := os.WriteFile(cfg, []byte("version: \"3.0\"\nname: "+env+"\ndeployment:\n  provider: docker\n  image: "+testImage+
+		"\n  resources:\n    memory: 256MB\n    cpus: 1\nextensions:\n  profile: minimal\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if code, out, errOut := local(t, "destroy", "-c", cfg); code != 0 {
+			t.Errorf("destroy: exit %d\n%s%s", code, out, errOut)
+		}
+	})
+	if code, _, errOut := local(t, "connect", "-c", cfg); code != 1 || !strings.Contains(errOut, env+" on docker is not deployed") {
+		t.Errorf("connect before deploy: exit %d, stderr %q", code, errOut)
+	}
+	if code, out, errOut := local(t, "deploy", "-c", cfg); code != 0 {
+		t.Fatalf("deploy: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, _ := local(t, "connect", "-c", cfg)
+	if code != 0 || !strings.Contains(out, "way in: docker exec (no SSH)") || !strings.Contains(out, "docker exec -it") ||
+		!strings.Contains(out, " "+env+" bash -l") || !strings.Contains(out, "https://vscode.dev/redirect?url=vscode%3A%2F%2Fvscode-remote%2Fattached-container") {
+		t.Errorf("connect: exit %d:\n%s", code, out)
+	}
+	const marker = "/alt/home/developer/connect-marker"
+	if code, out, errOut := local(t, "connect", "-c", cfg, "--", "/hello", "-write", marker, "-content", "kept "+env); code != 0 {
+		t.Fatalf("connect -- write: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, _, errOut := local(t, "connect", "-c", cfg, "--", "/hello", "-read", "/no/such/file"); code != 1 || !strings.Contains(errOut, "no such file") {
+		t.Errorf("connect -- failing command: exit %d, stderr %q; want the command's own exit 1 and message", code, errOut)
+	}
+	if code, out, errOut := local(t, "stop", "-c", cfg); code != 0 {
+		t.Fatalf("stop: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, _, errOut := local(t, "connect", "-c", cfg, "--", "/hello", "-read", marker); code != 1 || !strings.Contains(errOut, "is stopped") {
+		t.Errorf("connect to a stopped environment: exit %d, stderr %q", code, errOut)
+	}
+	if code, out, errOut := local(t, "start", "-c", cfg); code != 0 {
+		t.Fatalf("start: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut := local(t, "connect", "-c", cfg, "--", "/hello", "-read", marker)
+	if code != 0 || out != "kept "+env {
+		t.Errorf("marker after stop and start: exit %d, out %q, stderr %q", code, out, errOut)
 	}
 }
