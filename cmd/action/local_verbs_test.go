@@ -12,6 +12,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sindri/deploy/v3/pkg/providers/e2b/e2btest"
+	"github.com/sindri/deploy/v3/pkg/providers/fly/flytest"
+	"github.com/sindri/deploy/v3/pkg/providers/northflank/northflanktest"
+	"github.com/sindri/deploy/v3/pkg/providers/runpod/runpodtest"
 )
 
 // doctor runs `local doctor args` with the environment env (and nothing else) from a
@@ -191,4 +196,115 @@ func TestLocalConnectDocker(t *testing.T) {
 	if code != 0 || out != "kept "+env {
 		t.Errorf("marker after stop and start: exit %d, out %q, stderr %q", code, out, errOut)
 	}
+}
+
+// guideExamples is the repository copy of the provider guide's examples (TestSharedCopyInSync
+// in pkg/config keeps it equal to the shared fixtures).
+const guideExamples = "../../testdata/shared/fixtures/guide-examples"
+
+// guideEffects are, per guide example, the words the plan must show for each field the
+// example sets: the field's effect, as a new user reads it in `local plan`.
+var guideEffects = map[string][]*regexp.Regexp{
+	// gpuType, containerDiskGb, volumeSizeGb.
+	"runpod": {regexp.MustCompile(`NVIDIA RTX A4000`), regexp.MustCompile(`"disk":50\b`), regexp.MustCompile(`"persistent":\{"size":20\b`)},
+	// autoScaling 1..5, and what happens to the ReadWriteOnce home volume above one instance.
+	"northflank": {regexp.MustCompile(`(?i)autoscal\w* .*1\D+5|min\w* 1.*max\w* 5`), regexp.MustCompile(`(?i)volume`)},
+	// timeout and autoPause.
+	"e2b": {regexp.MustCompile(`3600`), regexp.MustCompile(`(?i)auto.?pause|pause`)},
+	// region and autoStopMachines.
+	"fly": {regexp.MustCompile(`sjc`), regexp.MustCompile(`(?i)auto.?stop|autostop`)},
+	// namespace and storageClass.
+	"kubernetes": {regexp.MustCompile(`dev-environments`), regexp.MustCompile(`fast-ssd`)},
+	// the backend.
+	"devpod": {regexp.MustCompile(`(?i)provider[^\n]*docker|docker[^\n]*backend`)},
+	// cloud, profile, region: the packer block's fields.
+	"packer": {regexp.MustCompile(`\baws\b`), regexp.MustCompile(`us-west-2`), regexp.MustCompile(`fullstack`)},
+	"docker": {regexp.MustCompile(`container:guide-docker`)},
+}
+
+// TestGuideExamples runs every example of the provider guide as a new user would: validate,
+// then local plan. validate gives no error and no "ignored" or "has no effect" warning; the
+// plan succeeds and names each field's effect. The cloud providers plan against their strict
+// fakes (their APIs are not reachable here); kubernetes plans without a cluster. docker and
+// devpod need the engine (and devpod its binary): with SINDRI_HEAVY=1 only.
+func TestGuideExamples(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(guideExamples, "*.sindri.yaml"))
+	if err != nil || len(files) != len(guideEffects) {
+		t.Fatalf("%d guide examples (%v), %d rows in guideEffects", len(files), err, len(guideEffects))
+	}
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".sindri.yaml")
+		t.Run(name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			code := run(context.Background(), []string{"validate", "-c", f}, func(string) string { return "" }, &out, &errOut)
+			text := out.String() + errOut.String()
+			if code != 0 || strings.Contains(text, "error:") {
+				t.Fatalf("validate: exit %d:\n%s", code, text)
+			}
+			for _, bad := range []string{"ignored", "has no effect", "not used", "unused"} {
+				if strings.Contains(text, bad) {
+					t.Errorf("validate warns %q:\n%s", bad, text)
+				}
+			}
+			env := guideEnv(t, name)
+			if env == nil {
+				return
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+			defer cancel()
+			out.Reset()
+			errOut.Reset()
+			code = run(ctx, []string{"local", "plan", "-c", f}, func(k string) string { return env[k] }, &out, &errOut)
+			plan := out.String()
+			if code != 0 {
+				t.Fatalf("local plan: exit %d:\n%s\n%s", code, plan, errOut.String())
+			}
+			for _, re := range guideEffects[name] {
+				if !re.MatchString(plan) {
+					t.Errorf("the plan does not show %s:\n%s", re, plan)
+				}
+			}
+		})
+	}
+}
+
+// guideEnv is the environment a local plan of example name runs with: the API of its fake and
+// an accepted credential; nil skips the plan (its real boundary is not available).
+func guideEnv(t *testing.T, name string) map[string]string {
+	t.Helper()
+	heavy := suite.heavy
+	switch name {
+	case "fly":
+		f := flytest.New(t, flytest.Options{})
+		return map[string]string{"SINDRI_FLY_API_URL": f.URL, "FLY_API_TOKEN": flytest.DefaultToken}
+	case "runpod":
+		f := runpodtest.New(t, "rp-test-key")
+		return map[string]string{"SINDRI_RUNPOD_API_URL": f.URL(), "RUNPOD_API_KEY": "rp-test-key"}
+	case "northflank":
+		f := northflanktest.New(t, "nf-test-token")
+		return map[string]string{"SINDRI_NORTHFLANK_API_URL": f.URL(), "NORTHFLANK_API_TOKEN": "nf-test-token"}
+	case "e2b":
+		f := e2btest.New(t, "e2b-test-key")
+		return map[string]string{"SINDRI_E2B_API_URL": f.URL(), "E2B_API_KEY": "e2b-test-key"}
+	case "kubernetes", "packer":
+		return map[string]string{"HOME": t.TempDir()}
+	case "docker":
+		if !heavy {
+			t.Log("docker plan needs the engine: SINDRI_HEAVY=1")
+			return nil
+		}
+		return map[string]string{"HOME": t.TempDir()}
+	case "devpod":
+		if !heavy {
+			t.Log("devpod plan needs devpod: SINDRI_HEAVY=1")
+			return nil
+		}
+		bin, err := exec.Command("../../scripts/tools.sh", "devpod").Output()
+		if err != nil {
+			t.Fatalf("tools.sh devpod: %v", err)
+		}
+		return map[string]string{"HOME": t.TempDir(), "SINDRI_DEVPOD_BINARY": strings.TrimSpace(string(bin))}
+	}
+	t.Fatalf("no environment for guide example %s", name)
+	return nil
 }
