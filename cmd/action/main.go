@@ -41,6 +41,10 @@ const usage = `usage:
   sindri-action validate -c FILE        check a sindri.yaml; prints file:line:col problems
   sindri-action local VERB [flags]      run a job on the embedded bus from a terminal
       VERB: deploy, destroy, stop, start, status, plan
+  sindri-action local connect [flags] [-- CMD]
+                                        print the way into a running environment, or run CMD in it
+  sindri-action local doctor [-provider P] [-cloud CLOUD]
+                                        check what a provider needs on this machine
       -c FILE        sindri.yaml (default: discovered from the current directory upwards)
       -env NAME      environment name template (default: the config name)
       -provider P    override deployment.provider
