@@ -24,7 +24,12 @@ func runLocal(ctx context.Context, args []string, getenv func(string) string, st
 		return 2
 	}
 	verb := args[0]
-	if verb == "vm" {
+	switch verb {
+	case "doctor":
+		return runDoctor(ctx, args[1:], getenv, stdout, stderr)
+	case "connect":
+		return runConnect(ctx, args[1:], getenv, stdout, stderr)
+	case "vm":
 		return runLocalVM(ctx, args[1:], getenv, stdout, stderr)
 	}
 	cmd, err := action.ParseCommand(verb)

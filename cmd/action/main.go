@@ -51,6 +51,10 @@ const usage = `usage:
 
 const localFlags = `
 local VERB: deploy, destroy, stop, start, status, plan, reap, image-build, image-list, image-delete, ...
+local connect [flags] [-- CMD]
+      print the way into a running environment, or run CMD in it
+local doctor [-provider P] [-cloud CLOUD]
+      check what a provider needs on this machine
       -c FILE        sindri.yaml (default: discovered from the current directory upwards)
       -env NAME      environment name template (default: the config name)
       -provider P    override deployment.provider

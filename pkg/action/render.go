@@ -107,7 +107,9 @@ func RenderComment(v View, redact Redactor) string {
 		if v.URL != "" {
 			fmt.Fprintf(&b, "**URL:** %s\n\n", link(v.URL))
 		}
-		if v.Connect != "" {
+		if v.Connection != nil {
+			writeConnect(&b, v.Provider, v.Env, v.Connection)
+		} else if v.Connect != "" {
 			b.WriteString("**Connect:**\n\n")
 			writeFence(&b, "sh", []string{v.Connect})
 			b.WriteString("\n")

@@ -47,6 +47,9 @@ type View struct {
 	URL   string
 	// Connect is the command that connects to the environment (ssh, devpod, kubectl ...).
 	Connect string
+	// Connection is everything the provider said about reaching the environment; the comment
+	// shows it as the provider guide's way in for the provider (connect.go).
+	Connection *providers.Connection
 	// Warnings are the provider's words on what it did differently from what the config asks
 	// (a fallback from suspend to stop, a sandbox that pauses at a set time).
 	Warnings []string

@@ -167,9 +167,12 @@ func checkProfile(s string) (Severity, string, string) {
 }
 
 func (d *decoder) extensions(m *mapView, ext *Extensions) {
-	m.str("profile", &ext.Profile, checkProfile)
+	v2 := d.v2Profile(m, ext)
+	if !v2 {
+		m.str("profile", &ext.Profile, checkProfile)
+		m.strList("additional", nil, &ext.Additional)
+	}
 	m.strList("active", nil, &ext.Active)
-	m.strList("additional", nil, &ext.Additional)
 	m.boolp("auto_install", nil, &ext.AutoInstall)
 	if k, v, path, ok := m.get("autoInstall"); ok {
 		if b, ok := m.boolValue(v, path); ok {

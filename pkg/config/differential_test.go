@@ -20,46 +20,50 @@ const schemaPath = "../../testdata/shared/spec/sindri.schema.json"
 // schema (accept vs refuse), with the reason. A disagreement not listed here fails the test,
 // and so does a listed one that no longer happens.
 var intentionalDiffs = map[string]string{
-	"missingExtensions":  "we accept a file without extensions (warning); the upstream v3/examples all omit it",
-	"autoInstall":        "extensions.autoInstall (camelCase) is honoured with a warning; most V3 examples use it",
-	"unknownKeyClosed":   "unknown keys are warnings everywhere, also in blocks the schema closes (additionalProperties:false)",
-	"sizeForm":           "sizes ParseSize reads (4Gi, 1TB, 4gb) are accepted with a portability warning",
-	"zeroSize":           "a zero memory/size is refused (it would deploy nothing); the schema pattern allows 0GB",
-	"nameLength":         "name is limited to 63 characters (DNS label); the schema has no limit",
-	"s3Optional":         "an optional s3 secret is accepted with a warning (skipped at deploy); the schema has no s3",
-	"flyGPU":             "Fly.io GPU machines were retired on 2026-08-01, so fly + gpu.enabled is refused",
-	"e2bGPU":             "E2B has no GPUs, so e2b + gpu.enabled is refused (upstream fails at deploy)",
-	"emptyExtensions":    "extensions with neither profile nor active is a warning, as upstream's loader accepts it",
-	"duplicateSecret":    "a secret name declared twice is refused: the secrets resolver refuses it at deploy; the schema has no uniqueness rule",
-	"mountPathClean":     "a file secret's mountPath must be absolute and clean, as the secrets resolver requires; the schema takes any string",
-	"portRange":          "docker ports outside 1-65535 (0:80, 99999:80, 80:0) are refused, as the Docker provider refuses them; the schema pattern ^\\d+:\\d+$ allows them",
-	"portDuplicate":      "a docker host port published twice (same address, port, protocol) is refused, as the Docker provider refuses it; the schema has no such rule",
-	"portForm":           "docker ports with a host IP or /tcp|/udp suffix are accepted, as the Docker provider publishes them; the schema pattern allows only HOST:CONTAINER",
-	"buildFromSource":    "buildFromSource.enabled: true is refused: this action deploys prebuilt images and does not build from source",
-	"northflankGPUTiers": "northflank takes the GPU model tiers it has (a100, h100, l4, ...) mapped through a tier map to its gpuType ids, and reads upstream's gpuType spellings (nvidia-a100-40gb) as those ids; the schema allows only the four generic tiers",
-	"runpodGPUTiers":     "runpod takes GPU model tiers (a4000, a100, rtx4090, ...) mapped to exact gpuTypeIds, and reads the documented gpuType spelling as gpuTypeId; the schema allows only the four generic tiers and refuses gpuType",
+	"missingExtensions":    "we accept a file without extensions (warning); the upstream v3/examples all omit it",
+	"autoInstall":          "extensions.autoInstall (camelCase) is honoured with a warning; most V3 examples use it",
+	"unknownKeyClosed":     "unknown keys are warnings everywhere, also in blocks the schema closes (additionalProperties:false)",
+	"sizeForm":             "sizes ParseSize reads (4Gi, 1TB, 4gb) are accepted with a portability warning",
+	"zeroSize":             "a zero memory/size is refused (it would deploy nothing); the schema pattern allows 0GB",
+	"nameLength":           "name is limited to 63 characters (DNS label); the schema has no limit",
+	"s3Optional":           "an optional s3 secret is accepted with a warning (skipped at deploy); the schema has no s3",
+	"flyGPU":               "Fly.io GPU machines were retired on 2026-08-01, so fly + gpu.enabled is refused",
+	"e2bGPU":               "E2B has no GPUs, so e2b + gpu.enabled is refused (upstream fails at deploy)",
+	"emptyExtensions":      "extensions with neither profile nor active is a warning, as upstream's loader accepts it",
+	"duplicateSecret":      "a secret name declared twice is refused: the secrets resolver refuses it at deploy; the schema has no uniqueness rule",
+	"mountPathClean":       "a file secret's mountPath must be absolute and clean, as the secrets resolver requires; the schema takes any string",
+	"portRange":            "docker ports outside 1-65535 (0:80, 99999:80, 80:0) are refused, as the Docker provider refuses them; the schema pattern ^\\d+:\\d+$ allows them",
+	"portDuplicate":        "a docker host port published twice (same address, port, protocol) is refused, as the Docker provider refuses it; the schema has no such rule",
+	"portForm":             "docker ports with a host IP or /tcp|/udp suffix are accepted, as the Docker provider publishes them; the schema pattern allows only HOST:CONTAINER",
+	"buildFromSource":      "buildFromSource.enabled: true is refused: this action deploys prebuilt images and does not build from source",
+	"northflankGPUTiers":   "northflank takes the GPU model tiers it has (a100, h100, l4, ...) mapped through a tier map to its gpuType ids, and reads upstream's gpuType spellings (nvidia-a100-40gb) as those ids; the schema allows only the four generic tiers",
+	"v2DroppedProfile":     "a V2 profile V3 dropped (ai-dev) is read as V2's extension list for it, with a warning; the V3 schema's profile enum refuses it",
+	"runpodVolumeConflict": "providers.runpod.volumeSizeGb and deployment.volumes.workspace.size name the same pod volume: different sizes are refused naming both keys; the schema has no cross-field rule",
+	"runpodGPUTiers":       "runpod takes GPU model tiers (a4000, a100, rtx4090, ...) mapped to exact gpuTypeIds, and reads the documented gpuType spelling as gpuTypeId; the schema allows only the four generic tiers and refuses gpuType",
 }
 
 // fixtureDiffs names the intentional difference each disagreeing fixture exercises.
 var fixtureDiffs = map[string]string{
-	"v3-devpod-aws.yaml":               "missingExtensions",
-	"v3-devpod-azure.yaml":             "missingExtensions",
-	"v3-devpod-digitalocean.yaml":      "missingExtensions",
-	"v3-devpod-docker.yaml":            "missingExtensions",
-	"v3-devpod-gcp.yaml":               "missingExtensions",
-	"v3-docker-basic.yaml":             "missingExtensions",
-	"v3-e2b-basic.yaml":                "missingExtensions",
-	"v3-fly-basic.yaml":                "missingExtensions",
-	"v3-northflank-autoscaling.yaml":   "missingExtensions",
-	"v3-northflank-basic.yaml":         "missingExtensions",
-	"v3-northflank-full.yaml":          "missingExtensions",
-	"v3-runpod-cpu-only.yaml":          "missingExtensions",
-	"v3-fly-production.sindri.yaml":    "autoInstall",
-	"v3-runpod-enterprise.sindri.yaml": "autoInstall",
-	"v3-northflank-gpu.yaml":           "northflankGPUTiers",
-	"v3-runpod-a100-training.yaml":     "runpodGPUTiers",
-	"v3-runpod-gpu-basic.yaml":         "runpodGPUTiers",
-	"v3-runpod-spot.yaml":              "runpodGPUTiers",
+	"v3-devpod-aws.yaml":                   "missingExtensions",
+	"v3-devpod-azure.yaml":                 "missingExtensions",
+	"v3-devpod-digitalocean.yaml":          "missingExtensions",
+	"v3-devpod-docker.yaml":                "missingExtensions",
+	"v3-devpod-gcp.yaml":                   "missingExtensions",
+	"v3-docker-basic.yaml":                 "missingExtensions",
+	"v3-e2b-basic.yaml":                    "missingExtensions",
+	"v3-fly-basic.yaml":                    "missingExtensions",
+	"v3-northflank-autoscaling.yaml":       "missingExtensions",
+	"v3-northflank-basic.yaml":             "missingExtensions",
+	"v3-northflank-full.yaml":              "missingExtensions",
+	"v3-runpod-cpu-only.yaml":              "missingExtensions",
+	"v3-fly-production.sindri.yaml":        "autoInstall",
+	"v3-runpod-enterprise.sindri.yaml":     "autoInstall",
+	"v3-northflank-gpu.yaml":               "northflankGPUTiers",
+	"v3-runpod-a100-training.yaml":         "runpodGPUTiers",
+	"v3-runpod-gpu-basic.yaml":             "runpodGPUTiers",
+	"v3-runpod-spot.yaml":                  "runpodGPUTiers",
+	"v2-devpod-aws-ai-dev-gpu.sindri.yaml": "v2DroppedProfile",
+	"v2-docker-gpu-ai-dev.sindri.yaml":     "v2DroppedProfile",
 }
 
 func compileSchema(t testing.TB) *jsonschema.Schema {
@@ -170,7 +174,7 @@ func variantBase() map[string]any {
 			"devpod":     map[string]any{"type": "gcp", "gcp": map[string]any{"diskType": "pd-ssd", "diskSize": 40}},
 			"k8s":        map[string]any{"provider": "kind", "clusterName": "c", "version": "v1.35.0", "nodes": 1},
 			"e2b":        map[string]any{"templateAlias": "t", "timeout": 300, "reuseTemplate": true, "metadata": map[string]any{"a": "b"}},
-			"runpod": map[string]any{"gpuTypeId": "g", "gpuCount": 1, "containerDiskGb": 20, "volumeSizeGb": 50,
+			"runpod": map[string]any{"gpuTypeId": "g", "gpuCount": 1, "containerDiskGb": 20, "volumeSizeGb": 10,
 				"cloudType": "SECURE", "exposePorts": []any{8080}, "spotBid": 0.5, "startSsh": true},
 			"northflank": map[string]any{"projectName": "p", "serviceName": "s", "computePlan": "nf-compute-200", "gpuCount": 1,
 				"instances": 1, "volumeSizeGb": 10,
@@ -238,6 +242,13 @@ func mutations() []mutation {
 	add("deployment.buildFromSource", map[string]any{"enabled": false}, "")
 	add("deployment.provider", "Docker", "")
 	add("providers.runpod.cloudType", "secure", "")
+	rpVol := variantBase()["deployment"].(map[string]any)
+	rpVol["provider"] = "runpod"
+	add("deployment", rpVol, "")
+	rpVol = variantBase()["deployment"].(map[string]any)
+	rpVol["provider"] = "runpod"
+	rpVol["volumes"] = map[string]any{"workspace": map[string]any{"size": "30GB"}}
+	add("deployment", rpVol, "runpodVolumeConflict")
 	add("providers.runpod", map[string]any{"gpuType": "NVIDIA L4"}, "runpodGPUTiers")
 	add("providers.northflank.healthCheck.type", "TCP", "")
 	nfGPU := variantBase()["deployment"].(map[string]any)
@@ -327,6 +338,8 @@ func mutations() []mutation {
 	add("extensions", map[string]any{"active": []any{"git"}}, "") // active alone
 	add("extensions", map[string]any{"active": []any{"a"}, "additional": []any{"b"}}, "")
 	add("extensions", map[string]any{}, "emptyExtensions")
+	add("extensions", map[string]any{"profile": "ai-dev"}, "v2DroppedProfile")
+	add("extensions", map[string]any{"profile": "ai-dev", "additional": []any{"rust"}}, "v2DroppedProfile")
 	add("secrets[0].source", "s3", "s3Optional")
 	add("secrets[1].name", "A", "duplicateSecret")
 	add("secrets[2].name", "B", "duplicateSecret")

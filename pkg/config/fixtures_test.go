@@ -35,7 +35,7 @@ type fixtureCase struct {
 const (
 	whyMissingExt = "upstream v3/examples lack the required extensions block (serde-fatal upstream); we accept with a warning because nothing is ambiguous: no profile is installed"
 	whyV2Compose  = "V2 providers.docker-compose block is read as providers.docker (warning) so its port mappings are kept"
-	whyAIDev      = "V2 profile ai-dev is not a V3 profile (schema enum); the V3 image cannot install it, so refuse with a hint rather than deploy a broken environment"
+	whyAIDev      = "V2 profile ai-dev, dropped by V3, is read as V2's extension list for it (v2Profiles, cited) with a warning giving the V3 spelling"
 	whyTier       = "gpu.tier must be one of the four tiers; upstream serde rejects GPU model names as tiers"
 	whyOK         = "valid against the contract; only advisory warnings"
 )
@@ -46,6 +46,17 @@ func wantMem(mem string, cpus int) func(*testing.T, *Config) {
 		if c.Deployment.Resources.Memory != mem || c.Deployment.Resources.CPUCount() != cpus {
 			t.Errorf("resources = %s/%d, want %s/%d", c.Deployment.Resources.Memory, c.Deployment.Resources.CPUCount(), mem, cpus)
 		}
+	}
+}
+
+// wantV2AIDev checks a V2 ai-dev config: V2's twelve extensions become extensions.active, in
+// V2's order, and no profile is left for the V3 image to refuse.
+func wantV2AIDev(t *testing.T, c *Config) {
+	t.Helper()
+	want := []string{"nodejs", "python", "golang", "spec-kit", "ollama", "ai-toolkit", "mdflow",
+		"openskills", "pal-mcp-server", "supabase-cli", "linear-mcp", "monitoring"}
+	if !slices.Equal(c.Extensions.Active, want) || c.Extensions.Profile != "" {
+		t.Errorf("extensions = %+v, want active %v and no profile", c.Extensions, want)
 	}
 }
 
@@ -60,7 +71,7 @@ var fixtureCases = map[string]fixtureCase{
 	}},
 	"v2-custom-polyglot-backend.sindri.yaml":          {provider: ProviderDevPod, why: "V2 devpod/aws; the aws block becomes devpod provider options", check: wantMem("8GB", 4)},
 	"v2-custom-rust-wasm.sindri.yaml":                 {provider: ProviderDocker, why: whyV2Compose},
-	"v2-devpod-aws-ai-dev-gpu.sindri.yaml":            {errField: "extensions.profile", errText: `unknown extension profile "ai-dev"`, why: whyAIDev},
+	"v2-devpod-aws-ai-dev-gpu.sindri.yaml":            {provider: ProviderDevPod, why: whyAIDev, check: wantV2AIDev},
 	"v2-devpod-aws-minimal.sindri.yaml":               {provider: ProviderDevPod, why: whyOK},
 	"v2-devpod-aws-regions-us-east-1.sindri.yaml":     {provider: ProviderDevPod, why: whyOK},
 	"v2-devpod-azure-regions-westeurope.sindri.yaml":  {provider: ProviderDevPod, why: whyOK},
@@ -82,7 +93,7 @@ var fixtureCases = map[string]fixtureCase{
 	}},
 	"v2-docker-dind-socket.sindri.yaml": {provider: ProviderDocker, why: whyOK},
 	"v2-docker-enterprise.sindri.yaml":  {provider: ProviderDocker, why: whyV2Compose},
-	"v2-docker-gpu-ai-dev.sindri.yaml":  {errField: "extensions.profile", errText: `unknown extension profile "ai-dev"`, why: whyAIDev},
+	"v2-docker-gpu-ai-dev.sindri.yaml":  {provider: ProviderDocker, why: whyAIDev, check: wantV2AIDev},
 	"v2-docker-mobile.sindri.yaml":      {provider: ProviderDocker, why: whyV2Compose},
 	"v2-docker-systems.sindri.yaml":     {provider: ProviderDocker, why: whyV2Compose},
 	"v2-e2b-cost-optimized.sindri.yaml": {provider: ProviderE2B, why: whyOK, check: func(t *testing.T, c *Config) {

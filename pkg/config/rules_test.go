@@ -66,7 +66,9 @@ var ruleCases = []ruleCase{
 	{"image_config digest", strings.Replace(base, "provider: docker", "provider: docker\n  image_config:\n    registry: r\n    digest: sha256:abc", 1), "deployment.image_config.digest", 7, 13, SeverityError, "not an image digest"},
 
 	// extensions.
-	{"profile enum", strings.Replace(base, "profile: minimal", "profile: ai-dev", 1), "extensions.profile", 6, 12, SeverityError, `unknown extension profile "ai-dev"`},
+	{"profile enum", strings.Replace(base, "profile: minimal", "profile: ai-devs", 1), "extensions.profile", 6, 12, SeverityError, `unknown extension profile "ai-devs"`},
+	{"V2 profile ai-dev", strings.Replace(base, "profile: minimal", "profile: ai-dev", 1), "extensions.profile", 6, 12, SeverityWarning, "V2 profile that V3 dropped"},
+	{"V2 profile with active", strings.Replace(base, "profile: minimal", "profile: ai-dev\n  active: [git]", 1), "extensions.active", 7, 3, SeverityError, "mutually exclusive"},
 	{"profile and active", base + "  active: [git]\n", "extensions.active", 7, 3, SeverityError, "mutually exclusive"},
 	{"active and additional", strings.Replace(base, "profile: minimal", "active: [git]\n  additional: [x]", 1), "extensions.additional", 7, 3, SeverityError, "additional adds to a profile"},
 	{"neither profile nor active", strings.Replace(base, "profile: minimal", "auto_install: false", 1), "extensions", 6, 3, SeverityWarning, "neither profile nor active"},

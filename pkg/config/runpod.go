@@ -78,6 +78,7 @@ func runpodDefaults(c *Config) {
 // deployment.resources.gpu), and is checked against the catalogue with the region.
 func runpodRules(d *decoder, c *Config) {
 	runpodGPURules(d, c)
+	runpodVolumeRule(d, c)
 	if rp := c.Providers.RunPod; rp != nil && rp.CPUInstanceID != "" {
 		if _, _, err := ParseRunPodCPUInstance(rp.CPUInstanceID); err != nil {
 			d.errorf(d.present["providers.runpod.cpuInstanceId"], "providers.runpod.cpuInstanceId",
@@ -101,4 +102,22 @@ func ParseRunPodCPUInstance(s string) (flavor string, vcpus int, err error) {
 		return "", 0, fmt.Errorf("%q is not a RunPod CPU instance id", s)
 	}
 	return parts[0], n, nil
+}
+
+// runpodVolumeRule: providers.runpod.volumeSizeGb (the guide's key) and
+// deployment.volumes.workspace.size (the modelled one) name the same pod volume. Both may be
+// set when they agree; a conflict is an error naming both keys.
+func runpodVolumeRule(d *decoder, c *Config) {
+	rp, ws := c.Providers.RunPod, c.Deployment.Volumes.Workspace
+	k, set := d.present["providers.runpod.volumeSizeGb"]
+	_, wsSet := d.present["deployment.volumes.workspace.size"]
+	if rp == nil || rp.VolumeSizeGB == nil || ws == nil || !set || !wsSet || ws.SizeBytes() == 0 {
+		return
+	}
+	if gb := ws.SizeGB(); int64(*rp.VolumeSizeGB) != gb || ws.SizeBytes() != gb*GiB {
+		d.errorf(k, "providers.runpod.volumeSizeGb",
+			"keep one of them (providers.runpod.volumeSizeGb is RunPod's spelling of deployment.volumes.workspace.size), or make them equal",
+			"providers.runpod.volumeSizeGb (%d GB) and deployment.volumes.workspace.size (%s) set the same pod volume to different sizes",
+			*rp.VolumeSizeGB, ws.Size)
+	}
 }

@@ -124,6 +124,7 @@ func applySucceeded(v *action.View, d *events.Succeeded) {
 	v.Cost, v.CostAt = d.Cost, time.Now()
 	if d.Deployment != nil {
 		v.State, v.Warnings = d.Deployment.State, d.Deployment.Warnings
+		v.Connection = d.Deployment.Connection
 		if c := d.Deployment.Connection; c != nil && v.Connect == "" {
 			v.Connect = firstNonEmpty(c.ExecCommand, c.SSHCommand)
 		}

@@ -1,10 +1,12 @@
 package docker_test
 
 import (
+	"bytes"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/sindri/deploy/v3/pkg/config"
 	"github.com/sindri/deploy/v3/pkg/providers"
 	"github.com/sindri/deploy/v3/pkg/providers/docker"
 	"github.com/sindri/deploy/v3/pkg/providers/providertest"
@@ -25,7 +27,36 @@ func conformance(newProvider func(t *testing.T) providers.Provider) providertest
 		Inventory:   inventory,
 		CancelSweep: 6, // Deploy's progress steps
 		Timeout:     time.Minute,
+		Persistence: &providertest.Persistence{WriteMarker: writeMarker, ReadMarker: readMarker},
 	}
+}
+
+// markerPath is where the persistence check's marker goes: in the home volume.
+const markerPath = config.HomeDir + "/.sindri-conformance-marker"
+
+// writeMarker and readMarker reach into the running container through the provider's own
+// exec (providers.Connector), on a connection without faults.
+func writeMarker(t *testing.T, _ providers.Provider, env, marker string) {
+	t.Helper()
+	if out := execHello(t, env, "-write", markerPath, "-content", marker); out != "" {
+		t.Logf("write marker: %s", out)
+	}
+}
+
+func readMarker(t *testing.T, _ providers.Provider, env string) string {
+	t.Helper()
+	return execHello(t, env, "-read", markerPath)
+}
+
+// execHello runs the test image's /hello with args in env's container and returns its output.
+func execHello(t *testing.T, env string, args ...string) string {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code, err := newProvider(t, docker.Config{}).Exec(t.Context(), &providers.Spec{Env: env}, append([]string{"/hello"}, args...), &out, &errOut)
+	if err != nil || code != 0 {
+		t.Fatalf("exec /hello %v in %s: exit %d, %v: %s", args, env, code, err, errOut.String())
+	}
+	return out.String()
 }
 
 // TestConformanceDocker runs the shared provider conformance suite against the real engine.

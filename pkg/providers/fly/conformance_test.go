@@ -34,6 +34,10 @@ func flyConformance(t *testing.T, faults bool) providertest.ConformanceConfig {
 		Inventory:   inventory,
 		CancelSweep: 6, // Deploy's progress steps
 		Timeout:     time.Minute,
+		Persistence: &providertest.Persistence{HomeVolume: func(t *testing.T, p providers.Provider, env string) string {
+			f, _ := fakes.Load(p)
+			return f.(*flytest.Fake).MachineVolume(appOf(env))
+		}},
 	}
 	if faults {
 		// Checked after all the subtests: every fault kind must have fired.

@@ -50,6 +50,9 @@ type ConformanceConfig struct {
 	CancelSweep int
 	// Timeout bounds each operation (default 2 minutes).
 	Timeout time.Duration
+	// Persistence, when set, checks that Stop and Start keep the home volume's content
+	// (conformance_persist.go).
+	Persistence *Persistence
 }
 
 // Conformance runs the behaviours every provider must have as parallel subtests of t:
@@ -60,6 +63,8 @@ type ConformanceConfig struct {
 //   - Stop and Start round-trip, twice each, a stopped environment is not notdeployed, Deploy
 //     starts a stopped one, and after Destroy both return ErrNotFound (when
 //     Capabilities().StopStart is false, both must return ErrUnsupported instead);
+//   - with Persistence set, a marker written into the home volume before Stop is read back
+//     after Start (or, against a fake, the same volume is attached again);
 //   - Status, Stop, Start and Destroy work with no Config, from Env, Labels and the handle;
 //   - a Deploy cancelled at each Progress step leaves nothing, or something that Status finds
 //     (or a *providers.PartialError names) and a Destroy without Config removes;
@@ -95,6 +100,7 @@ func Conformance(t *testing.T, cfg ConformanceConfig) {
 	t.Run("StatusOfNothingIsNotDeployed", c.statusOfNothing)
 	t.Run("StopStartRoundTrip", c.stopStart)
 	t.Run("DeployOnStoppedStartsIt", c.deployOnStopped)
+	t.Run("StopKeepsHomeVolume", c.stopKeepsState)
 	t.Run("StopStartAfterDestroyNotFound", c.stopStartAfterDestroy)
 	t.Run("UnsupportedStopStart", c.unsupportedStopStart)
 	t.Run("TeardownWithoutConfig", c.teardownWithoutConfig)

@@ -494,17 +494,25 @@ func (f *Fake) Inventory(name string) []string {
 func (f *Fake) MachineState(appName string) string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if m := f.liveMachine(appName); m != nil {
+		return m.state
+	}
+	return ""
+}
+
+// liveMachine returns app's live machine, nil when there is none. f.mu is held.
+func (f *Fake) liveMachine(appName string) *fMachine {
 	a := f.liveApp(appName)
 	if a == nil {
-		return ""
+		return nil
 	}
 	f.advanceApp(a, time.Now())
 	for _, m := range a.machines {
 		if m.state != stateDestroyed {
-			return m.state
+			return m
 		}
 	}
-	return ""
+	return nil
 }
 
 // Secrets returns the app's secret values by name (for tests that check delivery).
@@ -565,4 +573,16 @@ func (f *Fake) withMachine(w http.ResponseWriter, r *http.Request, lease bool, f
 		return
 	}
 	fn(a, m)
+}
+
+// MachineVolume returns the id of the volume mounted on app's live machine, "" when there is
+// no machine or no mount (the conformance suite's persistence check: Stop and Start must
+// attach the same volume again).
+func (f *Fake) MachineVolume(appName string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if m := f.liveMachine(appName); m != nil {
+		return volumeOf(m.config)
+	}
+	return ""
 }
