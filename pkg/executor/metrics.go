@@ -6,8 +6,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/sindri/deploy/v3/pkg/providers"
 	"github.com/sindri/deploy/v3/pkg/cost"
+	"github.com/sindri/deploy/v3/pkg/providers"
 )
 
 // Outcome labels of the jobs counter and duration histogram.
