@@ -187,13 +187,18 @@ func (x *clusterChaos) stalls(all []*jobs.Job, ackAt map[string]time.Time, termi
 	var parts []string
 	var worst, worstElection time.Duration
 	for _, k := range x.kills {
-		var first time.Time
+		// first: the first terminal event of a job published after the loss; acked: the
+		// first publish acknowledged after it (where the time went: publishing or executing).
+		var first, acked time.Time
 		for _, j := range all {
-			ev, ok := terminal[j.ID]
-			if !ok || !ackAt[j.ID].After(k.at) {
+			at := ackAt[j.ID]
+			if !at.After(k.at) {
 				continue
 			}
-			if first.IsZero() || ev.Time.Before(first) {
+			if acked.IsZero() || at.Before(acked) {
+				acked = at
+			}
+			if ev, ok := terminal[j.ID]; ok && (first.IsZero() || ev.Time.Before(first)) {
 				first = ev.Time
 			}
 		}
@@ -202,7 +207,8 @@ func (x *clusterChaos) stalls(all []*jobs.Job, ackAt map[string]time.Time, termi
 			stall = -1
 		}
 		worst, worstElection = max(worst, stall), max(worstElection, k.election)
-		parts = append(parts, fmt.Sprintf("n%d stall=%s election=%s", k.node, stall.Round(time.Millisecond), k.election.Round(time.Millisecond)))
+		parts = append(parts, fmt.Sprintf("n%d stall=%s election=%s first_publish=%s", k.node, stall.Round(time.Millisecond),
+			k.election.Round(time.Millisecond), acked.Sub(k.at).Round(time.Millisecond)))
 	}
 	slices.Sort(parts)
 	return fmt.Sprint(parts), worst, worstElection

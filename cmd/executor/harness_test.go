@@ -291,22 +291,29 @@ func (b *testBus) collectTerminals(t testing.TB, js []*jobs.Job, timeout time.Du
 			time.Sleep(100 * time.Millisecond)
 			continue
 		}
+		// Batches, not Next: each Next is one pull request, a round trip per event, which
+		// makes reading the tens of thousands of events of a large run take minutes.
 		for len(got) < len(want) {
-			m, err := cons.Next(jetstream.FetchMaxWait(2 * time.Second))
+			batch, err := cons.Fetch(1000, jetstream.FetchMaxWait(2*time.Second))
 			if err != nil {
 				if ctx.Err() != nil {
 					break
 				}
 				continue
 			}
-			if md, err := m.Metadata(); err == nil {
-				startSeq = md.Sequence.Stream + 1
+			for m := range batch.Messages() {
+				if md, err := m.Metadata(); err == nil {
+					startSeq = md.Sequence.Stream + 1
+				}
+				ev, err := events.Decode(m.Data())
+				if err != nil || !ev.Type.Terminal() || !want[ev.Subject] {
+					continue
+				}
+				got[ev.Subject] = ev
 			}
-			ev, err := events.Decode(m.Data())
-			if err != nil || !ev.Type.Terminal() || !want[ev.Subject] {
-				continue
+			if batch.Error() != nil && ctx.Err() != nil {
+				break
 			}
-			got[ev.Subject] = ev
 		}
 		cancel()
 	}
