@@ -202,11 +202,14 @@ func (x *clusterChaos) stalls(all []*jobs.Job, ackAt map[string]time.Time, termi
 				first = ev.Time
 			}
 		}
-		stall := first.Sub(k.at)
-		if first.IsZero() {
-			stall = -1
+		worstElection = max(worstElection, k.election)
+		if acked.IsZero() {
+			// Every job was published before this loss: nothing measures a stall.
+			parts = append(parts, fmt.Sprintf("n%d election=%s no_job_published_after", k.node, k.election.Round(time.Millisecond)))
+			continue
 		}
-		worst, worstElection = max(worst, stall), max(worstElection, k.election)
+		stall := first.Sub(k.at)
+		worst = max(worst, stall)
 		parts = append(parts, fmt.Sprintf("n%d stall=%s election=%s first_publish=%s", k.node, stall.Round(time.Millisecond),
 			k.election.Round(time.Millisecond), acked.Sub(k.at).Round(time.Millisecond)))
 	}

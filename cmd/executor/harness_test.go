@@ -293,13 +293,12 @@ func (b *testBus) collectTerminals(t testing.TB, js []*jobs.Job, timeout time.Du
 		}
 		// Batches, not Next: each Next is one pull request, a round trip per event, which
 		// makes reading the tens of thousands of events of a large run take minutes.
+		// A failed pull (the consumer's server went away: "no responders") ends this
+		// consumer; the outer loop makes a new one from the next unread sequence.
 		for len(got) < len(want) {
 			batch, err := cons.Fetch(1000, jetstream.FetchMaxWait(2*time.Second))
 			if err != nil {
-				if ctx.Err() != nil {
-					break
-				}
-				continue
+				break
 			}
 			for m := range batch.Messages() {
 				if md, err := m.Metadata(); err == nil {
@@ -311,7 +310,7 @@ func (b *testBus) collectTerminals(t testing.TB, js []*jobs.Job, timeout time.Du
 				}
 				got[ev.Subject] = ev
 			}
-			if batch.Error() != nil && ctx.Err() != nil {
+			if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, jetstream.ErrNoMessages) {
 				break
 			}
 		}
