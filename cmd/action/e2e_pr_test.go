@@ -1,6 +1,7 @@
 package main
 
 import (
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -21,16 +22,18 @@ func TestE2EPullRequestLifecycle(t *testing.T) {
 	r.gh.AddPull(githubtest.PullRequest{Number: e2ePR, HeadSHA: shaOpened, HeadRef: "changes", HeadRepo: e2eOwner + "/" + e2eRepo})
 
 	// maxRequests is what one PR event may cost against the GitHub API, each run on a fresh
-	// embedded bus that remembers nothing: the first event discovers and creates the comment
-	// and the Deployment; later ones find both with one comment listing (the marker names the
-	// Deployment), write in_progress, the final status and the final comment.
+	// embedded bus that remembers nothing: the first event (an opened PR) looks nothing up and
+	// creates the comment and the Deployment, each with one duplicate check; later ones find
+	// both with one comment listing (the marker names the Deployment), write in_progress, the
+	// final status and the final comment. TestE2ERequestsWithKeptStore is the steady state
+	// when the bus remembers.
 	steps := []struct {
 		action, sha string
 		status      string
 		deployed    bool
 		maxRequests int
 	}{
-		{"opened", shaOpened, "ready", true, 8}, // creates: + one duplicate check each
+		{"opened", shaOpened, "ready", true, 6}, // creates: + one duplicate check each
 		{"synchronize", shaPushed, "ready", true, 4},
 		{"closed", shaPushed, "destroyed", false, 4},
 	}
@@ -120,6 +123,46 @@ func TestE2EPullRequestLifecycle(t *testing.T) {
 	}
 	if left := leftovers(t, r.env()); len(left) > 0 {
 		t.Errorf("left in Docker after closed: %v", left)
+	}
+}
+
+// TestE2ERequestsWithKeptStore runs a PR's opened, synchronize and closed events with the
+// embedded bus's store kept between runs (SINDRI_EMBEDDED_STORE_DIR, as a shared NATS
+// deployment remembers too): the env record keeps the comment and Deployment ids, so after
+// the first deploy (at most 6 requests) each event costs at most 3 (in_progress, the final
+// status, the final comment) and lists nothing; the PR still has one comment and one
+// Deployment.
+func TestE2ERequestsWithKeptStore(t *testing.T) {
+	needHeavy(t)
+	t.Parallel()
+	r := newRepo(t, "")
+	r.extraEnv["SINDRI_EMBEDDED_STORE_DIR"] = filepath.Join(r.dir, "store")
+	for _, s := range []struct {
+		action, sha, status string
+		maxRequests         int
+	}{
+		{"opened", shaOpened, "ready", 6},
+		{"synchronize", shaPushed, "ready", 3},
+		{"closed", shaPushed, "destroyed", 3},
+	} {
+		r.gh.ResetCounts()
+		res := r.invoke("pull_request", prPayload(t, s.action, s.sha), nil)
+		t.Logf("GitHub API, kept store, pull_request.%s: %s", s.action, countsLine(r.gh.Counts()))
+		if res.code != 0 || res.outputs["status"] != s.status {
+			t.Fatalf("pull_request.%s: exit %d status %q, want 0 %s", s.action, res.code, res.outputs["status"], s.status)
+		}
+		if n := r.gh.Total(); n > s.maxRequests {
+			t.Errorf("pull_request.%s: %d GitHub requests, want at most %d", s.action, n, s.maxRequests)
+		}
+		if s.action != "opened" && (r.gh.Count(githubtest.RouteListComments) != 0 || r.gh.Count(githubtest.RouteListDeployments) != 0) {
+			t.Errorf("pull_request.%s listed comments or deployments (%s); the env record names both", s.action, countsLine(r.gh.Counts()))
+		}
+	}
+	if n := len(r.stickyComments()); n != 1 {
+		t.Errorf("%d sticky comments, want 1", n)
+	}
+	if deps := r.gh.Deployments(); len(deps) != 1 {
+		t.Errorf("deployments %+v, want 1", deps)
 	}
 }
 

@@ -75,12 +75,19 @@ func (rb *remoteBus) connect() {
 // startExecutor runs an executor holding the secrets key until shutdown.
 func (rb *remoteBus) startExecutor() {
 	rb.t.Helper()
+	rb.startWorker("remote")
+}
+
+// startWorker runs an executor named worker (several share the bus under distinct names)
+// holding the secrets key until shutdown.
+func (rb *remoteBus) startWorker(worker string) {
+	rb.t.Helper()
 	var reg providers.Registry
 	if err := reg.Register(rb.spy); err != nil {
 		rb.t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	ex, err := executor.New(ctx, rb.js, executor.Config{Worker: "remote", Registry: &reg, SecretsKey: rb.key, DrainTimeout: 2 * time.Second, TrustedSigners: rb.trusted})
+	ex, err := executor.New(ctx, rb.js, executor.Config{Worker: worker, Registry: &reg, SecretsKey: rb.key, DrainTimeout: 2 * time.Second, TrustedSigners: rb.trusted})
 	if err != nil {
 		cancel()
 		rb.t.Fatal(err)

@@ -291,22 +291,28 @@ func (b *testBus) collectTerminals(t testing.TB, js []*jobs.Job, timeout time.Du
 			time.Sleep(100 * time.Millisecond)
 			continue
 		}
+		// Batches, not Next: each Next is one pull request, a round trip per event, which
+		// makes reading the tens of thousands of events of a large run take minutes.
+		// A failed pull (the consumer's server went away: "no responders") ends this
+		// consumer; the outer loop makes a new one from the next unread sequence.
 		for len(got) < len(want) {
-			m, err := cons.Next(jetstream.FetchMaxWait(2 * time.Second))
+			batch, err := cons.Fetch(1000, jetstream.FetchMaxWait(2*time.Second))
 			if err != nil {
-				if ctx.Err() != nil {
-					break
+				break
+			}
+			for m := range batch.Messages() {
+				if md, err := m.Metadata(); err == nil {
+					startSeq = md.Sequence.Stream + 1
 				}
-				continue
+				ev, err := events.Decode(m.Data())
+				if err != nil || !ev.Type.Terminal() || !want[ev.Subject] {
+					continue
+				}
+				got[ev.Subject] = ev
 			}
-			if md, err := m.Metadata(); err == nil {
-				startSeq = md.Sequence.Stream + 1
+			if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, jetstream.ErrNoMessages) {
+				break
 			}
-			ev, err := events.Decode(m.Data())
-			if err != nil || !ev.Type.Terminal() || !want[ev.Subject] {
-				continue
-			}
-			got[ev.Subject] = ev
 		}
 		cancel()
 	}

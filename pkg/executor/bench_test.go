@@ -3,6 +3,9 @@ package executor_test
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -136,7 +139,9 @@ func BenchmarkNoopJobVsRawJetStream(b *testing.B) {
 // BenchmarkThroughput measures jobs per second through one executor (concurrency 64, R1 file
 // storage): b.N jobs are queued, then one executor drains them. Two job mixes: status jobs
 // (read-only: no lease, no env record) and deploys of distinct environments (lease, generation
-// check, env record update, log and progress events).
+// check, env record update, log and progress events). Each also drains b.N messages through
+// the raw JetStream minimum on the same server first (64 workers on one pull consumer, each
+// publishing one reply with ack, then acking), and reports raw-jobs/s and the ratio of the two.
 //
 //	go test -run '^$' -bench Throughput -benchtime 3000x ./pkg/executor
 func BenchmarkThroughput(b *testing.B) {
@@ -185,6 +190,7 @@ func BenchmarkThroughput(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+			rawRate := rawThroughput(b, bus, string(kind), b.N, 64)
 			cfg := testConfig(providertest.NewFake())
 			cfg.Concurrency = 64
 			b.ResetTimer()
@@ -199,8 +205,80 @@ func BenchmarkThroughput(b *testing.B) {
 			elapsed := time.Since(t0)
 			b.StopTimer()
 			stop()
-			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "jobs/s")
+			rate := float64(b.N) / elapsed.Seconds()
+			b.ReportMetric(rate, "jobs/s")
+			b.ReportMetric(rawRate, "raw-jobs/s")
+			b.ReportMetric(rawRate/rate, "ratio")
 			_ = ctx
 		})
 	}
+}
+
+// rawThroughput queues n messages on a work-queue stream of its own, then drains them with
+// workers goroutines on one continuous pull (each message: one reply published with ack,
+// then the ack) and returns the drain's messages per second.
+func rawThroughput(b *testing.B, bus *bus, name string, n, workers int) float64 {
+	b.Helper()
+	ctx := context.Background()
+	stream := "RAWTP" + strings.ToUpper(name)
+	if _, err := bus.js.CreateStream(ctx, jetstream.StreamConfig{Name: stream, Subjects: []string{"rawtp." + name + ".jobs"}, Retention: jetstream.WorkQueuePolicy, Storage: jetstream.FileStorage}); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := bus.js.CreateStream(ctx, jetstream.StreamConfig{Name: stream + "EV", Subjects: []string{"rawtp." + name + ".events.>"}, Storage: jetstream.FileStorage}); err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < n; i++ {
+		if _, err := bus.js.PublishAsync("rawtp."+name+".jobs", []byte(strconv.Itoa(i))); err != nil {
+			b.Fatal(err)
+		}
+	}
+	select {
+	case <-bus.js.PublishAsyncComplete():
+	case <-time.After(60 * time.Second):
+		b.Fatal("raw publishing timed out")
+	}
+	cons, err := bus.js.CreateOrUpdateConsumer(ctx, stream, jetstream.ConsumerConfig{Durable: "rawtp", AckPolicy: jetstream.AckExplicitPolicy, MaxAckPending: 20000})
+	if err != nil {
+		b.Fatal(err)
+	}
+	t0 := time.Now()
+	it, err := cons.Messages(jetstream.PullMaxMessages(workers))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var done atomic.Int64
+	finished := make(chan struct{})
+	msgs := make(chan jetstream.Msg)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for m := range msgs {
+				if _, err := bus.js.Publish(ctx, "rawtp."+name+".events."+string(m.Data()), []byte("done")); err == nil {
+					_ = m.DoubleAck(ctx)
+				}
+				if done.Add(1) == int64(n) {
+					close(finished)
+				}
+			}
+		})
+	}
+	go func() {
+		for {
+			m, err := it.Next()
+			if err != nil {
+				close(msgs)
+				return
+			}
+			msgs <- m
+		}
+	}()
+	select {
+	case <-finished:
+	case <-time.After(5 * time.Minute):
+		b.Fatalf("raw: only %d of %d drained", done.Load(), n)
+	}
+	elapsed := time.Since(t0)
+	it.Stop()
+	wg.Wait()
+	return float64(n) / elapsed.Seconds()
 }

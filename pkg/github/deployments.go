@@ -35,6 +35,13 @@ func (c *Client) EnsureDeployment(ctx context.Context, owner, repo, env, ref str
 	if err != nil || found != 0 || !create {
 		return found, err
 	}
+	return c.createDeployment(ctx, owner, repo, env, ref)
+}
+
+// createDeployment creates env's Deployment for ref without looking for one first, then
+// lists env's Deployments once and converges on the oldest (dedupeDeployment). A create whose
+// response was lost is looked up before it is repeated. Errors are *APIError.
+func (c *Client) createDeployment(ctx context.Context, owner, repo, env, ref string) (int64, error) {
 	req := &gh.DeploymentRequest{
 		Ref:                   gh.String(ref),
 		Environment:           gh.String(env),

@@ -27,8 +27,15 @@ type Target struct {
 	// (docs/cost.md); nil leaves it out.
 	Usage *cost.Usage
 	// Searched records that the PR's comments were searched (Lookup) and CommentID is what
-	// was found, 0 meaning there is none: the next comment write creates without searching.
+	// was found, 0 meaning there is none: the next comment write creates without searching,
+	// and a Deployment is created without looking for one first.
 	Searched bool
+	// New says the environment is new to GitHub as far as the caller can tell (its pull
+	// request was just opened and the bus knows nothing of it): Lookup searches nothing and
+	// the comment and Deployment are created at once. Each create is followed by its own
+	// duplicate check, which converges on an older comment or Deployment should one exist
+	// (a re-run, an overlapping run), so looking before creating would be a second lookup.
+	New bool
 }
 
 // Update is one report: a deployment status and the sticky comment text.
@@ -50,9 +57,14 @@ type Reporter struct {
 // comments) when its id is not known yet, and fills in t.CommentID and, from the marker, the
 // DeploymentID (unless t already knows one), Closed and Provider (unless t knows one); t.Searched is set once the search
 // completed. It returns what the marker said (ok false when nothing was found or nothing was
-// searched: comments off, no PR, id already known). Errors are *APIError or ErrBadEnv.
+// searched: comments off, no PR, id already known). A New target is not searched; it counts
+// as searched with nothing found. Errors are *APIError or ErrBadEnv.
 func (r *Reporter) Lookup(ctx context.Context, t *Target) (s Sticky, ok bool, err error) {
 	if !r.Comments || t.PR <= 0 || t.CommentID != 0 {
+		return Sticky{}, false, nil
+	}
+	if t.New {
+		t.Searched = true
 		return Sticky{}, false, nil
 	}
 	sc, found, err := r.Client.FindSticky(ctx, t.Owner, t.Repo, t.PR, t.Env)
@@ -87,7 +99,15 @@ func (r *Reporter) Report(ctx context.Context, t *Target, u Update) error {
 	if r.Deployments && u.Status.State != "" {
 		create := u.Status.State != StateInactive
 		known := t.DeploymentID != 0
-		id, err := r.Client.EnsureDeployment(ctx, t.Owner, t.Repo, t.Env, t.Ref, t.DeploymentID, create)
+		var id int64
+		var err error
+		if !known && create && (t.New || r.Comments && t.Searched && t.CommentID == 0) {
+			// No sticky comment names a Deployment: create one at once; its duplicate check
+			// finds an older one (a deleted comment, an overlapping run) and converges on it.
+			id, err = r.Client.createDeployment(ctx, t.Owner, t.Repo, t.Env, t.Ref)
+		} else {
+			id, err = r.Client.EnsureDeployment(ctx, t.Owner, t.Repo, t.Env, t.Ref, t.DeploymentID, create)
+		}
 		if err == nil && id != 0 {
 			t.DeploymentID = id
 			err = r.Client.SetDeploymentStatus(ctx, t.Owner, t.Repo, id, u.Status)

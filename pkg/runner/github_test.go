@@ -71,7 +71,8 @@ func TestRunRejectedTokenPublishesNothing(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	fake := githubtest.New(t, "acme", "app", "ghs_runner")
-	for _, route := range []string{githubtest.RouteListDeployments, githubtest.RouteListComments} {
+	// GitHub rejects a bad token on every route; an opened PR's first request is the create.
+	for _, route := range []string{githubtest.RouteListDeployments, githubtest.RouteListComments, githubtest.RouteCreateDeployment} {
 		fake.Inject(route, githubtest.Fault{Status: http.StatusUnauthorized})
 	}
 	if code := h.runGitHub(prIntent(action.KindDeploy, "pull_request.opened"), fake, "ghs_runner"); code != ExitFailed {

@@ -62,7 +62,9 @@ func (r *run) job(ctx context.Context, kind jobs.Kind) int {
 	}
 	v.IdleSince = idleSince(rec)
 	target := r.target(l.env, rec)
-	knownComment := target.CommentID != 0
+	// An opened PR the bus knows nothing of: nothing of it is on GitHub to look up (a re-run
+	// or an overlapping run is caught by the creates' duplicate checks).
+	target.New = rec == nil && kind == jobs.KindDeploy && prAction(r.it.Trigger) == "opened"
 	reports := r.gh != nil && target.Owner != "" && pol.reports
 	var marker github.Sticky
 	var found bool
@@ -105,19 +107,21 @@ func (r *run) job(ctx context.Context, kind jobs.Kind) int {
 	case pol.opens:
 		target.Closed = false
 	}
-	// inProgress reports the job's start. The comment is edited only when its id was known
-	// without the lookup, when this run will not report the end (wait: false), or when a
-	// reopen clears the marker's closed flag (at once, so that a run that dies before its end
-	// cannot leave the reopened PR looking closed). A closing destroy sets the flag with its
-	// final comment: setting it here too would cost a fifth request on every close for the rare
-	// destroy that dies half-way.
+	// inProgress reports the job's start. The comment is edited only when this run will not
+	// report the end (wait: false), or when a reopen clears the closed flag (at once, so that a
+	// run that dies before its end cannot leave the reopened PR looking closed): a run that
+	// waits writes the comment once, with the result, so a PR event costs at most three
+	// requests when the env record knows the ids. A closing destroy sets the flag with its
+	// final comment: setting it here too would cost another request on every close for the
+	// rare destroy that dies half-way.
 	waits := r.req.Inputs.Wait || bus.Embedded
+	wasClosed := rec != nil && rec.Closed || found && marker.Closed
 	inProgress := func() error {
 		u, ok := action.GitHubUpdate(v, r.redact)
 		if !reports || !ok {
 			return nil
 		}
-		if waits && !knownComment && !(found && marker.Closed && !target.Closed) {
+		if waits && !(wasClosed && !target.Closed) {
 			u.Comment = ""
 		}
 		return r.report(ctx, bus, target, u)

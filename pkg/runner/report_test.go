@@ -28,7 +28,8 @@ func sticky(t *testing.T, fake *githubtest.Server, pr int, env string) (githubte
 
 // TestRunRequestCounts measures the GitHub requests of a PR's life, with nothing remembered
 // between runs (the embedded default on fresh runners) and with the env record kept (a shared
-// NATS deployment): at most 4 per event in steady state either way.
+// NATS deployment or a kept store): 6 for the first deploy, then 3 per event with the record
+// and 4 without (the one comment listing that finds the ids and the closed flag).
 func TestRunRequestCounts(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -36,10 +37,11 @@ func TestRunRequestCounts(t *testing.T) {
 		fresh bool
 		want  map[string]int
 	}{
-		// opened creates the comment and the Deployment, each followed by one listing that finds
-		// an overlapping run's duplicate (github dedupe): 8.
-		{"embedded fresh runners", true, map[string]int{"opened": 8, "synchronize": 4, "closed": 4}},
-		{"env record kept", false, map[string]int{"opened": 8, "synchronize": 4, "closed": 4}},
+		// opened looks nothing up: it creates the comment and the Deployment, each followed by
+		// one listing that finds a re-run's or an overlapping run's duplicate (github dedupe),
+		// and writes two statuses: 6.
+		{"embedded fresh runners", true, map[string]int{"opened": 6, "synchronize": 4, "closed": 4}},
+		{"env record kept", false, map[string]int{"opened": 6, "synchronize": 3, "closed": 3}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -253,5 +255,31 @@ func TestRunNoWaitWritesDeployingComment(t *testing.T) {
 	deps := fake.Deployments()
 	if len(deps) != 1 || !strings.Contains(c.Body, "Deploying") || m.DeploymentID != deps[0].ID {
 		t.Errorf("comment %q (marker %+v), deployments %+v; want a deploying comment naming the one deployment", c.Body, m, deps)
+	}
+}
+
+// TestRunOpenedRerunKeepsOneCommentAndDeployment: an opened PR looks nothing up before it
+// creates its comment and Deployment, so a re-run of the opened workflow on a fresh runner
+// (the bus remembers nothing) creates both again; their duplicate checks converge on the
+// first run's, and the PR keeps one comment and one Deployment.
+func TestRunOpenedRerunKeepsOneCommentAndDeployment(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.fresh = true
+	fake := githubtest.New(t, "acme", "app", "ghs_runner")
+	for run := 1; run <= 2; run++ {
+		if code := h.runGitHub(prIntent(action.KindDeploy, "pull_request.opened"), fake, "ghs_runner"); code != ExitOK {
+			t.Fatalf("run %d: exit %d\n%s", run, code, h.out.String())
+		}
+	}
+	deps := fake.Deployments()
+	if len(deps) != 1 {
+		t.Fatalf("deployments %+v, want 1", deps)
+	}
+	if _, m := sticky(t, fake, 7, "preview-pr-7"); m.DeploymentID != deps[0].ID {
+		t.Errorf("marker names deployment %d, want %d", m.DeploymentID, deps[0].ID)
+	}
+	if n := len(fake.Comments(7)); n != 1 {
+		t.Errorf("%d comments on the PR, want 1", n)
 	}
 }
