@@ -60,10 +60,10 @@ type selfRow struct {
 
 // busPage is the bus page's data.
 type busPage struct {
-	Streams  []StreamRow
-	Queues   []QueueRow
-	Leases   []LeaseRow
-	Workers  []Worker
+	Streams []StreamRow
+	Queues  []QueueRow
+	Leases  []LeaseRow
+	Workers []Worker
 	// Self is nil without a readiness function.
 	Self *selfRow
 }

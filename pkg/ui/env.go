@@ -122,7 +122,7 @@ func (s *Server) readLog(ctx context.Context, jobID string) (lines []LogLine, dr
 		return nil, 0, 0, nil
 	}
 	for {
-		batch, err := cons.Fetch(256, jetstream.FetchMaxWait(2*time.Second))
+		batch, err := cons.FetchNoWait(256)
 		if err != nil {
 			return nil, 0, 0, fmt.Errorf("ui: read %s: %w", jobID, err)
 		}
