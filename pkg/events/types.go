@@ -100,9 +100,11 @@ type Accepted struct {
 	Env        string    `json:"env"`
 	Provider   string    `json:"provider"`
 	Generation uint64    `json:"generation"`
-	// Trigger and RequestedBy repeat the job's fields (added within v1) so that readers of the
-	// events, such as the operator view, can tell who asked for a job after the work-queue
-	// stream has dropped it.
+	// Repo, PR, Trigger and RequestedBy repeat the job's fields (added within v1) so that
+	// readers of the events, such as the operator view, can tell whose job it was and who asked
+	// for it after the work-queue stream has dropped it.
+	Repo        string `json:"repo,omitempty"`
+	PR          int    `json:"pr,omitempty"`
 	Trigger     string `json:"trigger,omitempty"`
 	RequestedBy string `json:"requested_by,omitempty"`
 }

@@ -89,6 +89,12 @@ func (s *Server) envRow(r *events.EnvRecord) EnvRow {
 			row.LastStatus = j.Status
 		}
 	}
+	// A first deploy that failed or still runs leaves a record without them; its job tells.
+	if row.Repo == "" || row.Provider == "" {
+		if js := s.idx.envJobs(r.Env); len(js) > 0 {
+			row.Repo, row.PR, row.Provider = cmp.Or(row.Repo, js[0].Repo), cmp.Or(row.PR, js[0].PR), cmp.Or(row.Provider, js[0].Provider)
+		}
+	}
 	return row
 }
 

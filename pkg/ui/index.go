@@ -24,6 +24,8 @@ type Job struct {
 	Env        string
 	Kind       jobs.Kind
 	Provider   string
+	Repo       string
+	PR         int
 	Generation uint64
 	Trigger    string
 	Actor      string
@@ -173,7 +175,7 @@ func (x *index) apply(subject string, hdr nats.Header, body []byte) {
 			j.Accepted = ev.Time
 		}
 		j.Env, j.Kind, j.Provider, j.Generation = d.Env, d.Kind, d.Provider, d.Generation
-		j.Trigger, j.Actor = d.Trigger, d.RequestedBy
+		j.Repo, j.PR, j.Trigger, j.Actor = d.Repo, d.PR, d.Trigger, d.RequestedBy
 		x.seen(d.Worker, ev.Source, ev.Time)
 		j.Worker = d.Worker
 	case *events.Started:
