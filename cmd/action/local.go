@@ -23,6 +23,9 @@ func runLocal(ctx context.Context, args []string, getenv func(string) string, st
 		return 2
 	}
 	verb := args[0]
+	if verb == "ui" {
+		return runLocalUI(ctx, args[1:], getenv, stdout, stderr)
+	}
 	cmd, err := action.ParseCommand(verb)
 	if err != nil || cmd == action.CommandAuto {
 		fmt.Fprintf(stderr, "sindri-action local: unknown verb %q; use deploy, destroy, stop, start, status, plan or reap\n", verb)
@@ -88,7 +91,7 @@ func runLocal(ctx context.Context, args []string, getenv func(string) string, st
 		Out:          out,
 		Registry:     reg,
 		ResolveImage: imageResolver(getenv("GITHUB_TOKEN"), getenv),
-		OpenBus:      runner.EmbeddedOpener(runner.EmbeddedConfig{Registry: reg}),
+		OpenBus:      runner.EmbeddedOpener(runner.EmbeddedConfig{Registry: reg, StoreDir: getenv("SINDRI_LOCAL_STORE")}),
 	}
 	code := runner.Run(ctx, req, deps)
 	if *artifacts == "" || code != runner.ExitOK {

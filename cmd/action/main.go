@@ -47,4 +47,7 @@ const usage = `usage:
       -timeout D     give up after D (default 10m)
       -artifacts DIR plan only: write the plan's rendered artifacts (docker-compose.yml, ...)
                      into DIR and print their paths
+      SINDRI_LOCAL_STORE=DIR keeps the embedded bus in DIR between runs (default: forgotten)
+  sindri-action local ui [-store DIR] [-listen ADDR] [-token-file FILE]
+                                        the operator web view over a snapshot of that store
 `
