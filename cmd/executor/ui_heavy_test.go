@@ -255,6 +255,20 @@ func TestHeavyUIBrowser(t *testing.T) {
 		t.Errorf("filtered to acme/api: %d rows, want 1", n)
 	}
 
+	// On a phone-sized screen nothing but the tables' own scroll regions is wider than the
+	// screen, and keyboard focus reaches the filters first.
+	if err := chromedp.Do(bctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Navigate(base+"/"),
+		chromedp.WaitVisible(chromedp.CSS("#envs"))); err != nil {
+		t.Fatal(err)
+	}
+	if w, err := chromedp.Run(bctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - window.innerWidth`)); err != nil || w > 0 {
+		t.Errorf("on a 390px screen the page is %dpx wider than the screen (%v)", w, err)
+	}
+	shot("environments-phone")
+	if err := chromedp.Do(bctx, chromedp.ResetViewport()); err != nil {
+		t.Fatal(err)
+	}
+
 	// One environment with its plan, artifacts and connect instructions.
 	if err := chromedp.Do(bctx, chromedp.Navigate(base+"/envs/"+specs[0].env), chromedp.WaitVisible(chromedp.CSS("#jobtable"))); err != nil {
 		t.Fatal(err)
