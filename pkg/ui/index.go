@@ -136,6 +136,16 @@ func (x *index) follow(ctx context.Context, js jetstream.JetStream) error {
 
 func (x *index) markCaughtUp() { x.once.Do(func() { close(x.caughtUp) }) }
 
+// isCaughtUp reports whether the index has read every event that existed when it started.
+func (x *index) isCaughtUp() bool {
+	select {
+	case <-x.caughtUp:
+		return true
+	default:
+		return false
+	}
+}
+
 // apply folds one stored event. Log and progress events are not decoded: only their sequence
 // and the worker's liveness matter here.
 func (x *index) apply(subject string, hdr nats.Header, body []byte) {

@@ -105,17 +105,6 @@ func parsePages() (map[string]*template.Template, error) {
 // Run keeps the events index up to date until ctx ends. It returns nil when ctx ends.
 func (s *Server) Run(ctx context.Context) error { return s.idx.run(ctx, s.js) }
 
-// WaitIndexed blocks until the events index has read every event that existed when Run
-// started, or ctx ends (then it returns ctx's error).
-func (s *Server) WaitIndexed(ctx context.Context) error {
-	select {
-	case <-s.idx.caughtUp:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
 // ServeHTTP serves the view.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
@@ -140,7 +129,9 @@ func (s *Server) routes() {
 
 // page is the data every page's layout reads.
 type page struct {
-	Title string
+	// Indexing is true until the events index has read the history that existed at its start.
+	Indexing bool
+	Title    string
 	Nav   string
 	Now   time.Time
 	Body  any
@@ -149,7 +140,7 @@ type page struct {
 func (s *Server) render(w http.ResponseWriter, code int, name, nav string, body any) {
 	// Rendered whole before anything is sent, so a failure is a clean 500, not half a page.
 	var b bytes.Buffer
-	if err := s.pages[name].Execute(&b, page{Title: s.opts.Title, Nav: nav, Now: s.opts.Now(), Body: body}); err != nil {
+	if err := s.pages[name].Execute(&b, page{Indexing: !s.idx.isCaughtUp(), Title: s.opts.Title, Nav: nav, Now: s.opts.Now(), Body: body}); err != nil {
 		if s.opts.OnError != nil {
 			s.opts.OnError(fmt.Errorf("ui: render %s: %w", name, err))
 		}

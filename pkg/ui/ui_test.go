@@ -330,6 +330,55 @@ func TestLiveLogStreamsLinesAsTheyHappen(t *testing.T) {
 	f.get(t, "/envs/live/jobs/"+uuid.Must(uuid.NewV7()).String()+"/events", http.StatusNotFound)
 }
 
+// TestPagesSayWhileTheHistoryIsRead: before the events index has read the stream, pages say
+// their job lists may be incomplete; once it has, they do not.
+func TestPagesSayWhileTheHistoryIsRead(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	emb, err := events.StartEmbedded(ctx, events.EmbeddedOptions{StoreDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(emb.Close)
+	nc, err := emb.Connect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := events.Setup(ctx, js, events.SetupOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	view, err := ui.New(ctx, js, ui.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func() string {
+		w := httptest.NewRecorder()
+		view.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
+		if w.Code != http.StatusOK {
+			t.Fatalf("status %d", w.Code)
+		}
+		return w.Body.String()
+	}
+	if !strings.Contains(get(), "Still reading the event history") {
+		t.Error("before Run, the page does not say the history is being read")
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- view.Run(rctx) }()
+	defer func() { cancel(); <-done }()
+	eventually(t, "index caught up", func() string {
+		if strings.Contains(get(), "Still reading") {
+			return "still reading"
+		}
+		return ""
+	})
+}
+
 func TestRequireToken(t *testing.T) {
 	t.Parallel()
 	h := ui.RequireToken("s3cret-token", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok") }))
