@@ -132,9 +132,9 @@ type page struct {
 	// Indexing is true until the events index has read the history that existed at its start.
 	Indexing bool
 	Title    string
-	Nav   string
-	Now   time.Time
-	Body  any
+	Nav      string
+	Now      time.Time
+	Body     any
 }
 
 func (s *Server) render(w http.ResponseWriter, code int, name, nav string, body any) {
