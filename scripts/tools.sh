@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Builds the external tools the heavy tests need, once, into a cache folder keyed on the version,
-# and prints the path of the requested tool. Usage: scripts/tools.sh act|packer|devpod|kube-apiserver|nats|caddy|sshd
+# and prints the path of the requested tool. Usage: scripts/tools.sh act|packer|devpod|kube-apiserver|nats|caddy|sshd|chromium
 #
 #   act             prints the act binary.
 #   packer          Debian's package (Packer v1.6.6, the version the VM templates are validated
 #                   with): /usr/bin/packer when present, else installed once with apt-get.
 #   devpod          devpod v0.6.15, built once from a throwaway module (~6 min cold).
+#   chromium        Debian's chromium (headless, for the web view's browser test): /usr/bin/chromium
+#                   when present, else installed once with apt-get.
 #   kube-apiserver  prints the envtest assets folder holding kube-apiserver (built from the
 #                   module proxy, ~8.5 min cold, 2.8 GB RSS) and etcd (Debian's etcd-server),
 #                   for envtest.Environment.BinaryAssetsDirectory / KUBEBUILDER_ASSETS.
@@ -82,7 +84,7 @@ build_go_tool() {
   mv "$out.tmp" "$out"
 }
 
-tool=${1:?usage: tools.sh act|packer|devpod|kube-apiserver|nats|caddy|sshd}
+tool=${1:?usage: tools.sh act|packer|devpod|kube-apiserver|nats|caddy|sshd|chromium}
 case "$tool" in
   act)
     dir=$CACHE/act-$ACT_VERSION
@@ -92,6 +94,14 @@ case "$tool" in
       GOBIN=$dir GOFLAGS=-mod=mod go install "github.com/nektos/act@$ACT_VERSION" >&2
     fi
     echo "$dir/act"
+    ;;
+  chromium)
+    if [ ! -x /usr/bin/chromium ]; then
+      echo "tools: installing Debian's chromium package (once)" >&2
+      as_root apt-get update -q >&2
+      DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -q --no-install-recommends chromium >&2
+    fi
+    echo /usr/bin/chromium
     ;;
   packer)
     if [ ! -x /usr/bin/packer ]; then

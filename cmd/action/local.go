@@ -31,6 +31,8 @@ func runLocal(ctx context.Context, args []string, getenv func(string) string, st
 		return runConnect(ctx, args[1:], getenv, stdout, stderr)
 	case "vm":
 		return runLocalVM(ctx, args[1:], getenv, stdout, stderr)
+	case "ui":
+		return runLocalUI(ctx, args[1:], getenv, stdout, stderr)
 	}
 	cmd, err := action.ParseCommand(verb)
 	if err != nil || cmd == action.CommandAuto {
@@ -114,7 +116,7 @@ func runLocal(ctx context.Context, args []string, getenv func(string) string, st
 		Out:          out,
 		Registry:     reg,
 		ResolveImage: imageResolver(getenv("GITHUB_TOKEN"), getenv),
-		OpenBus:      runner.EmbeddedOpener(runner.EmbeddedConfig{Registry: reg}),
+		OpenBus:      runner.EmbeddedOpener(runner.EmbeddedConfig{Registry: reg, StoreDir: getenv("SINDRI_LOCAL_STORE")}),
 	}
 	code := runner.Run(ctx, req, deps)
 	if result != nil {

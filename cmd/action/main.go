@@ -64,6 +64,9 @@ local doctor [-provider P] [-cloud CLOUD]
       -artifacts DIR plan only: write the plan's rendered artifacts (docker-compose.yml, ...)
                      into DIR and print their paths
       -image-id ID   image-delete only: the image to delete
+      SINDRI_LOCAL_STORE=DIR keeps the embedded bus in DIR between runs (default: forgotten)
+local ui [-store DIR] [-listen ADDR] [-token-file FILE]
+      the operator web view over a snapshot of that store
 local vm SUB --cloud CLOUD [flags]
       the guide's VM commands: SUB is doctor, build, list, deploy or delete (--id IMAGE_ID)
 On a terminal, progress steps update one live line; NO_COLOR turns colours off.

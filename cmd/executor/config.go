@@ -49,11 +49,16 @@ type config struct {
 	ReaperDefaultTTL time.Duration
 
 	MetricsListen string
-	DrainTimeout  time.Duration
-	LeaseTTL      time.Duration
-	AckWait       time.Duration
-	MaxDeliver    int
-	LogLevel      string
+	// UIListen is the operator web view's listen address ("" = off); UITokenFile holds the
+	// token it requires, read into UIToken (required on any address but loopback).
+	UIListen     string
+	UITokenFile  string
+	UIToken      string
+	DrainTimeout time.Duration
+	LeaseTTL     time.Duration
+	AckWait      time.Duration
+	MaxDeliver   int
+	LogLevel     string
 	// StreamReplicas is used when the executor creates missing streams and buckets.
 	StreamReplicas int
 	// EventsMaxAge, EventsMaxBytes and JobsDuplicateWindow configure streams the executor
@@ -185,6 +190,8 @@ func settings() []setting {
 		{"reaper.interval", "SINDRI_REAPER_INTERVAL", "reaper-interval", "how often to publish a reap job (0 = reaper off)", durationSetter(func(c *config) *time.Duration { return &c.ReaperInterval }, true)},
 		{"reaper.default_ttl", "SINDRI_REAPER_DEFAULT_TTL", "reaper-default-ttl", "lifetime of an environment whose job set no TTL", durationSetter(func(c *config) *time.Duration { return &c.ReaperDefaultTTL }, false)},
 		{"metrics_listen", "SINDRI_METRICS_LISTEN", "metrics-listen", "listen address of /metrics, /healthz, /readyz (empty = off)", stringSetter(func(c *config) *string { return &c.MetricsListen })},
+		{"ui.listen", "SINDRI_UI_LISTEN", "ui-listen", "listen address of the read-only operator web view (empty = off; anything but loopback needs ui.token_file)", stringSetter(func(c *config) *string { return &c.UIListen })},
+		{"ui.token_file", "SINDRI_UI_TOKEN_FILE", "ui-token-file", "file holding the token the web view requires (bearer, or basic auth password)", stringSetter(func(c *config) *string { return &c.UITokenFile })},
 		{"drain_timeout", "SINDRI_DRAIN_TIMEOUT", "drain-timeout", "on SIGTERM, how long in-flight jobs may finish before they are handed back", durationSetter(func(c *config) *time.Duration { return &c.DrainTimeout }, false)},
 		{"lease_ttl", "SINDRI_LEASE_TTL", "lease-ttl", "per-environment lease lifetime (renewed while a job runs)", durationSetter(func(c *config) *time.Duration { return &c.LeaseTTL }, false)},
 		{"ack_wait", "SINDRI_ACK_WAIT", "ack-wait", "how long JetStream waits for an ack before redelivering a job (in-progress acks every third of it)", durationSetter(func(c *config) *time.Duration { return &c.AckWait }, false)},
@@ -306,6 +313,9 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	if err := c.checkSigning(); err != nil {
 		return c, fmt.Errorf("%w: %w", errConfig, err)
 	}
+	if err := c.loadUIToken(); err != nil {
+		return c, fmt.Errorf("%w: %w", errConfig, err)
+	}
 	return c, nil
 }
 
@@ -360,6 +370,7 @@ type fileConfig struct {
 	AllowedRepos   []string       `hcl:"allowed_repos,optional"`
 	TrustedSigners []string       `hcl:"trusted_signers,optional"`
 	Reaper         *fileReaper    `hcl:"reaper,block"`
+	UI             *fileUI        `hcl:"ui,block"`
 	MetricsListen  *string        `hcl:"metrics_listen,optional"`
 	DrainTimeout   *string        `hcl:"drain_timeout,optional"`
 	LeaseTTL       *string        `hcl:"lease_ttl,optional"`
@@ -387,6 +398,11 @@ type fileTLS struct {
 	CA   *string `hcl:"ca,optional"`
 	Cert *string `hcl:"cert,optional"`
 	Key  *string `hcl:"key,optional"`
+}
+
+type fileUI struct {
+	Listen    *string `hcl:"listen,optional"`
+	TokenFile *string `hcl:"token_file,optional"`
 }
 
 type fileReaper struct {
@@ -459,6 +475,10 @@ func applyHCL(c *config, filename string, src []byte, table []setting) error {
 			put("nats.tls.cert", t.Cert)
 			put("nats.tls.key", t.Key)
 		}
+	}
+	if u := fc.UI; u != nil {
+		put("ui.listen", u.Listen)
+		put("ui.token_file", u.TokenFile)
 	}
 	if r := fc.Reaper; r != nil {
 		put("reaper.interval", r.Interval)

@@ -137,19 +137,22 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 	}
 
 	g, gctx := errgroup.WithContext(ctx)
+	busReady := func() error {
+		switch {
+		case !nc.IsConnected():
+			return errors.New("nats: not connected")
+		case !ex.Ready():
+			return errors.New("executor: not pulling jobs")
+		}
+		return nil
+	}
+	if err := serveUI(ctx, gctx, g, cfg, js, busReady, log); err != nil {
+		return err
+	}
 	if cfg.MetricsListen != "" {
 		ln, err := net.Listen("tcp", cfg.MetricsListen)
 		if err != nil {
 			return fmt.Errorf("metrics listener: %w", err)
-		}
-		busReady := func() error {
-			switch {
-			case !nc.IsConnected():
-				return errors.New("nats: not connected")
-			case !ex.Ready():
-				return errors.New("executor: not pulling jobs")
-			}
-			return nil
 		}
 		srv := &http.Server{Handler: opsHandler(promReg, busReady, readiness), ReadHeaderTimeout: 5 * time.Second}
 		log.Info().Str("addr", ln.Addr().String()).Msg("metrics listening")

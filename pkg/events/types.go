@@ -101,6 +101,13 @@ type Accepted struct {
 	Env        string    `json:"env"`
 	Provider   string    `json:"provider"`
 	Generation uint64    `json:"generation"`
+	// Repo, PR, Trigger and RequestedBy repeat the job's fields (added within v1) so that
+	// readers of the events, such as the operator view, can tell whose job it was and who asked
+	// for it after the work-queue stream has dropped it.
+	Repo        string `json:"repo,omitempty"`
+	PR          int    `json:"pr,omitempty"`
+	Trigger     string `json:"trigger,omitempty"`
+	RequestedBy string `json:"requested_by,omitempty"`
 }
 
 // Started: the worker holds the environment's lease and calls the provider.

@@ -121,7 +121,8 @@ func (d *delivery) process(ctx context.Context) (string, string) {
 	}
 	d.attempt = h.attempts + 1
 	if h.lastSeq == 0 {
-		if err := d.emit(ctx, &events.Accepted{Worker: e.cfg.Worker, Attempt: d.attempt, Kind: j.Kind, Env: j.Env, Provider: j.Provider, Generation: j.Generation}); err != nil {
+		if err := d.emit(ctx, &events.Accepted{Worker: e.cfg.Worker, Attempt: d.attempt, Kind: j.Kind, Env: j.Env, Provider: j.Provider, Generation: j.Generation,
+			Repo: j.Repo, PR: j.PR, Trigger: j.Trigger, RequestedBy: j.RequestedBy}); err != nil {
 			return d.handBack(jitter(e.cfg.LeaseRetry), err)
 		}
 	}
