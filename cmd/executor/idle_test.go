@@ -74,7 +74,7 @@ func TestIdleStopEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	fake := providertest.NewFake()
-	env := map[string]string{"SINDRI_NATS_URL": b.url, "SINDRI_PROVIDERS": "fake", "SINDRI_METRICS_LISTEN": "",
+	env := map[string]string{"SINDRI_NATS_URL": b.url, "SINDRI_PROVIDERS": "fake", "SINDRI_METRICS_LISTEN": "127.0.0.1:0",
 		"SINDRI_LOG_LEVEL": "warn", "SINDRI_REAPER_INTERVAL": "100ms"}
 	var out lockedBuf
 	ctx, cancel := context.WithCancel(context.Background())

@@ -109,7 +109,7 @@ func TestReaperSignsItsJobs(t *testing.T) {
 	pub, _ := kp.PublicKey()
 	deployedRecord(t, b, "expired", providertest.FakeName, time.Now().Add(-time.Minute), false)
 	fake := providertest.NewFake()
-	env := map[string]string{"SINDRI_NATS_URL": b.url, "SINDRI_PROVIDERS": "fake", "SINDRI_METRICS_LISTEN": "",
+	env := map[string]string{"SINDRI_NATS_URL": b.url, "SINDRI_PROVIDERS": "fake", "SINDRI_METRICS_LISTEN": "127.0.0.1:0",
 		"SINDRI_LOG_LEVEL": "warn", "SINDRI_TRUSTED_SIGNERS": pub, "SINDRI_SIGNING_KEY_FILE": "testdata/signing.nk",
 		"SINDRI_REAPER_INTERVAL": "100ms"}
 	var out lockedBuf

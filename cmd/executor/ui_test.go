@@ -80,7 +80,7 @@ func TestRunServesUI(t *testing.T) {
 	b := startTestBus(t)
 	port := freePort(t)
 	env := map[string]string{
-		"SINDRI_NATS_URL": b.url, "SINDRI_PROVIDERS": "fake", "SINDRI_METRICS_LISTEN": "",
+		"SINDRI_NATS_URL": b.url, "SINDRI_PROVIDERS": "fake", "SINDRI_METRICS_LISTEN": "127.0.0.1:0",
 		"SINDRI_DRAIN_TIMEOUT": "1s", "SINDRI_UI_LISTEN": "0.0.0.0:" + strconv.Itoa(port),
 		"SINDRI_UI_TOKEN_FILE": writeUIToken(t, uiToken),
 	}
