@@ -476,6 +476,8 @@ var volatile = []struct {
 	{regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`), "JOB-ID"},
 	{regexp.MustCompile(`\| Duration \| [^|]+ \|`), "| Duration | DURATION |"},
 	{regexp.MustCompile(`took [0-9hms]+`), "took DURATION"},
+	// The Dev Containers link names the container (the run's environment) hex-encoded.
+	{regexp.MustCompile(`(attached-container%2B)[0-9a-f]+`), "${1}CONTAINER"},
 	{regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)`), "TIME"},
 	{regexp.MustCompile(`docker -H \S+ `), "docker "},
 	{regexp.MustCompile(`( cost=)[0-9a-z.,-]+( -->)`), "${1}USAGE${2}"},

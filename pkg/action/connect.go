@@ -107,7 +107,7 @@ func writeConnect(b *strings.Builder, provider, env string, c *providers.Connect
 	w := connectWays[provider]
 	b.WriteString("**Connect**")
 	if w.way != "" {
-		b.WriteString(" (" + cell(w.way) + ")")
+		b.WriteString(" via " + cell(w.way))
 	}
 	b.WriteString(":\n\n")
 	var cmds []string
