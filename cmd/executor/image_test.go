@@ -1,8 +1,7 @@
 package main
 
 import (
-	"encoding/json"
-	"errors"
+	"context"
 	"io"
 	"net/http"
 	"os"
@@ -13,72 +12,80 @@ import (
 	"testing"
 	"time"
 
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/client"
+	"github.com/testcontainers/testcontainers-go"
+	"github.com/testcontainers/testcontainers-go/wait"
+
 	"github.com/sindri/deploy/v3/internal/testports"
 	"github.com/sindri/deploy/v3/pkg/events"
 	"github.com/sindri/deploy/v3/pkg/jobs"
 )
 
-// docker runs the docker CLI and returns its trimmed stdout, failing the test on an error.
-func docker(t *testing.T, args ...string) string {
-	t.Helper()
-	out, err := exec.Command("docker", args...).Output()
-	if err != nil {
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			t.Fatalf("docker %s: %v\n%s", strings.Join(args, " "), err, ee.Stderr)
-		}
-		t.Fatalf("docker %s: %v", strings.Join(args, " "), err)
-	}
-	return strings.TrimSpace(string(out))
-}
-
 // TestHeavyExecutorImage builds the executor image as an operator would
-// (scripts/build-executor-image.sh: FROM scratch, no registry), runs it against an embedded
-// NATS server with the Docker provider and the engine's socket, and checks the packaging end
-// to end: /healthz and /readyz answer, a real deploy of sindri-test/hello:1 and its destroy
-// succeed, and docker stop (SIGTERM) drains: exit status 0 and the drain's two log lines.
+// (scripts/build-executor-image.sh: FROM scratch, no registry), runs it through testcontainers-go
+// against an embedded NATS server with the Docker provider and the engine's socket, and checks
+// the packaging end to end: /healthz and /readyz answer, a real deploy of sindri-test/hello:1 and
+// its destroy succeed, and a stop (SIGTERM) drains: exit status 0 and the drain's two log lines.
 func TestHeavyExecutorImage(t *testing.T) {
 	heavy(t)
 	if _, err := exec.LookPath("docker"); err != nil {
-		t.Skip("no docker CLI")
+		t.Skip("no docker CLI (scripts/build-executor-image.sh builds with it)")
 	}
 	fi, err := os.Stat("/var/run/docker.sock")
 	if err != nil {
 		t.Skipf("no engine socket to hand the Docker provider: %v", err)
 	}
-	docker(t, "image", "inspect", "sindri-test/hello:1") // built by make test-image
+	testcontainersEnv(t)
+	ctx := t.Context()
+	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
+	if err != nil {
+		t.Fatalf("docker client: %v", err)
+	}
+	t.Cleanup(func() { _ = cli.Close() })
+	if _, err := cli.ImageInspect(ctx, "sindri-test/hello:1"); err != nil {
+		t.Fatalf("image sindri-test/hello:1 (make test-image builds it): %v", err)
+	}
 	image := "sindri/executor:test-" + strconv.Itoa(os.Getpid())
 	if out, err := exec.Command("../../scripts/build-executor-image.sh", image).CombinedOutput(); err != nil {
 		t.Fatalf("build-executor-image.sh: %v\n%s", err, out)
 	}
-	t.Cleanup(func() { _ = exec.Command("docker", "image", "rm", "-f", image).Run() })
-	var inspect []struct {
-		Config struct {
-			User       string
-			Entrypoint []string
-		}
-	}
-	if err := json.Unmarshal([]byte(docker(t, "image", "inspect", image)), &inspect); err != nil || len(inspect) != 1 {
+	t.Cleanup(func() {
+		_, _ = cli.ImageRemove(context.Background(), image, client.ImageRemoveOptions{Force: true})
+	})
+	inspect, err := cli.ImageInspect(ctx, image)
+	if err != nil || inspect.Config == nil {
 		t.Fatalf("image inspect: %v", err)
 	}
-	if cfg := inspect[0].Config; cfg.User != "65532:65532" || strings.Join(cfg.Entrypoint, " ") != "/usr/local/bin/sindri-executor" {
+	if cfg := inspect.Config; cfg.User != "65532:65532" || strings.Join(cfg.Entrypoint, " ") != "/usr/local/bin/sindri-executor" {
 		t.Errorf("image user %q entrypoint %q, want 65532:65532 and the executor", cfg.User, cfg.Entrypoint)
 	}
 
 	b := startTestBus(t)
-	addr := "127.0.0.1:" + strconv.Itoa(testports.Free(t))
-	// Host network: the embedded server and the ops port are on this host's loopback.
-	id := docker(t, "run", "-d", "--network", "host",
-		"--group-add", strconv.Itoa(int(fi.Sys().(*syscall.Stat_t).Gid)),
-		"-v", "/var/run/docker.sock:/var/run/docker.sock",
-		"-e", "SINDRI_NATS_URL="+b.url, "-e", "SINDRI_PROVIDERS=docker",
-		"-e", "SINDRI_METRICS_LISTEN="+addr, "-e", "SINDRI_DRAIN_TIMEOUT=10s", image)
+	port := testports.Free(t)
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	// Host network: the embedded server and the ops port are on this host's loopback. The image
+	// is the one just built (present locally, so nothing is pulled).
+	ctr, err := testcontainers.GenericContainer(ctx, testcontainers.GenericContainerRequest{
+		ContainerRequest: testcontainers.ContainerRequest{
+			Image: image,
+			Env: map[string]string{"SINDRI_NATS_URL": b.url, "SINDRI_PROVIDERS": "docker",
+				"SINDRI_METRICS_LISTEN": addr, "SINDRI_DRAIN_TIMEOUT": "10s"},
+			HostConfigModifier: func(hc *container.HostConfig) {
+				hc.NetworkMode = "host"
+				hc.GroupAdd = []string{strconv.Itoa(int(fi.Sys().(*syscall.Stat_t).Gid))}
+				hc.Binds = []string{"/var/run/docker.sock:/var/run/docker.sock"}
+			},
+			WaitingFor: wait.ForHTTP("/readyz").WithPort(strconv.Itoa(port) + "/tcp").
+				WithPollInterval(100 * time.Millisecond).WithStartupTimeout(time.Minute),
+		},
+		Started: true,
+	})
+	testcontainers.CleanupContainer(t, ctr)
 	t.Cleanup(func() {
-		if t.Failed() {
-			logs, _ := exec.Command("docker", "logs", "--tail", "40", id).CombinedOutput()
-			t.Logf("executor container logs:\n%s", logs)
+		if t.Failed() && ctr != nil {
+			t.Logf("executor container logs (last 40 lines):\n%s", lastLines(containerLogs(t, ctr), 40))
 		}
-		_ = exec.Command("docker", "rm", "-f", id).Run()
 	})
 	get := func(path string) int {
 		resp, err := http.Get("http://" + addr + path)
@@ -89,10 +96,8 @@ func TestHeavyExecutorImage(t *testing.T) {
 		_, _ = io.Copy(io.Discard, resp.Body)
 		return resp.StatusCode
 	}
-	for deadline := time.Now().Add(time.Minute); get("/readyz") != http.StatusOK; time.Sleep(100 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("/readyz not 200 within a minute (/healthz: %d)", get("/healthz"))
-		}
+	if err != nil {
+		t.Fatalf("executor container: /readyz not 200 within a minute (/healthz: %d): %v", get("/healthz"), err)
 	}
 	if code := get("/healthz"); code != http.StatusOK {
 		t.Errorf("/healthz = %d", code)
@@ -116,15 +121,53 @@ func TestHeavyExecutorImage(t *testing.T) {
 	run(jobs.KindDeploy, false)
 	run(jobs.KindDestroy, true)
 
-	docker(t, "stop", "-t", "30", id) // SIGTERM, then SIGKILL after 30 s
-	if code := docker(t, "inspect", "-f", "{{.State.ExitCode}}", id); code != "0" {
-		t.Errorf("exit status after SIGTERM %s, want 0 (drained)", code)
+	stop := 30 * time.Second // SIGTERM (the image sets no other stop signal), then SIGKILL after 30 s
+	if err := ctr.Stop(ctx, &stop); err != nil {
+		t.Fatalf("stop: %v", err)
 	}
-	logs, err := exec.Command("docker", "logs", id).CombinedOutput()
+	state, err := ctr.State(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Count(string(logs), "drain started") != 1 || strings.Count(string(logs), "drain finished") != 1 {
+	if state.ExitCode != 0 {
+		t.Errorf("exit status after SIGTERM %d, want 0 (drained)", state.ExitCode)
+	}
+	logs := containerLogs(t, ctr)
+	if strings.Count(logs, "drain started") != 1 || strings.Count(logs, "drain finished") != 1 {
 		t.Errorf("want one drain started and one drain finished line in:\n%s", logs)
 	}
+}
+
+// testcontainersEnv sets what testcontainers-go needs on this machine when the caller has not
+// (make test and .ci/run export both): no Ryuk reaper (its image cannot be pulled; each test
+// removes its own containers) and the loopback address as the containers' host.
+func testcontainersEnv(t *testing.T) {
+	t.Helper()
+	for k, v := range map[string]string{"TESTCONTAINERS_RYUK_DISABLED": "true", "TESTCONTAINERS_HOST_OVERRIDE": "127.0.0.1"} {
+		if os.Getenv(k) == "" {
+			t.Setenv(k, v)
+		}
+	}
+}
+
+// containerLogs returns the container's stdout and stderr read through the engine's API.
+func containerLogs(t *testing.T, ctr testcontainers.Container) string {
+	t.Helper()
+	rc, err := ctr.Logs(context.Background())
+	if err != nil {
+		t.Errorf("container logs: %v", err)
+		return ""
+	}
+	defer rc.Close()
+	out, err := io.ReadAll(rc)
+	if err != nil {
+		t.Errorf("container logs: %v", err)
+	}
+	return string(out)
+}
+
+// lastLines returns the last n lines of s.
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }

@@ -1,6 +1,7 @@
 package docker_test
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -10,12 +11,17 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/moby/moby/api/types/build"
+	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
+	"github.com/testcontainers/testcontainers-go"
+	"github.com/testcontainers/testcontainers-go/wait"
 
 	"github.com/sindri/deploy/v3/internal/testports"
 	"github.com/sindri/deploy/v3/pkg/config"
@@ -73,33 +79,90 @@ func (l *syncLog) String() string {
 	return l.b.String()
 }
 
-// startCaddy runs Caddy (scripts/tools.sh caddy, built once) on loopback with only its admin
-// API configured, and returns the admin URL. It skips without SINDRI_HEAVY=1.
+// caddyDockerfile packages the static Caddy binary of scripts/tools.sh into a FROM-scratch image
+// (built locally with the classic builder: nothing is pulled). Caddy keeps its autosave and
+// certificate storage under HOME and the XDG folders, inside the container.
+const caddyDockerfile = `FROM scratch
+COPY caddy /usr/bin/caddy
+ENV HOME=/data XDG_CONFIG_HOME=/data/config XDG_DATA_HOME=/data/data
+ENTRYPOINT ["/usr/bin/caddy"]
+`
+
+// startCaddy builds a FROM-scratch image around Caddy (scripts/tools.sh caddy, built once),
+// starts it through testcontainers-go on the host network with only its admin API configured
+// on loopback, and returns the admin URL. Container and image are removed at cleanup. It skips
+// without SINDRI_HEAVY=1.
 func startCaddy(t *testing.T) string {
 	t.Helper()
 	bin := heavyTool(t, "caddy", "a real Caddy")
+	for k, v := range map[string]string{"TESTCONTAINERS_RYUK_DISABLED": "true", "TESTCONTAINERS_HOST_OVERRIDE": "127.0.0.1"} {
+		if os.Getenv(k) == "" { // make test and .ci/run export both
+			t.Setenv(k, v)
+		}
+	}
+	ctx := t.Context()
 	dir := t.TempDir()
-	admin := fmt.Sprintf("127.0.0.1:%d", testports.Free(t))
-	cfg := filepath.Join(dir, "caddy.json")
-	if err := os.WriteFile(cfg, []byte(`{"admin":{"listen":"`+admin+`"}}`), 0o600); err != nil {
+	if err := os.Link(bin, filepath.Join(dir, "caddy")); err != nil {
+		copyFile(t, bin, filepath.Join(dir, "caddy"))
+	}
+	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(caddyDockerfile), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "run", "--config", cfg)
-	// Caddy keeps its autosave and certificate storage under these: keep them in the test.
-	cmd.Env = append(os.Environ(), "HOME="+dir, "XDG_CONFIG_HOME="+dir, "XDG_DATA_HOME="+dir)
-	startServer(t, cmd, "caddy")
-	url := "http://" + admin
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		resp, err := http.Get(url + "/config/")
-		if err == nil {
-			resp.Body.Close()
-			return url
+	adminPort := testports.Free(t)
+	admin := fmt.Sprintf("127.0.0.1:%d", adminPort)
+	ctr, err := testcontainers.GenericContainer(ctx, testcontainers.GenericContainerRequest{
+		ContainerRequest: testcontainers.ContainerRequest{
+			FromDockerfile: testcontainers.FromDockerfile{
+				Context: dir,
+				Repo:    "sindri-test/caddy",
+				Tag:     "test-" + strconv.Itoa(os.Getpid()),
+				BuildOptionsModifier: func(o *client.ImageBuildOptions) {
+					o.Version = build.BuilderV1 // FROM scratch needs neither BuildKit nor a registry
+				},
+			},
+			Cmd: []string{"run", "--config", "/etc/caddy/caddy.json"},
+			Files: []testcontainers.ContainerFile{{
+				Reader:            strings.NewReader(`{"admin":{"listen":"` + admin + `"}}`),
+				ContainerFilePath: "/etc/caddy/caddy.json",
+				FileMode:          0o600,
+			}},
+			// Host network: the admin API, the proxy's listener and the environments' published
+			// ports are all on this host's loopback.
+			HostConfigModifier: func(hc *container.HostConfig) { hc.NetworkMode = "host" },
+			WaitingFor: wait.ForHTTP("/config/").WithPort(strconv.Itoa(adminPort) + "/tcp").
+				WithPollInterval(50 * time.Millisecond).WithStartupTimeout(15 * time.Second),
+		},
+		Started: true,
+	})
+	testcontainers.CleanupContainer(t, ctr)
+	t.Cleanup(func() {
+		if !t.Failed() || ctr == nil {
+			return
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("caddy admin API at %s did not answer: %v", url, err)
+		rc, err := ctr.Logs(context.Background())
+		if err != nil {
+			t.Logf("caddy logs: %v", err)
+			return
 		}
-		time.Sleep(50 * time.Millisecond)
+		defer rc.Close()
+		out, _ := io.ReadAll(rc)
+		t.Logf("caddy output:\n%s", out)
+	})
+	if err != nil {
+		t.Fatalf("caddy container: admin API at %s did not answer: %v", admin, err)
+	}
+	return "http://" + admin
+}
+
+// copyFile copies src to dst (mode 0755), failing the test on an error.
+func copyFile(t *testing.T, src, dst string) {
+	t.Helper()
+	b, err := os.ReadFile(src)
+	if err == nil {
+		err = os.WriteFile(dst, b, 0o755)
+	}
+	if err != nil {
+		t.Fatalf("copy %s: %v", filepath.Base(src), err)
 	}
 }
 
