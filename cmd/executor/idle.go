@@ -26,10 +26,21 @@ var errIdleSkip = errors.New("idle stop pending or no longer idle")
 func idleOnce(ctx context.Context, envs *events.EnvStore, pub *events.Publisher, now time.Time, idle time.Duration, canStop func(string) bool, log zerolog.Logger) (int, error) {
 	return queueEach(ctx, envs, "idle stop", log,
 		func(r *events.EnvRecord) bool {
-			return r.State == providers.StateRunning && !r.Closed && r.Provider != "" && !r.LastActivity.IsZero() &&
-				now.Sub(r.LastActivity) >= idle && canStop(r.Provider)
+			d := idleDeadline(r, idle, canStop)
+			return !d.IsZero() && !now.Before(d)
 		},
 		func(r *events.EnvRecord) (bool, error) { return idleStopEnv(ctx, envs, pub, r) })
+}
+
+// idleDeadline is when the reaper's idle pass stops r (its last activity plus idle), or zero
+// when it never will as r stands: not running, closed, without a last activity or provider, on
+// a provider that cannot stop and start (canStop), or with the idle stop off (idle <= 0). The
+// idle pass and the web view's idle deadline both use it.
+func idleDeadline(r *events.EnvRecord, idle time.Duration, canStop func(string) bool) time.Time {
+	if idle <= 0 || r.State != providers.StateRunning || r.Closed || r.Provider == "" || r.LastActivity.IsZero() || !canStop(r.Provider) {
+		return time.Time{}
+	}
+	return r.LastActivity.Add(idle)
 }
 
 // idleStopEnv queues the idle stop of one environment; queued is false when it was pending.

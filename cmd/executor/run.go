@@ -146,7 +146,11 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 		}
 		return nil
 	}
-	if err := serveUI(ctx, gctx, g, cfg, js, busReady, log); err != nil {
+	canStop := func(name string) bool {
+		p, err := reg.Get(name)
+		return err == nil && p.Capabilities().StopStart
+	}
+	if err := serveUI(ctx, gctx, g, cfg, js, busReady, canStop, log); err != nil {
 		return err
 	}
 	if cfg.MetricsListen != "" {
@@ -170,10 +174,6 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 		})
 	}
 	if cfg.ReaperInterval > 0 {
-		canStop := func(name string) bool {
-			p, err := reg.Get(name)
-			return err == nil && p.Capabilities().StopStart
-		}
 		g.Go(func() error { return reaper(gctx, js, cfg, canStop, log) })
 	}
 	g.Go(func() error {

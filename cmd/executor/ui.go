@@ -14,6 +14,7 @@ import (
 	"github.com/rs/zerolog"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/sindri/deploy/v3/pkg/events"
 	"github.com/sindri/deploy/v3/pkg/ui"
 )
 
@@ -46,14 +47,16 @@ func (c *config) loadUIToken() error {
 }
 
 // serveUI starts the operator web view in g when ui.listen is set: its events index and its
-// HTTP server, both stopped when gctx ends. ready is this executor's readiness.
-func serveUI(ctx, gctx context.Context, g *errgroup.Group, cfg config, js jetstream.JetStream, ready func() error, log zerolog.Logger) error {
+// HTTP server, both stopped when gctx ends. ready is this executor's readiness; canStop tells
+// the providers the idle stop applies to.
+func serveUI(ctx, gctx context.Context, g *errgroup.Group, cfg config, js jetstream.JetStream, ready func() error, canStop func(string) bool, log zerolog.Logger) error {
 	if cfg.UIListen == "" {
 		return nil
 	}
 	host, _ := os.Hostname()
 	view, err := ui.New(ctx, js, ui.Options{Self: ready, SelfName: "executor " + host,
-		OnError: func(err error) { log.Warn().Err(err).Msg("web view") }})
+		IdleDeadline: uiIdleDeadline(cfg, canStop),
+		OnError:      func(err error) { log.Warn().Err(err).Msg("web view") }})
 	if err != nil {
 		return err
 	}
@@ -79,4 +82,14 @@ func serveUI(ctx, gctx context.Context, g *errgroup.Group, cfg config, js jetstr
 		return srv.Shutdown(sctx)
 	})
 	return nil
+}
+
+// uiIdleDeadline is the view's idle deadline: when this executor's reaper would stop an
+// environment for idleness (idleDeadline, the idle pass's own rule), or nil when it stops
+// none (cost.idle_stop off, or the reaper off).
+func uiIdleDeadline(cfg config, canStop func(string) bool) func(*events.EnvRecord) time.Time {
+	if cfg.IdleStop <= 0 || cfg.ReaperInterval <= 0 {
+		return nil
+	}
+	return func(r *events.EnvRecord) time.Time { return idleDeadline(r, cfg.IdleStop, canStop) }
 }

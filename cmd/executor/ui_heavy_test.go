@@ -103,11 +103,19 @@ func TestHeavyUIBrowser(t *testing.T) {
 	env := map[string]string{
 		"SINDRI_NATS_URL": b.url, "SINDRI_PROVIDERS": "docker,slow", "SINDRI_METRICS_LISTEN": "",
 		"SINDRI_DRAIN_TIMEOUT": "5s", "SINDRI_SECRETS_KEY_FILE": keyFile, "SINDRI_UI_LISTEN": "127.0.0.1:" + strconv.Itoa(uiPort),
+		"SINDRI_REAPER_INTERVAL": "1h",
+	}
+	// An idle stop far beyond the test, for the idle deadline column.
+	cfgFile := filepath.Join(t.TempDir(), "executor.hcl")
+	if err := os.WriteFile(cfgFile, []byte("cost {\n  idle_stop = \"2h\"\n}\n"), 0o600); err != nil {
+		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	var logs lockedBuf
-	go func() { done <- runWith(ctx, nil, envMap(env), &logs, []providers.Provider{slow}) }()
+	go func() {
+		done <- runWith(ctx, []string{"-config", cfgFile}, envMap(env), &logs, []providers.Provider{slow})
+	}()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -218,8 +226,10 @@ func TestHeavyUIBrowser(t *testing.T) {
 		return n
 	}
 
-	// The environments page: all three, with the right states and URLs.
-	rowText := map[string]string{}
+	// The environments page: all three, with the right states and URLs; the two running ones
+	// cost 0.00 USD so far (docker is free) and are stopped 2h after their last activity, the
+	// failed one has neither.
+	rowText, idleAt := map[string]string{}, map[string]string{}
 	if err := chromedp.Do(bctx, chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("#envs"))); err != nil {
 		t.Fatalf("environments page: %v\n%s", err, tail(logs.String(), 20))
 	}
@@ -229,9 +239,30 @@ func TestHeavyUIBrowser(t *testing.T) {
 			t.Fatalf("row of %s: %v", s.env, err)
 		}
 		rowText[s.env] = text
+		at, err := chromedp.Run(bctx, chromedp.Evaluate[string](`document.querySelector('tr[data-env="`+s.env+`"] td.idle time')?.getAttribute("datetime") ?? ""`))
+		if err != nil {
+			t.Fatalf("idle deadline of %s: %v", s.env, err)
+		}
+		idleAt[s.env] = at
 	}
 	for _, s := range specs {
-		text := rowText[s.env]
+		text, want := rowText[s.env], ""
+		if !s.broken {
+			rec, _, err := b.envs.Get(context.Background(), s.env)
+			if err != nil || rec.LastActivity.IsZero() {
+				t.Fatalf("record of %s = %+v (%v), want a last activity", s.env, rec, err)
+			}
+			want = rec.LastActivity.Add(2 * time.Hour).UTC().Format(time.RFC3339)
+		}
+		if idleAt[s.env] != want {
+			t.Errorf("idle deadline of %s = %q, want %q", s.env, idleAt[s.env], want)
+		}
+		switch {
+		case !s.broken && !strings.Contains(text, "0.00 USD ("):
+			t.Errorf("row of %s = %q, want a cost so far of 0.00 USD", s.env, text)
+		case s.broken && strings.Contains(text, "USD"):
+			t.Errorf("row of %s = %q, want no cost so far (no job succeeded on it)", s.env, text)
+		}
 		switch {
 		case !s.broken && (!strings.Contains(text, "running") || !strings.Contains(text, s.url)):
 			t.Errorf("row of %s = %q, want state running and URL %s", s.env, text, s.url)

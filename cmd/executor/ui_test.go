@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sindri/deploy/v3/pkg/events"
+	"github.com/sindri/deploy/v3/pkg/jobs"
 	"github.com/sindri/deploy/v3/pkg/providers"
 	"github.com/sindri/deploy/v3/pkg/providers/providertest"
 )
@@ -131,5 +133,93 @@ func TestRunServesUI(t *testing.T) {
 	code, body = get("/", func(r *http.Request) { r.SetBasicAuth("ops", uiToken) })
 	if code != http.StatusOK || !strings.Contains(body, "Environments") {
 		t.Errorf("GET / with basic auth: %d, want 200\n%s", code, body)
+	}
+}
+
+// TestRunUIShowsCostAndIdleDeadline: an executor with cost.idle_stop and a price for its
+// provider shows, after a deploy, the environment's cost so far at that price (not "unknown")
+// and its idle deadline: the last activity its record keeps plus idle_stop.
+func TestRunUIShowsCostAndIdleDeadline(t *testing.T) {
+	t.Parallel()
+	b := startTestBus(t)
+	port := freePort(t)
+	cfgFile := filepath.Join(t.TempDir(), "executor.hcl")
+	if err := os.WriteFile(cfgFile, []byte("cost {\n  idle_stop = \"2h\"\n  price \"fake\" {\n    hourly = 0.9\n    stopped_hourly = 0.01\n  }\n}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{
+		"SINDRI_NATS_URL": b.url, "SINDRI_PROVIDERS": "fake", "SINDRI_METRICS_LISTEN": "127.0.0.1:0", "SINDRI_LOG_LEVEL": "warn",
+		"SINDRI_DRAIN_TIMEOUT": "1s", "SINDRI_UI_LISTEN": "127.0.0.1:" + strconv.Itoa(port), "SINDRI_REAPER_INTERVAL": "1h",
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	var logs lockedBuf
+	go func() {
+		done <- runWith(ctx, []string{"-config", cfgFile}, envMap(env), &logs, []providers.Provider{providertest.NewFake()})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	})
+	const name = "pr-cost"
+	j := makeJob(t, jobs.KindDeploy, name, b.bump(t, name, false))
+	b.publish(t, j)
+	if ev := b.terminal(t, j.ID, 30*time.Second); ev.Type != events.TypeSucceeded {
+		t.Fatalf("deploy ended %s\n%s", ev.Type, logs.String())
+	}
+	rec, _, err := b.envs.Get(context.Background(), name)
+	if err != nil || rec.LastActivity.IsZero() {
+		t.Fatalf("record %+v (%v): want a last activity", rec, err)
+	}
+	// The listener was up before the executor took the job.
+	resp, err := http.Get("http://127.0.0.1:" + strconv.Itoa(port) + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	i := strings.Index(string(body), `<tr data-env="`+name+`">`)
+	if resp.StatusCode != http.StatusOK || i < 0 {
+		t.Fatalf("GET /: %d without a row of %s\n%s", resp.StatusCode, name, body)
+	}
+	row := string(body[i:])
+	row = row[:strings.Index(row, "</tr>")]
+	// Seconds after the deploy at 0.90/h: 0.00, priced (an unpriced provider says "unknown").
+	deadline := rec.LastActivity.Add(2 * time.Hour).UTC().Format(time.RFC3339)
+	for _, want := range []string{`class="cost">0.00 USD (0h0m running, 0h0m stopped)</td>`, `class="idle"><time datetime="` + deadline + `">in `} {
+		if !strings.Contains(row, want) {
+			t.Errorf("row of %s lacks %s:\n%s", name, want, row)
+		}
+	}
+}
+
+// TestUIIdleDeadline: the view's idle deadline is the idle pass's rule, and there is none
+// when this executor stops nothing for idleness.
+func TestUIIdleDeadline(t *testing.T) {
+	t.Parallel()
+	last := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+	canStop := func(p string) bool { return p == "fake" }
+	running := &events.EnvRecord{Env: "a", Provider: "fake", State: providers.StateRunning, LastActivity: last}
+	on := config{IdleStop: 2 * time.Hour, ReaperInterval: time.Minute}
+	if got := uiIdleDeadline(on, canStop)(running); !got.Equal(last.Add(2 * time.Hour)) {
+		t.Errorf("running on a stoppable provider: deadline %v, want %v", got, last.Add(2*time.Hour))
+	}
+	for name, r := range map[string]*events.EnvRecord{
+		"stopped":     {Env: "b", Provider: "fake", State: providers.StateStopped, LastActivity: last},
+		"closed":      {Env: "c", Provider: "fake", State: providers.StateRunning, LastActivity: last, Closed: true},
+		"cannot stop": {Env: "d", Provider: "docker", State: providers.StateRunning, LastActivity: last},
+		"no activity": {Env: "e", Provider: "fake", State: providers.StateRunning},
+		"no provider": {Env: "f", State: providers.StateRunning, LastActivity: last},
+	} {
+		if got := uiIdleDeadline(on, canStop)(r); !got.IsZero() {
+			t.Errorf("%s: deadline %v, want none", name, got)
+		}
+	}
+	for name, c := range map[string]config{"idle stop off": {ReaperInterval: time.Minute}, "reaper off": {IdleStop: 2 * time.Hour}} {
+		if uiIdleDeadline(c, canStop) != nil {
+			t.Errorf("%s: the view has an idle deadline", name)
+		}
 	}
 }

@@ -57,7 +57,7 @@ func (s *Server) handleEnv(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, http.StatusBadGateway, "cannot read the environment record", err)
 		return
 	}
-	p := envPage{Row: s.envRow(rec), Connection: rec.Connection, Jobs: s.idx.envJobs(name)}
+	p := envPage{Row: s.envRow(rec, s.opts.Now()), Connection: rec.Connection, Jobs: s.idx.envJobs(name)}
 	for _, j := range p.Jobs {
 		if j.Plan != nil {
 			p.Plan, p.PlanJob = j.Plan, j.ID

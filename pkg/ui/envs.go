@@ -8,16 +8,19 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sindri/deploy/v3/pkg/action"
+	"github.com/sindri/deploy/v3/pkg/cost"
 	"github.com/sindri/deploy/v3/pkg/events"
 	"github.com/sindri/deploy/v3/pkg/jobs"
 	"github.com/sindri/deploy/v3/pkg/providers"
 )
 
-// CostView is the cost-control slot of an environment row: the cost so far and the idle
-// deadline. The env record does not carry them yet (the cost-control issue adds them); until
-// it does, rows leave it nil and the page shows "—" in both columns.
+// CostView is the cost-control slot of an environment row (docs/cost.md): the cost so far, as
+// the sticky comment words it, and the idle deadline. Both come from the env record alone.
 type CostView struct {
-	SoFar        string
+	// SoFar is action.SoFarLine of the record's usage ("" without usage: the page shows "—").
+	SoFar string
+	// IdleDeadline is Options.IdleDeadline of the record (zero: none, "—").
 	IdleDeadline time.Time
 }
 
@@ -73,16 +76,18 @@ func (s *Server) envRows(ctx context.Context) ([]EnvRow, error) {
 		return nil, err
 	}
 	rows := make([]EnvRow, 0, len(recs))
+	now := s.opts.Now()
 	for _, r := range recs {
-		rows = append(rows, s.envRow(r))
+		rows = append(rows, s.envRow(r, now))
 	}
 	return rows, nil
 }
 
-func (s *Server) envRow(r *events.EnvRecord) EnvRow {
+// envRow is the row of r at now (the time its cost so far is computed for).
+func (s *Server) envRow(r *events.EnvRecord, now time.Time) EnvRow {
 	row := EnvRow{Env: r.Env, Repo: r.Repo, PR: r.PR, Provider: r.Provider, State: r.State,
 		URL: r.URL, Created: r.CreatedAt, Expires: r.ExpiresAt, Closed: r.Closed,
-		LastJob: r.LastJobID, LastStatus: r.LastStatus}
+		LastJob: r.LastJobID, LastStatus: r.LastStatus, Cost: s.costView(r, now)}
 	if j, ok := s.idx.job(r.LastJobID); ok {
 		row.LastKind = j.Kind
 		if row.LastStatus == jobs.StatusUnknown {
@@ -96,6 +101,23 @@ func (s *Server) envRow(r *events.EnvRecord) EnvRow {
 		}
 	}
 	return row
+}
+
+// costView is r's cost so far at now, worded as the sticky comment words it (the rates are
+// the record's own, the executor's estimate when the job ran), and its idle deadline; nil when
+// r has neither.
+func (s *Server) costView(r *events.EnvRecord, now time.Time) *CostView {
+	var c CostView
+	if r.Usage != nil {
+		c.SoFar = action.SoFarLine(&cost.Report{Usage: r.Usage}, now)
+	}
+	if s.opts.IdleDeadline != nil {
+		c.IdleDeadline = s.opts.IdleDeadline(r)
+	}
+	if c == (CostView{}) {
+		return nil
+	}
+	return &c
 }
 
 func (s *Server) handleEnvs(w http.ResponseWriter, r *http.Request) {

@@ -42,6 +42,10 @@ type Options struct {
 	Now func() time.Time
 	// LogLines bounds the log lines a job page renders (default 1000; the newest are kept).
 	LogLines int
+	// IdleDeadline is when the executor's idle stop will stop the environment of a record, or
+	// zero when it will not (nil: no idle stop here, as on the embedded bus). The executor
+	// passes its reaper's own rule (cost.idle_stop after the last activity).
+	IdleDeadline func(*events.EnvRecord) time.Time
 }
 
 // Server serves the view. Create it with New, start its events index with Run, and serve it as

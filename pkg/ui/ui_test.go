@@ -6,13 +6,16 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/sindri/deploy/v3/pkg/cost"
 	"github.com/sindri/deploy/v3/pkg/events"
 	"github.com/sindri/deploy/v3/pkg/jobs"
 	"github.com/sindri/deploy/v3/pkg/providers"
@@ -30,7 +33,8 @@ type fixture struct {
 	http *httptest.Server
 }
 
-func newFixture(t *testing.T) *fixture {
+// newFixture starts an embedded bus and a view over it; with changes opts before New.
+func newFixture(t *testing.T, with ...func(*ui.Options)) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	emb, err := events.StartEmbedded(ctx, events.EmbeddedOptions{StoreDir: t.TempDir()})
@@ -54,8 +58,12 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	view, err := ui.New(ctx, js, ui.Options{Title: "test", Self: func() error { return nil }, SelfName: "exec-test",
-		OnError: func(err error) { t.Logf("view: %v", err) }})
+	opts := ui.Options{Title: "test", Self: func() error { return nil }, SelfName: "exec-test",
+		OnError: func(err error) { t.Logf("view: %v", err) }}
+	for _, w := range with {
+		w(&opts)
+	}
+	view, err := ui.New(ctx, js, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,9 +208,13 @@ func TestPagesShowEnvironmentsJobsAndBus(t *testing.T) {
 		body := f.get(t, "/", http.StatusOK)
 		if msg := mustContain(body, `href="/envs/web-pr-7"`, `href="/envs/api-pr-9"`,
 			`href="https://github.com/acme/web/pull/7"`, `<a href="http://127.0.0.1:18080/">`,
-			`state-running`, `state-error`, `class="cost">—`, `class="idle">—`, "in 47h", "never",
-			">deploy</a> <span class=\"status status-failed\">failed"); msg != "" && !strings.Contains(body, "in 48h") {
+			`state-running`, `state-error`, `class="cost">—`, `class="idle">—`, "never",
+			">deploy</a> <span class=\"status status-failed\">failed"); msg != "" {
 			t.Fatalf("%s in\n%s", msg, body)
+		}
+		// The TTL deadline is 48h after the record was written, less the time since.
+		if !strings.Contains(body, "in 47h") && !strings.Contains(body, "in 48h") {
+			t.Fatalf("no TTL deadline in 47h or 48h in\n%s", body)
 		}
 	})
 	t.Run("filter and sort", func(t *testing.T) {
@@ -243,6 +255,70 @@ func TestPagesShowEnvironmentsJobsAndBus(t *testing.T) {
 			t.Errorf("%s in\n%s", msg, body)
 		}
 	})
+}
+
+// TestEnvironmentsShowCostSoFarAndIdleDeadline: the cost so far comes from the env record's
+// usage at the view's clock (running and stopped time at their rates, or "unknown" when a
+// rate is), and the idle deadline from Options.IdleDeadline of the record; a record with
+// neither shows "—".
+func TestEnvironmentsShowCostSoFarAndIdleDeadline(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	var asked []string
+	var mu sync.Mutex
+	f := newFixture(t, func(o *ui.Options) {
+		o.Now = func() time.Time { return now }
+		o.IdleDeadline = func(r *events.EnvRecord) time.Time {
+			mu.Lock()
+			asked = append(asked, r.Env)
+			mu.Unlock()
+			if r.LastActivity.IsZero() {
+				return time.Time{}
+			}
+			return r.LastActivity.Add(2 * time.Hour)
+		}
+	})
+	rate := func(f float64) *float64 { return &f }
+	// 2h before since plus 30 min running since: 2.5 h at 0.50 = 1.25; 10 h stopped at 0.002 = 0.02.
+	f.putEnv(t, events.EnvRecord{Env: "gpu-pr-4", Provider: "runpod", Repo: "acme/ml", PR: 4, State: providers.StateRunning,
+		LastActivity: now.Add(-45 * time.Minute), Usage: &cost.Usage{RunningSeconds: 7200, StoppedSeconds: 36000,
+			Phase: cost.PhaseRunning, Since: now.Add(-30 * time.Minute), Hourly: rate(0.5), StoppedHourly: rate(0.002), Currency: "USD"}})
+	// No running rate: the time is known, the amount is not.
+	f.putEnv(t, events.EnvRecord{Env: "kube-pr-5", Provider: "kubernetes", Repo: "acme/ml", PR: 5, State: providers.StateStopped,
+		Usage: &cost.Usage{RunningSeconds: 600, Phase: cost.PhaseStopped, Since: now.Add(-5 * time.Minute), StoppedHourly: rate(0)}})
+	f.putEnv(t, events.EnvRecord{Env: "old-pr-6", Provider: "docker", Repo: "acme/ml", PR: 6, State: providers.StateRunning})
+
+	body := f.get(t, "/", http.StatusOK)
+	row := func(env string) string {
+		i := strings.Index(body, `<tr data-env="`+env+`">`)
+		if i < 0 {
+			t.Fatalf("no row of %s in\n%s", env, body)
+		}
+		r := body[i:]
+		return r[:strings.Index(r, "</tr>")]
+	}
+	for env, wants := range map[string][]string{
+		"gpu-pr-4": {`class="cost">1.27 USD (2h30m running, 10h0m stopped)</td>`,
+			`class="idle"><time datetime="2026-12-06T13:15:00Z">in 1h15m</time></td>`},
+		"kube-pr-5": {`class="cost">unknown (0h10m running, 0h5m stopped)</td>`, `class="idle">—</td>`},
+		"old-pr-6":  {`class="cost">—</td>`, `class="idle">—</td>`},
+	} {
+		if msg := mustContain(row(env), wants...); msg != "" {
+			t.Errorf("row of %s: %s in\n%s", env, msg, row(env))
+		}
+	}
+	body = f.get(t, "/envs/gpu-pr-4", http.StatusOK)
+	if msg := mustContain(body, `<dd class="cost">1.27 USD (2h30m running, 10h0m stopped)</dd>`,
+		`<dd class="idle">2026-12-06 13:15:00Z</dd>`); msg != "" {
+		t.Errorf("environment page: %s in\n%s", msg, body)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, env := range []string{"gpu-pr-4", "kube-pr-5", "old-pr-6"} {
+		if !slices.Contains(asked, env) {
+			t.Errorf("Options.IdleDeadline was not asked about %s (asked %v)", env, asked)
+		}
+	}
 }
 
 // TestLiveLogStreamsLinesAsTheyHappen reads the server-sent events of a running job: each line
