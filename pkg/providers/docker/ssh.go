@@ -51,6 +51,12 @@ func sshDialer(host, configFile string) (func(ctx context.Context, network, addr
 		if err := cmd.Start(); err != nil {
 			return nil, fmt.Errorf("docker: run ssh for %s: %w", host, err)
 		}
+		c.exited = make(chan struct{})
+		go func() {
+			// Wait also waits for ssh's stderr to be copied, so the reason is whole after it.
+			_ = cmd.Wait()
+			close(c.exited)
+		}()
 		return c, nil
 	}, nil
 }
@@ -64,11 +70,21 @@ type cmdConn struct {
 	host   string
 	stderr syncBuffer
 	once   sync.Once
+	// exited is closed once ssh has exited and its stderr has been copied.
+	exited chan struct{}
 }
+
+// sshExitWait bounds how long a read that met the end of ssh's output waits for ssh to exit,
+// so that its reason (on stderr) is in the error.
+const sshExitWait = 2 * time.Second
 
 func (c *cmdConn) Read(b []byte) (int, error) {
 	n, err := c.out.Read(b)
 	if err == io.EOF && n == 0 {
+		select {
+		case <-c.exited:
+		case <-time.After(sshExitWait):
+		}
 		if msg := strings.TrimSpace(c.stderr.String()); msg != "" {
 			return 0, fmt.Errorf("ssh %s: %s: %w", c.host, lastLine(msg), io.EOF)
 		}
@@ -85,7 +101,7 @@ func (c *cmdConn) Close() error {
 		if c.cmd.Process != nil {
 			_ = c.cmd.Process.Kill()
 		}
-		_ = c.cmd.Wait()
+		<-c.exited
 	})
 	return nil
 }
