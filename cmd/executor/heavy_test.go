@@ -42,6 +42,22 @@ func waitDeployStarted(t *testing.T, dir, env string, pid int) {
 	t.Fatalf("no deploy of %s by pid %d", env, pid)
 }
 
+// waitEnvSaved waits until the shared fake's state holds env.
+func waitEnvSaved(t *testing.T, dir, env string) {
+	t.Helper()
+	f := providertest.NewFake(providertest.WithDir(dir))
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if _, ok, err := f.Env(env); err != nil {
+			t.Fatal(err)
+		} else if ok {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("the fake never saved %s", env)
+}
+
 func TestHeavySIGKILLMidJobIsFinishedByAnotherExecutor(t *testing.T) {
 	heavy(t)
 	b := startTestBus(t)
@@ -50,6 +66,9 @@ func TestHeavySIGKILLMidJobIsFinishedByAnotherExecutor(t *testing.T) {
 	j := makeJob(t, jobs.KindDeploy, "killed", b.bump(t, "killed", false))
 	b.publish(t, j)
 	waitDeployStarted(t, dir, "killed", a.cmd.Process.Pid)
+	// The fake logs the deploy before it saves its first resource: kill only once that exists,
+	// inside the step delay that follows, so the kill always leaves a half-made environment.
+	waitEnvSaved(t, dir, "killed")
 	killedAt := a.kill(t)
 	if st, ok, _ := providertest.NewFake(providertest.WithDir(dir)).Env("killed"); !ok || st.State == providers.StateRunning {
 		t.Fatalf("expected a half-made environment after the kill, got %+v (exists %v)", st, ok)
