@@ -160,18 +160,7 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 		}
 		srv := &http.Server{Handler: opsHandler(promReg, busReady, readiness), ReadHeaderTimeout: 5 * time.Second}
 		log.Info().Str("addr", ln.Addr().String()).Msg("metrics listening")
-		g.Go(func() error {
-			if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-				return fmt.Errorf("metrics server: %w", err)
-			}
-			return nil
-		})
-		g.Go(func() error {
-			<-gctx.Done()
-			sctx, cancel := context.WithTimeout(context.WithoutCancel(gctx), 2*time.Second)
-			defer cancel()
-			return srv.Shutdown(sctx)
-		})
+		serveUntilDone(gctx, g, "metrics", srv, ln)
 	}
 	if cfg.ReaperInterval > 0 {
 		g.Go(func() error { return reaper(gctx, js, cfg, canStop, log) })
@@ -269,4 +258,21 @@ func opsHandler(reg *prometheus.Registry, busReady func() error, provs []provide
 		_, _ = io.WriteString(w, b.String())
 	})
 	return mux
+}
+
+// serveUntilDone serves srv on ln in g, and shuts it down (within 2 s) once ctx ends; name
+// labels the server's error.
+func serveUntilDone(ctx context.Context, g *errgroup.Group, name string, srv *http.Server, ln net.Listener) {
+	g.Go(func() error {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("%s server: %w", name, err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		defer cancel()
+		return srv.Shutdown(sctx)
+	})
 }

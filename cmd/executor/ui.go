@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -69,18 +68,7 @@ func serveUI(ctx, gctx context.Context, g *errgroup.Group, cfg config, js jetstr
 		BaseContext: func(net.Listener) context.Context { return gctx }}
 	log.Info().Str("addr", ln.Addr().String()).Bool("token", cfg.UIToken != "").Msg("web view listening")
 	g.Go(func() error { return view.Run(gctx) })
-	g.Go(func() error {
-		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			return fmt.Errorf("ui server: %w", err)
-		}
-		return nil
-	})
-	g.Go(func() error {
-		<-gctx.Done()
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(gctx), 2*time.Second)
-		defer cancel()
-		return srv.Shutdown(sctx)
-	})
+	serveUntilDone(gctx, g, "ui", srv, ln)
 	return nil
 }
 
