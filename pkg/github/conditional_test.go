@@ -69,35 +69,29 @@ func TestConditionalLookups(t *testing.T) {
 	if err := json.Unmarshal(raw, &back); err != nil {
 		t.Fatal(err)
 	}
-	c2, err := github.New(token, github.WithBaseURL(fake.URL))
-	if err != nil {
-		t.Fatal(err)
+	nextRun := func(tok string, kept map[string]github.Validator) *github.Client {
+		t.Helper()
+		c, err := github.New(tok, github.WithBaseURL(fake.URL))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Validators().Load(kept)
+		return c
 	}
-	c2.Validators().Load(back)
-	lookup(c2, "next run, same token")
+	lookup(nextRun(token, back), "next run, same token")
 	expect("next run, same token", 0, 2)
 
 	const rotated = "ghs_nextjobtoken9876543210"
 	fake.AddToken(rotated)
-	c3, err := github.New(rotated, github.WithBaseURL(fake.URL))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c3.Validators().Load(back)
-	lookup(c3, "next run, new token")
+	lookup(nextRun(rotated, back), "next run, new token")
 	expect("next run, new token", 2, 0)
 
 	// A kept value this version cannot read is dropped: the GET is made without a condition.
-	c4, err := github.New(token, github.WithBaseURL(fake.URL))
-	if err != nil {
-		t.Fatal(err)
-	}
 	bad := map[string]github.Validator{}
 	for k, v := range back {
 		bad[k] = github.Validator{ETag: v.ETag, Value: json.RawMessage(`"not a page"`)}
 	}
-	c4.Validators().Load(bad)
-	lookup(c4, "unreadable kept values")
+	lookup(nextRun(token, bad), "unreadable kept values")
 	expect("unreadable kept values", 2, 0)
 	if got := fake.Count(githubtest.RouteListComments); got != 0 {
 		t.Errorf("Count after ResetCounts = %d", got)
