@@ -31,6 +31,7 @@ type options struct {
 	maxWait    time.Duration
 	wait       func(context.Context, time.Duration) error
 	redact     func(string) string
+	progress   func(string)
 }
 
 // WithBaseURL points the client at a GitHub Enterprise Server or a fake ("https://host/api/v3/"
@@ -40,8 +41,11 @@ func WithBaseURL(u string) Option { return func(o *options) { o.baseURL = u } }
 // WithTransport sets the HTTP transport under the retrying layer (default http.DefaultTransport).
 func WithTransport(rt http.RoundTripper) Option { return func(o *options) { o.base = rt } }
 
-// WithRetries bounds retries per request (default 4) and the longest single wait the client
-// accepts before giving up with ErrRateLimited (default 2 minutes).
+// WithRetries bounds retries after failures (5xx, lost connections) per request (default 4)
+// and the longest single wait the client accepts, for those and for rate limits, before giving
+// up with ErrRateLimited (default 2 minutes; the action passes the job's timeout, so that a
+// rate limit is waited out rather than failed). A wait that would end after the context's
+// deadline is not made either.
 func WithRetries(maxRetries int, maxWait time.Duration) Option {
 	return func(o *options) { o.maxRetries, o.maxWait = maxRetries, maxWait }
 }
@@ -51,6 +55,11 @@ func WithRetries(maxRetries int, maxWait time.Duration) Option {
 func WithWait(f func(ctx context.Context, d time.Duration) error) Option {
 	return func(o *options) { o.wait = f }
 }
+
+// WithProgress sets where the client announces each rate-limit wait before making it (one
+// line: which limit, which request, how long), e.g. the workflow log. The line names the
+// request's method and path, never a header or body.
+func WithProgress(f func(line string)) Option { return func(o *options) { o.progress = f } }
 
 // WithRedactor sets a function every comment body and deployment description passes through
 // before it is sent, as a last line of defence against leaking secrets.
@@ -70,7 +79,7 @@ func New(token string, opts ...Option) (*Client, error) {
 	for _, f := range opts {
 		f(&o)
 	}
-	rt := &retryTransport{base: o.base, maxRetries: o.maxRetries, maxWait: o.maxWait, wait: o.wait, now: time.Now}
+	rt := &retryTransport{base: o.base, maxRetries: o.maxRetries, maxWait: o.maxWait, wait: o.wait, now: time.Now, progress: o.progress}
 	api := gh.NewClient(&http.Client{Transport: rt}).WithAuthToken(token)
 	if o.baseURL != "" {
 		u := o.baseURL

@@ -25,7 +25,9 @@ func (s *Server) writeConditional(w http.ResponseWriter, r *http.Request, route 
 	w.Header().Set("ETag", etag)
 	w.Header().Set("Cache-Control", "private, max-age=60, s-maxage=60")
 	w.Header().Set("Vary", "Accept, Authorization, Cookie")
-	if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatches(inm, etag) {
+	notModified := etagMatches(r.Header.Get("If-None-Match"), etag)
+	s.spend(w, !notModified)
+	if notModified {
 		s.mu.Lock()
 		s.notModified[route]++
 		s.notModifiedTotal++
@@ -39,8 +41,12 @@ func (s *Server) writeConditional(w http.ResponseWriter, r *http.Request, route 
 }
 
 // etagMatches applies If-None-Match's weak comparison (RFC 9110 §13.1.2): a list of entity
-// tags, or "*", any of which matches etag when their opaque parts are equal.
+// tags, or "*", any of which matches etag when their opaque parts are equal. An empty header
+// matches nothing.
 func etagMatches(header, etag string) bool {
+	if header == "" {
+		return false
+	}
 	opaque := func(t string) string { return strings.TrimPrefix(strings.TrimSpace(t), "W/") }
 	for _, t := range strings.Split(header, ",") {
 		if strings.TrimSpace(t) == "*" || opaque(t) == opaque(etag) {

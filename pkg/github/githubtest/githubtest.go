@@ -105,6 +105,7 @@ type Server struct {
 	notModified map[string]int // 304s answered per route since the last ResetCounts
 	// notModifiedTotal is the sum of notModified.
 	notModifiedTotal int
+	rate             *rateLimit // nil: no primary rate limit kept
 	nextID           int64
 	comments         []*Comment
 	reactions        map[int64][]string
@@ -161,7 +162,18 @@ func (s *Server) wrap(route string, h func(http.ResponseWriter, *http.Request) a
 			apifake.WriteJSON(w, http.StatusNotFound, map[string]string{"message": "Not Found"})
 			return
 		}
-		switch v := h(w, r).(type) {
+		if s.refuseExhausted(w) {
+			return
+		}
+		v := h(w, r)
+		if r.Method == http.MethodGet {
+			if _, failed := v.(apiError); !failed {
+				s.writeConditional(w, r, route, v)
+				return
+			}
+		}
+		s.spend(w, true)
+		switch v := v.(type) {
 		case apiError:
 			apifake.WriteJSON(w, v.status, map[string]string{"message": v.msg})
 		case created:
@@ -169,10 +181,6 @@ func (s *Server) wrap(route string, h func(http.ResponseWriter, *http.Request) a
 		case noContent:
 			w.WriteHeader(http.StatusNoContent)
 		default:
-			if r.Method == http.MethodGet {
-				s.writeConditional(w, r, route, v)
-				return
-			}
 			apifake.WriteJSON(w, http.StatusOK, v)
 		}
 	}
