@@ -25,7 +25,7 @@ test: vet test-image
 
 ## report: the suites whose output is a report: the chaos runs' counts (600 jobs on one server;
 ## CHAOS_JOBS on CHAOS_ENVS environments on a 3-node cluster, with the leader-loss stall), GitHub
-## API requests per PR event, and the benchmarks with their baselines in the same run.
+## API requests per PR event (counted, and conditional 304s apart), and the benchmarks with their baselines in the same run.
 CHAOS_JOBS ?= 10000
 CHAOS_ENVS ?= 200
 report:

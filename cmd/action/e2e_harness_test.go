@@ -527,19 +527,23 @@ func (r *repoSim) marker() github.Sticky {
 	return m
 }
 
-// countsLine renders the fake's per-route counts compactly for the request report.
-func countsLine(m map[string]int) string {
+// requestLog renders the fake's request log for the request report: the requests that count
+// against GitHub's primary rate limit, the conditional GETs answered 304 Not Modified (which
+// do not), and the per-route counts with their 304s.
+func requestLog(gh *githubtest.Server) string {
+	m, nm := gh.Counts(), gh.NotModifiedCounts()
 	keys := make([]string, 0, len(m))
-	total := 0
-	for k, v := range m {
+	for k := range m {
 		keys = append(keys, k)
-		total += v
 	}
 	sort.Strings(keys)
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d request(s)", total)
+	fmt.Fprintf(&b, "%d counted, %d conditional 304", gh.Counted(), gh.NotModified())
 	for _, k := range keys {
 		fmt.Fprintf(&b, "; %s ×%d", k, m[k])
+		if nm[k] > 0 {
+			fmt.Fprintf(&b, " (304 ×%d)", nm[k])
+		}
 	}
 	return b.String()
 }
