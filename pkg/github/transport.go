@@ -84,7 +84,11 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 		case retryRateLimit:
 			rateWaits++
-			if rateWaits > maxRateWaits || !t.fits(ctx, d) {
+			if rateWaits > maxRateWaits {
+				t.say(fmt.Sprintf("GitHub: %s on %s %s again after %d waits: not retrying", what, req.Method, req.URL.Path, maxRateWaits))
+				return resp, err
+			}
+			if !t.fits(ctx, d) {
 				t.say(fmt.Sprintf("GitHub: %s on %s %s asks for a wait of %s, beyond what this run may wait: not retrying", what, req.Method, req.URL.Path, d))
 				return resp, err
 			}
