@@ -263,3 +263,48 @@ func TestE2ECloseWinsAcrossRuns(t *testing.T) {
 		t.Errorf("deployments %+v, want the one reused", r.gh.Deployments())
 	}
 }
+
+// TestE2EConditionalLookupsWithKeptStore: the env record keeps the ETags of the lookups a run
+// made. An environment deployed with reporting off has nothing on GitHub; its close looks for
+// a sticky comment and a Deployment (2 counted requests), and a re-run of the close with the
+// same token repeats both lookups as conditional requests answered 304 (not counted). With
+// another token, as each workflow job's new GITHUB_TOKEN is, GitHub's per-token ETags do not
+// match and both count again.
+func TestE2EConditionalLookupsWithKeptStore(t *testing.T) {
+	needHeavy(t)
+	t.Parallel()
+	r := newRepo(t, "")
+	r.extraEnv["SINDRI_EMBEDDED_STORE_DIR"] = filepath.Join(r.dir, "store")
+	const rotated = "ghs_e2enextjobtoken0123456789"
+	r.gh.AddToken(rotated)
+	r.secrets = append(r.secrets, rotated)
+	res := r.invoke("pull_request", prPayload(t, "opened", shaOpened), map[string]string{"comment": "false", "deployment": "false"})
+	if res.code != 0 || res.outputs["status"] != "ready" {
+		t.Fatalf("opened without reporting: exit %d status %q, want 0 ready", res.code, res.outputs["status"])
+	}
+	for _, s := range []struct {
+		name                 string
+		inputs               map[string]string
+		counted, notModified int
+	}{
+		{"closed", nil, 2, 0},
+		{"closed, re-run", nil, 0, 2},
+		{"closed, re-run with a new token", map[string]string{"github-token": rotated}, 2, 0},
+	} {
+		r.gh.ResetCounts()
+		res := r.invoke("pull_request", prPayload(t, "closed", shaOpened), s.inputs)
+		t.Logf("GitHub API, kept store, pull_request.%s: %s", s.name, requestLog(r.gh))
+		if res.code != 0 || res.outputs["status"] != "destroyed" {
+			t.Fatalf("%s: exit %d status %q, want 0 destroyed", s.name, res.code, res.outputs["status"])
+		}
+		if r.gh.Counted() != s.counted || r.gh.NotModified() != s.notModified {
+			t.Errorf("%s: %s; want %d counted and %d conditional 304", s.name, requestLog(r.gh), s.counted, s.notModified)
+		}
+	}
+	if len(r.gh.Comments(e2ePR)) != 0 || len(r.gh.Deployments()) != 0 {
+		t.Error("closing an environment GitHub never heard of wrote to GitHub")
+	}
+	if left := leftovers(t, r.env()); len(left) > 0 {
+		t.Errorf("left in Docker after closed: %v", left)
+	}
+}
