@@ -308,3 +308,46 @@ func TestE2EConditionalLookupsWithKeptStore(t *testing.T) {
 		t.Errorf("left in Docker after closed: %v", left)
 	}
 }
+
+// TestE2ERateLimitsWaitedOut: rate limits GitHub answers while a PR deploys (a secondary rate
+// limit 403 on a status, a 429 on the comment, each asking for a one-second wait) are waited
+// out as asked, each wait announced by a line in the log, and the run ends ready without a
+// warning, with one comment and one Deployment.
+func TestE2ERateLimitsWaitedOut(t *testing.T) {
+	needHeavy(t)
+	t.Parallel()
+	r := newRepo(t, "")
+	r.gh.Inject(githubtest.RouteCreateStatus, githubtest.Fault{Status: 403, Secondary: true, RetryAfter: "1"})
+	r.gh.Inject(githubtest.RouteCreateComment, githubtest.Fault{Status: 429, RetryAfter: "1"})
+	res := r.invoke("pull_request", prPayload(t, "opened", shaOpened), nil)
+	t.Logf("GitHub API, rate limited pull_request.opened: %s", requestLog(r.gh))
+	if res.code != 0 || res.outputs["status"] != "ready" {
+		t.Fatalf("exit %d status %q, want 0 ready\n%s", res.code, res.outputs["status"], res.stdout)
+	}
+	if w := append(res.annotations("warning"), res.annotations("error")...); len(w) > 0 {
+		t.Errorf("warnings or errors %q, want none: the rate limits are waited out", w)
+	}
+	for _, want := range []string{
+		"GitHub: secondary rate limit (403) on POST /repos/" + e2eOwner + "/" + e2eRepo + "/deployments/",
+		"GitHub: rate limit (429) on POST /repos/" + e2eOwner + "/" + e2eRepo + "/issues/",
+		"waiting 1s as GitHub asks",
+	} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("the log lacks %q", want)
+		}
+	}
+	if n := len(r.stickyComments()); n != 1 {
+		t.Errorf("%d sticky comments, want 1", n)
+	}
+	deps := r.gh.Deployments()
+	if len(deps) != 1 {
+		t.Fatalf("deployments %+v, want 1", deps)
+	}
+	var states []string
+	for _, st := range r.gh.Statuses(deps[0].ID) {
+		states = append(states, st.State)
+	}
+	if got := strings.Join(states, ","); got != "in_progress,success" {
+		t.Errorf("deployment statuses %s, want in_progress,success", got)
+	}
+}
