@@ -527,6 +527,22 @@ func (r *repoSim) marker() github.Sticky {
 	return m
 }
 
+// theDeployment returns the fake's one Deployment's statuses, oldest first, and their states
+// joined with commas; it fails the test when there is not exactly one Deployment.
+func (r *repoSim) theDeployment() ([]githubtest.DeploymentStatus, string) {
+	r.t.Helper()
+	deps := r.gh.Deployments()
+	if len(deps) != 1 {
+		r.t.Fatalf("deployments %+v, want 1", deps)
+	}
+	sts := r.gh.Statuses(deps[0].ID)
+	states := make([]string, len(sts))
+	for i, st := range sts {
+		states[i] = st.State
+	}
+	return sts, strings.Join(states, ",")
+}
+
 // requestLog renders the fake's request log for the request report: the requests that count
 // against GitHub's primary rate limit, the conditional GETs answered 304 Not Modified (which
 // do not), and the per-route counts with their 304s.

@@ -339,15 +339,7 @@ func TestE2ERateLimitsWaitedOut(t *testing.T) {
 	if n := len(r.stickyComments()); n != 1 {
 		t.Errorf("%d sticky comments, want 1", n)
 	}
-	deps := r.gh.Deployments()
-	if len(deps) != 1 {
-		t.Fatalf("deployments %+v, want 1", deps)
-	}
-	var states []string
-	for _, st := range r.gh.Statuses(deps[0].ID) {
-		states = append(states, st.State)
-	}
-	if got := strings.Join(states, ","); got != "in_progress,success" {
-		t.Errorf("deployment statuses %s, want in_progress,success", got)
+	if _, states := r.theDeployment(); states != "in_progress,success" {
+		t.Errorf("deployment statuses %s, want in_progress,success", states)
 	}
 }
