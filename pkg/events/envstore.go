@@ -60,6 +60,11 @@ type EnvRecord struct {
 	ReapGeneration uint64    `json:"reap_generation,omitempty"`
 	// Usage is the environment's running and stopped time and its rates (docs/cost.md).
 	Usage *cost.Usage `json:"usage,omitempty"`
+	// GitHubValidators are the ETags of the GitHub lookups made for the environment, with what
+	// was read from them (github.Validators.Kept, as JSON): a later run with the same token
+	// repeats such a lookup as a conditional request, which costs nothing when GitHub answers
+	// 304 Not Modified.
+	GitHubValidators json.RawMessage `json:"github_validators,omitempty"`
 	// LastActivity is when a job other than an idle stop last succeeded on the environment
 	// (a push, a command); the reaper stops a running environment idle for longer than the
 	// executor's idle_stop. IdleStopFor is the LastActivity an idle stop was queued for, at

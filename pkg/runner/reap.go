@@ -172,7 +172,7 @@ func (r *run) reportReaped(ctx context.Context, bus *Bus, c candidate, v action.
 	if !ok || owner == "" || name == "" {
 		return
 	}
-	ctx, cancel := finalCtx(ctx)
+	ctx, cancel := r.finalCtx(ctx)
 	defer cancel()
 	t := &github.Target{Owner: owner, Repo: name, PR: max(c.pr, 0), Env: c.env,
 		CommentID: c.commentID, DeploymentID: c.deploymentID, Closed: c.closed}
