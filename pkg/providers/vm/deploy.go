@@ -33,8 +33,12 @@ func (p *Provider) Deploy(ctx context.Context, s *providers.Spec, r providers.Re
 		return nil, err
 	}
 	var warnings []string
-	if names := secretNames(s); len(names) > 0 {
-		warnings = append(warnings, fmt.Sprintf("secrets are not delivered to VM instances yet (%v): the instance gets no secret", names))
+	if d.delivery, err = p.newDelivery(s, d.region); err != nil {
+		return nil, err
+	}
+	d.secretsPath = p.secretsPath
+	if w := d.delivery.skippedWarning(); w != "" {
+		warnings = append(warnings, w)
 	}
 	r.Progress("finding the image "+d.pc.ImageName, 1, deploySteps)
 	img, err := findImage(ctx, c, d.pc)
@@ -51,7 +55,7 @@ func (p *Provider) Deploy(ctx context.Context, s *providers.Spec, r providers.Re
 	if err != nil {
 		return nil, err
 	}
-	changed := false
+	changed, fresh := false, false
 	var inst *ec2.Instance
 	for i := range found {
 		in := found[i]
@@ -78,7 +82,7 @@ func (p *Provider) Deploy(ctx context.Context, s *providers.Spec, r providers.Re
 			return nil, fmt.Errorf("%s: launch the instance of %s: %w", Name, s.Env, err)
 		}
 		r.Log(fmt.Sprintf("launched instance %s (%s) from %s", launched.ID, d.instanceType, img.ID))
-		inst, changed = launched, true
+		inst, changed, fresh = launched, true, true
 	default:
 		if tagsDiffer(*inst, d.tags) {
 			if err := c.CreateTags(ctx, []string{inst.ID}, ec2.TagList(d.tags)); err != nil {
@@ -105,6 +109,14 @@ func (p *Provider) Deploy(ctx context.Context, s *providers.Spec, r providers.Re
 		return nil, err
 	}
 	r.Progress("instance "+inst.ID+" is running", 5, deploySteps)
+	wrote, w, err := p.deliverSecrets(ctx, c, running, d.delivery, fresh, s.Options.Timeout, r)
+	if err != nil {
+		return nil, err
+	}
+	if w != "" {
+		warnings = append(warnings, w)
+	}
+	changed = changed || wrote
 	conn := connection(running, d.region)
 	return &providers.Deployment{Env: s.Env, Provider: Name, Handle: newHandle(d.region, running.ID),
 		State: providers.StateRunning, Connection: conn, Changed: changed, Warnings: warnings,

@@ -97,8 +97,14 @@ func TestDeployUserDataAndConnection(t *testing.T) {
 	if d.Connection == nil || !strings.HasPrefix(d.Connection.SSHCommand, "ssh ubuntu@203.0.113.") || !strings.Contains(d.Connection.Instructions, "Instance Connect") {
 		t.Errorf("connection %+v", d.Connection)
 	}
-	if len(d.Warnings) == 0 || !strings.Contains(d.Warnings[0], "API_TOKEN") {
-		t.Errorf("warnings %q, want one naming the undelivered secret", d.Warnings)
+	if len(d.Warnings) != 0 {
+		t.Errorf("warnings %q, want none", d.Warnings)
+	}
+	if got, _ := sshOf(p).written(ids[0]); got != "API_TOKEN=user-secret-value-123\n" {
+		t.Errorf("secrets written over ssh: %q", got)
+	}
+	if !strings.Contains(ud, "ssh_authorized_keys:\n  - ssh-ed25519 ") || !strings.Contains(ud, "/etc/profile.d/sindri-secrets.sh") {
+		t.Errorf("user data lacks the delivery key or the profile script:\n%s", ud)
 	}
 	h, _ := providers.ParseHandle(d.Handle)
 	if h == nil || !strings.Contains(string(h.State), `"region":"us-west-2"`) || !strings.Contains(string(h.State), ids[0]) {

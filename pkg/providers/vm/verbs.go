@@ -109,6 +109,10 @@ func (p *Provider) planInstance(ctx context.Context, s *providers.Spec, plan *pr
 	plan.Calls = calls
 	plan.Resources = append(plan.Resources, providers.PlannedResource{ResourceType: "aws_instance", Name: s.Env,
 		Config: map[string]any{"region": d.region, "instance_type": d.instanceType, "image": imageRef, "tags": d.tags}})
+	if d.delivery, err = p.newDelivery(s, d.region); err != nil {
+		return err
+	}
+	d.delivery.planned, d.secretsPath = true, p.secretsPath
 	params := ec2.RunParams(runInput(d, imageRef, "<client token: fresh per deploy>"))
 	var b strings.Builder
 	b.WriteString("# RunInstances (EC2 Query API 2016-11-15), POST https://ec2." + d.region + ".amazonaws.com/, signed with AWS Signature V4\n")
@@ -122,7 +126,8 @@ func (p *Provider) planInstance(ctx context.Context, s *providers.Spec, plan *pr
 	plan.Artifacts["ec2/run-instances.txt"] = b.String()
 	plan.Artifacts["ec2/user-data.yaml"] = userData(d)
 	if names := secretNames(s); len(names) > 0 {
-		plan.Warnings = append(plan.Warnings, fmt.Sprintf("secrets are not delivered to VM instances yet (%v)", names))
+		calls = append(calls, fmt.Sprintf("ssh %s@<instance address> (delivery key): write %s (0600) with %v, when they changed", p.cfg.SSHUser, secretsFile, names))
+		plan.Calls = calls
 	}
 	plan.EstimatedCost = estimate(d, deref(d.pc.AWS).VolumeType, img == nil)
 	return nil
