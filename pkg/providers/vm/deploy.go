@@ -145,12 +145,26 @@ func secretNames(s *providers.Spec) []string {
 }
 
 // buildMissing builds the config's image with packer, since none exists, and returns it as
-// EC2 lists it. When packer cannot run here the error says how to build it instead.
+// EC2 lists it. Under the executor it holds the image's build lease (BuildLockKey) from
+// before the build until the image is listed, and looks again once it has the lease: a
+// deploy of another environment that built it meanwhile is the one build. When packer cannot
+// run here the error says how to build it instead.
 func (p *Provider) buildMissing(ctx context.Context, c *ec2.Client, s *providers.Spec, r providers.Reporter) (*ec2.Image, error) {
 	pc := s.Config.Providers.Packer
 	if _, _, err := p.detect(ctx); err != nil {
 		return nil, fmt.Errorf("%s: no image %s built from this config in %s (tags %s=%s, %s=%s), and it cannot be built in this job: %w; build it first with the image-build job (sindri-action local vm build --cloud aws), or install packer on the executor: %w",
 			Name, pc.ImageName, region(pc), LabelImage, pc.ImageName, LabelImageConfig, ImageConfigHash(pc), err, providers.ErrNotFound)
+	}
+	unlock, err := lockBuild(ctx, s, pc, r)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	if s.Locks != nil {
+		// Another environment's deploy may have built it while this one waited.
+		if img, err := findImage(ctx, c, pc); err != nil || img != nil {
+			return img, err
+		}
 	}
 	r.Log(fmt.Sprintf("no image %s built from this config in %s: building it with packer", pc.ImageName, region(pc)))
 	built, err := p.build(ctx, s, r)
