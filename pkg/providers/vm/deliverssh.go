@@ -14,7 +14,6 @@ import (
 
 	"github.com/sindri/deploy/v3/internal/ctxwait"
 	"github.com/sindri/deploy/v3/pkg/providers"
-	"github.com/sindri/deploy/v3/pkg/providers/vm/ec2"
 )
 
 // sshHandshakeTimeout bounds one connection attempt's TCP connect and SSH handshake.
@@ -30,8 +29,8 @@ var errHostKeyChanged = errors.New("the instance's ssh host key is not the one p
 // cloud-init installs on first boot. The host key of the first delivery is pinned in
 // LabelSSHHostKey, and a later one must match. An existing instance that trusts only an
 // earlier Deploy's throwaway key is not written to: the returned warning says so.
-func (p *Provider) deliverSecrets(ctx context.Context, c *ec2.Client, in ec2.Instance, dl *secretDelivery, launched bool, timeout time.Duration, r providers.Reporter) (changed bool, warning string, err error) {
-	tags := ec2.TagMap(in.Tags)
+func (p *Provider) deliverSecrets(ctx context.Context, c cloudAPI, in Instance, dl *secretDelivery, launched bool, timeout time.Duration, r providers.Reporter) (changed bool, warning string, err error) {
+	tags := in.Tags
 	if !dl.due(tags, launched) {
 		return false, "", nil
 	}
@@ -79,7 +78,7 @@ func (p *Provider) deliverSecrets(ctx context.Context, c *ec2.Client, in ec2.Ins
 	if !dl.derived {
 		set[LabelSecretsDigest] = "unkeyed"
 	}
-	if err := c.CreateTags(ctx, []string{in.ID}, ec2.TagList(set)); err != nil {
+	if err := c.SetTags(ctx, in.ID, set); err != nil {
 		return false, "", fmt.Errorf("%s: tag instance %s after writing its secrets: %w", Name, in.ID, err)
 	}
 	changed = strings.TrimSpace(out) == "changed"
