@@ -62,65 +62,33 @@ func TestMissingImageBuiltOnceForConcurrentDeploys(t *testing.T) {
 	b := startBus(t)
 	p, f, dir := leaseVMProvider(t)
 	runExecutor(t, b, spyConfig(p))
-
-	var ids []string
-	waiting := make(chan string, 2)
-	for _, name := range []string{"lease-a", "lease-b"} {
-		j, err := jobs.New(jobs.KindDeploy, name, vm.Name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		j.Generation = b.bump(t, name, false)
-		j.Repo = "sindri/demo"
-		j.Config = jobs.ConfigBlob{Path: "sindri.yaml", Text: leaseVMConfig}
-		ids = append(ids, j.ID)
-		go watchWaiting(b, j.ID, waiting)
-		b.publish(t, j)
-	}
+	a, waitA := publishVMDeploy(t, b, "lease-a")
+	c, waitC := publishVMDeploy(t, b, "lease-b")
 	// The build may finish only once the other job says it waits for it.
+	cfg, diags := config.Load("sindri.yaml", []byte(leaseVMConfig))
+	if cfg == nil {
+		t.Fatal(diags)
+	}
+	key := vm.BuildLockKey(cfg.Providers.Packer)
 	var step string
 	select {
-	case step = <-waiting:
+	case step = <-waitA:
+	case step = <-waitC:
 	case <-time.After(30 * time.Second):
 		t.Fatal("no job reported waiting for the other's build")
 	}
-	c, diags := config.Load("sindri.yaml", []byte(leaseVMConfig))
-	if c == nil {
-		t.Fatal(diags)
+	if !strings.Contains(step, key) {
+		t.Errorf("waiting step %q, want it to name the build lease %s", step, key)
 	}
-	if want := vm.BuildLockKey(c.Providers.Packer); !strings.Contains(step, want) || !strings.Contains(step, "builds it") {
-		t.Errorf("waiting step %q, want it to name the build lease %s", step, want)
-	}
-	ami := f.AddImage("sindri-dev-20261206000000", vm.ImageTags(c.Providers.Packer), time.Now())
-	if err := os.WriteFile(filepath.Join(dir, "ami"), []byte(ami), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	for _, id := range ids {
+	ami := finishBuild(t, f, dir)
+	for _, id := range []string{a.ID, c.ID} {
 		evs := b.follow(t, id, time.Minute)
 		wantTerminal(t, evs, events.TypeSucceeded)
 		if d := last(evs).Data.(*events.Succeeded).Deployment; d == nil || !strings.Contains(strings.Join(d.Messages, " "), ami) {
 			t.Errorf("job %s deployed %+v, want an instance of %s", id, d, ami)
 		}
 	}
-	builds, _ := os.ReadFile(filepath.Join(dir, "builds"))
-	if n := strings.Count(string(builds), "build\n"); n != 1 {
-		t.Errorf("packer built %d times, want once", n)
-	}
-}
-
-// watchWaiting sends the step of the first progress event of job id that says it waits.
-func watchWaiting(b *bus, id string, out chan<- string) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	for ev, err := range events.Follow(ctx, b.js, id) {
-		if err != nil {
-			return
-		}
-		if pr, ok := ev.Data.(*events.Progress); ok && strings.HasPrefix(pr.Step, "waiting for image") {
-			out <- pr.Step
-			return
-		}
-	}
+	wantOneBuild(t, dir)
 }
 
 // A build lease whose holder died (it stopped renewing) expires: the deploy that waits for
@@ -142,31 +110,114 @@ func TestDeadBuildersLeaseExpires(t *testing.T) {
 		t.Fatal(err)
 	}
 	runExecutor(t, b, spyConfig(p))
-	j, err := jobs.New(jobs.KindDeploy, "after-crash", vm.Name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	j.Generation = b.bump(t, "after-crash", false)
-	j.Config = jobs.ConfigBlob{Path: "sindri.yaml", Text: leaseVMConfig}
-	waiting := make(chan string, 1)
-	go watchWaiting(b, j.ID, waiting)
-	b.publish(t, j)
-	select {
-	case step := <-waiting:
-		if !strings.Contains(step, "crashed-worker") {
-			t.Errorf("waiting step %q, want it to name the dead holder", step)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("the deploy did not report waiting for the dead holder's build")
-	}
+	j, waiting := publishVMDeploy(t, b, "after-crash")
+	awaitWaiting(t, waiting, "crashed-worker")
 	// The build starts only once the dead lease expired.
 	waitFor(t, func() bool { _, err := os.Stat(filepath.Join(dir, "builds")); return err == nil })
 	if now := time.Now(); now.Before(dead.Expires) {
 		t.Errorf("packer started at %v, before the dead holder's lease expired (%v)", now, dead.Expires)
 	}
+	finishBuild(t, f, dir)
+	wantTerminal(t, b.follow(t, j.ID, time.Minute), events.TypeSucceeded)
+	wantOneBuild(t, dir)
+}
+
+// A deploy that finds the image missing while an image-build job of the same config runs
+// waits for that build and runs its image: packer runs once.
+func TestDeployWaitsForImageBuildJob(t *testing.T) {
+	t.Parallel()
+	b := startBus(t)
+	p, f, dir := leaseVMProvider(t)
+	runExecutor(t, b, spyConfig(p))
+	build, err := jobs.New(jobs.KindImageBuild, "sindri-dev", vm.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	build.Generation = 1
+	build.Config = jobs.ConfigBlob{Path: "sindri.yaml", Text: leaseVMConfig}
+	b.publish(t, build)
+	// The deploy starts once packer runs for the image-build job.
+	waitFor(t, func() bool { _, err := os.Stat(filepath.Join(dir, "builds")); return err == nil })
+	j, waiting := publishVMDeploy(t, b, "after-build")
+	awaitWaiting(t, waiting, build.ID)
+	ami := finishBuild(t, f, dir)
+	wantTerminal(t, b.follow(t, build.ID, time.Minute), events.TypeSucceeded)
+	evs := b.follow(t, j.ID, time.Minute)
+	wantTerminal(t, evs, events.TypeSucceeded)
+	if d := last(evs).Data.(*events.Succeeded).Deployment; d == nil || !strings.Contains(strings.Join(d.Messages, " "), ami) {
+		t.Errorf("deployed %+v, want an instance of %s", d, ami)
+	}
+	wantOneBuild(t, dir)
+}
+
+// watchWaiting sends the step of the first progress event of job id that says it waits.
+func watchWaiting(b *bus, id string, out chan<- string) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for ev, err := range events.Follow(ctx, b.js, id) {
+		if err != nil {
+			return
+		}
+		if pr, ok := ev.Data.(*events.Progress); ok && strings.HasPrefix(pr.Step, "waiting for image") {
+			out <- pr.Step
+			return
+		}
+	}
+}
+
+// publishVMDeploy publishes a deploy of env with leaseVMConfig and returns it, with a channel
+// that gets the first progress step in which it waits for an image build.
+func publishVMDeploy(t *testing.T, b *bus, env string) (*jobs.Job, <-chan string) {
+	t.Helper()
+	j, err := jobs.New(jobs.KindDeploy, env, vm.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.Generation = b.bump(t, env, false)
+	j.Repo = "sindri/demo"
+	j.Config = jobs.ConfigBlob{Path: "sindri.yaml", Text: leaseVMConfig}
+	waiting := make(chan string, 1)
+	go watchWaiting(b, j.ID, waiting)
+	b.publish(t, j)
+	return j, waiting
+}
+
+// awaitWaiting returns the waiting step from ch, failing the test when none names want
+// within 30 s (a liveness bound).
+func awaitWaiting(t *testing.T, ch <-chan string, want string) string {
+	t.Helper()
+	select {
+	case step := <-ch:
+		if !strings.Contains(step, want) {
+			t.Errorf("waiting step %q, want it to name %s", step, want)
+		}
+		return step
+	case <-time.After(30 * time.Second):
+		t.Fatalf("no job reported waiting for %s", want)
+	}
+	return ""
+}
+
+// finishBuild registers the image of leaseVMConfig in f and lets fakePacker's build in dir
+// print it; it returns the image id.
+func finishBuild(t *testing.T, f *ec2test.Fake, dir string) string {
+	t.Helper()
+	c, diags := config.Load("sindri.yaml", []byte(leaseVMConfig))
+	if c == nil {
+		t.Fatal(diags)
+	}
 	ami := f.AddImage("sindri-dev-20261206000000", vm.ImageTags(c.Providers.Packer), time.Now())
 	if err := os.WriteFile(filepath.Join(dir, "ami"), []byte(ami), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	wantTerminal(t, b.follow(t, j.ID, time.Minute), events.TypeSucceeded)
+	return ami
+}
+
+// wantOneBuild fails unless fakePacker in dir built exactly once.
+func wantOneBuild(t *testing.T, dir string) {
+	t.Helper()
+	builds, _ := os.ReadFile(filepath.Join(dir, "builds"))
+	if n := strings.Count(string(builds), "build\n"); n != 1 {
+		t.Errorf("packer built %d times, want once", n)
+	}
 }

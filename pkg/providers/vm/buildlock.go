@@ -35,14 +35,15 @@ func BuildLockKey(c *config.PackerConfig) string {
 
 // lockBuild takes the build lease of the spec's image when the executor gives locks (nil
 // Spec.Locks: the caller runs alone, and nothing is locked), reporting each wait for another
-// job's build as a progress step. It returns the unlock function (a no-op without locks).
-func lockBuild(ctx context.Context, s *providers.Spec, pc *config.PackerConfig, r providers.Reporter) (func(), error) {
+// job's build as progress step done of total. It returns the unlock function (a no-op
+// without locks).
+func lockBuild(ctx context.Context, s *providers.Spec, pc *config.PackerConfig, r providers.Reporter, done, total int) (func(), error) {
 	if s.Locks == nil {
 		return func() {}, nil
 	}
 	key := BuildLockKey(pc)
 	unlock, err := s.Locks.Lock(ctx, key, func(holder string) {
-		r.Progress(fmt.Sprintf("waiting for image %s: %s builds it from this config (lease %s)", pc.ImageName, holder, key), 1, deploySteps)
+		r.Progress(fmt.Sprintf("waiting for image %s: %s builds it from this config (lease %s)", pc.ImageName, holder, key), done, total)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%s: take the build lease of image %s: %w", Name, pc.ImageName, err)

@@ -154,7 +154,7 @@ func (p *Provider) buildMissing(ctx context.Context, c cloudAPI, s *providers.Sp
 		return nil, fmt.Errorf("%s: no image %s built from this config in %s (tags %s=%s, %s=%s), and it cannot be built in this job: %w; build it first with the image-build job (sindri-action local vm build --cloud %s), or install packer on the executor: %w",
 			Name, pc.ImageName, region(pc), LabelImage, pc.ImageName, LabelImageConfig, ImageConfigHash(pc), err, pc.Cloud, providers.ErrNotFound)
 	}
-	unlock, err := lockBuild(ctx, s, pc, r)
+	unlock, err := lockBuild(ctx, s, pc, r, 1, deploySteps)
 	if err != nil {
 		return nil, err
 	}

@@ -92,7 +92,7 @@ type Config struct {
 // environment as an EC2 instance of the image built from its config.
 type Provider struct {
 	cfg Config
-	// build makes the config's image when Deploy finds none (BuildImage; tests replace it).
+	// build makes the config's image when Deploy finds none (buildImage; tests replace it).
 	build func(ctx context.Context, s *providers.Spec, r providers.Reporter) (*providers.Image, error)
 
 	// secretsPath is where the secrets go on an instance (secretsFile; tests that play the
@@ -155,7 +155,7 @@ func New(cfg Config) *Provider {
 		cfg.SSHPort = 22
 	}
 	p := &Provider{cfg: cfg, secretsPath: secretsFile}
-	p.build = p.BuildImage
+	p.build = p.buildImage
 	return p
 }
 
