@@ -54,7 +54,7 @@ func newProviderFor(t *testing.T, f *ec2test.Fake, extra ...string) *vm.Provider
 	for i := 0; i+1 < len(extra); i += 2 {
 		env[extra[i]] = extra[i+1]
 	}
-	ssh := newSSHFake(t, f)
+	ssh := newSSHFake(t, func() []string { return f.Instances(vm.LabelRole, vm.RoleEnvironment) }, f.UserData)
 	p := vm.New(vm.Config{
 		Binary: "/nonexistent/packer", Getenv: func(k string) string { return env[k] },
 		Regions: []string{f.Region()}, EC2Endpoint: f.URL, HTTPClient: f.Client(),
@@ -109,7 +109,7 @@ type wiredFake struct {
 // each (with the apifake options given); with faults on, the fake answers 429, 503, 500,
 // lost answers, hangs and delays, seeded by the subtest's name.
 func fakeConformance(t *testing.T, faults bool, newFake func(t *testing.T, api ...apifake.Option) (providers.Provider, wiredFake)) providertest.ConformanceConfig {
-	var fakes sync.Map // providers.Provider -> wiredFake
+	var fakes sync.Map  // providers.Provider -> wiredFake
 	var byTest sync.Map // *testing.T -> wiredFake
 	wired := func(p providers.Provider) wiredFake {
 		w, _ := fakes.Load(p)

@@ -3,6 +3,8 @@ package vm
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -106,7 +108,7 @@ func (p *Provider) sshConnect(ctx context.Context, addr string, dl *secretDelive
 		User: p.cfg.SSHUser,
 		Auth: []ssh.AuthMethod{ssh.PublicKeys(dl.signer)},
 		HostKeyCallback: func(_ string, _ net.Addr, key ssh.PublicKey) error {
-			seen = ssh.FingerprintSHA256(key)
+			seen = hostKeyPin(key)
 			if pinned != "" && seen != pinned {
 				return errHostKeyChanged
 			}
@@ -124,6 +126,14 @@ func (p *Provider) sshConnect(ctx context.Context, addr string, dl *secretDelive
 	}
 	_ = conn.SetDeadline(time.Time{})
 	return ssh.NewClient(cc, chans, reqs), seen, nil
+}
+
+// hostKeyPin is the value LabelSSHHostKey pins key with: "sha256-" and the first 24 bytes of
+// its SHA-256 in hex, a form every cloud's tags keep as it is (GCE label values are at most
+// 63 lowercase letters, digits, '-' and '_').
+func hostKeyPin(key ssh.PublicKey) string {
+	sum := sha256.Sum256(key.Marshal())
+	return "sha256-" + hex.EncodeToString(sum[:24])
 }
 
 // runWithStdin runs command in a session of client with stdin as its input and returns its

@@ -31,8 +31,8 @@ const minDeliveryKey = 32
 // values): an unchanged secret set is not written again.
 const LabelSecretsDigest = "sindri.dev/secrets-digest"
 
-// LabelSSHHostKey tags an instance with the SHA-256 fingerprint of the SSH host key its first
-// delivery met; every later delivery to it requires the same key.
+// LabelSSHHostKey tags an instance with the SHA-256 pin of the SSH host key its first
+// delivery met (hostKeyPin); every later delivery to it requires the same key.
 const LabelSSHHostKey = "sindri.dev/ssh-host-key"
 
 // secretsFile is where an instance's secrets go: KEY=VALUE lines (the env-file form of the

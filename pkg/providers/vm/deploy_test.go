@@ -100,7 +100,7 @@ func TestDeployUserDataAndConnection(t *testing.T) {
 	if len(d.Warnings) != 0 {
 		t.Errorf("warnings %q, want none", d.Warnings)
 	}
-	if got, _ := sshOf(p).written(ids[0]); got != "API_TOKEN=user-secret-value-123\n" {
+	if got, _ := sshOf(p).written(ud); got != "API_TOKEN=user-secret-value-123\n" {
 		t.Errorf("secrets written over ssh: %q", got)
 	}
 	if !strings.Contains(ud, "ssh_authorized_keys:\n  - ssh-ed25519 ") || !strings.Contains(ud, "/etc/profile.d/sindri-secrets.sh") {
@@ -223,7 +223,7 @@ func TestDeploySecretsRedelivery(t *testing.T) {
 				t.Fatal(err)
 			}
 			id := f.Instances(providers.LabelEnv, "redeliver")[0]
-			got, writes := sshOf(p).written(id)
+			got, writes := sshOf(p).written(f.UserData(id))
 			if got != tc.third || writes != tc.writes || (len(d.Warnings) > 0) != tc.warn {
 				t.Errorf("after a change: file %q after %d writes, warnings %q; want %q after %d, warning %v", got, writes, d.Warnings, tc.third, tc.writes, tc.warn)
 			}

@@ -14,27 +14,27 @@ import (
 	"testing"
 
 	"golang.org/x/crypto/ssh"
-
-	"github.com/sindri/deploy/v3/pkg/providers/vm"
-	"github.com/sindri/deploy/v3/pkg/providers/vm/ec2/ec2test"
 )
 
-// sshFake plays the sshd of every instance of an EC2 fake, for tests without a real sshd
+// sshFake plays the sshd of every instance of a cloud fake, for tests without a real sshd
 // (TestDeploySecretsOverRealSSH has one): it lets a key in only when an instance's user data
 // authorizes it (as cloud-init would), runs nothing but the delivery's write command (its
 // stdin kept per key, answering changed or unchanged as the script does), and refuses every
 // other request.
 type sshFake struct {
-	ec2 *ec2test.Fake
-	ln  net.Listener
-	cfg *ssh.ServerConfig
+	// instances lists the cloud fake's environment instances; userData gives one's.
+	instances func() []string
+	userData  func(id string) string
+	ln        net.Listener
+	cfg       *ssh.ServerConfig
 
 	mu     sync.Mutex
 	files  map[string][]byte // authorized key line -> content last written
 	writes int
+	runs   int // write commands run, changed or not
 }
 
-func newSSHFake(t *testing.T, f *ec2test.Fake) *sshFake {
+func newSSHFake(t *testing.T, instances func() []string, userData func(id string) string) *sshFake {
 	t.Helper()
 	_, hk, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
@@ -48,7 +48,7 @@ func newSSHFake(t *testing.T, f *ec2test.Fake) *sshFake {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &sshFake{ec2: f, ln: ln, files: map[string][]byte{}}
+	s := &sshFake{instances: instances, userData: userData, ln: ln, files: map[string][]byte{}}
 	s.cfg = &ssh.ServerConfig{PublicKeyCallback: s.authorize}
 	s.cfg.AddHostKey(signer)
 	t.Cleanup(func() { ln.Close() })
@@ -75,8 +75,8 @@ func (s *sshFake) authorize(meta ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Perm
 	if meta.User() != "ubuntu" {
 		return nil, fmt.Errorf("user %s unknown", meta.User())
 	}
-	for _, id := range s.ec2.Instances(vm.LabelRole, vm.RoleEnvironment) {
-		if strings.Contains(s.ec2.UserData(id), "ssh_authorized_keys:\n  - "+line+" ") {
+	for _, id := range s.instances() {
+		if strings.Contains(s.userData(id), "ssh_authorized_keys:\n  - "+line+" ") {
 			return &ssh.Permissions{Extensions: map[string]string{"key": line}}, nil
 		}
 	}
@@ -119,6 +119,7 @@ func (s *sshFake) session(key string, ch ssh.Channel, reqs <-chan *ssh.Request) 
 		_ = req.Reply(true, nil)
 		content, _ := io.ReadAll(ch)
 		s.mu.Lock()
+		s.runs++
 		answer := "unchanged\n"
 		if old, ok := s.files[key]; !ok || !bytes.Equal(old, content) {
 			answer = "changed\n"
@@ -134,10 +135,9 @@ func (s *sshFake) session(key string, ch ssh.Channel, reqs <-chan *ssh.Request) 
 	}
 }
 
-// written returns the content last written by the key that instance id's user data
-// authorizes, and how many writes the fake took in all.
-func (s *sshFake) written(id string) (string, int) {
-	ud := s.ec2.UserData(id)
+// written returns the content last written by the key that the user data ud authorizes,
+// and how many writes the fake took in all.
+func (s *sshFake) written(ud string) (string, int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for key, content := range s.files {
@@ -146,4 +146,12 @@ func (s *sshFake) written(id string) (string, int) {
 		}
 	}
 	return "", s.writes
+}
+
+// commands returns how many write commands the fake ran (a Deploy whose secrets are unchanged
+// runs none).
+func (s *sshFake) commands() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.runs
 }
