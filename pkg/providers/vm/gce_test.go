@@ -22,19 +22,7 @@ func TestGCPFailingInstanceFailsFast(t *testing.T) {
 		f.FailLaunches(im, "Instance terminated by guest OS shutdown.")
 	}
 	s := gcpSpec(t, "failing", key)
-	s.Options.Timeout = 10 * time.Minute
-	rec := &providertest.Recorder{}
-	start := time.Now()
-	_, err := p.Deploy(t.Context(), s, rec)
-	if !errors.Is(err, providers.ErrWorkloadFailed) || !strings.Contains(err.Error(), "guest OS shutdown") {
-		t.Fatalf("Deploy = %v, want ErrWorkloadFailed naming the status message", err)
-	}
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("the failure took %v", d)
-	}
-	if !strings.Contains(strings.Join(rec.Lines(), "\n"), "guest OS shutdown") {
-		t.Errorf("logged %q, want the status message", rec.Lines())
-	}
+	deployFailsFast(t, p, s, "guest OS shutdown")
 	if err := p.Destroy(t.Context(), s); err != nil {
 		t.Fatal(err)
 	}

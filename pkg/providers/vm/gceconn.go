@@ -99,12 +99,17 @@ func (g gceCloud) Scope() string { return g.c.Project() }
 // gceKeys are the neutral tag keys read back from GCE label keys.
 var gceKeys = func() map[string]string {
 	m := map[string]string{}
-	for _, k := range []string{providers.LabelEnv, providers.LabelRepo, providers.LabelPR, providers.LabelSHA, providers.LabelManagedBy,
-		providers.LabelExpiresAt, providers.LabelGeneration, providers.LabelJobID, LabelImage, LabelImageConfig, LabelRole, "Name"} {
+	for _, k := range gceKeysList() {
 		m[gceLabelKey(k)] = k
 	}
 	return m
 }()
+
+// gceKeysList are the tag keys sindri sets, which clouds that rename keys map back.
+func gceKeysList() []string {
+	return []string{providers.LabelEnv, providers.LabelRepo, providers.LabelPR, providers.LabelSHA, providers.LabelManagedBy,
+		providers.LabelExpiresAt, providers.LabelGeneration, providers.LabelJobID, LabelImage, LabelImageConfig, LabelRole, "Name"}
+}
 
 func gceLabelKey(k string) string { return gcpLabelChar.ReplaceAllString(strings.ToLower(k), "_") }
 
@@ -189,9 +194,9 @@ func gceState(status string) string {
 
 var gceNameChar = regexp.MustCompile(`[^a-z0-9-]+`)
 
-// gceName is the instance name of a launch: the env in name form and the token's last 8
-// characters, so that a retry of one launch finds its own instance by name.
-func gceName(env, token string) string {
+// instanceName is the instance name of a launch (GCE, Azure): the env in name form and the
+// token's last 8 characters, so that a retry of one launch finds its own instance by name.
+func instanceName(env, token string) string {
 	base := strings.Trim(gceNameChar.ReplaceAllString(strings.ToLower(env), "-"), "-")
 	if len(base) > 45 {
 		base = strings.TrimRight(base[:45], "-")
@@ -213,7 +218,7 @@ func gceInsert(project, zone string, in createInput) gce.Instance {
 	}
 	ni := gce.NetworkInterface{Network: g.Network, Subnetwork: g.Subnetwork,
 		AccessConfigs: []gce.AccessConfig{{Type: "ONE_TO_ONE_NAT", Name: "External NAT"}}}
-	return gce.Instance{Name: gceName(in.Name, in.Token), MachineType: gce.MachineTypeURL(zone, in.Type), Labels: gceLabels(in.Tags),
+	return gce.Instance{Name: instanceName(in.Name, in.Token), MachineType: gce.MachineTypeURL(zone, in.Type), Labels: gceLabels(in.Tags),
 		Metadata: &gce.Metadata{Items: []gce.MetadataItem{{Key: gceTagsItem, Value: string(tags)}, {Key: gceImageItem, Value: in.Image},
 			{Key: gceUserDataItem, Value: in.UserData}}},
 		Disks:             []gce.AttachedDisk{{Boot: true, AutoDelete: true, InitializeParams: disk}},

@@ -64,14 +64,7 @@ func New(cfg Config) (*Client, error) {
 		return nil, err
 	}
 	rc, err := rest.New(rest.Config{BaseURL: cfg.Endpoint, Provider: cfg.Provider, Decode: decode,
-		Auth: func(r *http.Request) error {
-			tok, err := ts.Token(r.Context())
-			if err != nil {
-				return err
-			}
-			r.Header.Set("Authorization", "Bearer "+tok)
-			return nil
-		},
+		Auth:       ts.Bearer,
 		HTTPClient: cfg.HTTPClient, Timeout: cfg.Timeout, AttemptTimeout: orTimeout(cfg.Timeout),
 		BackoffBase: cfg.BackoffBase, Recorder: cfg.Recorder})
 	if err != nil {
