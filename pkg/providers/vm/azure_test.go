@@ -2,7 +2,6 @@ package vm_test
 
 import (
 	"errors"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -61,25 +60,5 @@ func TestImagesOnAzure(t *testing.T) {
 	old := f.Images()[0]
 	newer := f.AddImage("sindri-dev-newer", map[string]string{"sindri.dev_image": pc.ImageName, "sindri.dev_managed-by": "sindri-deploy"}, time.Now())
 	foreign := f.AddImage("someone-elses", map[string]string{"sindri.dev_image": pc.ImageName}, time.Now())
-	got, err := p.ListImages(t.Context(), s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != 2 || got[0].ID != newer || got[1].ID != old || got[0].Region != "westus2" || got[0].Labels["sindri.dev/image"] != pc.ImageName {
-		t.Fatalf("ListImages = %+v, want %s then %s with neutral tags", got, newer, old)
-	}
-	if err := p.DeleteImage(t.Context(), s, foreign); err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Contains(f.Images(), foreign) {
-		t.Errorf("a foreign image was deleted")
-	}
-	for range 2 {
-		if err := p.DeleteImage(t.Context(), s, old); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if slices.Contains(f.Images(), old) {
-		t.Errorf("images %v after deleting %s", f.Images(), old)
-	}
+	imageJobs(t, p, s, "westus2", old, newer, foreign, f.Images)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/sindri/deploy/v3/pkg/config"
 	"github.com/sindri/deploy/v3/pkg/providers"
 	"github.com/sindri/deploy/v3/pkg/providers/vm/azure"
+	"github.com/sindri/deploy/v3/pkg/providers/vm/internal/cloudrest"
 )
 
 func init() {
@@ -61,8 +62,7 @@ func azureConnect(p *Provider, s *providers.Spec, location string) (cloudAPI, er
 	}
 	c, err := azure.New(azure.Config{Subscription: sub, ResourceGroup: rg, TenantID: p.credential(s, "AZURE_TENANT_ID"),
 		ClientID: p.credential(s, "AZURE_CLIENT_ID"), ClientSecret: p.credential(s, "AZURE_CLIENT_SECRET"),
-		Endpoint: p.cfg.AzureEndpoint, LoginEndpoint: p.cfg.AzureLoginEndpoint, Provider: Name, HTTPClient: p.cfg.HTTPClient,
-		Timeout: p.cfg.APITimeout, BackoffBase: p.cfg.BackoffBase, Recorder: p.cfg.Recorder, PollInterval: p.cfg.PollInterval})
+		Endpoint: p.cfg.AzureEndpoint, LoginEndpoint: p.cfg.AzureLoginEndpoint, Options: p.restOptions()})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", Name, err)
 	}
@@ -382,7 +382,7 @@ func (azurePlan) Launch(in createInput) map[string]string {
 	if rg == "" {
 		rg = "<AZURE_RESOURCE_GROUP, else " + azureDefaultGroup + ">"
 	}
-	c, _ := azure.New(azure.Config{Subscription: sub, ResourceGroup: rg, TenantID: "-", ClientID: "-", ClientSecret: "-", Provider: Name})
+	c, _ := azure.New(azure.Config{Subscription: sub, ResourceGroup: rg, TenantID: "-", ClientID: "-", ClientSecret: "-", Options: cloudrest.Options{Provider: Name}})
 	_, nic, vm := azureBodies(c, region(in.Config), "<"+azureSubnetVar+">", "<"+azureSSHKeyVar+">", in)
 	vm.Properties.OSProfile.CustomData = "<base64 of azure/custom-data.yaml>"
 	nb, _ := json.MarshalIndent(nic, "", "  ")

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -42,28 +41,7 @@ func TestImagesOnGCE(t *testing.T) {
 	old := f.Images()[0]
 	f.AddImage("sindri-dev-newer", map[string]string{"sindri_dev_image": pc.ImageName, "sindri_dev_managed-by": "sindri-deploy"}, time.Now())
 	f.AddImage("someone-elses", map[string]string{"sindri_dev_image": pc.ImageName}, time.Now())
-	got, err := p.ListImages(t.Context(), s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != 2 || got[0].ID != "sindri-dev-newer" || got[1].ID != old || got[0].Region != "us-central1-a" ||
-		got[0].Labels["sindri.dev/image"] != pc.ImageName {
-		t.Fatalf("ListImages = %+v, want sindri-dev-newer then %s with neutral labels", got, old)
-	}
-	if err := p.DeleteImage(t.Context(), s, "someone-elses"); err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Contains(f.Images(), "someone-elses") {
-		t.Errorf("a foreign image was deleted")
-	}
-	for range 2 {
-		if err := p.DeleteImage(t.Context(), s, old); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if slices.Contains(f.Images(), old) {
-		t.Errorf("images %v after deleting %s", f.Images(), old)
-	}
+	imageJobs(t, p, s, "us-central1-a", old, "sindri-dev-newer", "someone-elses", f.Images)
 }
 
 // A key that is not a service-account key, or a file that is missing, is one clear error

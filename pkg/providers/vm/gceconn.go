@@ -13,6 +13,7 @@ import (
 	"github.com/sindri/deploy/v3/pkg/config"
 	"github.com/sindri/deploy/v3/pkg/providers"
 	"github.com/sindri/deploy/v3/pkg/providers/vm/gce"
+	"github.com/sindri/deploy/v3/pkg/providers/vm/internal/cloudrest"
 )
 
 func init() {
@@ -70,6 +71,12 @@ func (p *Provider) gceProject(s *providers.Spec, k *gce.Key) string {
 	return k.ProjectID
 }
 
+// restOptions are the transport settings of the JSON cloud clients.
+func (p *Provider) restOptions() cloudrest.Options {
+	return cloudrest.Options{Provider: Name, HTTPClient: p.cfg.HTTPClient, Timeout: p.cfg.APITimeout, BackoffBase: p.cfg.BackoffBase,
+		Recorder: p.cfg.Recorder, PollInterval: p.cfg.PollInterval}
+}
+
 func gceConnect(p *Provider, s *providers.Spec, zone string) (cloudAPI, error) {
 	k, err := p.gceKey(s)
 	if err != nil {
@@ -79,9 +86,7 @@ func gceConnect(p *Provider, s *providers.Spec, zone string) (cloudAPI, error) {
 	if project == "" {
 		return nil, fmt.Errorf("%s: no GCP project: set providers.packer.gcp.project_id or GCP_PROJECT_ID: %w", Name, providers.ErrInvalidSpec)
 	}
-	c, err := gce.New(gce.Config{Project: project, Zone: zone, Key: k, Endpoint: p.cfg.GCEEndpoint, Provider: Name,
-		HTTPClient: p.cfg.HTTPClient, Timeout: p.cfg.APITimeout, BackoffBase: p.cfg.BackoffBase, Recorder: p.cfg.Recorder,
-		PollInterval: p.cfg.PollInterval})
+	c, err := gce.New(gce.Config{Project: project, Zone: zone, Key: k, Endpoint: p.cfg.GCEEndpoint, Options: p.restOptions()})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", Name, err)
 	}

@@ -13,7 +13,7 @@ import (
 	"github.com/sindri/deploy/v3/internal/ctxwait"
 	"github.com/sindri/deploy/v3/pkg/providers"
 	"github.com/sindri/deploy/v3/pkg/providers/internal/rest"
-	"github.com/sindri/deploy/v3/pkg/providers/vm/internal/token"
+	"github.com/sindri/deploy/v3/pkg/providers/vm/internal/cloudrest"
 )
 
 // Defaults of Config.
@@ -35,15 +35,9 @@ type Config struct {
 	TenantID, ClientID, ClientSecret string
 	// Endpoint replaces DefaultEndpoint, LoginEndpoint DefaultLoginEndpoint (tests: the fake).
 	Endpoint, LoginEndpoint string
-	// Provider names the platform in errors.
-	Provider string
-	// HTTPClient, Timeout, BackoffBase and Recorder are the rest clients'.
-	HTTPClient  *http.Client
-	Timeout     time.Duration
-	BackoffBase time.Duration
-	Recorder    *rest.Recorder
-	// PollInterval is how often an async operation is read (default 2s).
-	PollInterval time.Duration
+	// Options are the transport settings (PollInterval: how often an async operation is
+	// read).
+	cloudrest.Options
 }
 
 // Client calls Resource Manager in one subscription and resource group.
@@ -72,39 +66,28 @@ func New(cfg Config) (*Client, error) {
 	if cfg.LoginEndpoint == "" {
 		cfg.LoginEndpoint = DefaultLoginEndpoint
 	}
-	if cfg.PollInterval <= 0 {
-		cfg.PollInterval = 2 * time.Second
-	}
-	c := &Client{sub: cfg.Subscription, rg: cfg.ResourceGroup, poll: cfg.PollInterval}
+	c := &Client{sub: cfg.Subscription, rg: cfg.ResourceGroup, poll: cfg.Poll()}
 	var err error
 	if c.base, err = url.Parse(slashed(cfg.Endpoint)); err != nil {
 		return nil, fmt.Errorf("azure: endpoint: %w", err)
 	}
-	login, err := rest.New(rest.Config{BaseURL: slashed(cfg.LoginEndpoint), Provider: cfg.Provider, HTTPClient: cfg.HTTPClient,
-		Timeout: cfg.Timeout, BackoffBase: cfg.BackoffBase, Recorder: cfg.Recorder, Secrets: []string{cfg.ClientSecret}, Decode: decode})
+	lcfg := cfg.Rest(slashed(cfg.LoginEndpoint), nil, cfg.ClientSecret)
+	lcfg.Decode = decode
+	login, err := rest.New(lcfg)
 	if err != nil {
 		return nil, err
 	}
 	req := rest.Request{Op: "get an access token", Operation: "oauth2 token", Method: "POST",
 		Path: url.PathEscape(cfg.TenantID) + "/oauth2/v2.0/token", Idempotent: true,
 		Form: url.Values{"grant_type": {"client_credentials"}, "client_id": {cfg.ClientID}, "client_secret": {cfg.ClientSecret}, "scope": {Scope}}}
-	ts := &token.Source{RC: login, Request: func(time.Time) (rest.Request, error) { return req, nil }}
-	c.rc, err = rest.New(rest.Config{BaseURL: c.base.String(), Provider: cfg.Provider, Decode: decode,
-		Auth:             ts.Bearer,
-		RequestIDHeaders: []string{"x-ms-request-id", "x-ms-correlation-request-id"},
-		HTTPClient:       cfg.HTTPClient, Timeout: cfg.Timeout, AttemptTimeout: orTimeout(cfg.Timeout), BackoffBase: cfg.BackoffBase,
-		Recorder: cfg.Recorder, Secrets: []string{cfg.ClientSecret}})
+	ts := &cloudrest.Source{RC: login, Request: func(time.Time) (rest.Request, error) { return req, nil }}
+	rcfg := cfg.Rest(c.base.String(), ts.Bearer, cfg.ClientSecret)
+	rcfg.Decode, rcfg.RequestIDHeaders = decode, []string{"x-ms-request-id", "x-ms-correlation-request-id"}
+	c.rc, err = rest.New(rcfg)
 	if err != nil {
 		return nil, err
 	}
 	return c, nil
-}
-
-func orTimeout(t time.Duration) time.Duration {
-	if t <= 0 {
-		return 30 * time.Second
-	}
-	return t
 }
 
 // Scope is "subscription/resource-group".

@@ -16,7 +16,7 @@ import (
 
 	"github.com/sindri/deploy/v3/pkg/providers"
 	"github.com/sindri/deploy/v3/pkg/providers/internal/rest"
-	"github.com/sindri/deploy/v3/pkg/providers/vm/internal/token"
+	"github.com/sindri/deploy/v3/pkg/providers/vm/internal/cloudrest"
 )
 
 // Scope is the OAuth2 scope the client asks for.
@@ -97,19 +97,18 @@ func (k *Key) assertion(now time.Time) (string, error) {
 
 // newTokenSource returns the token source of key: a JWT signed with it, exchanged at its
 // token_uri.
-func newTokenSource(key *Key, cfg Config) (*token.Source, error) {
+func newTokenSource(key *Key, cfg Config) (*cloudrest.Source, error) {
 	u, err := url.Parse(key.TokenURI)
 	if err != nil || u.Scheme == "" || u.Host == "" {
 		return nil, fmt.Errorf("the service-account key's \"token_uri\" is not an absolute URL: %w", providers.ErrInvalidSpec)
 	}
 	path := strings.TrimPrefix(u.Path, "/")
 	u.Path, u.RawQuery = "/", ""
-	rc, err := rest.New(rest.Config{BaseURL: u.String(), Provider: cfg.Provider, HTTPClient: cfg.HTTPClient,
-		Timeout: cfg.Timeout, BackoffBase: cfg.BackoffBase, Recorder: cfg.Recorder})
+	rc, err := rest.New(cfg.Rest(u.String(), nil))
 	if err != nil {
 		return nil, err
 	}
-	return &token.Source{RC: rc, Request: func(now time.Time) (rest.Request, error) {
+	return &cloudrest.Source{RC: rc, Request: func(now time.Time) (rest.Request, error) {
 		jwt, err := key.assertion(now)
 		if err != nil {
 			return rest.Request{}, err

@@ -1,6 +1,7 @@
-// Package token caches the OAuth2 access tokens the vm provider's cloud clients (gce,
-// azure) get from their token endpoints.
-package token
+// Package cloudrest is what the vm provider's JSON cloud clients (gce, azure) share: the
+// settings of their rest clients (Options) and the cache of the OAuth2 access tokens they
+// get from their token endpoints (Source).
+package cloudrest
 
 import (
 	"context"
@@ -13,6 +14,38 @@ import (
 	"github.com/sindri/deploy/v3/pkg/providers"
 	"github.com/sindri/deploy/v3/pkg/providers/internal/rest"
 )
+
+// Options are a cloud client's transport settings.
+type Options struct {
+	// Provider names the platform in errors.
+	Provider string
+	// HTTPClient, Timeout (per attempt; 0: 30s), BackoffBase and Recorder are the rest
+	// clients'.
+	HTTPClient  *http.Client
+	Timeout     time.Duration
+	BackoffBase time.Duration
+	Recorder    *rest.Recorder
+	// PollInterval is how often a long-running operation is read (0: 2s).
+	PollInterval time.Duration
+}
+
+// Poll is PollInterval or its default.
+func (o Options) Poll() time.Duration {
+	if o.PollInterval <= 0 {
+		return 2 * time.Second
+	}
+	return o.PollInterval
+}
+
+// Rest is the rest.Config of base with o's settings and auth; the caller adds the rest.
+func (o Options) Rest(base string, auth func(*http.Request) error, secrets ...string) rest.Config {
+	attempt := o.Timeout
+	if attempt <= 0 {
+		attempt = 30 * time.Second
+	}
+	return rest.Config{BaseURL: base, Provider: o.Provider, Auth: auth, HTTPClient: o.HTTPClient, Timeout: o.Timeout,
+		AttemptTimeout: attempt, BackoffBase: o.BackoffBase, Recorder: o.Recorder, Secrets: secrets}
+}
 
 // Source gets a token with Request (built afresh for each fetch: a signed assertion
 // expires) through RC, and keeps it until a minute before it expires. It is safe for
