@@ -3,6 +3,7 @@ package vm
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/sindri/deploy/v3/pkg/config"
@@ -63,6 +64,13 @@ type cloudAPI interface {
 // (readHandle(s).Scope) when the spec carries no config.
 type scoped interface {
 	Scope() string
+}
+
+// sweeper is implemented by a cloudAPI whose Create makes more than the instance before the
+// instance exists (an Azure NIC): Sweep deletes what of env's is left without an instance,
+// and Destroy calls it after terminating the instances.
+type sweeper interface {
+	Sweep(ctx context.Context, env string) error
 }
 
 // Normalised instance states (Instance.State).
@@ -140,6 +148,21 @@ var connectors = map[config.PackerCloud]connector{}
 
 // deploys reports whether environments run on cloud (not just images).
 func deploys(cloud config.PackerCloud) bool { return connectors[cloud] != nil }
+
+// Deploys reports whether this provider runs environments on cloud and lists and deletes
+// its images (the image builds work on every cloud).
+func Deploys(cloud config.PackerCloud) bool { return deploys(cloud) }
+
+// deployVars are, by cloud, the variables deploy, image-list and image-delete need besides
+// requiredVars (a config's azure.subscription_id stands in for AZURE_SUBSCRIPTION_ID).
+var deployVars = map[config.PackerCloud][]string{
+	config.CloudGCP:   {gceKeyVar},
+	config.CloudAzure: {"AZURE_SUBSCRIPTION_ID", azureSubnetVar, azureSSHKeyVar},
+}
+
+// DeployVars returns the variables, besides RequiredVars, that deploy, image-list and
+// image-delete need on cloud.
+func DeployVars(cloud config.PackerCloud) []string { return slices.Clone(deployVars[cloud]) }
 
 // connect returns the cloudAPI of cloud in region; a cloud without a connector is
 // ErrUnsupported.
