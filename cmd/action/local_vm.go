@@ -136,19 +136,27 @@ func vmDoctor(ctx context.Context, cloud string, getenv func(string) string, std
 			code = 1
 		}
 	}
-	for _, n := range names {
+	all := slices.Clone(names)
+	for _, n := range vm.DeployVars(c) {
+		if !slices.Contains(all, n) {
+			all = append(all, n)
+		}
+	}
+	for _, n := range all {
 		switch {
 		case getenv(n) != "":
 			fmt.Fprintf(stdout, "ok      %s is set\n", n)
 		case slices.Contains(vm.RequiredVars(c), n):
 			fmt.Fprintf(stdout, "problem %s is not set (required on %s)\n", n, c)
 			code = 1
+		case slices.Contains(vm.DeployVars(c), n):
+			fmt.Fprintf(stdout, "-       %s is not set (needed by deploy, list and delete on %s, unless the config names it)\n", n, c)
 		default:
 			fmt.Fprintf(stdout, "-       %s is not set (optional)\n", n)
 		}
 	}
-	if c != config.CloudAWS {
-		fmt.Fprintf(stdout, "note    on %s, build works; list, delete and deploy are aws-only\n", c)
+	if !vm.Deploys(c) {
+		fmt.Fprintf(stdout, "note    on %s, build works; list, delete and deploy are not implemented yet\n", c)
 	}
 	return code
 }

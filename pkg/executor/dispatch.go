@@ -38,6 +38,7 @@ func (d *delivery) run(ctx context.Context, op operation, p providers.Provider, 
 	if j.SealedSecrets != "" || len(spec.Secrets) == 0 {
 		spec.Secrets = sv
 	}
+	spec.Locks = sharedLocks{d: d}
 	withheld := providers.SplitCredentials(spec, p.Capabilities().Credentials, deliverable(spec))
 	if !j.Kind.Image() && p.Capabilities().UsesHandle {
 		if err := d.lastHandle(ctx, spec); err != nil {
