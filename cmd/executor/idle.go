@@ -13,8 +13,8 @@ import (
 )
 
 // idleRules are this executor's idle stop rules (executor.IdleRules, shared with the scheduled
-// reap workflow): its cost.idle_stop, the providers of reg that can stop and start, and those
-// that report traffic.
+// reap workflow): its cost.idle_stop, the providers of reg that can stop and start, those
+// that report traffic and those with a timeout keep-alive.
 func idleRules(cfg config, reg *providers.Registry) executor.IdleRules {
 	return executor.IdleRules{
 		Idle: cfg.IdleStop,
@@ -22,14 +22,8 @@ func idleRules(cfg config, reg *providers.Registry) executor.IdleRules {
 			p, err := reg.Get(name)
 			return err == nil && p.Capabilities().StopStart
 		},
-		Traffic: func(name string) providers.TrafficReporter {
-			p, err := reg.Get(name)
-			if err != nil {
-				return nil
-			}
-			tr, _ := p.(providers.TrafficReporter)
-			return tr
-		},
+		Traffic:     func(name string) providers.TrafficReporter { return capability[providers.TrafficReporter](reg, name) },
+		Extender:    func(name string) providers.TimeoutExtender { return capability[providers.TimeoutExtender](reg, name) },
 		RequestedBy: "sindri-executor-reaper",
 	}
 }
@@ -42,7 +36,7 @@ func idleOnce(ctx context.Context, envs *events.EnvStore, pub *events.Publisher,
 		func(r *events.EnvRecord) bool {
 			due, err := rules.Due(ctx, envs, r, now)
 			if err != nil && !errors.Is(err, providers.ErrNotFound) {
-				log.Warn().Err(err).Str("env", r.Env).Msg("reaper: cannot read the environment's traffic; trying again next pass")
+				log.Warn().Err(err).Str("env", r.Env).Msg("reaper: cannot read the environment's traffic or extend its timeout; trying again next pass")
 			}
 			return due
 		},
@@ -50,4 +44,18 @@ func idleOnce(ctx context.Context, envs *events.EnvStore, pub *events.Publisher,
 			_, _, queued, err := rules.QueueIdleStop(ctx, envs, pub, r)
 			return queued, err
 		})
+}
+
+// capability returns provider name of reg as a T, or T's zero value when it is not one.
+func capability[T any](reg *providers.Registry, name string) T {
+	var zero T
+	p, err := reg.Get(name)
+	if err != nil {
+		return zero
+	}
+	c, ok := p.(T)
+	if !ok {
+		return zero
+	}
+	return c
 }

@@ -23,6 +23,10 @@ type IdleRules struct {
 	// Traffic returns the provider's traffic counter, or nil when it reports none (nil: none
 	// does).
 	Traffic func(provider string) providers.TrafficReporter
+	// Extender returns the provider's timeout keep-alive, or nil when it has none (nil: none
+	// has). Due extends the timeout of an environment that is not idle, and never of an idle
+	// one.
+	Extender func(provider string) providers.TimeoutExtender
 	// RequestedBy names the finder in the stop jobs it queues.
 	RequestedBy string
 }
@@ -49,18 +53,49 @@ func (ir IdleRules) Deadline(r *events.EnvRecord) time.Time {
 
 // Due reports whether r is idle at now and its stop not yet queued. An environment on a
 // provider that reports traffic is read first: traffic since the last read is activity (the
-// record's last activity moves to now, and it is not due). A traffic read that fails is
-// returned with due false; the caller tries again on its next pass.
+// record's last activity moves to now, and it is not due). One that is not idle, on a
+// provider with a timeout keep-alive, gets its timeout extended. A traffic read or extension
+// that fails is returned with due false; the caller tries again on its next pass.
 func (ir IdleRules) Due(ctx context.Context, envs *events.EnvStore, r *events.EnvRecord, now time.Time) (bool, error) {
 	d := ir.Deadline(r)
 	if d.IsZero() || r.IdleStopPending() {
 		return false, nil
 	}
 	moved, err := ir.observeTraffic(ctx, envs, r, now)
-	if err != nil || moved {
+	if err != nil {
 		return false, err
 	}
-	return !now.Before(d), nil
+	if moved || now.Before(d) {
+		return false, ir.keepAlive(ctx, r)
+	}
+	return true, nil
+}
+
+// keepAlive extends the timeout of r, which is not idle, on a provider that has a keep-alive.
+func (ir IdleRules) keepAlive(ctx context.Context, r *events.EnvRecord) error {
+	if ir.Extender == nil {
+		return nil
+	}
+	ext := ir.Extender(r.Provider)
+	if ext == nil {
+		return nil
+	}
+	_, err := ext.ExtendTimeout(ctx, specOf(r))
+	return err
+}
+
+// specOf is the Spec that names r's environment for the calls the idle pass makes (no config):
+// its env and repository labels, and its recorded handle as a hint.
+func specOf(r *events.EnvRecord) *providers.Spec {
+	labels := map[string]string{providers.LabelEnv: r.Env}
+	if r.Repo != "" {
+		labels[providers.LabelRepo] = r.Repo
+	}
+	s := &providers.Spec{Env: r.Env, Labels: labels}
+	if h, err := providers.ParseHandle(r.Handle); err == nil && r.Handle != "" {
+		s.Handle = h // a hint; an unreadable one leaves the provider to look by labels
+	}
+	return s
 }
 
 // observeTraffic reads the traffic counter of r's provider, when it has one, and keeps it in
@@ -74,15 +109,7 @@ func (ir IdleRules) observeTraffic(ctx context.Context, envs *events.EnvStore, r
 	if tr == nil {
 		return false, nil
 	}
-	labels := map[string]string{providers.LabelEnv: r.Env}
-	if r.Repo != "" {
-		labels[providers.LabelRepo] = r.Repo
-	}
-	s := &providers.Spec{Env: r.Env, Labels: labels}
-	if h, err := providers.ParseHandle(r.Handle); err == nil && r.Handle != "" {
-		s.Handle = h // a hint; an unreadable one leaves the provider to look by labels
-	}
-	rx, err := tr.InboundBytes(ctx, s)
+	rx, err := tr.InboundBytes(ctx, specOf(r))
 	if err != nil {
 		return false, err
 	}
