@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -22,16 +21,8 @@ func (rb *remoteBus) startDockerExecutor(p *docker.Provider, idle time.Duration)
 	if err := reg.Register(p); err != nil {
 		rb.t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	ex, err := executor.New(ctx, rb.js, executor.Config{Worker: "idle", Registry: &reg, SecretsKey: rb.key,
+	rb.runExecutor(executor.Config{Worker: "idle", Registry: &reg, SecretsKey: rb.key,
 		DrainTimeout: 5 * time.Second, Cost: &executor.CostConfig{Idle: cost.Idle{Executor: idle}}})
-	if err != nil {
-		cancel()
-		rb.t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- ex.Run(ctx) }()
-	rb.stops = append(rb.stops, func() { cancel(); <-done })
 }
 
 // TestE2EIdleStopDocker: a real Docker environment deployed by the action through a remote
