@@ -18,13 +18,15 @@ import (
 
 // TestLocalPlanPrintsEstimate runs `local plan` in process on each guide example, the cloud
 // providers against their API fakes, and checks the estimate line: an hourly price running
-// and stopped for fly, runpod, northflank and e2b; "unknown" for kubernetes and devpod, which
+// and stopped for fly, runpod, northflank and e2b; "free" for docker; "unknown" for kubernetes
+// and devpod, which
 // have no price table and no executor rate here (an executor's rate: TestPlanExecutorRate in
 // cmd/executor).
 func TestLocalPlanPrintsEstimate(t *testing.T) {
 	t.Parallel()
 	priced := regexp.MustCompile(`Estimated cost: [0-9.]+ USD/hour running, ([0-9.]+ USD/hour stopped|unknown when stopped), [0-9.]+ USD/month running \(`)
 	unknown := regexp.MustCompile(`Estimated cost: unknown \(unknown: no price table`)
+	free := regexp.MustCompile(`Estimated cost: free \(`)
 	fly := flytest.New(t, flytest.Options{})
 	rp := runpodtest.New(t, "rp-key")
 	nf := northflanktest.New(t, "nf-token")
@@ -39,6 +41,7 @@ func TestLocalPlanPrintsEstimate(t *testing.T) {
 		{"northflank", map[string]string{"NORTHFLANK_API_TOKEN": "nf-token", "SINDRI_NORTHFLANK_API_URL": nf.URL()}, priced},
 		{"e2b", map[string]string{"E2B_API_KEY": "e2b-key", "E2B_API_URL": eb.URL()}, priced},
 		{"kubernetes", map[string]string{"KUBECONFIG": ""}, unknown},
+		{"docker", map[string]string{"DOCKER_HOST": os.Getenv("DOCKER_HOST")}, free},
 		{"devpod", nil, unknown}, // its Plan runs the devpod binary: SINDRI_HEAVY=1 only
 	}
 	for _, tt := range tests {

@@ -37,7 +37,9 @@ func TestPlanExecutorRate(t *testing.T) {
 			var out lockedBuf
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan error, 1)
-			go func() { done <- runWith(ctx, []string{"-config", cfgFile}, func(k string) string { return env[k] }, &out, nil) }()
+			go func() {
+				done <- runWith(ctx, []string{"-config", cfgFile}, func(k string) string { return env[k] }, &out, nil)
+			}()
 			t.Cleanup(func() { cancel(); <-done })
 
 			j, err := jobs.New(jobs.KindPlan, "plan-rate", "kubernetes")
