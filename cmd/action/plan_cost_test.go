@@ -19,9 +19,8 @@ import (
 // TestLocalPlanPrintsEstimate runs `local plan` in process on each guide example, the cloud
 // providers against their API fakes, and checks the estimate line: an hourly price running
 // and stopped for fly, runpod, northflank and e2b; "free" for docker; "unknown" for kubernetes
-// and devpod, which
-// have no price table and no executor rate here (an executor's rate: TestPlanExecutorRate in
-// cmd/executor).
+// and devpod, which have no price table and no executor rate here (an executor's rate:
+// TestPlanExecutorRate in cmd/executor).
 func TestLocalPlanPrintsEstimate(t *testing.T) {
 	t.Parallel()
 	priced := regexp.MustCompile(`Estimated cost: [0-9.]+ USD/hour running, ([0-9.]+ USD/hour stopped|unknown when stopped), [0-9.]+ USD/month running \(`)
