@@ -81,7 +81,7 @@ func TestE2EIdleStopDocker(t *testing.T) {
 		t.Fatalf("after the idle stop the environment is %+v (%v), want stopped, not destroyed", st, err)
 	}
 	sticky := r.stickyComments()
-	if len(sticky) != 1 || !strings.Contains(sticky[0].Body, "Stopped while idle: no push or command since") {
+	if len(sticky) != 1 || !strings.Contains(sticky[0].Body, "Stopped while idle: no push, command or traffic since") {
 		t.Fatalf("sticky comment after the idle stop does not say so:\n%v", sticky)
 	}
 

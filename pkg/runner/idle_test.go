@@ -48,7 +48,7 @@ func TestRunReapStopsIdle(t *testing.T) {
 		t.Fatalf("after the reap the environment is %+v (exists %t), want stopped, not destroyed\n%s", st, ok, h.out.String())
 	}
 	c, m := sticky(t, fake, 7, env)
-	want := "Stopped while idle: no push or command since " + last.Format("2006-01-02 15:04 UTC")
+	want := "Stopped while idle: no push, command or traffic since " + last.Format("2006-01-02 15:04 UTC")
 	if !strings.Contains(c.Body, want) || m.Provider != providertest.FakeName {
 		t.Fatalf("sticky comment after the idle stop lacks %q or the provider (marker %+v):\n%s", want, m, c.Body)
 	}
