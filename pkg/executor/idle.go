@@ -98,9 +98,17 @@ func specOf(r *events.EnvRecord) *providers.Spec {
 	return s
 }
 
+// TrafficNoise is the least growth of an environment's inbound byte count between two reads
+// that counts as traffic: less is background (ARP, neighbour discovery on a shared network),
+// which must not keep an environment awake for ever. One HTTP request with its TCP handshake
+// is above it.
+const TrafficNoise = 512
+
 // observeTraffic reads the traffic counter of r's provider, when it has one, and keeps it in
-// the record; it reports whether the count changed since the last read at the same applied
-// generation (the first read after a job only sets the baseline: the job itself was activity).
+// the record; it reports whether the count grew by TrafficNoise or more since the last read at
+// the same applied generation. The first read after a job only sets the baseline (the job
+// itself was activity), and so does a count that went down (a container restarted by its
+// restart policy).
 func (ir IdleRules) observeTraffic(ctx context.Context, envs *events.EnvStore, r *events.EnvRecord, now time.Time) (bool, error) {
 	if ir.Traffic == nil {
 		return false, nil
@@ -118,7 +126,7 @@ func (ir IdleRules) observeTraffic(ctx context.Context, envs *events.EnvStore, r
 		if cur.AppliedGeneration != r.AppliedGeneration || cur.State != providers.StateRunning {
 			return errIdleSkip // a job ran since the listing: it was activity, and sets no baseline
 		}
-		moved = cur.TrafficGeneration == cur.AppliedGeneration && cur.TrafficRx != rx
+		moved = cur.TrafficGeneration == cur.AppliedGeneration && rx >= cur.TrafficRx+TrafficNoise
 		if moved {
 			cur.LastActivity = now.UTC()
 		}

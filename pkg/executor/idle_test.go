@@ -127,10 +127,14 @@ func TestIdleRulesTraffic(t *testing.T) {
 	if due(t0.Add(10 * time.Minute)) {
 		t.Fatal("due before its idle time")
 	}
-	if got := get().TrafficRx; got != 100 {
+	if got := get().TrafficRx; got != 100 { // the baseline
 		t.Fatalf("baseline = %d, want 100", got)
 	}
-	c.add(5)
+	c.add(executor.TrafficNoise - 1) // background: not traffic
+	if !due(t0.Add(31*time.Minute)) || !get().LastActivity.Equal(t0) {
+		t.Fatal("background bytes counted as traffic")
+	}
+	c.add(executor.TrafficNoise)
 	if due(t0.Add(31 * time.Minute)) {
 		t.Fatal("due although traffic came in")
 	}
