@@ -33,13 +33,7 @@ func TestHeavyIdleTrafficDocker(t *testing.T) {
 	}
 	env := map[string]string{"SINDRI_NATS_URL": b.url, "SINDRI_PROVIDERS": "docker", "SINDRI_METRICS_LISTEN": "127.0.0.1:0",
 		"SINDRI_LOG_LEVEL": "warn", "SINDRI_REAPER_INTERVAL": "200ms", "DOCKER_HOST": os.Getenv("DOCKER_HOST"), "HOME": dir}
-	var out lockedBuf
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- runWith(ctx, []string{"-config", cfgFile}, func(k string) string { return env[k] }, &out, nil)
-	}()
-	t.Cleanup(func() { cancel(); <-done })
+	out := runExecutorFile(t, cfgFile, env)
 
 	const name = "idle-traffic"
 	port := freePort(t)

@@ -34,13 +34,7 @@ func TestPlanExecutorRate(t *testing.T) {
 			}
 			env := map[string]string{"SINDRI_NATS_URL": b.url, "SINDRI_PROVIDERS": "kubernetes", "SINDRI_METRICS_LISTEN": "127.0.0.1:0",
 				"SINDRI_LOG_LEVEL": "warn", "KUBECONFIG": filepath.Join(t.TempDir(), "none"), "HOME": t.TempDir()}
-			var out lockedBuf
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan error, 1)
-			go func() {
-				done <- runWith(ctx, []string{"-config", cfgFile}, func(k string) string { return env[k] }, &out, nil)
-			}()
-			t.Cleanup(func() { cancel(); <-done })
+			out := runExecutorFile(t, cfgFile, env)
 
 			j, err := jobs.New(jobs.KindPlan, "plan-rate", "kubernetes")
 			if err != nil {
@@ -66,4 +60,18 @@ func TestPlanExecutorRate(t *testing.T) {
 			}
 		})
 	}
+}
+
+// runExecutorFile runs the executor with executor.hcl cfgFile and the environment env until
+// the test ends, and returns its output.
+func runExecutorFile(t *testing.T, cfgFile string, env map[string]string) *lockedBuf {
+	t.Helper()
+	out := &lockedBuf{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- runWith(ctx, []string{"-config", cfgFile}, func(k string) string { return env[k] }, out, nil)
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	return out
 }
