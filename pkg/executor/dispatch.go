@@ -80,6 +80,9 @@ func (d *delivery) run(ctx context.Context, op operation, p providers.Provider, 
 		return d.fail(ctx, events.FailInternal, d.redactErr(costErr).Error(), nil)
 	}
 	d.spend = sp
+	if note := d.idleNote(spec); note != "" {
+		rep.Log("warning: " + note)
+	}
 	t0 := time.Now()
 	res, opErr := d.call(opCtx, op, p, spec, rep)
 	stopKeep()
