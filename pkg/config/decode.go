@@ -7,8 +7,10 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/sindri/deploy/v3/internal/excerpt"
 	"gopkg.in/yaml.v3"
+
+	"github.com/sindri/deploy/v3/internal/excerpt"
+	"github.com/sindri/deploy/v3/pkg/catalog"
 )
 
 // Patterns from the upstream schema (contract §1.2-§1.6).
@@ -28,7 +30,7 @@ const noMax = math.MaxInt32
 // Enum values (contract §1.7); serde matches them exactly, and so do we. The provider values
 // (providerValues) come from providerSchemas.
 var (
-	gpuTierValues = []string{"gpu-small", "gpu-medium", "gpu-large", "gpu-xlarge"}
+	gpuTierValues = catalog.GenericTiers
 	profileValues = []string{"minimal", "fullstack", "anthropic-dev", "systems", "enterprise", "devops", "mobile",
 		"visionflow-core", "visionflow-data-scientist", "visionflow-creative", "visionflow-full"}
 )
@@ -144,15 +146,15 @@ func (d *decoder) deployment(m *mapView, dep *Deployment) {
 	})
 }
 
-// gpuTier accepts the generic tiers and RunPod's GPU model tiers; a model tier with another
-// provider is refused by gpuTierElsewhere once the provider is known.
+// gpuTier accepts the generic tiers and every GPU model name of pkg/catalog; whether the
+// chosen provider offers the model is checked once the provider is known (gpu_models.go).
 func gpuTier(s string) (Severity, string, string) {
-	if _, ok := runpodTiers[s]; ok {
+	if catalog.IsModel(s) {
 		return 0, "", ""
 	}
 	sev, msg, hint := enum("gpu tier", gpuTierValues...)(s)
 	if msg != "" && !strings.HasPrefix(hint, "values are case") {
-		hint += "; RunPod also takes GPU model tiers (" + strings.Join(RunPodTiers(), ", ") + ") or an exact id in providers.runpod.gpuTypeId"
+		hint += "; or a GPU model (" + strings.Join(catalog.AllModels(), ", ") + ")"
 	}
 	return sev, msg, hint
 }

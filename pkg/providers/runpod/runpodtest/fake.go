@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/sindri/deploy/v3/internal/apifake"
-	"github.com/sindri/deploy/v3/pkg/config"
+	"github.com/sindri/deploy/v3/pkg/catalog"
 )
 
 // Messages the fake answers with, as the notes record RunPod's.
@@ -391,7 +391,7 @@ func (f *Fake) create(w http.ResponseWriter, r *http.Request) {
 	case f.QuotaExceeded:
 		problem(w, http.StatusPaymentRequired, "insufficient balance: add funds to create this pod")
 		return
-	case req.GPU != nil && (!slices.Contains(config.RunPodGPUTypes, req.GPU.ID) || slices.Contains(f.NoCapacity, req.GPU.ID)):
+	case req.GPU != nil && (!catalog.IsRunPodGPU(req.GPU.ID) || slices.Contains(f.NoCapacity, req.GPU.ID)):
 		// A wrong GPU id answers like no capacity (shared/spec A9, A11).
 		problem(w, http.StatusBadRequest, MsgNoInstances)
 		return
@@ -432,13 +432,13 @@ func (f *Fake) validate(req createReq) string {
 		return "cloud: must be SECURE or COMMUNITY"
 	case req.CPU != nil && req.Mounts != nil && req.Mounts.Persistent != nil:
 		return "mounts.persistent is invalid when cpu is set"
-	case req.CPU != nil && (!slices.Contains(config.RunPodCPUFlavors, req.CPU.ID) || req.CPU.VCPUCount < 2 || req.CPU.VCPUCount&(req.CPU.VCPUCount-1) != 0):
+	case req.CPU != nil && (!slices.Contains(catalog.RunPodCPUFlavors, req.CPU.ID) || req.CPU.VCPUCount < 2 || req.CPU.VCPUCount&(req.CPU.VCPUCount-1) != 0):
 		return fmt.Sprintf("cpu: flavor %q with %d vCPUs is not offered (vcpuCount must be a power of two, at least 2)", req.CPU.ID, req.CPU.VCPUCount)
 	case req.Mounts != nil && req.Mounts.Persistent != nil && (req.Mounts.Persistent.Size < 10 || req.Mounts.Persistent.Path == ""):
 		return "mounts.persistent: size must be at least 10 and path is required"
 	}
 	for _, dc := range req.DataCenterIDs {
-		if !slices.Contains(config.RunPodDataCenters, dc) {
+		if !slices.Contains(catalog.RunPodDataCenters, dc) {
 			return fmt.Sprintf("dataCenterIds: unknown data center %q", dc)
 		}
 	}
