@@ -63,14 +63,17 @@ type Pod struct {
 	CPU                            *CPU
 	Disk                           int
 	Persistent                     *Persistent
-	DataCenterIDs                  []string
-	StartSSH                       bool
-	PublicIP                       string
-	Mappings                       map[int]int
-	Polls                          int
-	Logs                           []string
-	CreatedAt                      time.Time
-	StartedAt                      *time.Time
+	// VolumeID identifies the pod volume made with the pod: stop, start and updates keep it
+	// (only the container disk is reset); it goes with the pod.
+	VolumeID      string
+	DataCenterIDs []string
+	StartSSH      bool
+	PublicIP      string
+	Mappings      map[int]int
+	Polls         int
+	Logs          []string
+	CreatedAt     time.Time
+	StartedAt     *time.Time
 }
 
 // GPU is the gpu block.
@@ -217,6 +220,17 @@ func (f *Fake) Pods(env string) []string {
 		}
 	}
 	return out
+}
+
+// HomeVolume returns the volume id of env's live pod ("" with no pod, or a pod without a
+// volume): the identity the conformance suite's Persistence compares across stop and start.
+func (f *Fake) HomeVolume(env string) string {
+	ids := f.Pods(env)
+	if len(ids) != 1 {
+		return ""
+	}
+	p, _ := f.Pod(ids[0])
+	return p.VolumeID
 }
 
 // Pod returns a copy of the pod id.
@@ -410,6 +424,9 @@ func (f *Fake) create(w http.ResponseWriter, r *http.Request) {
 	}
 	if req.Mounts != nil {
 		p.Persistent = req.Mounts.Persistent
+	}
+	if p.Persistent != nil {
+		p.VolumeID = "vol-" + newID()
 	}
 	if p.Env == nil {
 		p.Env = map[string]string{}
