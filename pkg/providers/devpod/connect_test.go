@@ -5,7 +5,6 @@ import (
 	"errors"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/sindri/deploy/v3/pkg/providers"
@@ -15,10 +14,12 @@ import (
 
 // `local connect -- CMD` on devpod is `devpod ssh ID --workdir FOLDER --command 'CMD'`: the
 // words quoted for the workspace's shell, stdout and stderr apart, and the command's exit
-// code handed back; a workspace devpod does not know is ErrNotFound.
+// code read from the status line the command line prints (devpod itself collapses it to 1)
+// and taken off stderr; devpod failing on its own is an error; a workspace devpod does not
+// know is ErrNotFound.
 func TestExecThroughDevpodSSH(t *testing.T) {
 	t.Parallel()
-	fake := fakeDevpod(t, "docker", nil, 0, clitest.Rule{Args: []string{"ssh"}, Stdout: "it's here\n", Stderr: "a warning\n", ExitCode: 3})
+	fake := fakeDevpod(t, "docker", nil, 0, clitest.Rule{Args: []string{"ssh"}, Stdout: "it's here\n", Stderr: "a warning\nsindri-exit-status=3\n"})
 	p := devpod.New(devpod.Config{Binary: fake.Path, Home: filepath.Join(fake.Dir, "home"), PATH: "/usr/bin:/bin"})
 	s := &providers.Spec{Env: "sindri-pr-42"}
 	var out, errOut bytes.Buffer
@@ -26,7 +27,7 @@ func TestExecThroughDevpodSSH(t *testing.T) {
 	if err != nil || code != 3 {
 		t.Fatalf("Exec = %d, %v; want 3, nil", code, err)
 	}
-	if out.String() != "it's here\n" || !strings.Contains(errOut.String(), "a warning") {
+	if out.String() != "it's here\n" || errOut.String() != "a warning\n" {
 		t.Errorf("stdout %q, stderr %q", out.String(), errOut.String())
 	}
 	calls := fake.Calls(t)
@@ -34,9 +35,16 @@ func TestExecThroughDevpodSSH(t *testing.T) {
 	if i < 0 {
 		t.Fatalf("no devpod ssh call: %+v", calls)
 	}
-	want := []string{"ssh", "sindri-pr-42", "--workdir", "/alt/home/developer/workspace", "--command", `'sh' '-c' 'echo it'\''s here; exit 3'`}
+	want := []string{"ssh", "sindri-pr-42", "--workdir", "/alt/home/developer/workspace", "--command",
+		`'sh' '-c' 'echo it'\''s here; exit 3'; echo "sindri-exit-status=$?" >&2`}
 	if got := calls[i].Args; !slices.Equal(got, want) {
 		t.Errorf("devpod %q, want devpod %q", got, want)
+	}
+
+	broken := fakeDevpod(t, "docker", nil, 0, clitest.Rule{Args: []string{"ssh"}, Stderr: "fatal: agent lost\n", ExitCode: 1})
+	p = devpod.New(devpod.Config{Binary: broken.Path, Home: filepath.Join(broken.Dir, "home"), PATH: "/usr/bin:/bin"})
+	if code, err := p.Exec(t.Context(), s, []string{"true"}, &out, &errOut); err == nil {
+		t.Errorf("Exec when devpod fails on its own: %d, nil; want an error", code)
 	}
 
 	gone := fakeDevpod(t, "docker", nil, 99)
