@@ -74,20 +74,6 @@ func DevPodInstanceFor(backend, model string, count int) (it DevPodInstance, off
 	return it, offered, ok
 }
 
-// DevPodModelOf returns the GPU model and count instanceType carries on backend ("" when the
-// catalogue does not know it). A type several models share (a100 and a100-80) answers the
-// first in sorted order.
-func DevPodModelOf(backend, instanceType string) (model string, count int) {
-	for _, m := range Models(DevPodGPUInstances[backend]) {
-		for _, i := range DevPodGPUInstances[backend][m] {
-			if i.Type == instanceType {
-				return m, i.GPUs
-			}
-		}
-	}
-	return "", 0
-}
-
 func devpodModels() []string {
 	var out []string
 	for _, models := range DevPodGPUInstances {

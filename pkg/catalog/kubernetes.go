@@ -14,9 +14,6 @@ const (
 	KubernetesGPUResource = "nvidia.com/gpu"
 	// KubernetesGPUProductLabel is the node label GPU feature discovery sets to the product.
 	KubernetesGPUProductLabel = "nvidia.com/gpu.product"
-	// KubernetesMaxGPUs is the most GPUs one pod may ask for: a pod runs on one node, and the
-	// largest GPU nodes (HGX/DGX boards) carry 8.
-	KubernetesMaxGPUs = 8
 )
 
 // KubernetesGPUs maps a GPU model tier to the nvidia.com/gpu.product values of its products.

@@ -22,8 +22,6 @@ const (
 	// RunPodContainerDiskPerGBMonth is the container disk's price per GB-month (running pods
 	// only).
 	RunPodContainerDiskPerGBMonth = 0.10
-	// RunPodMaxGPUs is the most GPUs one pod may have.
-	RunPodMaxGPUs = 8
 )
 
 // RunPodGPU is one RunPod GPU type: its id and list price per GPU-hour in each cloud (0: not
