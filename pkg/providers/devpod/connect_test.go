@@ -2,6 +2,7 @@ package devpod_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"path/filepath"
 	"slices"
@@ -15,11 +16,11 @@ import (
 // `local connect -- CMD` on devpod is `devpod ssh ID --workdir FOLDER --command 'CMD'`: the
 // words quoted for the workspace's shell, stdout and stderr apart, and the command's exit
 // code read from the status line the command line prints (devpod itself collapses it to 1)
-// and taken off stderr; devpod failing on its own is an error; a workspace devpod does not
+// and taken off stdout; devpod failing on its own is an error; a workspace devpod does not
 // know is ErrNotFound.
 func TestExecThroughDevpodSSH(t *testing.T) {
 	t.Parallel()
-	fake := fakeDevpod(t, "docker", nil, 0, clitest.Rule{Args: []string{"ssh"}, Stdout: "it's here\n", Stderr: "a warning\nsindri-exit-status=3\n"})
+	fake := fakeDevpod(t, "docker", nil, 0, clitest.Rule{Args: []string{"ssh"}, Stdout: "it's here\n\nsindri-exit-status=3\n", Stderr: "a warning\n"})
 	p := devpod.New(devpod.Config{Binary: fake.Path, Home: filepath.Join(fake.Dir, "home"), PATH: "/usr/bin:/bin"})
 	s := &providers.Spec{Env: "sindri-pr-42"}
 	var out, errOut bytes.Buffer
@@ -36,7 +37,7 @@ func TestExecThroughDevpodSSH(t *testing.T) {
 		t.Fatalf("no devpod ssh call: %+v", calls)
 	}
 	want := []string{"ssh", "sindri-pr-42", "--workdir", "/alt/home/developer/workspace", "--command",
-		`'sh' '-c' 'echo it'\''s here; exit 3'; echo "sindri-exit-status=$?" >&2`}
+		`'sh' '-c' 'echo it'\''s here; exit 3'; printf '\nsindri-exit-status=%d\n' "$?"`}
 	if got := calls[i].Args; !slices.Equal(got, want) {
 		t.Errorf("devpod %q, want devpod %q", got, want)
 	}
@@ -54,5 +55,23 @@ func TestExecThroughDevpodSSH(t *testing.T) {
 	}
 	if _, err := p.Connection(t.Context(), s); !errors.Is(err, providers.ErrNotFound) {
 		t.Errorf("Connection of an unknown workspace: %v, want ErrNotFound", err)
+	}
+}
+
+// On the real devpod and its docker backend: the command's own exit code (devpod alone would
+// say 1), its stdout byte for byte, its stderr among devpod's lines.
+func TestExecRealDevpod(t *testing.T) {
+	t.Parallel()
+	bin := needImages(t)
+	p := realProvider(t, bin)
+	s := dockerSpec(t, "exec-real")
+	if _, err := p.Deploy(t.Context(), s, nil); err != nil {
+		t.Fatalf("Deploy: %v", err)
+	}
+	t.Cleanup(func() { _ = p.Destroy(context.WithoutCancel(t.Context()), s) })
+	var out, errOut bytes.Buffer
+	code, err := p.Exec(t.Context(), s, []string{"sh", "-c", "echo out; echo err >&2; exit 3"}, &out, &errOut)
+	if err != nil || code != 3 || out.String() != "out\n" || !bytes.Contains(errOut.Bytes(), []byte("err")) {
+		t.Errorf("Exec = %d, %v; stdout %q, stderr %q; want 3, nil, \"out\\n\" and err among devpod's lines", code, err, out.String(), errOut.String())
 	}
 }
