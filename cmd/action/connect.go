@@ -43,7 +43,7 @@ func runConnect(ctx context.Context, args []string, getenv func(string) string, 
 		fmt.Fprintln(stderr, "sindri-action local connect: environment name:", err)
 		return 2
 	}
-	reg, err := builtin.Registry(getenv, nil, []string{name})
+	reg, err := builtin.Registry(getenv, localBlocks(getenv), []string{name})
 	if err != nil {
 		fmt.Fprintln(stderr, "sindri-action local connect: providers:", err)
 		return 2
