@@ -9,7 +9,10 @@ import (
 )
 
 // guideConnections are what each provider's Deploy reports as its Connection (each the form
-// its connection function builds; see pkg/providers/<name>/), one environment per provider.
+// its connection function builds; see pkg/providers/<name>/), one environment per provider:
+// inputs for the renderer's own tests. The comment built from the Connection a provider's
+// Deploy really reports is pinned per provider in pkg/providers/<name>/testdata/golden/
+// connect.comment.md (connectgolden.Compare).
 var guideConnections = map[string]*providers.Connection{
 	"docker": {ExecCommand: "docker exec -it -e HOME=/alt/home/developer -u developer -w /alt/home/developer sindri-app-pr-7 bash -l",
 		HTTPURL: "http://127.0.0.1:18080"},
