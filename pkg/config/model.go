@@ -90,7 +90,7 @@ type GPU struct {
 	Enabled bool   `yaml:"enabled,omitempty" json:"enabled,omitempty"`
 	Type    string `yaml:"type,omitempty" json:"type,omitempty"` // nvidia (default) or amd
 	Count   *int   `yaml:"count,omitempty" json:"count,omitempty"`
-	Tier    string `yaml:"tier,omitempty" json:"tier,omitempty"` // gpu-small .. gpu-xlarge
+	Tier    string `yaml:"tier,omitempty" json:"tier,omitempty"` // gpu-small .. gpu-xlarge, or a GPU model (pkg/catalog)
 	Memory  string `yaml:"memory,omitempty" json:"memory,omitempty"`
 }
 

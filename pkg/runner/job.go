@@ -215,6 +215,9 @@ func (r *run) job(ctx context.Context, kind jobs.Kind) int {
 		r.warnRejected(r.report(ctx, bus, target, u))
 	}
 	succeeded := v.Phase != action.PhaseFailed
+	if succeeded && r.it.Connects() {
+		r.it.Reply = r.redact(action.ConnectReply(v, r.req.Inputs.ChatOpsPrefix))
+	}
 	r.respond(ctx, succeeded)
 	if !succeeded {
 		r.out().Error(r.redact(fmt.Sprintf("%s of %s failed: %s", kind, l.env, v.Error)), nil)
