@@ -28,6 +28,16 @@ import (
 //     makes one instance where the cloud allows it (EC2 ClientToken, a GCE/Azure instance
 //     name), Stop/Start/Terminate/DeleteImage of a resource already there are success.
 //
+//   - A wait for terminated takes NotFound from Instance as terminated (GCE and Azure forget a
+//     deleted instance at once); ErrWorkloadFailed from Create (a launch the cloud reports
+//     failed) is logged by Deploy.
+//
+// A new cloud adds, in an init function of its <cloud>conn.go: connectors[cloud] (the
+// cloudAPI of a job, checking its credentials with requireCredentials or
+// providers.MissingCredential) and plans[cloud] (its cloudPlan), and optionally implements
+// scoped (the handle keeps a project, subscription, compartment, ...) and sweeper (Create
+// makes something before the instance). Plan prices come from prices[cloud] when present.
+//
 // The interface is stable: other clouds (OCI, Alibaba) implement it in their own files.
 type cloudAPI interface {
 	// Region is where this client works: the AWS/Alibaba/OCI region, GCP zone or Azure
