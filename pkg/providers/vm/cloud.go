@@ -16,14 +16,18 @@ import (
 // client package (ec2conn.go over package ec2, ...) and registers a connector (connectors).
 //
 // Contract, the same on every cloud:
+//
 //   - Tags are the neutral keys and values (providers.Label*, LabelImage, LabelRole, ...):
 //     an implementation whose cloud restricts keys or values (GCP labels, Azure tag names)
 //     translates them both ways, so callers always see and pass the neutral ones.
+//
 //   - Instance states are the normalised inst* constants; Instance.CloudState keeps the
 //     cloud's own word for Status details.
+//
 //   - Errors wrap the providers.Err* kinds (ErrNotFound, ErrAuth, ErrQuota, ErrCapacity,
 //     ErrConflict, ErrUnavailable, ErrInvalidSpec), so callers decide with errors.Is;
 //     transient failures are already retried by the REST client underneath.
+//
 //   - Calls that change something are safe to repeat: Create with the same createInput.Token
 //     makes one instance where the cloud allows it (EC2 ClientToken, a GCE/Azure instance
 //     name), Stop/Start/Terminate/DeleteImage of a resource already there are success.
