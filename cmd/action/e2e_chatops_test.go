@@ -122,7 +122,7 @@ func TestE2EChatOps(t *testing.T) {
 				t.Errorf("outputs status=%q job-id=%q, want skipped and no job", res.outputs["status"], res.outputs["job-id"])
 			}
 			if n := r.gh.Total(); n != 0 {
-				t.Errorf("%d GitHub requests (%s), want none", n, countsLine(r.gh.Counts()))
+				t.Errorf("%d GitHub requests (%s), want none", n, requestLog(r.gh))
 			}
 			if len(r.gh.Comments(e2ePR)) != 1 || len(r.gh.Reactions(cmdID)) != 0 || len(r.gh.Deployments()) != 0 {
 				t.Error("the event wrote to GitHub")

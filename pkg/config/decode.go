@@ -6,6 +6,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/sindri/deploy/v3/internal/excerpt"
 	"gopkg.in/yaml.v3"
@@ -142,6 +143,15 @@ func (d *decoder) deployment(m *mapView, dep *Deployment) {
 			w.str("size", &ws.Size, sizeCheck(true))
 		})
 	})
+	m.str("idle_stop", &dep.IdleStop, idleStopCheck)
+}
+
+// idleStopCheck accepts a positive Go duration for deployment.idle_stop.
+func idleStopCheck(s string) (Severity, string, string) {
+	if d, err := time.ParseDuration(s); err == nil && d > 0 {
+		return 0, "", ""
+	}
+	return SeverityError, fmt.Sprintf("%s is not a positive duration", excerpt.Quote(s)), `write a Go duration such as "30m" or "2h" (it can shorten the executor's idle stop, never lengthen it); leave the key out for the executor's`
 }
 
 // gpuTier accepts the generic tiers and RunPod's GPU model tiers; a model tier with another

@@ -38,6 +38,7 @@ func (d *delivery) run(ctx context.Context, op operation, p providers.Provider, 
 	if j.SealedSecrets != "" || len(spec.Secrets) == 0 {
 		spec.Secrets = sv
 	}
+	spec.Locks = sharedLocks{d: d}
 	withheld := providers.SplitCredentials(spec, p.Capabilities().Credentials, deliverable(spec))
 	if !j.Kind.Image() && p.Capabilities().UsesHandle {
 		if err := d.lastHandle(ctx, spec); err != nil {
@@ -79,6 +80,9 @@ func (d *delivery) run(ctx context.Context, op operation, p providers.Provider, 
 		return d.fail(ctx, events.FailInternal, d.redactErr(costErr).Error(), nil)
 	}
 	d.spend = sp
+	if note := d.idleNote(spec); note != "" {
+		rep.Log("warning: " + note)
+	}
 	t0 := time.Now()
 	res, opErr := d.call(opCtx, op, p, spec, rep)
 	stopKeep()

@@ -173,6 +173,7 @@ func (d *delivery) recordSuccess(ctx context.Context, r result, ev *events.Succe
 			}
 		}
 		d.recordUsage(rec, d.spend)
+		d.recordIdle(rec, s)
 		return nil
 	})
 	return err

@@ -51,13 +51,15 @@ func newAzureFake(t *testing.T, api ...apifake.Option) (*vm.Provider, *azuretest
 	env := map[string]string{"AZURE_TENANT_ID": o.Tenant, "AZURE_CLIENT_ID": o.ClientID, "AZURE_CLIENT_SECRET": o.ClientSecret,
 		"AZURE_SUBSCRIPTION_ID": o.Subscription, "AZURE_SUBNET_ID": f.SubnetID(),
 		"AZURE_SSH_PUBLIC_KEY": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTestsOnly sindri@test", "PATH": "/nonexistent"}
+	ssh := newSSHFake(t, func() []string { return f.Resources(azureTag(vm.LabelRole), vm.RoleEnvironment) }, f.UserData)
 	p := vm.New(vm.Config{
 		Binary: "/nonexistent/packer", Getenv: func(k string) string { return env[k] },
 		Places:        map[config.PackerCloud][]string{config.CloudAzure: {o.Location}},
 		AzureEndpoint: f.URL, AzureLoginEndpoint: f.URL, HTTPClient: f.Client(),
-		APITimeout: time.Second, BackoffBase: time.Millisecond, PollInterval: 5 * time.Millisecond,
-		BootTimeout: 20 * time.Second,
+		APITimeout: 2 * time.Second, BackoffBase: time.Millisecond, PollInterval: 5 * time.Millisecond,
+		BootTimeout: 20 * time.Second, Dial: ssh.Dial,
 	})
+	sshFakes.Store(p, ssh)
 	return p, f
 }
 

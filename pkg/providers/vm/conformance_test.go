@@ -43,15 +43,31 @@ func newEnvFake(t *testing.T, api ...apifake.Option) (*vm.Provider, *ec2test.Fak
 	return newProviderFor(t, f), f
 }
 
-func newProviderFor(t *testing.T, f *ec2test.Fake) *vm.Provider {
+// sshFakes maps each provider newProviderFor made to the SSH fake its deliveries reach.
+var sshFakes sync.Map // *vm.Provider -> *sshFake
+
+// newProviderFor returns a provider wired to f, its secret deliveries to an SSH fake playing
+// f's instances (sshOf), with env's extra executor variables.
+func newProviderFor(t *testing.T, f *ec2test.Fake, extra ...string) *vm.Provider {
 	env := map[string]string{"AWS_ACCESS_KEY_ID": testCreds.id, "AWS_SECRET_ACCESS_KEY": testCreds.secret,
 		"AWS_SESSION_TOKEN": testCreds.token, "PATH": "/nonexistent"}
-	return vm.New(vm.Config{
+	for i := 0; i+1 < len(extra); i += 2 {
+		env[extra[i]] = extra[i+1]
+	}
+	ssh := newSSHFake(t, func() []string { return f.Instances(vm.LabelRole, vm.RoleEnvironment) }, f.UserData)
+	p := vm.New(vm.Config{
 		Binary: "/nonexistent/packer", Getenv: func(k string) string { return env[k] },
 		Regions: []string{f.Region()}, EC2Endpoint: f.URL, HTTPClient: f.Client(),
 		APITimeout: 2 * time.Second, BackoffBase: time.Millisecond, PollInterval: 5 * time.Millisecond,
-		BootTimeout: 20 * time.Second,
+		BootTimeout: 20 * time.Second, Dial: ssh.Dial,
 	})
+	sshFakes.Store(p, ssh)
+	return p
+}
+
+func sshOf(p *vm.Provider) *sshFake {
+	s, _ := sshFakes.Load(p)
+	return s.(*sshFake)
 }
 
 func loadConfig(t testing.TB, y string) *config.Config {

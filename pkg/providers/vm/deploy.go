@@ -32,8 +32,12 @@ func (p *Provider) Deploy(ctx context.Context, s *providers.Spec, r providers.Re
 		return nil, err
 	}
 	var warnings []string
-	if names := secretNames(s); len(names) > 0 {
-		warnings = append(warnings, fmt.Sprintf("secrets are not delivered to VM instances yet (%v): the instance gets no secret", names))
+	if d.delivery, err = p.newDelivery(s, d.region); err != nil {
+		return nil, err
+	}
+	d.secretsPath = p.secretsPath
+	if w := d.delivery.skippedWarning(); w != "" {
+		warnings = append(warnings, w)
 	}
 	r.Progress("finding the image "+d.pc.ImageName, 1, deploySteps)
 	img, err := findImage(ctx, c, d.pc)
@@ -50,7 +54,7 @@ func (p *Provider) Deploy(ctx context.Context, s *providers.Spec, r providers.Re
 	if err != nil {
 		return nil, err
 	}
-	changed := false
+	changed, fresh := false, false
 	var inst *Instance
 	for i := range found {
 		in := found[i]
@@ -87,7 +91,7 @@ func (p *Provider) Deploy(ctx context.Context, s *providers.Spec, r providers.Re
 			return nil, err
 		}
 		r.Log(fmt.Sprintf("launched instance %s (%s) from %s", launched.ID, d.instanceType, img.ID))
-		inst, changed = launched, true
+		inst, changed, fresh = launched, true, true
 	default:
 		if tagsDiffer(*inst, d.tags) {
 			if err := c.SetTags(ctx, inst.ID, d.tags); err != nil {
@@ -114,6 +118,14 @@ func (p *Provider) Deploy(ctx context.Context, s *providers.Spec, r providers.Re
 		return nil, err
 	}
 	r.Progress("instance "+inst.ID+" is running", 5, deploySteps)
+	wrote, w, err := p.deliverSecrets(ctx, c, running, d.delivery, fresh, s.Options.Timeout, r)
+	if err != nil {
+		return nil, err
+	}
+	if w != "" {
+		warnings = append(warnings, w)
+	}
+	changed = changed || wrote
 	conn := connection(running, d.region)
 	return &providers.Deployment{Env: s.Env, Provider: Name, Handle: newHandle(d.cloud, c, running.ID),
 		State: providers.StateRunning, Connection: conn, Changed: changed, Warnings: warnings,
@@ -142,12 +154,26 @@ func secretNames(s *providers.Spec) []string {
 }
 
 // buildMissing builds the config's image with packer, since none exists, and returns it as
-// the cloud lists it. When packer cannot run here the error says how to build it instead.
+// the cloud lists it. Under the executor it holds the image's build lease (BuildLockKey) from
+// before the build until the image is listed, and looks again once it has the lease: a
+// deploy of another environment that built it meanwhile is the one build. When packer cannot
+// run here the error says how to build it instead.
 func (p *Provider) buildMissing(ctx context.Context, c cloudAPI, s *providers.Spec, r providers.Reporter) (*Image, error) {
 	pc := s.Config.Providers.Packer
 	if _, _, err := p.detect(ctx); err != nil {
 		return nil, fmt.Errorf("%s: no image %s built from this config in %s (tags %s=%s, %s=%s), and it cannot be built in this job: %w; build it first with the image-build job (sindri-action local vm build --cloud %s), or install packer on the executor: %w",
 			Name, pc.ImageName, region(pc), LabelImage, pc.ImageName, LabelImageConfig, ImageConfigHash(pc), err, pc.Cloud, providers.ErrNotFound)
+	}
+	unlock, err := lockBuild(ctx, s, pc, r, 1, deploySteps)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	if s.Locks != nil {
+		// Another environment's deploy may have built it while this one waited.
+		if img, err := findImage(ctx, c, pc); err != nil || img != nil {
+			return img, err
+		}
 	}
 	r.Log(fmt.Sprintf("no image %s built from this config in %s: building it with packer", pc.ImageName, region(pc)))
 	built, err := p.build(ctx, s, r)

@@ -84,8 +84,14 @@ func TestDeployUserDataAndConnection(t *testing.T) {
 	if d.Connection == nil || !strings.HasPrefix(d.Connection.SSHCommand, "ssh ubuntu@203.0.113.") || !strings.Contains(d.Connection.Instructions, "Instance Connect") {
 		t.Errorf("connection %+v", d.Connection)
 	}
-	if len(d.Warnings) == 0 || !strings.Contains(d.Warnings[0], "API_TOKEN") {
-		t.Errorf("warnings %q, want one naming the undelivered secret", d.Warnings)
+	if len(d.Warnings) != 0 {
+		t.Errorf("warnings %q, want none", d.Warnings)
+	}
+	if got, _ := sshOf(p).written(ud); got != "API_TOKEN=user-secret-value-123\n" {
+		t.Errorf("secrets written over ssh: %q", got)
+	}
+	if !strings.Contains(ud, "ssh_authorized_keys:\n  - ssh-ed25519 ") || !strings.Contains(ud, "/etc/profile.d/sindri-secrets.sh") {
+		t.Errorf("user data lacks the delivery key or the profile script:\n%s", ud)
 	}
 	h, _ := providers.ParseHandle(d.Handle)
 	if h == nil || !strings.Contains(string(h.State), `"region":"us-west-2"`) || !strings.Contains(string(h.State), ids[0]) {
@@ -158,6 +164,68 @@ func TestDeployRefusals(t *testing.T) {
 	}
 	if err := p.Destroy(t.Context(), g); err != nil {
 		t.Errorf("Destroy on oci: %v", err)
+	}
+}
+
+// With the delivery secret set, a later Deploy writes changed secrets again and skips
+// unchanged ones; without it, a later Deploy cannot log in and warns instead; a delivery
+// secret too short is refused before anything is made.
+func TestDeploySecretsRedelivery(t *testing.T) {
+	t.Parallel()
+	secret := func(v string) []providers.SecretValue {
+		return []providers.SecretValue{{Name: "API_TOKEN", Value: providertest.Canary(v)}}
+	}
+	for _, tc := range []struct {
+		name, key string
+		// third is what the fake holds after the 3rd Deploy (changed secrets), after writes
+		// writes in all; warn whether the 3rd warns.
+		third  string
+		writes int
+		warn   bool
+	}{
+		{"derived key", "redelivery-test-secret-0123456789abcdef", "API_TOKEN=second-value\n", 2, false},
+		{"throwaway key", "", "API_TOKEN=first-value\n", 1, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := ec2test.New(t, ec2test.Options{AccessKeyID: testCreds.id, SecretAccessKey: testCreds.secret, SessionToken: testCreds.token, Transition: 10 * time.Millisecond})
+			pc := loadConfig(t, envYAML).Providers.Packer
+			f.AddImage(pc.ImageName+"-20261201000000", vm.ImageTags(pc), time.Now().Add(-time.Hour))
+			var extra []string
+			if tc.key != "" {
+				extra = []string{vm.DeliveryKeyVar, tc.key}
+			}
+			p := newProviderFor(t, f, extra...)
+			s := envSpec(t, "redeliver")
+			s.Secrets = secret("first-value")
+			if _, err := p.Deploy(t.Context(), s, nil); err != nil {
+				t.Fatal(err)
+			}
+			d, err := p.Deploy(t.Context(), s, nil)
+			if err != nil || d.Changed {
+				t.Fatalf("Deploy with the same secrets = %+v, %v; want unchanged", d, err)
+			}
+			s.Secrets = secret("second-value")
+			if d, err = p.Deploy(t.Context(), s, nil); err != nil {
+				t.Fatal(err)
+			}
+			id := f.Instances(providers.LabelEnv, "redeliver")[0]
+			got, writes := sshOf(p).written(f.UserData(id))
+			if got != tc.third || writes != tc.writes || (len(d.Warnings) > 0) != tc.warn {
+				t.Errorf("after a change: file %q after %d writes, warnings %q; want %q after %d, warning %v", got, writes, d.Warnings, tc.third, tc.writes, tc.warn)
+			}
+			if tc.warn && !strings.Contains(strings.Join(d.Warnings, " "), vm.DeliveryKeyVar) {
+				t.Errorf("warning %q does not say to set %s", d.Warnings, vm.DeliveryKeyVar)
+			}
+		})
+	}
+	f := ec2test.New(t, ec2test.Options{AccessKeyID: testCreds.id, SecretAccessKey: testCreds.secret, SessionToken: testCreds.token})
+	p := newProviderFor(t, f, vm.DeliveryKeyVar, "short")
+	if _, err := p.Deploy(t.Context(), envSpec(t, "shortkey"), nil); !errors.Is(err, providers.ErrInvalidSpec) || !strings.Contains(err.Error(), vm.DeliveryKeyVar) {
+		t.Errorf("Deploy with a short delivery secret: %v, want ErrInvalidSpec naming %s", err, vm.DeliveryKeyVar)
+	}
+	if n := len(f.Instances(providers.LabelEnv, "shortkey")); n != 0 {
+		t.Errorf("%d instances made before the refusal", n)
 	}
 }
 

@@ -61,6 +61,10 @@ type desired struct {
 	instanceType string
 	volumeGB     int
 	pc           *config.PackerConfig
+	// delivery authorizes its key and installs the secrets' profile script (nil: neither).
+	delivery *secretDelivery
+	// secretsPath is where the delivery writes the secrets.
+	secretsPath string
 	// tags go on the instance and its root volume.
 	tags map[string]string
 }
@@ -167,14 +171,21 @@ func createOf(d *desired, image, token string) createInput {
 		UserData: userData(d), Tags: d.tags, Config: d.pc}
 }
 
-// userData is the instance's cloud-init: its hostname and the environment's name and
-// repository in /etc/sindri/environment. It never holds a secret or a credential: user data
-// is readable by anything on the instance through the metadata service.
+// userData is the instance's cloud-init: its hostname, the environment's name and
+// repository in /etc/sindri/environment, and the secret delivery's public key and profile
+// script. It never holds a secret or a credential: user data is readable by anything on the
+// instance through the metadata service, and by whoever may describe it in the cloud's API.
 func userData(d *desired) string {
 	var b strings.Builder
 	b.WriteString("#cloud-config\n")
 	fmt.Fprintf(&b, "hostname: %s\n", d.env)
-	b.WriteString("write_files:\n  - path: /etc/sindri/environment\n    permissions: \"0644\"\n    content: |\n")
+	files := ""
+	if d.delivery != nil {
+		var top string
+		top, files = d.delivery.userData(d.secretsPath)
+		b.WriteString(top)
+	}
+	b.WriteString("write_files:\n" + files + "  - path: /etc/sindri/environment\n    permissions: \"0644\"\n    content: |\n")
 	fmt.Fprintf(&b, "      SINDRI_ENV=%s\n", d.env)
 	if repo := d.tags[providers.LabelRepo]; repo != "" {
 		fmt.Fprintf(&b, "      SINDRI_REPO=%s\n", repo)

@@ -3,6 +3,7 @@ package vm
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"slices"
@@ -82,14 +83,27 @@ type Config struct {
 	PollInterval, BootTimeout time.Duration
 	// Recorder, when set, records every EC2 request, credentials removed.
 	Recorder *rest.Recorder
+
+	// SSHUser is the login user secrets are delivered as, and who owns them on the instance
+	// (default "ubuntu", the user of the images the builds start from); SSHPort its sshd's
+	// port (default 22).
+	SSHUser string
+	SSHPort int
+	// Dial opens the TCP connection of a secret delivery (nil: net.Dialer; tests point it at
+	// an SSH fake).
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // Provider builds VM images with Packer (providers.ImageBuilder) and, on AWS, runs an
 // environment as an EC2 instance of the image built from its config.
 type Provider struct {
 	cfg Config
-	// build makes the config's image when Deploy finds none (BuildImage; tests replace it).
+	// build makes the config's image when Deploy finds none (buildImage; tests replace it).
 	build func(ctx context.Context, s *providers.Spec, r providers.Reporter) (*providers.Image, error)
+
+	// secretsPath is where the secrets go on an instance (secretsFile; tests that play the
+	// instance on this machine move it).
+	secretsPath string
 
 	mu      sync.Mutex
 	version string // cached `packer version` answer
@@ -140,8 +154,14 @@ func New(cfg Config) *Provider {
 	if cfg.BootTimeout <= 0 {
 		cfg.BootTimeout = 10 * time.Minute
 	}
-	p := &Provider{cfg: cfg}
-	p.build = p.BuildImage
+	if cfg.SSHUser == "" {
+		cfg.SSHUser = sshUser
+	}
+	if cfg.SSHPort <= 0 {
+		cfg.SSHPort = 22
+	}
+	p := &Provider{cfg: cfg, secretsPath: secretsFile}
+	p.build = p.buildImage
 	return p
 }
 
@@ -150,12 +170,14 @@ func (p *Provider) Name() string { return Name }
 
 // Capabilities implements providers.Provider: instances stop and start (the disk stays), are
 // reached by ssh, and are found again through the handle (cloud, region, instance id); the
-// credential variables of every cloud are withheld from environments.
+// credential variables of every cloud, and the delivery secret (DeliveryKeyVar), are
+// withheld from environments.
 func (p *Provider) Capabilities() providers.Capabilities {
 	var creds []string
 	for _, c := range []config.PackerCloud{config.CloudAWS, config.CloudAzure, config.CloudGCP, config.CloudOCI, config.CloudAlibaba} {
 		creds = append(creds, CredentialVars[c]...)
 	}
+	creds = append(creds, DeliveryKeyVar)
 	return providers.Capabilities{StopStart: true, StopMode: "stop", UsesHandle: true,
 		ConnectKinds: []providers.ConnectKind{providers.ConnectSSH}, Credentials: creds}
 }

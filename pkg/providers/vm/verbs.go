@@ -105,9 +105,14 @@ func (p *Provider) planInstance(ctx context.Context, s *providers.Spec, plan *pr
 	plan.Calls = calls
 	plan.Resources = append(plan.Resources, providers.PlannedResource{ResourceType: cp.Resource(), Name: s.Env,
 		Config: map[string]any{"region": d.region, "instance_type": d.instanceType, "image": imageRef, "tags": d.tags}})
+	if d.delivery, err = p.newDelivery(s, d.region); err != nil {
+		return err
+	}
+	d.delivery.planned, d.secretsPath = true, p.secretsPath
 	maps.Copy(plan.Artifacts, cp.Launch(createOf(d, imageRef, "<client token: fresh per deploy>")))
 	if names := secretNames(s); len(names) > 0 {
-		plan.Warnings = append(plan.Warnings, fmt.Sprintf("secrets are not delivered to VM instances yet (%v)", names))
+		calls = append(calls, fmt.Sprintf("ssh %s@<instance address> (delivery key): write %s (0600) with %v, when they changed", p.cfg.SSHUser, secretsFile, names))
+		plan.Calls = calls
 	}
 	plan.EstimatedCost = estimate(d, img == nil)
 	return nil

@@ -96,3 +96,12 @@ func (f *Fake) Build(templateID string) (Build, bool) {
 	}
 	return *t.Builds[len(t.Builds)-1], true
 }
+
+// EndIn moves the end of running sandbox id to d from now, as if its timeout had run down.
+func (f *Fake) EndIn(id string, d time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if sb, ok := f.sandboxes[id]; ok && sb.State == "running" {
+		sb.EndAt = time.Now().UTC().Add(d)
+	}
+}

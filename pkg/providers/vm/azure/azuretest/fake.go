@@ -70,6 +70,7 @@ type vm struct {
 	phase    string // create, up, deallocate, down, poweroff, off, start, delete, gone, failed
 	since    time.Time
 	failWith string
+	userData string // osProfile.customData decoded (ARM never returns it)
 }
 
 type operation struct {
@@ -206,6 +207,20 @@ func (f *Fake) Resources(key, value string) []string {
 		}
 	}
 	return out
+}
+
+// UserData returns the cloud-init user data (osProfile.customData, decoded) that the VM whose
+// id (properties.vmId, as Resources lists it) is was created with ("" for none, or another
+// id).
+func (f *Fake) UserData(id string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, v := range f.vms {
+		if v.Properties.VMID == id {
+			return v.userData
+		}
+	}
+	return ""
 }
 
 // errorBody is ARM's JSON error for the apifake rules' Status answers.

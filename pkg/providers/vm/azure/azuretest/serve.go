@@ -229,6 +229,8 @@ func (f *Fake) putVM(w http.ResponseWriter, r *http.Request) {
 	if v.Properties.StorageProfile.OSDisk.Name == "" {
 		v.Properties.StorageProfile.OSDisk.Name = name + "_OsDisk_1_" + randomHex(8)
 	}
+	ud, _ := base64.StdEncoding.DecodeString(v.Properties.OSProfile.CustomData)
+	v.userData = string(ud)
 	v.Properties.OSProfile.CustomData = "" // never returned
 	f.disks[v.Properties.StorageProfile.OSDisk.Name] = body.Tags["sindri.dev_env"]
 	f.vms[name] = v

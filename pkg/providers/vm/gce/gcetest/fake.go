@@ -189,6 +189,19 @@ func (f *Fake) Instances(key, value string) []string {
 	return out
 }
 
+// UserData returns the cloud-init user data (metadata item user-data) instance id was
+// created with ("" for none or an unknown id).
+func (f *Fake) UserData(id string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, in := range f.instances {
+		if in.ID == id {
+			return in.Meta("user-data")
+		}
+	}
+	return ""
+}
+
 // errorBody is Google's JSON error for the apifake rules' Status answers.
 func errorBody(status int) any {
 	reason := "backendError"
