@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/sindri/deploy/v3/pkg/providers"
+	"github.com/sindri/deploy/v3/pkg/providers/vm/internal/cloudhttp"
 )
 
 // maxPages bounds a Describe's pagination.
@@ -152,7 +152,7 @@ func (c *Client) StartInstance(ctx context.Context, id string) error {
 // DeleteInstance releases instance id with Force (a running one too) and its system disk;
 // one already gone is success.
 func (c *Client) DeleteInstance(ctx context.Context, id string) error {
-	return gone(c.call(ctx, "DeleteInstance", url.Values{"InstanceId": {id}, "Force": {"true"}}, false, nil))
+	return cloudhttp.IgnoreNotFound(c.call(ctx, "DeleteInstance", url.Values{"InstanceId": {id}, "Force": {"true"}}, false, nil))
 }
 
 // DescribeImages returns the account's own images (ImageOwnerAlias=self) with ids (none:
@@ -185,18 +185,10 @@ func (c *Client) DescribeImages(ctx context.Context, ids []string, tags map[stri
 // DeleteImage deletes image id; one already gone is success. Its snapshots stay
 // (DeleteSnapshot).
 func (c *Client) DeleteImage(ctx context.Context, id string) error {
-	return gone(c.call(ctx, "DeleteImage", url.Values{"RegionId": {c.region}, "ImageId": {id}}, false, nil))
+	return cloudhttp.IgnoreNotFound(c.call(ctx, "DeleteImage", url.Values{"RegionId": {c.region}, "ImageId": {id}}, false, nil))
 }
 
 // DeleteSnapshot deletes snapshot id; one already gone is success.
 func (c *Client) DeleteSnapshot(ctx context.Context, id string) error {
-	return gone(c.call(ctx, "DeleteSnapshot", url.Values{"SnapshotId": {id}}, false, nil))
-}
-
-// gone takes a NotFound answer to a delete as done (the first attempt's answer was lost).
-func gone(err error) error {
-	if errors.Is(err, providers.ErrNotFound) {
-		return nil
-	}
-	return err
+	return cloudhttp.IgnoreNotFound(c.call(ctx, "DeleteSnapshot", url.Values{"SnapshotId": {id}}, false, nil))
 }

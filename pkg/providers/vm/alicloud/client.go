@@ -11,6 +11,7 @@ import (
 	"github.com/sindri/deploy/v3/internal/ctxwait"
 	"github.com/sindri/deploy/v3/pkg/providers"
 	"github.com/sindri/deploy/v3/pkg/providers/internal/rest"
+	"github.com/sindri/deploy/v3/pkg/providers/vm/internal/cloudhttp"
 )
 
 // APIVersion is the ECS API version every request names.
@@ -70,14 +71,8 @@ func New(cfg Config) (*Client, error) {
 	if now == nil {
 		now = time.Now
 	}
-	next := http.DefaultTransport
-	if cfg.HTTPClient != nil && cfg.HTTPClient.Transport != nil {
-		next = cfg.HTTPClient.Transport
-	}
-	hc := &http.Client{
-		Transport:     &signer{next: next, cr: cfg.Credentials, now: now},
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
+	cr := cfg.Credentials
+	hc := cloudhttp.SigningClient(cfg.HTTPClient, func(r *http.Request) error { return sign(r, cr, now()) })
 	timeout := cfg.Timeout
 	if timeout <= 0 {
 		timeout = rest.DefaultTimeout

@@ -58,44 +58,36 @@ func Signature(secret, stringToSign string) string {
 	return base64.StdEncoding.EncodeToString(m.Sum(nil))
 }
 
-// signer is an http.RoundTripper that adds the signature parameters to each form POST just
-// before it is sent, so that every attempt has its own nonce and timestamp (ECS refuses a
-// nonce it has seen).
-type signer struct {
-	next http.RoundTripper
-	cr   Credentials
-	now  func() time.Time
-}
-
-func (s *signer) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
+// sign adds the signature parameters to the form POST r at now, so that every attempt has
+// its own nonce and timestamp (ECS refuses a nonce it has seen).
+func sign(r *http.Request, cr Credentials, now time.Time) error {
 	var body []byte
 	if r.Body != nil {
 		var err error
 		if body, err = io.ReadAll(r.Body); err != nil {
-			return nil, fmt.Errorf("alicloud: sign: read body: %w", err)
+			return fmt.Errorf("alicloud: sign: read body: %w", err)
 		}
 		r.Body.Close()
 	}
 	params, err := url.ParseQuery(string(body))
 	if err != nil {
-		return nil, fmt.Errorf("alicloud: sign: the body is not a form: %w", err)
+		return fmt.Errorf("alicloud: sign: the body is not a form: %w", err)
 	}
 	nonce := make([]byte, 16)
 	if _, err := rand.Read(nonce); err != nil {
-		return nil, err
+		return err
 	}
-	params.Set("AccessKeyId", s.cr.AccessKeyID)
+	params.Set("AccessKeyId", cr.AccessKeyID)
 	params.Set("SignatureMethod", "HMAC-SHA1")
 	params.Set("SignatureVersion", "1.0")
 	params.Set("SignatureNonce", hex.EncodeToString(nonce))
-	params.Set("Timestamp", s.now().UTC().Format(TimestampFormat))
+	params.Set("Timestamp", now.UTC().Format(TimestampFormat))
 	params.Del("Signature")
-	params.Set("Signature", Signature(s.cr.AccessKeySecret, StringToSign(r.Method, params)))
+	params.Set("Signature", Signature(cr.AccessKeySecret, StringToSign(r.Method, params)))
 	signed := []byte(params.Encode())
 	r.Body = io.NopCloser(bytes.NewReader(signed))
 	r.ContentLength = int64(len(signed))
 	r.Header.Set("Content-Length", strconv.Itoa(len(signed)))
 	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(signed)), nil }
-	return s.next.RoundTrip(r)
+	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sindri/deploy/v3/pkg/providers/internal/rest"
+	"github.com/sindri/deploy/v3/pkg/providers/vm/internal/cloudhttp"
 )
 
 // APIVersion is the Core Services API version, the first segment of every path.
@@ -70,15 +71,8 @@ func New(cfg Config) (*Client, error) {
 	if now == nil {
 		now = time.Now
 	}
-	next := http.DefaultTransport
-	if cfg.HTTPClient != nil && cfg.HTTPClient.Transport != nil {
-		next = cfg.HTTPClient.Transport
-	}
-	hc := &http.Client{
-		Transport: &signer{next: next, cr: cfg.Credentials, now: now},
-		// The API never redirects; a redirect would carry a signature elsewhere.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
+	cr := cfg.Credentials
+	hc := cloudhttp.SigningClient(cfg.HTTPClient, func(r *http.Request) error { return sign(r, cr, now()) })
 	timeout := cfg.Timeout
 	if timeout <= 0 {
 		timeout = rest.DefaultTimeout

@@ -2,12 +2,11 @@ package oci
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/url"
 
-	"github.com/sindri/deploy/v3/pkg/providers"
 	"github.com/sindri/deploy/v3/pkg/providers/internal/rest"
+	"github.com/sindri/deploy/v3/pkg/providers/vm/internal/cloudhttp"
 )
 
 // LaunchInstance launches one instance (PROVISIONING) with d. retryToken (opc-retry-token)
@@ -65,7 +64,7 @@ func (c *Client) InstanceAction(ctx context.Context, id, action, retryToken stri
 // TerminateInstance terminates instance id and deletes its boot volume
 // (preserveBootVolume=false); one already gone is success.
 func (c *Client) TerminateInstance(ctx context.Context, id string) error {
-	return gone(c.rc.Do(ctx, rest.Request{Op: "terminate instance", Method: http.MethodDelete,
+	return cloudhttp.IgnoreNotFound(c.rc.Do(ctx, rest.Request{Op: "terminate instance", Method: http.MethodDelete,
 		Path: "instances/" + url.PathEscape(id), Query: url.Values{"preserveBootVolume": {"false"}}}, nil))
 }
 
@@ -90,12 +89,4 @@ func (c *Client) Addresses(ctx context.Context, compartmentID, id string) (publi
 		}
 	}
 	return public, private, nil
-}
-
-// gone takes a NotFound answer to a delete as done (the first attempt's answer was lost).
-func gone(err error) error {
-	if errors.Is(err, providers.ErrNotFound) {
-		return nil
-	}
-	return err
 }

@@ -128,20 +128,3 @@ func sign(r *http.Request, cr Credentials, now time.Time) error {
 		cr.KeyID(), strings.Join(headers, " "), base64.StdEncoding.EncodeToString(sig)))
 	return nil
 }
-
-// signer is an http.RoundTripper that signs each request, attempt and redirect alike, just
-// before it is sent (the rest client's auth hook would make the date's words secrets).
-type signer struct {
-	next http.RoundTripper
-	cr   Credentials
-	now  func() time.Time
-}
-
-func (s *signer) RoundTrip(r *http.Request) (*http.Response, error) {
-	// The clone shares the body, which sign reads and the transport closes.
-	r = r.Clone(r.Context())
-	if err := sign(r, s.cr, s.now()); err != nil {
-		return nil, err
-	}
-	return s.next.RoundTrip(r)
-}
