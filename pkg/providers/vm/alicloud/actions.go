@@ -155,6 +155,13 @@ func (c *Client) DeleteInstance(ctx context.Context, id string) error {
 	return cloudhttp.IgnoreNotFound(c.call(ctx, "DeleteInstance", url.Values{"InstanceId": {id}, "Force": {"true"}}, false, nil))
 }
 
+// TagInstance adds or overwrites tags on instance id (TagResources, ResourceType instance).
+func (c *Client) TagInstance(ctx context.Context, id string, tags map[string]string) error {
+	p := url.Values{"RegionId": {c.region}, "ResourceType": {"instance"}, "ResourceId.1": {id}}
+	tagParams(p, tags)
+	return c.call(ctx, "TagResources", p, false, nil)
+}
+
 // DescribeImages returns the account's own images (ImageOwnerAlias=self) with ids (none:
 // any) carrying every tag of tags, following the pages.
 func (c *Client) DescribeImages(ctx context.Context, ids []string, tags map[string]string) ([]Image, error) {

@@ -84,6 +84,12 @@ func TestLifecycle(t *testing.T) {
 	if err != nil || len(found) != 1 {
 		t.Fatalf("by tag: %v %v", found, err)
 	}
+	if err := c.TagInstance(ctx, id, map[string]string{"k": "v"}); err != nil {
+		t.Fatal(err)
+	}
+	if in := wait(t, c, id, alicloud.StatusRunning); in.Tags.Map()["k"] != "v" || in.Tags.Map()["sindri.dev/env"] != "e1" {
+		t.Errorf("tags after TagResources: %v", in.Tags.Map())
+	}
 	if err := c.StopInstance(ctx, id, alicloud.StopCharging); err != nil {
 		t.Fatal(err)
 	}

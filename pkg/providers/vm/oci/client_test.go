@@ -96,6 +96,10 @@ func TestLifecycle(t *testing.T) {
 	if err != nil || pub == "" || priv == "" {
 		t.Errorf("addresses of a running instance: %q %q %v", pub, priv, err)
 	}
+	upd, err := c.UpdateInstance(ctx, first.ID, oci.UpdateDetails{FreeformTags: map[string]string{"sindri.dev/env": "e1", "k": "v"}})
+	if err != nil || upd.FreeformTags["k"] != "v" {
+		t.Fatalf("update tags: %+v, %v", upd, err)
+	}
 	if _, err := c.InstanceAction(ctx, first.ID, oci.ActionStop, ""); err != nil {
 		t.Fatal(err)
 	}

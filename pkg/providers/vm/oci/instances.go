@@ -61,6 +61,21 @@ func (c *Client) InstanceAction(ctx context.Context, id, action, retryToken stri
 	return &out, nil
 }
 
+// UpdateDetails is UpdateInstanceDetails, the field sindri changes: the freeform tags, which
+// replace the instance's.
+type UpdateDetails struct {
+	FreeformTags map[string]string `json:"freeformTags"`
+}
+
+// UpdateInstance replaces instance id's freeform tags with d's and returns the instance.
+func (c *Client) UpdateInstance(ctx context.Context, id string, d UpdateDetails) (*Instance, error) {
+	var out Instance
+	if err := c.rc.Do(ctx, rest.Request{Op: "update instance", Method: http.MethodPut, Path: "instances/" + url.PathEscape(id), Body: d}, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // TerminateInstance terminates instance id and deletes its boot volume
 // (preserveBootVolume=false); one already gone is success.
 func (c *Client) TerminateInstance(ctx context.Context, id string) error {

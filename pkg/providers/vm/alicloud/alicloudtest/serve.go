@@ -54,6 +54,8 @@ var actions = map[string]action{
 	"StopInstance":   {params: params(`InstanceId`, `StoppedMode`, `ForceStop`), required: []string{"InstanceId"}, handle: stateHandler("StopInstance")},
 	"StartInstance":  {params: params(`InstanceId`), required: []string{"InstanceId"}, handle: stateHandler("StartInstance")},
 	"DeleteInstance": {params: params(`InstanceId`, `Force`), required: []string{"InstanceId"}, handle: stateHandler("DeleteInstance")},
+	"TagResources": {params: params(append(tagParams, `RegionId`, `ResourceType`, `ResourceId\.\d+`)...),
+		required: []string{"RegionId", "ResourceType", "ResourceId.1", "Tag.1.Key"}, handle: (*Fake).tagResources},
 	"DescribeImages": {params: params(append(tagParams, `RegionId`, `ImageId`, `ImageOwnerAlias`, `Status`, `PageNumber`, `PageSize`)...),
 		required: []string{"RegionId"}, handle: (*Fake).describeImages},
 	"DeleteImage":    {params: params(`RegionId`, `ImageId`, `Force`), required: []string{"RegionId", "ImageId"}, handle: (*Fake).deleteImage},
@@ -421,6 +423,28 @@ func stateHandler(verb string) func(f *Fake, p url.Values, now time.Time) (any, 
 		}
 		return nil, nil
 	}
+}
+
+func (f *Fake) tagResources(p url.Values, _ time.Time) (any, *apiError) {
+	if p.Get("ResourceType") != "instance" {
+		return nil, errorf(http.StatusBadRequest, "InvalidResourceType.NotFound", "sindri tags instances only")
+	}
+	add, e := tags(p)
+	if e != nil {
+		return nil, e
+	}
+	for i := 1; p.Get("ResourceId."+strconv.Itoa(i)) != ""; i++ {
+		in, found := f.instances[p.Get("ResourceId."+strconv.Itoa(i))]
+		if !found || in.released {
+			return nil, errorf(http.StatusNotFound, "InvalidResourceId.NotFound", "The specified ResourceIds are not found in our records.")
+		}
+		m := in.Tags.Map()
+		for k, v := range add {
+			m[k] = v
+		}
+		in.Tags = alicloud.TagsOf(m)
+	}
+	return nil, nil
 }
 
 func (f *Fake) describeImages(p url.Values, _ time.Time) (any, *apiError) {

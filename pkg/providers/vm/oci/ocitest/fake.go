@@ -111,6 +111,7 @@ func New(t testing.TB, opts Options) *Fake {
 	mux.HandleFunc("GET "+v+"/instances", f.handle(f.listInstances, "compartmentId", "lifecycleState", "page", "limit", "availabilityDomain", "displayName"))
 	mux.HandleFunc("GET "+v+"/instances/{id}", f.handle(f.getInstance))
 	mux.HandleFunc("POST "+v+"/instances/{id}", f.handle(f.action, "action"))
+	mux.HandleFunc("PUT "+v+"/instances/{id}", f.handle(f.update))
 	mux.HandleFunc("DELETE "+v+"/instances/{id}", f.handle(f.terminate, "preserveBootVolume"))
 	mux.HandleFunc("GET "+v+"/vnicAttachments", f.handle(f.listVnicAttachments, "compartmentId", "instanceId", "page", "limit"))
 	mux.HandleFunc("GET "+v+"/vnics/{id}", f.handle(f.getVnic))

@@ -249,6 +249,23 @@ func (f *Fake) move(id, verb string, now time.Time, empty bool) result {
 	return ok(f.view(in, now))
 }
 
+func (f *Fake) update(r *http.Request, _ []byte, now time.Time) result {
+	in, found := f.instances[r.PathValue("id")]
+	if !found {
+		return fail(notFound("instance", r.PathValue("id")))
+	}
+	var d oci.UpdateDetails
+	if err := f.API.DecodeJSON(r, &d); err != nil {
+		return fail(errorf(http.StatusBadRequest, "CannotParseRequest", "the body does not parse: %v", err))
+	}
+	f.settle(in, now)
+	if in.LifecycleState == oci.StateTerminating || in.LifecycleState == oci.StateTerminated {
+		return fail(errorf(http.StatusConflict, "IncorrectState", "instance %s is %s", in.ID, in.LifecycleState))
+	}
+	in.FreeformTags = clone(d.FreeformTags)
+	return ok(f.view(in, now))
+}
+
 func (f *Fake) listVnicAttachments(r *http.Request, _ []byte, now time.Time) result {
 	if e := f.compartment(r); e != nil {
 		return fail(e)
