@@ -1,12 +1,19 @@
 package vm
 
-import "github.com/sindri/deploy/v3/pkg/providers"
+import (
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/sindri/deploy/v3/pkg/config"
+	"github.com/sindri/deploy/v3/pkg/providers"
+)
 
 // handleVersion is the version of the handle Deploy writes.
 const handleVersion = 1
 
 // handleState is what the handle records: everything a config-less teardown needs to find
-// the instance (the reaper sends no config). Version 1 is the first.
+// the instance (the reaper sends no config). Version 1 is the first; Cloud "" is aws.
 type handleState struct {
 	Cloud    string `json:"cloud"`
 	Region   string `json:"region"`
@@ -23,7 +30,49 @@ func readHandle(s *providers.Spec) handleState {
 	return st
 }
 
-func newHandle(region, instance string) string {
-	h, _ := providers.NewHandle(Name, handleVersion, handleState{Cloud: "aws", Region: region, Instance: instance})
+func newHandle(cloud config.PackerCloud, region, instance string) string {
+	h, _ := providers.NewHandle(Name, handleVersion, handleState{Cloud: string(cloud), Region: region, Instance: instance})
 	return h
+}
+
+// place is a cloud and one of its regions (zone, location).
+type place struct {
+	cloud  config.PackerCloud
+	region string
+}
+
+// placesOf is where a teardown looks for the environment: the handle's cloud and region,
+// else the config's, else every place the executor names (listPlaces).
+func (p *Provider) placesOf(s *providers.Spec) ([]place, error) {
+	if h := readHandle(s); h.Region != "" {
+		cloud := config.PackerCloud(h.Cloud)
+		if cloud == "" {
+			cloud = config.CloudAWS
+		}
+		return []place{{cloud, h.Region}}, nil
+	}
+	if s.Config != nil && s.Config.Providers.Packer != nil && deploys(s.Config.Providers.Packer.Cloud) {
+		pc := s.Config.Providers.Packer
+		return []place{{pc.Cloud, region(pc)}}, nil
+	}
+	if places := p.listPlaces(); len(places) > 0 {
+		return places, nil
+	}
+	return nil, fmt.Errorf("%s: cannot locate environment %s: no handle, no config and no regions (set provider \"packer\" { regions } or AWS_REGION on the executor): %w",
+		Name, s.Env, providers.ErrInvalidSpec)
+}
+
+// listPlaces are the places List looks in: Config.Regions on AWS, and each other cloud's
+// places from Config.Places.
+func (p *Provider) listPlaces() []place {
+	var out []place
+	for _, rg := range p.cfg.Regions {
+		out = append(out, place{config.CloudAWS, rg})
+	}
+	for _, cloud := range slices.Sorted(maps.Keys(p.cfg.Places)) {
+		for _, rg := range p.cfg.Places[cloud] {
+			out = append(out, place{cloud, rg})
+		}
+	}
+	return out
 }

@@ -43,7 +43,8 @@ const buildMinutes = 30
 // estimate prices d's instance running all month with its root volume, plus the image's
 // snapshot storage, and, when build is set, one build at the instance rate. An instance type
 // missing from the catalogue gives no hourly figure, only a note.
-func estimate(d *desired, volumeType string, build bool) *providers.CostEstimate {
+func estimate(d *desired, build bool) *providers.CostEstimate {
+	volumeType := deref(d.pc.AWS).VolumeType
 	rate, ok := awsPrices.InstanceHourly[d.instanceType]
 	volume := float64(d.volumeGB) * awsPrices.VolumePerGBMonth[volumeType]
 	snapshot := float64(d.volumeGB) * awsPrices.SnapshotPerGBMonth

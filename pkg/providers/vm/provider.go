@@ -61,6 +61,9 @@ type Config struct {
 	// Regions are the AWS regions List looks in, and a config-less teardown without a
 	// handle (setting regions, comma-separated; default AWS_REGION or AWS_DEFAULT_REGION).
 	Regions []string
+	// Places are, by cloud other than AWS, the places (GCP zones, Azure locations, ...)
+	// List looks in, and a config-less teardown without a handle.
+	Places map[config.PackerCloud][]string
 	// EC2Endpoint replaces https://ec2.<region>.amazonaws.com (tests: the EC2 fake).
 	EC2Endpoint string
 	// HTTPClient sends the EC2 requests; nil means the rest client's default.
