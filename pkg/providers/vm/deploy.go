@@ -31,6 +31,9 @@ func (p *Provider) Deploy(ctx context.Context, s *providers.Spec, r providers.Re
 	if err != nil {
 		return nil, err
 	}
+	// The connector may take the region from the executor (OCI_REGION): the handle records
+	// where the instance really is.
+	d.region = c.Region()
 	var warnings []string
 	if names := secretNames(s); len(names) > 0 {
 		warnings = append(warnings, fmt.Sprintf("secrets are not delivered to VM instances yet (%v): the instance gets no secret", names))

@@ -155,7 +155,7 @@ func TestDeployRefusals(t *testing.T) {
 	g := envSpec(t, "gcp")
 	g.Config = loadConfig(t, strings.Replace(strings.Replace(envYAML, "cloud: aws", "cloud: gcp", 1), "region: us-west-2\n    aws:\n      instance_type: t3.medium\n", "region: us-west1-a\n", 1))
 	_, err = p.Deploy(t.Context(), g, nil)
-	if !errors.Is(err, providers.ErrUnsupported) || !strings.Contains(err.Error(), "aws is") {
+	if !errors.Is(err, providers.ErrUnsupported) || !strings.Contains(err.Error(), "aws") {
 		t.Errorf("Deploy on gcp: %v", err)
 	}
 	if err := p.Stop(t.Context(), g); !errors.Is(err, providers.ErrUnsupported) {

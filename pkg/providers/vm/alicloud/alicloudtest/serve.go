@@ -301,7 +301,7 @@ func (f *Fake) describeInstances(p url.Values, now time.Time) (any, *apiError) {
 	return resp, nil
 }
 
-var instanceTypes = map[string]bool{"ecs.g7.large": true, "ecs.g7.xlarge": true, "ecs.g6.large": true, "ecs.c7.large": true, "ecs.t6-c1m1.large": true}
+var instanceTypes = map[string]bool{"ecs.g7.large": true, "ecs.g7.xlarge": true, "ecs.g6.large": true, "ecs.g6.xlarge": true, "ecs.c7.large": true, "ecs.t6-c1m1.large": true}
 
 func (f *Fake) runInstances(p url.Values, now time.Time) (any, *apiError) {
 	tg, e := tags(p)
