@@ -17,9 +17,7 @@ import (
 	"github.com/sindri/deploy/v3/pkg/providers"
 	"github.com/sindri/deploy/v3/pkg/providers/providertest"
 	"github.com/sindri/deploy/v3/pkg/providers/vm"
-	"github.com/sindri/deploy/v3/pkg/providers/vm/alicloud"
 	"github.com/sindri/deploy/v3/pkg/providers/vm/alicloud/alicloudtest"
-	"github.com/sindri/deploy/v3/pkg/providers/vm/oci"
 	"github.com/sindri/deploy/v3/pkg/providers/vm/oci/ocitest"
 )
 
@@ -159,23 +157,31 @@ func ociCreds() map[string]string {
 		"OCI_FINGERPRINT": ociTest.fp, "OCI_KEY_FILE": ociTest.keyFile}
 }
 
+// newOCIEnv starts an OCI fake holding the image built from ociYAML's config, and a
+// provider wired to it.
+func newOCIEnv(t *testing.T, api ...apifake.Option) (*vm.Provider, *ocitest.Fake) {
+	ociKey(t)
+	f := ocitest.New(t, ocitest.Options{Region: ociTest.region, Tenancy: ociTest.tenancy, User: ociTest.user, Fingerprint: ociTest.fp,
+		Key: ociTest.key, Compartment: ociTest.compartment, Transition: 20 * time.Millisecond, API: api})
+	pc := loadConfig(t, ociYAML).Providers.Packer
+	f.AddImage(pc.ImageName+"-20261201000000", vm.ImageTags(pc), time.Now().Add(-time.Hour))
+	env := ociCreds()
+	env["OCI_REGION"], env["OCI_COMPARTMENT_OCID"] = ociTest.region, ociTest.compartment
+	return providerOn(env, vm.Config{OCIEndpoint: f.URL, HTTPClient: f.Client(),
+		Places: map[config.PackerCloud][]string{config.CloudOCI: {ociTest.region}}}), f
+}
+
+func ociSpec(t testing.TB, env string) *providers.Spec {
+	ociKey(t)
+	return specWith(t, ociYAML, env, ociCreds())
+}
+
 var ociCase = cloudCase{
 	newFake: func(t *testing.T, api []apifake.Option) (*vm.Provider, cloudFake) {
-		ociKey(t)
-		f := ocitest.New(t, ocitest.Options{Region: ociTest.region, Tenancy: ociTest.tenancy, User: ociTest.user, Fingerprint: ociTest.fp,
-			Key: ociTest.key, Compartment: ociTest.compartment, Transition: 20 * time.Millisecond, API: api})
-		pc := loadConfig(t, ociYAML).Providers.Packer
-		f.AddImage(pc.ImageName+"-20261201000000", vm.ImageTags(pc), time.Now().Add(-time.Hour))
-		env := ociCreds()
-		env["OCI_REGION"], env["OCI_COMPARTMENT_OCID"] = ociTest.region, ociTest.compartment
-		p := providerOn(env, vm.Config{OCIEndpoint: f.URL, HTTPClient: f.Client(),
-			Places: map[config.PackerCloud][]string{config.CloudOCI: {ociTest.region}}})
+		p, f := newOCIEnv(t, api...)
 		return p, cloudFake{api: f.API, instances: func(env string) []string { return f.Instances(providers.LabelEnv, env) }}
 	},
-	spec: func(t testing.TB, env string) *providers.Spec {
-		ociKey(t)
-		return specWith(t, ociYAML, env, ociCreds())
-	},
+	spec: ociSpec,
 }
 
 // TestConformanceVMOCI runs the shared provider conformance suite against the OCI fake.
@@ -213,17 +219,25 @@ func aliCreds() map[string]string {
 	return map[string]string{"ALICLOUD_ACCESS_KEY": aliTest.key, "ALICLOUD_SECRET_KEY": aliTest.secret}
 }
 
+// newAliEnv starts an ECS fake holding the image built from aliYAML's config, and a
+// provider wired to it.
+func newAliEnv(t *testing.T, api ...apifake.Option) (*vm.Provider, *alicloudtest.Fake) {
+	f := alicloudtest.New(t, alicloudtest.Options{Region: aliTest.region, AccessKeyID: aliTest.key, AccessKeySecret: aliTest.secret,
+		Transition: 15 * time.Millisecond, API: api})
+	pc := loadConfig(t, aliYAML).Providers.Packer
+	f.AddImage(pc.ImageName+"-20261201000000", vm.ImageTags(pc), time.Now().Add(-time.Hour))
+	return providerOn(aliCreds(), vm.Config{ECSEndpoint: f.URL, HTTPClient: f.Client(),
+		Places: map[config.PackerCloud][]string{config.CloudAlibaba: {aliTest.region}}}), f
+}
+
+func aliSpec(t testing.TB, env string) *providers.Spec { return specWith(t, aliYAML, env, aliCreds()) }
+
 var aliCase = cloudCase{
 	newFake: func(t *testing.T, api []apifake.Option) (*vm.Provider, cloudFake) {
-		f := alicloudtest.New(t, alicloudtest.Options{Region: aliTest.region, AccessKeyID: aliTest.key, AccessKeySecret: aliTest.secret,
-			Transition: 15 * time.Millisecond, API: api})
-		pc := loadConfig(t, aliYAML).Providers.Packer
-		f.AddImage(pc.ImageName+"-20261201000000", vm.ImageTags(pc), time.Now().Add(-time.Hour))
-		p := providerOn(aliCreds(), vm.Config{ECSEndpoint: f.URL, HTTPClient: f.Client(),
-			Places: map[config.PackerCloud][]string{config.CloudAlibaba: {aliTest.region}}})
+		p, f := newAliEnv(t, api...)
 		return p, cloudFake{api: f.API, instances: func(env string) []string { return f.Instances(providers.LabelEnv, env) }}
 	},
-	spec: func(t testing.TB, env string) *providers.Spec { return specWith(t, aliYAML, env, aliCreds()) },
+	spec: aliSpec,
 	// ECS throttles with HTTP 400 and a Throttling code, which the client retries itself.
 	faults: []apifake.Rule{{Name: "chaos throttling 400", Probability: apifake.DefaultChaosRate,
 		Action: apifake.Respond(http.StatusBadRequest, alicloudtest.ThrottleBody)}},
@@ -242,8 +256,3 @@ func TestConformanceFaultsVMAlicloud(t *testing.T) {
 	t.Parallel()
 	providertest.Conformance(t, aliCase.conformance(t, true))
 }
-
-var (
-	_ = oci.StateRunning
-	_ = alicloud.StatusRunning
-)

@@ -128,9 +128,23 @@ func (o ociCloud) FindInstances(ctx context.Context, tags map[string]string) ([]
 		if in.LifecycleState == oci.StateTerminated || !hasTags(in.FreeformTags, tags) {
 			continue
 		}
-		out = append(out, ociInstance(in))
+		n := ociInstance(in)
+		if err := o.addresses(ctx, in, &n); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
 	}
 	return out, nil
+}
+
+// addresses fills n's IPs from its primary VNIC when it runs (OCI's instance has none).
+func (o ociCloud) addresses(ctx context.Context, in oci.Instance, n *Instance) error {
+	if in.LifecycleState != oci.StateRunning {
+		return nil
+	}
+	var err error
+	n.PublicIP, n.PrivateIP, err = o.c.Addresses(ctx, in.CompartmentID, in.ID)
+	return err
 }
 
 // hasTags reports whether have carries every tag of want.
@@ -149,10 +163,8 @@ func (o ociCloud) Instance(ctx context.Context, id string) (*Instance, error) {
 		return nil, err
 	}
 	in := ociInstance(*got)
-	if got.LifecycleState == oci.StateRunning {
-		if in.PublicIP, in.PrivateIP, err = o.c.Addresses(ctx, got.CompartmentID, id); err != nil {
-			return nil, err
-		}
+	if err := o.addresses(ctx, *got, &in); err != nil {
+		return nil, err
 	}
 	return &in, nil
 }

@@ -1,0 +1,161 @@
+package vm_test
+
+import (
+	"encoding/base64"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sindri/deploy/v3/pkg/providers"
+	"github.com/sindri/deploy/v3/pkg/providers/vm"
+)
+
+// image-list and image-delete on OCI: sindri's images of the config's name only, newest
+// first; a foreign image is left alone; deleting twice succeeds.
+func TestImagesOnOCI(t *testing.T) {
+	t.Parallel()
+	p, f := newOCIEnv(t)
+	s := ociSpec(t, "images")
+	pc := s.Config.Providers.Packer
+	old := f.Images()[0]
+	newer := f.AddImage("sindri-dev-newer", map[string]string{"sindri.dev/image": pc.ImageName, "sindri.dev/managed-by": "sindri-deploy"}, time.Now())
+	foreign := f.AddImage("someone-elses", map[string]string{"sindri.dev/image": pc.ImageName}, time.Now())
+	got, err := p.ListImages(t.Context(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].ID != newer || got[1].ID != old || got[0].Region != "us-phoenix-1" || got[0].Cloud != "oci" {
+		t.Fatalf("ListImages = %+v, want %s then %s in us-phoenix-1", got, newer, old)
+	}
+	if err := p.DeleteImage(t.Context(), s, foreign); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(f.Images(), foreign) {
+		t.Errorf("a foreign image was deleted")
+	}
+	for range 2 {
+		if err := p.DeleteImage(t.Context(), s, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if slices.Contains(f.Images(), old) {
+		t.Errorf("images %v after deleting %s", f.Images(), old)
+	}
+}
+
+// image-delete on Alibaba deletes the image's snapshot too (ECS keeps it, billed).
+func TestImagesOnAlicloud(t *testing.T) {
+	t.Parallel()
+	p, f := newAliEnv(t)
+	s := aliSpec(t, "images")
+	old := f.Images()[0]
+	foreign := f.AddImage("someone-elses", map[string]string{"sindri.dev/image": s.Config.Providers.Packer.ImageName}, time.Now())
+	got, err := p.ListImages(t.Context(), s)
+	if err != nil || len(got) != 1 || got[0].ID != old || got[0].Region != "cn-hangzhou" {
+		t.Fatalf("ListImages = %+v, %v; want just %s", got, err, old)
+	}
+	snaps := len(f.Snapshots())
+	if err := p.DeleteImage(t.Context(), s, foreign); err != nil || !slices.Contains(f.Images(), foreign) {
+		t.Errorf("foreign image: %v, images %v", err, f.Images())
+	}
+	for range 2 {
+		if err := p.DeleteImage(t.Context(), s, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if slices.Contains(f.Images(), old) || len(f.Snapshots()) != snaps-1 {
+		t.Errorf("images %v snapshots %v after deleting %s", f.Images(), f.Snapshots(), old)
+	}
+}
+
+// An OCI instance launched from the image carries the env's tags, cloud-init user data with
+// no credential in it, the authorized keys of the config, a Flex shape's size and a public
+// IP; its connection names the address.
+func TestDeployOCILaunch(t *testing.T) {
+	t.Parallel()
+	p, f := newOCIEnv(t)
+	s := ociSpec(t, "launch")
+	o := s.Config.Providers.Packer.OCI
+	o.SSHAuthorizedKeys = "ssh-ed25519 AAAAC3NzaTEST dev@example"
+	d, err := p.Deploy(t.Context(), s, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := f.Instances(providers.LabelEnv, "launch")
+	if len(ids) != 1 {
+		t.Fatalf("instances %v, want one", ids)
+	}
+	md := f.Metadata(ids[0])
+	ud, _ := base64.StdEncoding.DecodeString(md["user_data"])
+	if !strings.Contains(string(ud), "SINDRI_ENV=launch") || md["ssh_authorized_keys"] != o.SSHAuthorizedKeys {
+		t.Errorf("metadata %v (user data %q)", md, ud)
+	}
+	for _, c := range ociCreds() {
+		if strings.Contains(string(ud), c) {
+			t.Errorf("user data holds a credential")
+		}
+	}
+	if !strings.HasPrefix(d.Connection.SSHCommand, "ssh ubuntu@129.146.") || !strings.Contains(d.Connection.Instructions, "ssh_authorized_keys") {
+		t.Errorf("connection %+v", d.Connection)
+	}
+	st, err := p.Status(t.Context(), s)
+	if err != nil || st.State != providers.StateRunning || st.Details["oci_state"] != "RUNNING" || st.Details["region"] != "us-phoenix-1" || len(st.Addresses) != 3 {
+		t.Errorf("status %+v, %v", st, err)
+	}
+}
+
+// A Flex shape is launched with its shape_config (memory defaulting to 16 GB), which the fake
+// requires of Flex shapes and refuses for fixed ones.
+func TestDeployOCIFlexShape(t *testing.T) {
+	t.Parallel()
+	p, f := newOCIEnv(t)
+	s := ociSpec(t, "flex")
+	s.Config = loadConfig(t, strings.Replace(ociYAML, "      shape: VM.Standard2.1\n", "      shape: VM.Standard.E4.Flex\n      shape_config: {ocpus: 4}\n", 1))
+	pc := s.Config.Providers.Packer
+	f.AddImage(pc.ImageName+"-flex", vm.ImageTags(pc), time.Now())
+	d, err := p.Deploy(t.Context(), s, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(d.Messages[0], "VM.Standard.E4.Flex") {
+		t.Errorf("messages %v", d.Messages)
+	}
+	var launched bool
+	for _, e := range f.API.Requests() {
+		if e.Route == "POST /20160918/instances" && e.Status == 200 {
+			launched = strings.Contains(e.Body, `"shapeConfig":{"memoryInGBs":16,"ocpus":4}`)
+		}
+	}
+	if !launched {
+		t.Error("no launch with shapeConfig 4 OCPUs, 16 GB")
+	}
+}
+
+// Deploy on OCI and Alibaba without their credentials names the missing variable, before
+// any request.
+func TestDeployMissingCloudCredential(t *testing.T) {
+	t.Parallel()
+	_, fo := newOCIEnv(t)
+	s := ociSpec(t, "nocred")
+	s.Credentials = slices.DeleteFunc(s.Credentials, func(c providers.SecretValue) bool { return c.Name == "OCI_FINGERPRINT" })
+	bare := providerOn(map[string]string{"OCI_REGION": "us-phoenix-1"}, vm.Config{OCIEndpoint: fo.URL, HTTPClient: fo.Client()})
+	_, err := bare.Deploy(t.Context(), s, nil)
+	if !errors.Is(err, providers.ErrAuth) || !strings.Contains(err.Error(), "OCI_FINGERPRINT") {
+		t.Errorf("OCI without a fingerprint: %v", err)
+	}
+	if n := fo.API.Total(); n != 0 {
+		t.Errorf("%d requests sent without a credential", n)
+	}
+	_, fa := newAliEnv(t)
+	a := aliSpec(t, "nocred")
+	a.Credentials = nil
+	_, err = providerOn(map[string]string{}, vm.Config{ECSEndpoint: fa.URL, HTTPClient: fa.Client()}).Deploy(t.Context(), a, nil)
+	if !errors.Is(err, providers.ErrAuth) || !strings.Contains(err.Error(), "ALICLOUD_ACCESS_KEY") {
+		t.Errorf("Alibaba without an AccessKey: %v", err)
+	}
+	if n := fa.API.Total(); n != 0 {
+		t.Errorf("%d requests sent without a credential", n)
+	}
+}
