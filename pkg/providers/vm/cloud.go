@@ -57,6 +57,14 @@ type cloudAPI interface {
 	DeleteImage(ctx context.Context, im Image) error
 }
 
+// scoped is implemented by a cloudAPI whose instances are found again only within a scope
+// of the account besides the region (the GCP project, the Azure subscription and resource
+// group): the handle records Scope, and the cloud's connector reads it back from the handle
+// (readHandle(s).Scope) when the spec carries no config.
+type scoped interface {
+	Scope() string
+}
+
 // Normalised instance states (Instance.State).
 const (
 	instPending     = "pending"     // being created or started

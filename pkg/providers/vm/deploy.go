@@ -108,7 +108,7 @@ func (p *Provider) Deploy(ctx context.Context, s *providers.Spec, r providers.Re
 	}
 	r.Progress("instance "+inst.ID+" is running", 5, deploySteps)
 	conn := connection(running, d.region)
-	return &providers.Deployment{Env: s.Env, Provider: Name, Handle: newHandle(d.cloud, d.region, running.ID),
+	return &providers.Deployment{Env: s.Env, Provider: Name, Handle: newHandle(d.cloud, c, running.ID),
 		State: providers.StateRunning, Connection: conn, Changed: changed, Warnings: warnings,
 		Messages: []string{fmt.Sprintf("instance %s (%s, image %s) runs in %s: %s", running.ID, running.Type, img.ID, d.region, conn.SSHCommand)}}, nil
 }

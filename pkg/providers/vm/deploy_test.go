@@ -152,19 +152,24 @@ func TestDeployRefusals(t *testing.T) {
 	if !errors.Is(err, providers.ErrAuth) || !strings.Contains(err.Error(), "AWS_ACCESS_KEY_ID") {
 		t.Errorf("Deploy without credentials: %v", err)
 	}
-	g := envSpec(t, "gcp")
-	g.Config = loadConfig(t, strings.Replace(strings.Replace(envYAML, "cloud: aws", "cloud: gcp", 1), "region: us-west-2\n    aws:\n      instance_type: t3.medium\n", "region: us-west1-a\n", 1))
+	gs := envSpec(t, "gcp")
+	gs.Config = loadConfig(t, gcpYAML)
+	if _, err = p.Deploy(t.Context(), gs, nil); !errors.Is(err, providers.ErrAuth) || !strings.Contains(err.Error(), "GOOGLE_APPLICATION_CREDENTIALS") {
+		t.Errorf("Deploy on gcp without its key: %v", err)
+	}
+	g := envSpec(t, "azure")
+	g.Config = loadConfig(t, strings.Replace(strings.Replace(envYAML, "cloud: aws", "cloud: azure", 1), "region: us-west-2\n    aws:\n      instance_type: t3.medium\n", "region: westus2\n", 1))
 	_, err = p.Deploy(t.Context(), g, nil)
-	if !errors.Is(err, providers.ErrUnsupported) || !strings.Contains(err.Error(), "aws") {
-		t.Errorf("Deploy on gcp: %v", err)
+	if !errors.Is(err, providers.ErrUnsupported) || !strings.Contains(err.Error(), "not implemented (") || !strings.Contains(err.Error(), "aws") {
+		t.Errorf("Deploy on azure: %v", err)
 	}
 	if err := p.Stop(t.Context(), g); !errors.Is(err, providers.ErrUnsupported) {
-		t.Errorf("Stop on gcp: %v", err)
+		t.Errorf("Stop on azure: %v", err)
 	}
 	if st, err := p.Status(t.Context(), g); err != nil || st.State != providers.StateNotDeployed {
-		t.Errorf("Status on gcp: %+v, %v; want notdeployed", st, err)
+		t.Errorf("Status on azure: %+v, %v; want notdeployed", st, err)
 	}
 	if err := p.Destroy(t.Context(), g); err != nil {
-		t.Errorf("Destroy on gcp: %v", err)
+		t.Errorf("Destroy on azure: %v", err)
 	}
 }

@@ -18,6 +18,9 @@ type handleState struct {
 	Cloud    string `json:"cloud"`
 	Region   string `json:"region"`
 	Instance string `json:"instance"`
+	// Scope is where in the cloud's account the instance is, for clouds that need it to
+	// find it again: the GCP project, the Azure subscription/resource-group (scoped).
+	Scope string `json:"scope,omitempty"`
 }
 
 // readHandle returns the handle's state; a missing or undecodable handle is the zero state
@@ -30,8 +33,12 @@ func readHandle(s *providers.Spec) handleState {
 	return st
 }
 
-func newHandle(cloud config.PackerCloud, region, instance string) string {
-	h, _ := providers.NewHandle(Name, handleVersion, handleState{Cloud: string(cloud), Region: region, Instance: instance})
+func newHandle(cloud config.PackerCloud, c cloudAPI, instance string) string {
+	st := handleState{Cloud: string(cloud), Region: c.Region(), Instance: instance}
+	if sc, ok := c.(scoped); ok {
+		st.Scope = sc.Scope()
+	}
+	h, _ := providers.NewHandle(Name, handleVersion, st)
 	return h
 }
 

@@ -64,6 +64,9 @@ type Config struct {
 	// Places are, by cloud other than AWS, the places (GCP zones, Azure locations, ...)
 	// List looks in, and a config-less teardown without a handle.
 	Places map[config.PackerCloud][]string
+	// GCEEndpoint replaces https://compute.googleapis.com/compute/v1/ (tests: the fake);
+	// the OAuth2 token endpoint is the service-account key's token_uri.
+	GCEEndpoint string
 	// EC2Endpoint replaces https://ec2.<region>.amazonaws.com (tests: the EC2 fake).
 	EC2Endpoint string
 	// OCIEndpoint replaces https://iaas.<region>.oraclecloud.com (tests: the OCI fake).
