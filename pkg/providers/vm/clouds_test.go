@@ -16,7 +16,7 @@ import (
 // first; a foreign image is left alone; deleting twice succeeds.
 func TestImagesOnOCI(t *testing.T) {
 	t.Parallel()
-	p, f := newOCIEnv(t)
+	p, f := newOCIEnv(t, nil)
 	s := ociSpec(t, "images")
 	pc := s.Config.Providers.Packer
 	old := f.Images()[0]
@@ -75,7 +75,7 @@ func TestImagesOnAlicloud(t *testing.T) {
 // IP; its connection names the address.
 func TestDeployOCILaunch(t *testing.T) {
 	t.Parallel()
-	p, f := newOCIEnv(t)
+	p, f := newOCIEnv(t, nil)
 	s := ociSpec(t, "launch")
 	o := s.Config.Providers.Packer.OCI
 	o.SSHAuthorizedKeys = "ssh-ed25519 AAAAC3NzaTEST dev@example"
@@ -110,7 +110,7 @@ func TestDeployOCILaunch(t *testing.T) {
 // requires of Flex shapes and refuses for fixed ones.
 func TestDeployOCIFlexShape(t *testing.T) {
 	t.Parallel()
-	p, f := newOCIEnv(t)
+	p, f := newOCIEnv(t, nil)
 	s := ociSpec(t, "flex")
 	s.Config = loadConfig(t, strings.Replace(ociYAML, "      shape: VM.Standard2.1\n", "      shape: VM.Standard.E4.Flex\n      shape_config: {ocpus: 4}\n", 1))
 	pc := s.Config.Providers.Packer
@@ -137,7 +137,7 @@ func TestDeployOCIFlexShape(t *testing.T) {
 // any request.
 func TestDeployMissingCloudCredential(t *testing.T) {
 	t.Parallel()
-	_, fo := newOCIEnv(t)
+	_, fo := newOCIEnv(t, nil)
 	s := ociSpec(t, "nocred")
 	s.Credentials = slices.DeleteFunc(s.Credentials, func(c providers.SecretValue) bool { return c.Name == "OCI_FINGERPRINT" })
 	bare := providerOn(map[string]string{"OCI_REGION": "us-phoenix-1"}, vm.Config{OCIEndpoint: fo.URL, HTTPClient: fo.Client()})
@@ -157,5 +157,33 @@ func TestDeployMissingCloudCredential(t *testing.T) {
 	}
 	if n := fa.API.Total(); n != 0 {
 		t.Errorf("%d requests sent without a credential", n)
+	}
+}
+
+// A teardown with neither config nor an executor compartment finds the OCI instance in the
+// compartment its handle records.
+func TestOCITeardownFromHandleScope(t *testing.T) {
+	t.Parallel()
+	p, f := newOCIEnv(t, nil, func(env map[string]string) { delete(env, "OCI_COMPARTMENT_OCID") })
+	s := ociSpec(t, "scope")
+	d, err := p.Deploy(t.Context(), s, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := providers.ParseHandle(d.Handle)
+	if err != nil || !strings.Contains(d.Handle, `"scope":"`+ociTest.compartment+`"`) {
+		t.Fatalf("handle %s (%v) does not record the compartment", d.Handle, err)
+	}
+	bare := ociSpec(t, "scope")
+	bare.Config, bare.Handle = nil, h
+	if err := p.Destroy(t.Context(), bare); err != nil {
+		t.Fatal(err)
+	}
+	if left := f.Instances(providers.LabelEnv, "scope"); len(left) != 0 {
+		t.Errorf("left %v", left)
+	}
+	bare.Handle = nil
+	if _, err := p.Status(t.Context(), bare); !errors.Is(err, providers.ErrInvalidSpec) || !strings.Contains(err.Error(), "OCI_COMPARTMENT_OCID") {
+		t.Errorf("Status with no handle, config or compartment: %v, want a refusal naming OCI_COMPARTMENT_OCID", err)
 	}
 }

@@ -159,7 +159,7 @@ func ociCreds() map[string]string {
 
 // newOCIEnv starts an OCI fake holding the image built from ociYAML's config, and a
 // provider wired to it.
-func newOCIEnv(t *testing.T, api ...apifake.Option) (*vm.Provider, *ocitest.Fake) {
+func newOCIEnv(t *testing.T, api []apifake.Option, opts ...func(env map[string]string)) (*vm.Provider, *ocitest.Fake) {
 	ociKey(t)
 	f := ocitest.New(t, ocitest.Options{Region: ociTest.region, Tenancy: ociTest.tenancy, User: ociTest.user, Fingerprint: ociTest.fp,
 		Key: ociTest.key, Compartment: ociTest.compartment, Transition: 20 * time.Millisecond, API: api})
@@ -167,6 +167,9 @@ func newOCIEnv(t *testing.T, api ...apifake.Option) (*vm.Provider, *ocitest.Fake
 	f.AddImage(pc.ImageName+"-20261201000000", vm.ImageTags(pc), time.Now().Add(-time.Hour))
 	env := ociCreds()
 	env["OCI_REGION"], env["OCI_COMPARTMENT_OCID"] = ociTest.region, ociTest.compartment
+	for _, o := range opts {
+		o(env)
+	}
 	return providerOn(env, vm.Config{OCIEndpoint: f.URL, HTTPClient: f.Client(),
 		Places: map[config.PackerCloud][]string{config.CloudOCI: {ociTest.region}}}), f
 }
@@ -178,7 +181,7 @@ func ociSpec(t testing.TB, env string) *providers.Spec {
 
 var ociCase = cloudCase{
 	newFake: func(t *testing.T, api []apifake.Option) (*vm.Provider, cloudFake) {
-		p, f := newOCIEnv(t, api...)
+		p, f := newOCIEnv(t, api)
 		return p, cloudFake{api: f.API, instances: func(env string) []string { return f.Instances(providers.LabelEnv, env) }}
 	},
 	spec: ociSpec,

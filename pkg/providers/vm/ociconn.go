@@ -27,7 +27,8 @@ var ociKeyVars = []string{"OCI_TENANCY_OCID", "OCI_USER_OCID", "OCI_FINGERPRINT"
 // ociConnect returns the Core Services client of region (else the executor's OCI_REGION)
 // signed with the API key of s (job credentials, else the executor's): OCI_TENANCY_OCID,
 // OCI_USER_OCID, OCI_FINGERPRINT and the PEM key at OCI_KEY_FILE. The compartment and subnet
-// come from the config, else the executor's OCI_COMPARTMENT_OCID and OCI_SUBNET_OCID. Those
+// come from the config, else (the compartment) the handle's scope, else the executor's
+// OCI_COMPARTMENT_OCID and OCI_SUBNET_OCID. Those
 // three are settings, not secrets (they show in handles and request URLs), so they are read
 // from the executor only, never from a job credential. A missing variable is one
 // MissingCredential naming it; the key's content is never quoted.
@@ -58,7 +59,8 @@ func ociConnect(p *Provider, s *providers.Spec, region string) (cloudAPI, error)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", Name, err)
 	}
-	o := ociCloud{c: c, compartment: p.cfg.Getenv("OCI_COMPARTMENT_OCID"), subnet: p.cfg.Getenv("OCI_SUBNET_OCID")}
+	// Without config the handle's scope is the compartment the instance was launched in.
+	o := ociCloud{c: c, compartment: cmp.Or(handleScope(s, config.CloudOCI), p.cfg.Getenv("OCI_COMPARTMENT_OCID")), subnet: p.cfg.Getenv("OCI_SUBNET_OCID")}
 	if s != nil && s.Config != nil && s.Config.Providers.Packer != nil && s.Config.Providers.Packer.OCI != nil {
 		oc := s.Config.Providers.Packer.OCI
 		o.compartment = cmp.Or(oc.CompartmentOCID, o.compartment)
@@ -78,6 +80,9 @@ type ociCloud struct {
 }
 
 func (o ociCloud) Region() string { return o.c.Region() }
+
+// Scope is the compartment: a teardown without config finds the instance there again.
+func (o ociCloud) Scope() string { return o.compartment }
 
 // ociState normalises an OCI lifecycle state.
 func ociState(s string) string {
@@ -309,4 +314,15 @@ func (ociPlan) Launch(in createInput) map[string]string {
 	b, _ := json.MarshalIndent(d, "", "  ")
 	head := "// LaunchInstance (OCI Core Services 20160918), POST https://iaas.<region>.oraclecloud.com/20160918/instances, signed with an OCI API key; opc-retry-token: " + in.Token + "\n"
 	return map[string]string{"oci/launch-instance.json": head + string(b) + "\n", "oci/user-data.yaml": in.UserData}
+}
+
+// handleScope is the scope the handle of s records for cloud ("" without one).
+func handleScope(s *providers.Spec, cloud config.PackerCloud) string {
+	if s == nil {
+		return ""
+	}
+	if h := readHandle(s); h.Cloud == string(cloud) {
+		return h.Scope
+	}
+	return ""
 }
