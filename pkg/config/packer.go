@@ -36,6 +36,13 @@ var packerClouds = map[string]PackerCloud{
 	"amazon": CloudAWS, "microsoft": CloudAzure, "google": CloudGCP, "oracle": CloudOCI, "alicloud": CloudAlibaba,
 }
 
+// ParseCloud returns the canonical cloud of an accepted spelling ("alicloud" is alibaba,
+// "oracle" oci, ...), and false for any other text.
+func ParseCloud(s string) (PackerCloud, bool) {
+	c, ok := packerClouds[s]
+	return c, ok
+}
+
 // cloudBlocks are the per-cloud keys of providers.packer, in the enum's order.
 var cloudBlocks = []PackerCloud{CloudAWS, CloudAzure, CloudGCP, CloudOCI, CloudAlibaba}
 

@@ -138,6 +138,10 @@ type connector func(p *Provider, s *providers.Spec, region string) (cloudAPI, er
 // <cloud>conn.go in an init function.
 var connectors = map[config.PackerCloud]connector{}
 
+// Deploys reports whether environments run on cloud (not just images): deploy, status,
+// stop, start, destroy, image-list and image-delete work there.
+func Deploys(cloud config.PackerCloud) bool { return deploys(cloud) }
+
 // deploys reports whether environments run on cloud (not just images).
 func deploys(cloud config.PackerCloud) bool { return connectors[cloud] != nil }
 
