@@ -3,6 +3,7 @@ package vm_test
 import (
 	"encoding/base64"
 	"errors"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -185,5 +186,69 @@ func TestOCITeardownFromHandleScope(t *testing.T) {
 	bare.Handle = nil
 	if _, err := p.Status(t.Context(), bare); !errors.Is(err, providers.ErrInvalidSpec) || !strings.Contains(err.Error(), "OCI_COMPARTMENT_OCID") {
 		t.Errorf("Status with no handle, config or compartment: %v, want a refusal naming OCI_COMPARTMENT_OCID", err)
+	}
+}
+
+// Plan on OCI and Alibaba reads the cloud and decides as Deploy; it shows the launch's body
+// and the cost from the catalogue (price and date), and makes nothing.
+func TestPlanOCIAndAlicloud(t *testing.T) {
+	t.Parallel()
+	po, fo := newOCIEnv(t, nil)
+	pa, fa := newAliEnv(t)
+	for _, tc := range []struct {
+		name      string
+		p         *vm.Provider
+		s         *providers.Spec
+		image     string
+		artifact  string
+		wants     []string
+		hourly    float64
+		instances func(string) []string
+	}{
+		{"oci", po, ociSpec(t, "plan"), fo.Images()[0], "oci/launch-instance.json",
+			[]string{`"shape": "VM.Standard2.1"`, `"subnetId": "ocid1.subnet.oc1..conformance"`, `"bootVolumeSizeInGBs": 80`, `"sindri.dev/env": "plan"`, "opc-retry-token"},
+			0.0638 + (80*0.0425+80*0.0255)/730, func(env string) []string { return fo.Instances(providers.LabelEnv, env) }},
+		{"alibaba", pa, aliSpec(t, "plan"), fa.Images()[0], "ecs/run-instances.txt",
+			[]string{"InstanceType=ecs.g6.xlarge", "VSwitchId=vsw-bp1conformance", "SecurityGroupId=sg-bp1conformance01", "SystemDisk.Size=80", "Tag.", "ClientToken="},
+			0.236 + (80*0.14+80*0.026)/730, func(env string) []string { return fa.Instances(providers.LabelEnv, env) }},
+	} {
+		plan, err := tc.p.Plan(t.Context(), tc.s)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if len(plan.Actions) != 2 || plan.Actions[0].Action != providers.ActionNone || !strings.Contains(plan.Actions[0].Description, tc.image) ||
+			plan.Actions[1].Action != providers.ActionCreate {
+			t.Errorf("%s: actions %+v, want: use %s, create the instance", tc.name, plan.Actions, tc.image)
+		}
+		for _, want := range append(tc.wants, tc.image) {
+			if !strings.Contains(plan.Artifacts[tc.artifact], want) {
+				t.Errorf("%s: %s lacks %q:\n%s", tc.name, tc.artifact, want, plan.Artifacts[tc.artifact])
+			}
+		}
+		if c := plan.EstimatedCost; c == nil || c.Hourly == nil || math.Abs(*c.Hourly-tc.hourly) > 0.0001 || !strings.Contains(c.Notes, "2026-12-05") {
+			t.Errorf("%s: estimate %+v, want hourly %.4f with the price date", tc.name, plan.EstimatedCost, tc.hourly)
+		}
+		if got := tc.instances("plan"); len(got) != 0 {
+			t.Errorf("%s: Plan launched %v", tc.name, got)
+		}
+	}
+}
+
+// An instance that dies while it starts ends Deploy at once with ErrWorkloadFailed: on OCI
+// it is TERMINATED while provisioning, on Alibaba Stopped while starting.
+func TestDeployFailingInstanceFailsFastOCIAndAlicloud(t *testing.T) {
+	t.Parallel()
+	po, fo := newOCIEnv(t, nil)
+	fo.FailLaunches(fo.Images()[0])
+	pa, fa := newAliEnv(t)
+	fa.FailLaunches(fa.Images()[0])
+	for name, run := range map[string]func() error{
+		"oci":     func() error { _, err := po.Deploy(t.Context(), ociSpec(t, "dies"), nil); return err },
+		"alibaba": func() error { _, err := pa.Deploy(t.Context(), aliSpec(t, "dies"), nil); return err },
+	} {
+		// A wait that ran into the boot timeout would end with the context's error instead.
+		if err := run(); !errors.Is(err, providers.ErrWorkloadFailed) {
+			t.Errorf("%s: Deploy of a dying instance: %v, want ErrWorkloadFailed", name, err)
+		}
 	}
 }

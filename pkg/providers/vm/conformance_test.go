@@ -93,7 +93,7 @@ type wiredFake struct {
 // each (with the apifake options given); with faults on, the fake answers 429, 503, 500,
 // lost answers, hangs and delays, seeded by the subtest's name.
 func fakeConformance(t *testing.T, faults bool, newFake func(t *testing.T, api ...apifake.Option) (providers.Provider, wiredFake)) providertest.ConformanceConfig {
-	var fakes sync.Map // providers.Provider -> wiredFake
+	var fakes sync.Map  // providers.Provider -> wiredFake
 	var byTest sync.Map // *testing.T -> wiredFake
 	wired := func(p providers.Provider) wiredFake {
 		w, _ := fakes.Load(p)

@@ -186,13 +186,7 @@ func ociLaunch(in createInput, compartment, subnet string) oci.LaunchDetails {
 		DisplayName:       in.Name, FreeformTags: in.Tags,
 		Metadata: map[string]string{"user_data": base64.StdEncoding.EncodeToString([]byte(in.UserData))}}
 	if strings.HasSuffix(in.Type, ".Flex") {
-		ocpus, mem := ociFlexOCPUs, ociFlexMemoryGBs
-		if oc.ShapeConfig != nil {
-			ocpus = max(deref(oc.ShapeConfig.OCPUs), 1)
-			if m := deref(oc.ShapeConfig.MemoryInGBs); m > 0 {
-				mem = m
-			}
-		}
+		ocpus, mem := ociFlex(oc)
 		d.ShapeConfig = &oci.ShapeConfig{OCPUs: float64(ocpus), MemoryInGBs: float64(mem)}
 	}
 	if oc.SSHAuthorizedKeys != "" {
@@ -325,4 +319,17 @@ func handleScope(s *providers.Spec, cloud config.PackerCloud) string {
 		return h.Scope
 	}
 	return ""
+}
+
+// ociFlex is a Flex shape's size: shape_config's OCPUs (at least 1) and memory, default 2
+// OCPUs and 16 GB, as the image build uses.
+func ociFlex(oc config.PackerOCI) (ocpus, memGB int) {
+	ocpus, memGB = ociFlexOCPUs, ociFlexMemoryGBs
+	if oc.ShapeConfig != nil {
+		ocpus = max(deref(oc.ShapeConfig.OCPUs), 1)
+		if m := deref(oc.ShapeConfig.MemoryInGBs); m > 0 {
+			memGB = m
+		}
+	}
+	return ocpus, memGB
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/sindri/deploy/v3/pkg/config"
 	"github.com/sindri/deploy/v3/pkg/providers"
 )
 
@@ -41,28 +42,62 @@ const hoursPerMonth = 730
 const buildMinutes = 30
 
 // estimate prices d's instance running all month with its root volume, plus the image's
-// snapshot storage, and, when build is set, one build at the instance rate. An instance type
-// missing from the catalogue gives no hourly figure, only a note.
+// storage, and, when build is set, one build at the instance rate. An instance type missing
+// from the cloud's catalogue gives no hourly figure, only a note.
 func estimate(d *desired, build bool) *providers.CostEstimate {
+	switch d.cloud {
+	case config.CloudOCI:
+		return sheetEstimate(d, build, ociSheet(d))
+	case config.CloudAlibaba:
+		return sheetEstimate(d, build, aliSheet(d))
+	}
 	volumeType := deref(d.pc.AWS).VolumeType
 	rate, ok := awsPrices.InstanceHourly[d.instanceType]
-	volume := float64(d.volumeGB) * awsPrices.VolumePerGBMonth[volumeType]
-	snapshot := float64(d.volumeGB) * awsPrices.SnapshotPerGBMonth
-	notes := fmt.Sprintf("%d GB %s root volume $%.2f/month, image snapshots up to $%.2f/month", d.volumeGB, volumeType, volume, snapshot)
+	return sheetEstimate(d, build, priceSheet{rate: rate, known: ok, volume: volumeType + " root volume",
+		volumePerGB: awsPrices.VolumePerGBMonth[volumeType], image: "image snapshots", imagePerGB: awsPrices.SnapshotPerGBMonth,
+		where: "us-east-1/us-west-2, on demand", source: awsPrices.Source, date: awsPrices.Date})
+}
+
+// priceSheet is what an estimate needs of one cloud's catalogue for d.
+type priceSheet struct {
+	// rate is the instance's hourly price; known false when the catalogue has none.
+	rate  float64
+	known bool
+	// volume names the root disk ("gp3 root volume"); volumePerGB its price per GB-month.
+	volume      string
+	volumePerGB float64
+	// image names the image's storage ("image snapshots"); imagePerGB its price per GB-month.
+	image        string
+	imagePerGB   float64
+	where        string // the regions and terms the prices are for
+	source, date string
+	extra        string // a further note ("public traffic is billed apart"), or ""
+}
+
+// sheetEstimate prices d from sh: the instance all month, its root volume, the image's
+// storage (about the root volume's size), and one build when build is set.
+func sheetEstimate(d *desired, build bool, sh priceSheet) *providers.CostEstimate {
+	volume := float64(d.volumeGB) * sh.volumePerGB
+	image := float64(d.volumeGB) * sh.imagePerGB
+	notes := fmt.Sprintf("%d GB %s $%.2f/month, %s up to $%.2f/month", d.volumeGB, sh.volume, volume, sh.image, image)
 	if build {
 		notes += fmt.Sprintf(", one image build of about %d minutes", buildMinutes)
-		if ok {
-			notes += fmt.Sprintf(" ($%.2f)", rate*buildMinutes/60)
+		if sh.known {
+			notes += fmt.Sprintf(" ($%.2f)", sh.rate*buildMinutes/60)
 		}
 	}
-	notes += fmt.Sprintf("; a stopped instance costs its volume only. Prices (us-east-1/us-west-2, on demand) from %s as of %s.", awsPrices.Source, awsPrices.Date)
+	notes += "; a stopped instance costs its volume only"
+	if sh.extra != "" {
+		notes += "; " + sh.extra
+	}
+	notes += fmt.Sprintf(". Prices (%s) from %s as of %s.", sh.where, sh.source, sh.date)
 	est := &providers.CostEstimate{Currency: "USD", Notes: notes}
-	if !ok {
+	if !sh.known {
 		est.Notes = fmt.Sprintf("no price for instance type %s in the catalogue; ", d.instanceType) + notes
 		return est
 	}
-	hourly := round4(rate + (volume+snapshot)/hoursPerMonth)
-	monthly := round2(rate*hoursPerMonth + volume + snapshot)
+	hourly := round4(sh.rate + (volume+image)/hoursPerMonth)
+	monthly := round2(sh.rate*hoursPerMonth + volume + image)
 	est.Hourly, est.Monthly = &hourly, &monthly
 	return est
 }
