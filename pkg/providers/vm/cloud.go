@@ -65,6 +65,13 @@ type scoped interface {
 	Scope() string
 }
 
+// sweeper is implemented by a cloudAPI whose Create makes more than the instance before the
+// instance exists (an Azure NIC): Sweep deletes what of env's is left without an instance,
+// and Destroy calls it after terminating the instances.
+type sweeper interface {
+	Sweep(ctx context.Context, env string) error
+}
+
 // Normalised instance states (Instance.State).
 const (
 	instPending     = "pending"     // being created or started

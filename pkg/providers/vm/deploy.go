@@ -77,7 +77,11 @@ func (p *Provider) Deploy(ctx context.Context, s *providers.Spec, r providers.Re
 	case inst == nil:
 		launched, err := c.Create(ctx, createOf(d, img.ID, clientToken(s.Env)))
 		if err != nil {
-			return nil, fmt.Errorf("%s: launch the instance of %s: %w", Name, s.Env, err)
+			err = fmt.Errorf("%s: launch the instance of %s: %w", Name, s.Env, err)
+			if errors.Is(err, providers.ErrWorkloadFailed) {
+				r.Log(err.Error()) // the cloud's reason: the instance did not come up
+			}
+			return nil, err
 		}
 		r.Log(fmt.Sprintf("launched instance %s (%s) from %s", launched.ID, d.instanceType, img.ID))
 		inst, changed = launched, true

@@ -21,20 +21,7 @@ func TestDeployFailingInstanceFailsFast(t *testing.T) {
 	for _, id := range f.Images() {
 		f.FailLaunches(id, ec2.StateReason{Code: "Server.InternalError", Message: "Server.InternalError: Internal error on launch"})
 	}
-	s := envSpec(t, "failing")
-	s.Options.Timeout = 10 * time.Minute
-	rec := &providertest.Recorder{}
-	start := time.Now()
-	_, err := p.Deploy(t.Context(), s, rec)
-	if !errors.Is(err, providers.ErrWorkloadFailed) || !strings.Contains(err.Error(), "Internal error on launch") {
-		t.Fatalf("Deploy = %v, want ErrWorkloadFailed naming EC2's reason", err)
-	}
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("the failure took %v", d)
-	}
-	if !strings.Contains(strings.Join(rec.Lines(), "\n"), "Internal error on launch") {
-		t.Errorf("logged %q, want the state reason", rec.Lines())
-	}
+	deployFailsFast(t, p, envSpec(t, "failing"), "Internal error on launch")
 	if left := f.Instances(providers.LabelEnv, "failing"); len(left) != 0 {
 		t.Errorf("instances left: %v", left)
 	}
@@ -171,5 +158,24 @@ func TestDeployRefusals(t *testing.T) {
 	}
 	if err := p.Destroy(t.Context(), g); err != nil {
 		t.Errorf("Destroy on azure: %v", err)
+	}
+}
+
+// deployFailsFast deploys s, whose instance does not come up, and requires Deploy to fail
+// at once (not at s's ten-minute timeout) with ErrWorkloadFailed naming reason, logged.
+func deployFailsFast(t *testing.T, p providers.Provider, s *providers.Spec, reason string) {
+	t.Helper()
+	s.Options.Timeout = 10 * time.Minute
+	rec := &providertest.Recorder{}
+	start := time.Now()
+	_, err := p.Deploy(t.Context(), s, rec)
+	if !errors.Is(err, providers.ErrWorkloadFailed) || !strings.Contains(err.Error(), reason) {
+		t.Fatalf("Deploy = %v, want ErrWorkloadFailed naming the cloud's reason %q", err, reason)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("the failure took %v", d)
+	}
+	if !strings.Contains(strings.Join(rec.Lines(), "\n"), reason) {
+		t.Errorf("logged %q, want the reason", rec.Lines())
 	}
 }

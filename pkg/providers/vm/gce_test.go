@@ -4,7 +4,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -22,19 +21,7 @@ func TestGCPFailingInstanceFailsFast(t *testing.T) {
 		f.FailLaunches(im, "Instance terminated by guest OS shutdown.")
 	}
 	s := gcpSpec(t, "failing", key)
-	s.Options.Timeout = 10 * time.Minute
-	rec := &providertest.Recorder{}
-	start := time.Now()
-	_, err := p.Deploy(t.Context(), s, rec)
-	if !errors.Is(err, providers.ErrWorkloadFailed) || !strings.Contains(err.Error(), "guest OS shutdown") {
-		t.Fatalf("Deploy = %v, want ErrWorkloadFailed naming the status message", err)
-	}
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("the failure took %v", d)
-	}
-	if !strings.Contains(strings.Join(rec.Lines(), "\n"), "guest OS shutdown") {
-		t.Errorf("logged %q, want the status message", rec.Lines())
-	}
+	deployFailsFast(t, p, s, "guest OS shutdown")
 	if err := p.Destroy(t.Context(), s); err != nil {
 		t.Fatal(err)
 	}
@@ -54,28 +41,7 @@ func TestImagesOnGCE(t *testing.T) {
 	old := f.Images()[0]
 	f.AddImage("sindri-dev-newer", map[string]string{"sindri_dev_image": pc.ImageName, "sindri_dev_managed-by": "sindri-deploy"}, time.Now())
 	f.AddImage("someone-elses", map[string]string{"sindri_dev_image": pc.ImageName}, time.Now())
-	got, err := p.ListImages(t.Context(), s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != 2 || got[0].ID != "sindri-dev-newer" || got[1].ID != old || got[0].Region != "us-central1-a" ||
-		got[0].Labels["sindri.dev/image"] != pc.ImageName {
-		t.Fatalf("ListImages = %+v, want sindri-dev-newer then %s with neutral labels", got, old)
-	}
-	if err := p.DeleteImage(t.Context(), s, "someone-elses"); err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Contains(f.Images(), "someone-elses") {
-		t.Errorf("a foreign image was deleted")
-	}
-	for range 2 {
-		if err := p.DeleteImage(t.Context(), s, old); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if slices.Contains(f.Images(), old) {
-		t.Errorf("images %v after deleting %s", f.Images(), old)
-	}
+	imageJobs(t, p, s, "us-central1-a", old, "sindri-dev-newer", "someone-elses", f.Images)
 }
 
 // A key that is not a service-account key, or a file that is missing, is one clear error

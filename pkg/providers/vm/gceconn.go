@@ -13,6 +13,7 @@ import (
 	"github.com/sindri/deploy/v3/pkg/config"
 	"github.com/sindri/deploy/v3/pkg/providers"
 	"github.com/sindri/deploy/v3/pkg/providers/vm/gce"
+	"github.com/sindri/deploy/v3/pkg/providers/vm/internal/cloudrest"
 )
 
 func init() {
@@ -70,6 +71,12 @@ func (p *Provider) gceProject(s *providers.Spec, k *gce.Key) string {
 	return k.ProjectID
 }
 
+// restOptions are the transport settings of the JSON cloud clients.
+func (p *Provider) restOptions() cloudrest.Options {
+	return cloudrest.Options{Provider: Name, HTTPClient: p.cfg.HTTPClient, Timeout: p.cfg.APITimeout, BackoffBase: p.cfg.BackoffBase,
+		Recorder: p.cfg.Recorder, PollInterval: p.cfg.PollInterval}
+}
+
 func gceConnect(p *Provider, s *providers.Spec, zone string) (cloudAPI, error) {
 	k, err := p.gceKey(s)
 	if err != nil {
@@ -79,9 +86,7 @@ func gceConnect(p *Provider, s *providers.Spec, zone string) (cloudAPI, error) {
 	if project == "" {
 		return nil, fmt.Errorf("%s: no GCP project: set providers.packer.gcp.project_id or GCP_PROJECT_ID: %w", Name, providers.ErrInvalidSpec)
 	}
-	c, err := gce.New(gce.Config{Project: project, Zone: zone, Key: k, Endpoint: p.cfg.GCEEndpoint, Provider: Name,
-		HTTPClient: p.cfg.HTTPClient, Timeout: p.cfg.APITimeout, BackoffBase: p.cfg.BackoffBase, Recorder: p.cfg.Recorder,
-		PollInterval: p.cfg.PollInterval})
+	c, err := gce.New(gce.Config{Project: project, Zone: zone, Key: k, Endpoint: p.cfg.GCEEndpoint, Options: p.restOptions()})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", Name, err)
 	}
@@ -99,12 +104,17 @@ func (g gceCloud) Scope() string { return g.c.Project() }
 // gceKeys are the neutral tag keys read back from GCE label keys.
 var gceKeys = func() map[string]string {
 	m := map[string]string{}
-	for _, k := range []string{providers.LabelEnv, providers.LabelRepo, providers.LabelPR, providers.LabelSHA, providers.LabelManagedBy,
-		providers.LabelExpiresAt, providers.LabelGeneration, providers.LabelJobID, LabelImage, LabelImageConfig, LabelRole, "Name"} {
+	for _, k := range gceKeysList() {
 		m[gceLabelKey(k)] = k
 	}
 	return m
 }()
+
+// gceKeysList are the tag keys sindri sets, which clouds that rename keys map back.
+func gceKeysList() []string {
+	return []string{providers.LabelEnv, providers.LabelRepo, providers.LabelPR, providers.LabelSHA, providers.LabelManagedBy,
+		providers.LabelExpiresAt, providers.LabelGeneration, providers.LabelJobID, LabelImage, LabelImageConfig, LabelRole, "Name"}
+}
 
 func gceLabelKey(k string) string { return gcpLabelChar.ReplaceAllString(strings.ToLower(k), "_") }
 
@@ -189,9 +199,9 @@ func gceState(status string) string {
 
 var gceNameChar = regexp.MustCompile(`[^a-z0-9-]+`)
 
-// gceName is the instance name of a launch: the env in name form and the token's last 8
-// characters, so that a retry of one launch finds its own instance by name.
-func gceName(env, token string) string {
+// instanceName is the instance name of a launch (GCE, Azure): the env in name form and the
+// token's last 8 characters, so that a retry of one launch finds its own instance by name.
+func instanceName(env, token string) string {
 	base := strings.Trim(gceNameChar.ReplaceAllString(strings.ToLower(env), "-"), "-")
 	if len(base) > 45 {
 		base = strings.TrimRight(base[:45], "-")
@@ -213,7 +223,7 @@ func gceInsert(project, zone string, in createInput) gce.Instance {
 	}
 	ni := gce.NetworkInterface{Network: g.Network, Subnetwork: g.Subnetwork,
 		AccessConfigs: []gce.AccessConfig{{Type: "ONE_TO_ONE_NAT", Name: "External NAT"}}}
-	return gce.Instance{Name: gceName(in.Name, in.Token), MachineType: gce.MachineTypeURL(zone, in.Type), Labels: gceLabels(in.Tags),
+	return gce.Instance{Name: instanceName(in.Name, in.Token), MachineType: gce.MachineTypeURL(zone, in.Type), Labels: gceLabels(in.Tags),
 		Metadata: &gce.Metadata{Items: []gce.MetadataItem{{Key: gceTagsItem, Value: string(tags)}, {Key: gceImageItem, Value: in.Image},
 			{Key: gceUserDataItem, Value: in.UserData}}},
 		Disks:             []gce.AttachedDisk{{Boot: true, AutoDelete: true, InitializeParams: disk}},

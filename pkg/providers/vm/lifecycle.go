@@ -182,6 +182,19 @@ func (p *Provider) Destroy(ctx context.Context, s *providers.Spec) error {
 	if err != nil {
 		return err
 	}
+	if err := p.terminate(ctx, s, l); err != nil {
+		return err
+	}
+	if sw, ok := l.c.(sweeper); ok {
+		if err := sw.Sweep(ctx, s.Env); err != nil {
+			return fmt.Errorf("%s: remove what is left of %s: %w", Name, s.Env, err)
+		}
+	}
+	return nil
+}
+
+// terminate terminates l's instances and waits until they are gone.
+func (p *Provider) terminate(ctx context.Context, s *providers.Spec, l *located) error {
 	if len(l.all) == 0 {
 		return nil
 	}

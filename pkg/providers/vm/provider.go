@@ -67,6 +67,9 @@ type Config struct {
 	// GCEEndpoint replaces https://compute.googleapis.com/compute/v1/ (tests: the fake);
 	// the OAuth2 token endpoint is the service-account key's token_uri.
 	GCEEndpoint string
+	// AzureEndpoint replaces https://management.azure.com/ and AzureLoginEndpoint
+	// https://login.microsoftonline.com/ (tests: the fake).
+	AzureEndpoint, AzureLoginEndpoint string
 	// EC2Endpoint replaces https://ec2.<region>.amazonaws.com (tests: the EC2 fake).
 	EC2Endpoint string
 	// OCIEndpoint replaces https://iaas.<region>.oraclecloud.com (tests: the OCI fake).

@@ -1,7 +1,6 @@
 package gce
 
 import (
-	"context"
 	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
@@ -10,15 +9,14 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/sindri/deploy/v3/pkg/providers"
 	"github.com/sindri/deploy/v3/pkg/providers/internal/rest"
+	"github.com/sindri/deploy/v3/pkg/providers/vm/internal/cloudrest"
 )
 
 // Scope is the OAuth2 scope the client asks for.
@@ -97,64 +95,25 @@ func (k *Key) assertion(now time.Time) (string, error) {
 	return signing + "." + enc.EncodeToString(sig), nil
 }
 
-// tokenSource exchanges signed JWTs for access tokens and caches one until a minute before
-// it expires.
-type tokenSource struct {
-	key  *Key
-	rc   *rest.Client
-	path string
-	now  func() time.Time
-
-	mu      sync.Mutex
-	token   string
-	expires time.Time
-}
-
-func newTokenSource(key *Key, cfg Config) (*tokenSource, error) {
+// newTokenSource returns the token source of key: a JWT signed with it, exchanged at its
+// token_uri.
+func newTokenSource(key *Key, cfg Config) (*cloudrest.Source, error) {
 	u, err := url.Parse(key.TokenURI)
 	if err != nil || u.Scheme == "" || u.Host == "" {
 		return nil, fmt.Errorf("the service-account key's \"token_uri\" is not an absolute URL: %w", providers.ErrInvalidSpec)
 	}
 	path := strings.TrimPrefix(u.Path, "/")
 	u.Path, u.RawQuery = "/", ""
-	rc, err := rest.New(rest.Config{BaseURL: u.String(), Provider: cfg.Provider, HTTPClient: cfg.HTTPClient,
-		Timeout: cfg.Timeout, BackoffBase: cfg.BackoffBase, Recorder: cfg.Recorder})
+	rc, err := rest.New(cfg.Rest(u.String(), nil))
 	if err != nil {
 		return nil, err
 	}
-	return &tokenSource{key: key, rc: rc, path: path, now: time.Now}, nil
-}
-
-// Token returns a valid access token.
-func (ts *tokenSource) Token(ctx context.Context) (string, error) {
-	ts.mu.Lock()
-	defer ts.mu.Unlock()
-	now := ts.now()
-	if ts.token != "" && now.Before(ts.expires) {
-		return ts.token, nil
-	}
-	jwt, err := ts.key.assertion(now)
-	if err != nil {
-		return "", err
-	}
-	var resp struct {
-		AccessToken string `json:"access_token"`
-		ExpiresIn   int    `json:"expires_in"`
-		TokenType   string `json:"token_type"`
-	}
-	err = ts.rc.Do(ctx, rest.Request{Op: "get an access token", Operation: "oauth2 token", Method: "POST", Path: ts.path,
-		Form: url.Values{"grant_type": {GrantType}, "assertion": {jwt}}, Idempotent: true, Secrets: []string{jwt}}, &resp)
-	if err != nil {
-		var ae *providers.APIError
-		if errors.As(err, &ae) && (ae.Status == 400 || ae.Status == 401) {
-			return "", fmt.Errorf("%w: %w", err, providers.ErrAuth)
+	return &cloudrest.Source{RC: rc, Request: func(now time.Time) (rest.Request, error) {
+		jwt, err := key.assertion(now)
+		if err != nil {
+			return rest.Request{}, err
 		}
-		return "", err
-	}
-	if resp.AccessToken == "" {
-		return "", fmt.Errorf("the token endpoint answered no access_token: %w", providers.ErrAuth)
-	}
-	ts.token = resp.AccessToken
-	ts.expires = now.Add(time.Duration(resp.ExpiresIn)*time.Second - time.Minute)
-	return ts.token, nil
+		return rest.Request{Op: "get an access token", Operation: "oauth2 token", Method: "POST", Path: path,
+			Form: url.Values{"grant_type": {GrantType}, "assertion": {jwt}}, Idempotent: true, Secrets: []string{jwt}}, nil
+	}}, nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/sindri/deploy/v3/internal/ctxwait"
 	"github.com/sindri/deploy/v3/pkg/providers"
 	"github.com/sindri/deploy/v3/pkg/providers/internal/rest"
+	"github.com/sindri/deploy/v3/pkg/providers/vm/internal/cloudrest"
 )
 
 // DefaultEndpoint is the Compute Engine v1 API root.
@@ -26,15 +27,9 @@ type Config struct {
 	Key *Key
 	// Endpoint replaces DefaultEndpoint (tests: the fake).
 	Endpoint string
-	// Provider names the platform in errors.
-	Provider string
-	// HTTPClient, Timeout, BackoffBase and Recorder are the rest client's.
-	HTTPClient  *http.Client
-	Timeout     time.Duration
-	BackoffBase time.Duration
-	Recorder    *rest.Recorder
-	// PollInterval is how often an Operation is read until DONE (default 2s).
-	PollInterval time.Duration
+	// Options are the transport settings (PollInterval: how often an Operation is read
+	// until DONE).
+	cloudrest.Options
 }
 
 // Client calls Compute Engine for one project and zone.
@@ -56,35 +51,17 @@ func New(cfg Config) (*Client, error) {
 	if !strings.HasSuffix(cfg.Endpoint, "/") {
 		cfg.Endpoint += "/"
 	}
-	if cfg.PollInterval <= 0 {
-		cfg.PollInterval = 2 * time.Second
-	}
 	ts, err := newTokenSource(cfg.Key, cfg)
 	if err != nil {
 		return nil, err
 	}
-	rc, err := rest.New(rest.Config{BaseURL: cfg.Endpoint, Provider: cfg.Provider, Decode: decode,
-		Auth: func(r *http.Request) error {
-			tok, err := ts.Token(r.Context())
-			if err != nil {
-				return err
-			}
-			r.Header.Set("Authorization", "Bearer "+tok)
-			return nil
-		},
-		HTTPClient: cfg.HTTPClient, Timeout: cfg.Timeout, AttemptTimeout: orTimeout(cfg.Timeout),
-		BackoffBase: cfg.BackoffBase, Recorder: cfg.Recorder})
+	rcfg := cfg.Rest(cfg.Endpoint, ts.Bearer)
+	rcfg.Decode = decode
+	rc, err := rest.New(rcfg)
 	if err != nil {
 		return nil, err
 	}
-	return &Client{rc: rc, project: cfg.Project, zone: cfg.Zone, poll: cfg.PollInterval}, nil
-}
-
-func orTimeout(t time.Duration) time.Duration {
-	if t <= 0 {
-		return 30 * time.Second
-	}
-	return t
+	return &Client{rc: rc, project: cfg.Project, zone: cfg.Zone, poll: cfg.Poll()}, nil
 }
 
 // Zone is the client's zone.
