@@ -137,55 +137,54 @@ func vmDoctor(ctx context.Context, cloud string, getenv func(string) string, std
 			code = 1
 		}
 	}
-	for _, n := range names {
+	all := slices.Clone(names)
+	for _, n := range vm.DeployVars(c) {
+		if !slices.Contains(all, n) {
+			all = append(all, n)
+		}
+	}
+	for _, n := range all {
 		switch {
 		case getenv(n) != "":
 			fmt.Fprintf(stdout, "ok      %s is set\n", n)
 		case slices.Contains(vm.RequiredVars(c), n):
 			fmt.Fprintf(stdout, "problem %s is not set (required on %s)\n", n, c)
 			code = 1
+		case slices.Contains(vm.DeployVars(c), n):
+			fmt.Fprintf(stdout, "-       %s is not set (needed by deploy, list and delete on %s, unless the config names it)\n", n, c)
 		default:
 			fmt.Fprintf(stdout, "-       %s is not set (optional)\n", n)
 		}
 	}
 	if c == config.CloudOCI {
-		code = max(code, ociDoctor(getenv, stdout))
+		code = max(code, ociKeyCheck(getenv, stdout))
 	}
 	if vm.Deploys(c) {
 		fmt.Fprintf(stdout, "note    on %s, build, list, delete and deploy work\n", c)
 	} else {
-		fmt.Fprintf(stdout, "note    on %s, build works; list, delete and deploy are not implemented there\n", c)
+		fmt.Fprintf(stdout, "note    on %s, build works; list, delete and deploy are not implemented yet\n", c)
 	}
 	return code
 }
 
-// ociDoctor checks what OCI's API calls need beyond packer (which may read ~/.oci/config
-// instead): the API key's variables and a key file that parses. It prints names only, never
-// a value or the key.
-func ociDoctor(getenv func(string) string, stdout io.Writer) int {
-	code := 0
-	var missing []string
-	for _, n := range []string{"OCI_TENANCY_OCID", "OCI_USER_OCID", "OCI_FINGERPRINT", "OCI_KEY_FILE", "OCI_REGION"} {
-		if getenv(n) == "" {
-			missing = append(missing, n)
-		}
+// ociKeyCheck checks, when OCI_KEY_FILE is set, that it holds an RSA key OCI's API calls can
+// sign with (packer may read ~/.oci/config instead). It prints the variable's name only,
+// never the path's content.
+func ociKeyCheck(getenv func(string) string, stdout io.Writer) int {
+	path := getenv("OCI_KEY_FILE")
+	if path == "" {
+		return 0
 	}
-	if len(missing) > 0 {
-		fmt.Fprintf(stdout, "problem deploy, list and delete call OCI's API, which needs %s (not set)\n", strings.Join(missing, ", "))
-		code = 1
+	b, err := os.ReadFile(path)
+	if err == nil {
+		_, err = oci.ParsePrivateKey(b)
 	}
-	if path := getenv("OCI_KEY_FILE"); path != "" {
-		b, err := os.ReadFile(path)
-		if err == nil {
-			_, err = oci.ParsePrivateKey(b)
-		}
-		if err != nil {
-			fmt.Fprintf(stdout, "problem OCI_KEY_FILE: %v\n", err)
-			return 1
-		}
-		fmt.Fprintln(stdout, "ok      OCI_KEY_FILE holds an RSA private key")
+	if err != nil {
+		fmt.Fprintf(stdout, "problem OCI_KEY_FILE: %v\n", err)
+		return 1
 	}
-	return code
+	fmt.Fprintln(stdout, "ok      OCI_KEY_FILE holds an RSA private key")
+	return 0
 }
 
 // takeFlag removes -name VALUE, --name VALUE, -name=VALUE or --name=VALUE from args and

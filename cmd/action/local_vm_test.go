@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -49,7 +47,8 @@ func TestLocalVMGuideCommands(t *testing.T) {
 		"SINDRI_PACKER_EC2_ENDPOINT": f.URL, "SINDRI_PACKER_BINARY": filepath.Join(dir, "no-packer"),
 		"SINDRI_PACKER_REGIONS": "us-west-2", "SINDRI_PACKER_POLL_INTERVAL": "20ms",
 	}
-	sh := shell(t, env, cr.SecretAccessKey)
+	getenv := func(k string) string { return env[k] }
+	sh := localShell(t, getenv, cr.SecretAccessKey)
 	sh(2, "local", "vm", "deploy", "--cloud", "gcp", "-c", cfgPath)
 	arts := filepath.Join(dir, "plan")
 	out := sh(0, "local", "plan", "-c", cfgPath, "-artifacts", arts)
@@ -80,27 +79,5 @@ func TestLocalVMGuideCommands(t *testing.T) {
 	out = sh(1, "local", "vm", "doctor", "--cloud", "aws")
 	if !strings.Contains(out, "AWS_ACCESS_KEY_ID is set") || strings.Contains(out, cr.AccessKeyID) {
 		t.Errorf("vm doctor:\n%s", out)
-	}
-}
-
-// shell returns a runner of sindri-action with env, which fails t when the exit code is not
-// want or the output holds one of secrets, and returns stdout and stderr.
-func shell(t *testing.T, env map[string]string, secrets ...string) func(want int, args ...string) string {
-	getenv := func(k string) string { return env[k] }
-	return func(want int, args ...string) string {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
-		defer cancel()
-		var out, errb bytes.Buffer
-		if code := run(ctx, args, getenv, &out, &errb); code != want {
-			t.Fatalf("%v: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", args, code, want, out.String(), errb.String())
-		}
-		all := out.String() + errb.String()
-		for _, s := range secrets {
-			if s != "" && strings.Contains(all, s) {
-				t.Fatalf("%v printed a credential", args)
-			}
-		}
-		return all
 	}
 }

@@ -67,13 +67,14 @@ func TestDockerConfig(t *testing.T) {
 	}
 }
 
-// The reaper's OCI and Alibaba places come from the settings, else the clouds' region
+// The reaper's places come from the settings, else (OCI, Alibaba) the clouds' region
 // variables.
 func TestPackerPlaces(t *testing.T) {
 	t.Parallel()
 	env := map[string]string{"OCI_REGION": "us-phoenix-1", "ALICLOUD_REGION": "cn-hangzhou"}
-	got := packerPlaces(func(k string) string { return env[k] }, map[string]string{"alibaba_regions": "cn-beijing, ,cn-shanghai"})
-	if o, a := got[config.CloudOCI], got[config.CloudAlibaba]; len(o) != 1 || o[0] != "us-phoenix-1" || len(a) != 2 || a[1] != "cn-shanghai" {
+	got := packerPlaces(func(k string) string { return env[k] }, map[string]string{"alibaba_regions": "cn-beijing, ,cn-shanghai", "gcp_zones": "us-west1-a"})
+	if o, a := got[config.CloudOCI], got[config.CloudAlibaba]; len(o) != 1 || o[0] != "us-phoenix-1" || len(a) != 2 || a[1] != "cn-shanghai" ||
+		len(got[config.CloudGCP]) != 1 || len(got[config.CloudAzure]) != 0 {
 		t.Errorf("places = %v", got)
 	}
 	if got := packerPlaces(func(string) string { return "" }, nil); len(got) != 0 {

@@ -85,7 +85,7 @@ func (a azureCloud) Scope() string { return a.c.Scope() }
 // azureKeys are the neutral tag keys read back from Azure tag names.
 var azureKeys = func() map[string]string {
 	m := map[string]string{}
-	for _, k := range gceKeysList() {
+	for _, k := range sindriTagKeys() {
 		m[azureTagName(k)] = k
 	}
 	return m

@@ -3,6 +3,7 @@ package vm
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/sindri/deploy/v3/pkg/config"
@@ -15,17 +16,31 @@ import (
 // client package (ec2conn.go over package ec2, ...) and registers a connector (connectors).
 //
 // Contract, the same on every cloud:
+//
 //   - Tags are the neutral keys and values (providers.Label*, LabelImage, LabelRole, ...):
 //     an implementation whose cloud restricts keys or values (GCP labels, Azure tag names)
 //     translates them both ways, so callers always see and pass the neutral ones.
+//
 //   - Instance states are the normalised inst* constants; Instance.CloudState keeps the
 //     cloud's own word for Status details.
+//
 //   - Errors wrap the providers.Err* kinds (ErrNotFound, ErrAuth, ErrQuota, ErrCapacity,
 //     ErrConflict, ErrUnavailable, ErrInvalidSpec), so callers decide with errors.Is;
 //     transient failures are already retried by the REST client underneath.
+//
 //   - Calls that change something are safe to repeat: Create with the same createInput.Token
 //     makes one instance where the cloud allows it (EC2 ClientToken, a GCE/Azure instance
 //     name), Stop/Start/Terminate/DeleteImage of a resource already there are success.
+//
+//   - A wait for terminated takes NotFound from Instance as terminated (GCE and Azure forget a
+//     deleted instance at once); ErrWorkloadFailed from Create (a launch the cloud reports
+//     failed) is logged by Deploy.
+//
+// A new cloud adds, in an init function of its <cloud>conn.go: connectors[cloud] (the
+// cloudAPI of a job, checking its credentials with requireCredentials or
+// providers.MissingCredential) and plans[cloud] (its cloudPlan), and optionally implements
+// scoped (the handle keeps a project, subscription, compartment, ...) and sweeper (Create
+// makes something before the instance). Plan prices come from prices[cloud] when present.
 //
 // The interface is stable: other clouds (OCI, Alibaba) implement it in their own files.
 type cloudAPI interface {
@@ -145,12 +160,24 @@ type connector func(p *Provider, s *providers.Spec, region string) (cloudAPI, er
 // <cloud>conn.go in an init function.
 var connectors = map[config.PackerCloud]connector{}
 
-// Deploys reports whether environments run on cloud (not just images): deploy, status,
-// stop, start, destroy, image-list and image-delete work there.
-func Deploys(cloud config.PackerCloud) bool { return deploys(cloud) }
-
 // deploys reports whether environments run on cloud (not just images).
 func deploys(cloud config.PackerCloud) bool { return connectors[cloud] != nil }
+
+// Deploys reports whether this provider runs environments on cloud and lists and deletes
+// its images (the image builds work on every cloud).
+func Deploys(cloud config.PackerCloud) bool { return deploys(cloud) }
+
+// deployVars are, by cloud, the variables deploy, image-list and image-delete need besides
+// requiredVars (a config's azure.subscription_id stands in for AZURE_SUBSCRIPTION_ID).
+var deployVars = map[config.PackerCloud][]string{
+	config.CloudGCP:   {gceKeyVar},
+	config.CloudAzure: {"AZURE_SUBSCRIPTION_ID", azureSubnetVar, azureSSHKeyVar},
+	config.CloudOCI:   ociAPIVars,
+}
+
+// DeployVars returns the variables, besides RequiredVars, that deploy, image-list and
+// image-delete need on cloud.
+func DeployVars(cloud config.PackerCloud) []string { return slices.Clone(deployVars[cloud]) }
 
 // connect returns the cloudAPI of cloud in region; a cloud without a connector is
 // ErrUnsupported.

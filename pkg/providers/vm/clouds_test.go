@@ -225,7 +225,7 @@ func TestPlanOCIAndAlicloud(t *testing.T) {
 				t.Errorf("%s: %s lacks %q:\n%s", tc.name, tc.artifact, want, plan.Artifacts[tc.artifact])
 			}
 		}
-		if c := plan.EstimatedCost; c == nil || c.Hourly == nil || math.Abs(*c.Hourly-tc.hourly) > 0.0001 || !strings.Contains(c.Notes, "2026-12-05") {
+		if c := plan.EstimatedCost; c == nil || c.Hourly == nil || math.Abs(*c.Hourly-tc.hourly) > 0.0001 || !strings.Contains(c.Notes, "2026-12-06") {
 			t.Errorf("%s: estimate %+v, want hourly %.4f with the price date", tc.name, plan.EstimatedCost, tc.hourly)
 		}
 		if got := tc.instances("plan"); len(got) != 0 {

@@ -75,6 +75,12 @@ func (p *Provider) Deploy(ctx context.Context, s *providers.Spec, r providers.Re
 	r.Progress("launching or starting the instance", 3, deploySteps)
 	switch {
 	case inst == nil:
+		if sw, ok := c.(sweeper); ok {
+			// What an earlier launch cut short left (an Azure NIC) goes before a new one.
+			if err := sw.Sweep(ctx, s.Env); err != nil {
+				return nil, fmt.Errorf("%s: remove what an earlier launch of %s left: %w", Name, s.Env, err)
+			}
+		}
 		launched, err := c.Create(ctx, createOf(d, img.ID, clientToken(s.Env)))
 		if err != nil {
 			err = fmt.Errorf("%s: launch the instance of %s: %w", Name, s.Env, err)

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"maps"
 	"os"
-	"regexp"
 	"strings"
 
 	"github.com/sindri/deploy/v3/pkg/config"
@@ -104,17 +103,11 @@ func (g gceCloud) Scope() string { return g.c.Project() }
 // gceKeys are the neutral tag keys read back from GCE label keys.
 var gceKeys = func() map[string]string {
 	m := map[string]string{}
-	for _, k := range gceKeysList() {
+	for _, k := range sindriTagKeys() {
 		m[gceLabelKey(k)] = k
 	}
 	return m
 }()
-
-// gceKeysList are the tag keys sindri sets, which clouds that rename keys map back.
-func gceKeysList() []string {
-	return []string{providers.LabelEnv, providers.LabelRepo, providers.LabelPR, providers.LabelSHA, providers.LabelManagedBy,
-		providers.LabelExpiresAt, providers.LabelGeneration, providers.LabelJobID, LabelImage, LabelImageConfig, LabelRole, "Name"}
-}
 
 func gceLabelKey(k string) string { return gcpLabelChar.ReplaceAllString(strings.ToLower(k), "_") }
 
@@ -146,7 +139,10 @@ func (g gceCloud) FindInstances(ctx context.Context, tags map[string]string) ([]
 	}
 	out := make([]Instance, 0, len(found))
 	for _, in := range found {
-		out = append(out, gceInstance(in))
+		// Label values are lower-cased and cut: the exact tags decide.
+		if n := gceInstance(in); labelsHave(n.Tags, tags) {
+			out = append(out, n)
+		}
 	}
 	return out, nil
 }
@@ -195,19 +191,6 @@ func gceState(status string) string {
 		return instStopped
 	}
 	return status
-}
-
-var gceNameChar = regexp.MustCompile(`[^a-z0-9-]+`)
-
-// instanceName is the instance name of a launch (GCE, Azure): the env in name form and the
-// token's last 8 characters, so that a retry of one launch finds its own instance by name.
-func instanceName(env, token string) string {
-	base := strings.Trim(gceNameChar.ReplaceAllString(strings.ToLower(env), "-"), "-")
-	if len(base) > 45 {
-		base = strings.TrimRight(base[:45], "-")
-	}
-	suffix := token[max(0, len(token)-8):]
-	return "sindri-" + base + "-" + strings.ToLower(suffix)
 }
 
 // gceInsert is the instances.insert body of in (c names the project and zone).
@@ -324,16 +307,6 @@ func (g gceCloud) FindImages(ctx context.Context, q imageQuery) ([]Image, error)
 			Available: im.Status == gce.ImageReady, Tags: gceTags(im.Labels)})
 	}
 	return out, nil
-}
-
-// labelsHave reports whether have holds every key and value of want.
-func labelsHave(have, want map[string]string) bool {
-	for k, v := range want {
-		if have[k] != v {
-			return false
-		}
-	}
-	return true
 }
 
 func (g gceCloud) DeleteImage(ctx context.Context, im Image) error {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -236,3 +237,33 @@ func connection(in Instance, region string) *providers.Connection {
 }
 
 func isNotFound(err error) bool { return errors.Is(err, providers.ErrNotFound) }
+
+// sindriTagKeys are the tag keys sindri sets, which the adapters of clouds that rename
+// keys (GCE labels, Azure tags) map back.
+func sindriTagKeys() []string {
+	return []string{providers.LabelEnv, providers.LabelRepo, providers.LabelPR, providers.LabelSHA, providers.LabelManagedBy,
+		providers.LabelExpiresAt, providers.LabelGeneration, providers.LabelJobID, LabelImage, LabelImageConfig, LabelRole, "Name"}
+}
+
+var nameChar = regexp.MustCompile(`[^a-z0-9-]+`)
+
+// instanceName is the instance name of a launch (GCE, Azure): the env in name form and the
+// token's last 8 characters, so that a retry of one launch finds its own instance by name.
+func instanceName(env, token string) string {
+	base := strings.Trim(nameChar.ReplaceAllString(strings.ToLower(env), "-"), "-")
+	if len(base) > 45 {
+		base = strings.TrimRight(base[:45], "-")
+	}
+	suffix := token[max(0, len(token)-8):]
+	return "sindri-" + base + "-" + strings.ToLower(suffix)
+}
+
+// labelsHave reports whether have holds every key and value of want.
+func labelsHave(have, want map[string]string) bool {
+	for k, v := range want {
+		if have[k] != v {
+			return false
+		}
+	}
+	return true
+}

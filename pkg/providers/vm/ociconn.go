@@ -24,6 +24,10 @@ func init() {
 // ociKeyVars are the API key's variables, in the order a missing one is reported.
 var ociKeyVars = []string{"OCI_TENANCY_OCID", "OCI_USER_OCID", "OCI_FINGERPRINT", "OCI_KEY_FILE"}
 
+// ociAPIVars are what OCI's API calls need (deployVars): the key, the region and the
+// compartment (which the config may name instead).
+var ociAPIVars = append(append([]string(nil), ociKeyVars...), "OCI_REGION", "OCI_COMPARTMENT_OCID")
+
 // ociConnect returns the Core Services client of region (else the executor's OCI_REGION)
 // signed with the API key of s (job credentials, else the executor's): OCI_TENANCY_OCID,
 // OCI_USER_OCID, OCI_FINGERPRINT and the PEM key at OCI_KEY_FILE. The compartment and subnet

@@ -107,6 +107,19 @@ func validTags(tags map[string]string) string {
 	return ""
 }
 
+// decode checks the request as authorized does and decodes its body strictly into body;
+// it answers the error itself and returns false when either fails.
+func (f *Fake) decode(w http.ResponseWriter, r *http.Request, ns string, body any) bool {
+	if !f.authorized(w, r, ns) {
+		return false
+	}
+	if f.API.DecodeJSON(r, body) != nil {
+		fail(w, 400, "InvalidRequestContent", "The request content was invalid and could not be deserialized.")
+		return false
+	}
+	return true
+}
+
 // find returns the path's VM (advanced), or answers 404.
 func (f *Fake) find(w http.ResponseWriter, r *http.Request) *vm {
 	v := f.vms[r.PathValue("name")]
@@ -170,12 +183,8 @@ func (f *Fake) validVM(name string, body *azure.VM) string {
 }
 
 func (f *Fake) putVM(w http.ResponseWriter, r *http.Request) {
-	if !f.authorized(w, r, "Microsoft.Compute") {
-		return
-	}
 	var body azure.VM
-	if f.API.DecodeJSON(r, &body) != nil {
-		fail(w, 400, "InvalidRequestContent", "The request content was invalid and could not be deserialized.")
+	if !f.decode(w, r, "Microsoft.Compute", &body) {
 		return
 	}
 	name := r.PathValue("name")
@@ -244,14 +253,10 @@ func (f *Fake) getVM(w http.ResponseWriter, r *http.Request) {
 }
 
 func (f *Fake) patchVM(w http.ResponseWriter, r *http.Request) {
-	if !f.authorized(w, r, "Microsoft.Compute") {
-		return
-	}
 	var body struct {
 		Tags map[string]string `json:"tags"`
 	}
-	if f.API.DecodeJSON(r, &body) != nil {
-		fail(w, 400, "InvalidRequestContent", "The request content was invalid and could not be deserialized.")
+	if !f.decode(w, r, "Microsoft.Compute", &body) {
 		return
 	}
 	if msg := validTags(body.Tags); msg != "" {
@@ -405,12 +410,8 @@ func (f *Fake) listNICs(w http.ResponseWriter, r *http.Request) {
 }
 
 func (f *Fake) putNIC(w http.ResponseWriter, r *http.Request) {
-	if !f.authorized(w, r, "Microsoft.Network") {
-		return
-	}
 	var body azure.NIC
-	if f.API.DecodeJSON(r, &body) != nil {
-		fail(w, 400, "InvalidRequestContent", "The request content was invalid and could not be deserialized.")
+	if !f.decode(w, r, "Microsoft.Network", &body) {
 		return
 	}
 	name := r.PathValue("name")

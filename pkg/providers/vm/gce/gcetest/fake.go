@@ -62,6 +62,7 @@ type Fake struct {
 	images    map[string]*gce.Image
 	ops       map[string]*operation
 	failing   map[string]string // image name -> statusMessage its instances stop with
+	insertErr [2]string         // code and message the next inserts' operations fail with
 }
 
 type instance struct {
@@ -164,6 +165,14 @@ func (f *Fake) FailLaunches(image, message string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.failing[image] = message
+}
+
+// FailInserts makes the operations of the inserts from now on end DONE with the error code
+// and message (ZONE_RESOURCE_POOL_EXHAUSTED, QUOTA_EXCEEDED), making no instance.
+func (f *Fake) FailInserts(code, message string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.insertErr = [2]string{code, message}
 }
 
 // Instances returns the ids of the instances (not deleted) whose label key is value.

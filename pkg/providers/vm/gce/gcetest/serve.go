@@ -130,6 +130,10 @@ func (f *Fake) insert(w http.ResponseWriter, r *http.Request) {
 		fail(w, 404, "notFound", "The resource 'projects/%s/global/images/%s' was not found", f.opts.Project, image)
 		return
 	}
+	if code := f.insertErr[0]; code != "" {
+		apifake.WriteJSON(w, 200, f.newOp(r, "insert", f.selfLink(in.Name), code, f.insertErr[1]))
+		return
+	}
 	f.seq++
 	stored := &instance{Instance: in, phase: "create", since: time.Now(), image: image, failWith: f.failing[image]}
 	stored.ID = strconv.Itoa(5000000 + f.seq)
