@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/sindri/deploy/v3/pkg/providers/vm/internal/cloudhttp"
+	"github.com/sindri/deploy/v3/pkg/providers/vm/internal/cloudrest"
 )
 
 // maxPages bounds a Describe's pagination.
@@ -152,7 +152,7 @@ func (c *Client) StartInstance(ctx context.Context, id string) error {
 // DeleteInstance releases instance id with Force (a running one too) and its system disk;
 // one already gone is success.
 func (c *Client) DeleteInstance(ctx context.Context, id string) error {
-	return cloudhttp.IgnoreNotFound(c.call(ctx, "DeleteInstance", url.Values{"InstanceId": {id}, "Force": {"true"}}, false, nil))
+	return cloudrest.IgnoreNotFound(c.call(ctx, "DeleteInstance", url.Values{"InstanceId": {id}, "Force": {"true"}}, false, nil))
 }
 
 // TagInstance adds or overwrites tags on instance id (TagResources, ResourceType instance).
@@ -192,10 +192,10 @@ func (c *Client) DescribeImages(ctx context.Context, ids []string, tags map[stri
 // DeleteImage deletes image id; one already gone is success. Its snapshots stay
 // (DeleteSnapshot).
 func (c *Client) DeleteImage(ctx context.Context, id string) error {
-	return cloudhttp.IgnoreNotFound(c.call(ctx, "DeleteImage", url.Values{"RegionId": {c.region}, "ImageId": {id}}, false, nil))
+	return cloudrest.IgnoreNotFound(c.call(ctx, "DeleteImage", url.Values{"RegionId": {c.region}, "ImageId": {id}}, false, nil))
 }
 
 // DeleteSnapshot deletes snapshot id; one already gone is success.
 func (c *Client) DeleteSnapshot(ctx context.Context, id string) error {
-	return cloudhttp.IgnoreNotFound(c.call(ctx, "DeleteSnapshot", url.Values{"SnapshotId": {id}}, false, nil))
+	return cloudrest.IgnoreNotFound(c.call(ctx, "DeleteSnapshot", url.Values{"SnapshotId": {id}}, false, nil))
 }

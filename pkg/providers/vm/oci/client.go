@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/sindri/deploy/v3/pkg/providers/internal/rest"
-	"github.com/sindri/deploy/v3/pkg/providers/vm/internal/cloudhttp"
+	"github.com/sindri/deploy/v3/pkg/providers/vm/internal/cloudrest"
 )
 
 // APIVersion is the Core Services API version, the first segment of every path.
@@ -72,7 +72,7 @@ func New(cfg Config) (*Client, error) {
 		now = time.Now
 	}
 	cr := cfg.Credentials
-	hc := cloudhttp.SigningClient(cfg.HTTPClient, func(r *http.Request) error { return sign(r, cr, now()) })
+	hc := cloudrest.SigningClient(cfg.HTTPClient, func(r *http.Request) error { return sign(r, cr, now()) })
 	timeout := cfg.Timeout
 	if timeout <= 0 {
 		timeout = rest.DefaultTimeout

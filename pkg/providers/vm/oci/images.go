@@ -6,7 +6,7 @@ import (
 	"net/url"
 
 	"github.com/sindri/deploy/v3/pkg/providers/internal/rest"
-	"github.com/sindri/deploy/v3/pkg/providers/vm/internal/cloudhttp"
+	"github.com/sindri/deploy/v3/pkg/providers/vm/internal/cloudrest"
 )
 
 // ListImages returns the compartment's custom images (those in the compartment, newest
@@ -27,5 +27,5 @@ func (c *Client) GetImage(ctx context.Context, id string) (*Image, error) {
 
 // DeleteImage deletes image id; one already gone is success.
 func (c *Client) DeleteImage(ctx context.Context, id string) error {
-	return cloudhttp.IgnoreNotFound(c.rc.Do(ctx, rest.Request{Op: "delete image", Method: http.MethodDelete, Path: "images/" + url.PathEscape(id)}, nil))
+	return cloudrest.IgnoreNotFound(c.rc.Do(ctx, rest.Request{Op: "delete image", Method: http.MethodDelete, Path: "images/" + url.PathEscape(id)}, nil))
 }

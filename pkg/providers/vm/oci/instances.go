@@ -6,7 +6,7 @@ import (
 	"net/url"
 
 	"github.com/sindri/deploy/v3/pkg/providers/internal/rest"
-	"github.com/sindri/deploy/v3/pkg/providers/vm/internal/cloudhttp"
+	"github.com/sindri/deploy/v3/pkg/providers/vm/internal/cloudrest"
 )
 
 // LaunchInstance launches one instance (PROVISIONING) with d. retryToken (opc-retry-token)
@@ -79,7 +79,7 @@ func (c *Client) UpdateInstance(ctx context.Context, id string, d UpdateDetails)
 // TerminateInstance terminates instance id and deletes its boot volume
 // (preserveBootVolume=false); one already gone is success.
 func (c *Client) TerminateInstance(ctx context.Context, id string) error {
-	return cloudhttp.IgnoreNotFound(c.rc.Do(ctx, rest.Request{Op: "terminate instance", Method: http.MethodDelete,
+	return cloudrest.IgnoreNotFound(c.rc.Do(ctx, rest.Request{Op: "terminate instance", Method: http.MethodDelete,
 		Path: "instances/" + url.PathEscape(id), Query: url.Values{"preserveBootVolume": {"false"}}}, nil))
 }
 

@@ -1,6 +1,4 @@
-// Package cloudhttp holds the HTTP plumbing the VM clouds' thin clients share: a client that
-// signs each request just before it is sent, and the "already gone" rule of deletes.
-package cloudhttp
+package cloudrest
 
 import (
 	"errors"
