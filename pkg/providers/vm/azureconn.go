@@ -155,12 +155,12 @@ func (a azureCloud) instance(ctx context.Context, v azure.VM) (Instance, error) 
 	}
 	in := Instance{ID: v.Name, Type: v.Properties.HardwareProfile.VMSize, State: azureState(prov, power), CloudState: cloudState,
 		Reason: v.Message(), Launched: v.Created(), Tags: neutralTags(v.Tags),
-		Login: "the private key of " + azureSSHKeyVar + " (no public address: reach it from its virtual network)"}
+		Login: "the private key of " + azureSSHKeyVar + " (port 22 must be allowed by the subnet's network security group)"}
 	if ref := v.Properties.StorageProfile.ImageReference; ref != nil {
 		in.ImageID = ref.ID
 	}
 	for _, n := range v.Properties.NetworkProfile.NetworkInterfaces {
-		nic, err := a.c.GetNIC(ctx, n.ID[strings.LastIndex(n.ID, "/")+1:])
+		nic, err := a.c.GetNIC(ctx, lastSegment(n.ID))
 		if isNotFound(err) {
 			continue
 		}
@@ -170,6 +170,15 @@ func (a azureCloud) instance(ctx context.Context, v azure.VM) (Instance, error) 
 		for _, ipc := range nic.Properties.IPConfigurations {
 			if in.PrivateIP == "" {
 				in.PrivateIP = ipc.Properties.PrivateIPAddress
+			}
+			if pip := ipc.Properties.PublicIPAddress; pip != nil && in.PublicIP == "" {
+				ip, err := a.c.GetPublicIP(ctx, lastSegment(pip.ID))
+				if err != nil && !isNotFound(err) {
+					return in, err
+				}
+				if err == nil {
+					in.PublicIP = ip.Properties.IPAddress
+				}
 			}
 		}
 	}
@@ -196,15 +205,30 @@ func azureState(prov, power string) string {
 	return instPending // creating, starting, or no power state yet
 }
 
-// azureBodies are the NIC and VM bodies of a launch of in.
-func azureBodies(c *azure.Client, location, subnet, sshKey string, in createInput) (string, azure.NIC, azure.VM) {
+// lastSegment is the name at the end of a resource id.
+func lastSegment(id string) string { return id[strings.LastIndex(id, "/")+1:] }
+
+// azureLaunch are the bodies of a launch: the public IP, the NIC and the VM, all named after
+// the VM (<name>-ip, <name>-nic).
+type azureLaunch struct {
+	name string
+	ip   azure.PublicIP
+	nic  azure.NIC
+	vm   azure.VM
+}
+
+// azureBodies are the bodies of a launch of in.
+func azureBodies(c *azure.Client, location, subnet, sshKey string, in createInput) azureLaunch {
 	name := instanceName(in.Name, in.Token)
 	tags := azureTags(in.Tags)
+	ip := azure.PublicIP{Location: location, Tags: tags, SKU: &azure.SKU{Name: "Standard"}}
+	ip.Properties.PublicIPAllocationMethod, ip.Properties.PublicIPAddressVersion = "Static", "IPv4"
 	var nic azure.NIC
 	nic.Location, nic.Tags = location, tags
 	ipc := azure.IPConfig{Name: "ipconfig1"}
 	ipc.Properties.Subnet = &azure.SubResource{ID: subnet}
 	ipc.Properties.PrivateIPAllocationMethod = "Dynamic"
+	ipc.Properties.PublicIPAddress = &azure.SubResource{ID: c.ResourceID("Microsoft.Network/publicIPAddresses", name+"-ip")}
 	nic.Properties.IPConfigurations = []azure.IPConfig{ipc}
 	az := deref(in.Config.Azure)
 	vm := azure.VM{Location: location, Tags: tags}
@@ -221,7 +245,7 @@ func azureBodies(c *azure.Client, location, subnet, sshKey string, in createInpu
 	ref := azure.NICReference{ID: c.ResourceID("Microsoft.Network/networkInterfaces", name+"-nic")}
 	ref.Properties.Primary, ref.Properties.DeleteOption = true, "Delete"
 	vm.Properties.NetworkProfile.NetworkInterfaces = []azure.NICReference{ref}
-	return name, nic, vm
+	return azureLaunch{name: name, ip: ip, nic: nic, vm: vm}
 }
 
 func (a azureCloud) Create(ctx context.Context, in createInput) (*Instance, error) {
@@ -231,14 +255,17 @@ func (a azureCloud) Create(ctx context.Context, in createInput) (*Instance, erro
 	if a.sshKey == "" {
 		return nil, fmt.Errorf("%w (the OpenSSH public key the instance's %s user logs in with)", providers.MissingCredential(Name, azureSSHKeyVar), sshUser)
 	}
-	name, nic, vm := azureBodies(a.c, a.location, a.subnet, a.sshKey, in)
-	if _, err := a.c.PutNIC(ctx, name+"-nic", nic); err != nil {
+	l := azureBodies(a.c, a.location, a.subnet, a.sshKey, in)
+	if _, err := a.c.PutPublicIP(ctx, l.name+"-ip", l.ip); err != nil {
 		return nil, err
 	}
-	if err := a.c.PutVM(ctx, name, vm); err != nil {
+	if _, err := a.c.PutNIC(ctx, l.name+"-nic", l.nic); err != nil {
 		return nil, err
 	}
-	return a.Instance(ctx, name)
+	if err := a.c.PutVM(ctx, l.name, l.vm); err != nil {
+		return nil, err
+	}
+	return a.Instance(ctx, l.name)
 }
 
 func (a azureCloud) SetTags(ctx context.Context, id string, tags map[string]string) error {
@@ -258,8 +285,8 @@ func (a azureCloud) SetTags(ctx context.Context, id string, tags map[string]stri
 func (a azureCloud) Stop(ctx context.Context, id string) error  { return a.c.DeallocateVM(ctx, id) }
 func (a azureCloud) Start(ctx context.Context, id string) error { return a.c.StartVM(ctx, id) }
 
-// Terminate deletes each VM (its OS disk and NIC go with it: deleteOption Delete) and then
-// its NIC by name, in case the VM never took it.
+// Terminate deletes each VM (its OS disk and NIC go with it: deleteOption Delete), then its
+// NIC by name, in case the VM never took it, and its public IP.
 func (a azureCloud) Terminate(ctx context.Context, ids ...string) error {
 	for _, id := range ids {
 		if err := a.c.DeleteVM(ctx, id); err != nil {
@@ -268,12 +295,15 @@ func (a azureCloud) Terminate(ctx context.Context, ids ...string) error {
 		if err := a.c.DeleteNIC(ctx, id+"-nic"); err != nil {
 			return err
 		}
+		if err := a.c.DeletePublicIP(ctx, id+"-ip"); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
-// Sweep deletes the NICs of env that no VM uses (a launch stopped between its NIC and its
-// VM), so that Destroy leaves nothing (sweeper).
+// Sweep deletes the NICs of env that no VM uses and the public IPs of env that no NIC uses (a
+// launch stopped before its VM), so that Destroy leaves nothing (sweeper).
 func (a azureCloud) Sweep(ctx context.Context, env string) error {
 	vms, err := a.c.ListVMs(ctx)
 	if err != nil {
@@ -282,7 +312,7 @@ func (a azureCloud) Sweep(ctx context.Context, env string) error {
 	used := map[string]bool{}
 	for _, v := range vms {
 		for _, n := range v.Properties.NetworkProfile.NetworkInterfaces {
-			used[strings.ToLower(n.ID[strings.LastIndex(n.ID, "/")+1:])] = true
+			used[strings.ToLower(lastSegment(n.ID))] = true
 		}
 	}
 	nics, err := a.c.ListNICs(ctx)
@@ -290,9 +320,27 @@ func (a azureCloud) Sweep(ctx context.Context, env string) error {
 		return err
 	}
 	want := azureTags(envTags(env))
+	usedIPs := map[string]bool{}
 	for _, n := range nics {
 		if labelsHave(n.Tags, want) && !used[strings.ToLower(n.Name)] {
 			if err := a.c.DeleteNIC(ctx, n.Name); err != nil {
+				return err
+			}
+			continue
+		}
+		for _, ipc := range n.Properties.IPConfigurations {
+			if pip := ipc.Properties.PublicIPAddress; pip != nil {
+				usedIPs[strings.ToLower(lastSegment(pip.ID))] = true
+			}
+		}
+	}
+	ips, err := a.c.ListPublicIPs(ctx)
+	if err != nil {
+		return err
+	}
+	for _, ip := range ips {
+		if labelsHave(ip.Tags, want) && !usedIPs[strings.ToLower(ip.Name)] {
+			if err := a.c.DeletePublicIP(ctx, ip.Name); err != nil {
 				return err
 			}
 		}
@@ -364,7 +412,7 @@ func (azurePlan) Call(op string, d *desired, arg string) string {
 	case opFindInstances:
 		return fmt.Sprintf("ARM GET Microsoft.Compute/virtualMachines?$expand=instanceView (resource group), tags %v", azureTags(envTags(arg)))
 	case opCreate:
-		return fmt.Sprintf("ARM PUT Microsoft.Network/networkInterfaces/<name>-nic then Microsoft.Compute/virtualMachines/<name> (image %s, %s in %s; see azure/vm.json), each followed to Succeeded", arg, d.instanceType, d.region)
+		return fmt.Sprintf("ARM PUT Microsoft.Network/publicIPAddresses/<name>-ip, networkInterfaces/<name>-nic, then Microsoft.Compute/virtualMachines/<name> (image %s, %s in %s; see azure/vm.json), each followed to Succeeded", arg, d.instanceType, d.region)
 	case opStart:
 		return fmt.Sprintf("ARM POST Microsoft.Compute/virtualMachines/%s/start, followed to Succeeded", arg)
 	case opSetTags:
@@ -383,13 +431,16 @@ func (azurePlan) Launch(in createInput) map[string]string {
 		rg = "<AZURE_RESOURCE_GROUP, else " + azureDefaultGroup + ">"
 	}
 	c, _ := azure.New(azure.Config{Subscription: sub, ResourceGroup: rg, TenantID: "-", ClientID: "-", ClientSecret: "-", Options: cloudrest.Options{Provider: Name}})
-	_, nic, vm := azureBodies(c, region(in.Config), "<"+azureSubnetVar+">", "<"+azureSSHKeyVar+">", in)
-	vm.Properties.OSProfile.CustomData = "<base64 of azure/custom-data.yaml>"
-	nb, _ := json.MarshalIndent(nic, "", "  ")
-	vb, _ := json.MarshalIndent(vm, "", "  ")
-	return map[string]string{"azure/nic.json": "# PUT " + azure.DefaultEndpoint + "subscriptions/" + sub + "/resourceGroups/" + rg +
-		"/providers/Microsoft.Network/networkInterfaces/<name>-nic?api-version=" + azure.NetworkAPIVersion + "\n" + string(nb) + "\n",
-		"azure/vm.json": "# PUT " + azure.DefaultEndpoint + "subscriptions/" + sub + "/resourceGroups/" + rg +
-			"/providers/Microsoft.Compute/virtualMachines/<name>?api-version=" + azure.ComputeAPIVersion + "\n" + string(vb) + "\n",
+	l := azureBodies(c, region(in.Config), "<"+azureSubnetVar+">", "<"+azureSSHKeyVar+">", in)
+	l.vm.Properties.OSProfile.CustomData = "<base64 of azure/custom-data.yaml>"
+	put := func(path, version string, body any) string {
+		b, _ := json.MarshalIndent(body, "", "  ")
+		return "# PUT " + azure.DefaultEndpoint + "subscriptions/" + sub + "/resourceGroups/" + rg + "/providers/" + path +
+			"?api-version=" + version + "\n" + string(b) + "\n"
+	}
+	return map[string]string{
+		"azure/public-ip.json":   put("Microsoft.Network/publicIPAddresses/<name>-ip", azure.NetworkAPIVersion, l.ip),
+		"azure/nic.json":         put("Microsoft.Network/networkInterfaces/<name>-nic", azure.NetworkAPIVersion, l.nic),
+		"azure/vm.json":          put("Microsoft.Compute/virtualMachines/<name>", azure.ComputeAPIVersion, l.vm),
 		"azure/custom-data.yaml": in.UserData}
 }

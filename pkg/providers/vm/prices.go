@@ -24,6 +24,9 @@ type catalogue struct {
 	Rate func(d *desired) (rate float64, ok bool)
 	// Extra is a further note ("public traffic is billed apart"), or "".
 	Extra string
+	// AddressHourly is the public IPv4 address the launch always makes (GCP's external
+	// address, Azure's public IP), billed while it exists; 0 when the launch makes none.
+	AddressHourly float64
 }
 
 // perGB prices a disk at a flat rate per GB-month by type.
@@ -68,6 +71,9 @@ var prices = map[config.PackerCloud]catalogue{
 		Date:             "2026-12-06",
 		DiskType:         func(pc *config.PackerConfig) string { return deref(pc.GCP).DiskType },
 		ImageStorageName: "image storage",
+		// https://cloud.google.com/vpc/network-pricing: an external IPv4 address in use by a
+		// standard VM, $0.005 per hour.
+		AddressHourly: 0.005,
 	},
 	// Source: https://azure.microsoft.com/pricing/details/virtual-machines/linux/ (pay as you
 	// go, East US/West US 2) and https://azure.microsoft.com/pricing/details/managed-disks/
@@ -86,6 +92,9 @@ var prices = map[config.PackerCloud]catalogue{
 		Date:             "2026-12-06",
 		DiskType:         func(pc *config.PackerConfig) string { return deref(pc.Azure).StorageAccountType },
 		ImageStorageName: "image snapshots",
+		// https://azure.microsoft.com/pricing/details/ip-addresses/: a Standard static IPv4
+		// address, $0.005 per hour, billed stopped or not.
+		AddressHourly: 0.005,
 	},
 }
 
@@ -128,6 +137,9 @@ func estimate(d *desired, build bool) *providers.CostEstimate {
 	volume := cat.Disk(diskType, d.volumeGB)
 	snapshot := float64(d.volumeGB) * cat.ImagePerGBMonth
 	notes := fmt.Sprintf("%d GB %s root volume $%.2f/month, %s up to $%.2f/month", d.volumeGB, diskType, volume, cat.ImageStorageName, snapshot)
+	if cat.AddressHourly > 0 {
+		notes += fmt.Sprintf(", public IPv4 address $%.2f/month", cat.AddressHourly*hoursPerMonth)
+	}
 	if build {
 		notes += fmt.Sprintf(", one image build of about %d minutes", buildMinutes)
 		if ok {
@@ -144,8 +156,8 @@ func estimate(d *desired, build bool) *providers.CostEstimate {
 		est.Notes = fmt.Sprintf("no price for instance type %s in the catalogue; ", d.instanceType) + notes
 		return est
 	}
-	hourly := round4(rate + (volume+snapshot)/hoursPerMonth)
-	monthly := round2(rate*hoursPerMonth + volume + snapshot)
+	hourly := round4(rate + cat.AddressHourly + (volume+snapshot)/hoursPerMonth)
+	monthly := round2((rate+cat.AddressHourly)*hoursPerMonth + volume + snapshot)
 	est.Hourly, est.Monthly = &hourly, &monthly
 	return est
 }

@@ -143,6 +143,41 @@ func (c *Client) ListNICs(ctx context.Context) ([]NIC, error) {
 	return list[NIC](ctx, c, "list network interfaces", strings.TrimPrefix(c.ResourceID("Microsoft.Network", "networkInterfaces"), "/"), apiVersion(NetworkAPIVersion))
 }
 
+func (c *Client) ipPath(name string) string {
+	return strings.TrimPrefix(c.ResourceID("Microsoft.Network/publicIPAddresses", url.PathEscape(name)), "/")
+}
+
+// PutPublicIP creates or updates public IP name and waits for it; it returns the address.
+func (c *Client) PutPublicIP(ctx context.Context, name string, ip PublicIP) (*PublicIP, error) {
+	var out PublicIP
+	if err := c.do(ctx, rest.Request{Op: "create public IP " + name, Operation: "create public IP", Method: "PUT",
+		Path: c.ipPath(name), Query: apiVersion(NetworkAPIVersion), Body: ip}, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetPublicIP returns public IP name; missing is ErrNotFound.
+func (c *Client) GetPublicIP(ctx context.Context, name string) (*PublicIP, error) {
+	var out PublicIP
+	if err := c.rc.Do(ctx, rest.Request{Op: "get public IP " + name, Operation: "get public IP", Method: "GET",
+		Path: c.ipPath(name), Query: apiVersion(NetworkAPIVersion)}, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ListPublicIPs returns the resource group's public IP addresses.
+func (c *Client) ListPublicIPs(ctx context.Context) ([]PublicIP, error) {
+	return list[PublicIP](ctx, c, "list public IPs", strings.TrimPrefix(c.ResourceID("Microsoft.Network", "publicIPAddresses"), "/"), apiVersion(NetworkAPIVersion))
+}
+
+// DeletePublicIP deletes public IP name; gone is success.
+func (c *Client) DeletePublicIP(ctx context.Context, name string) error {
+	return gone(c.do(ctx, rest.Request{Op: "delete public IP " + name, Operation: "delete public IP", Method: "DELETE",
+		Path: c.ipPath(name), Query: apiVersion(NetworkAPIVersion)}, nil))
+}
+
 // ListImages returns the resource group's managed images.
 func (c *Client) ListImages(ctx context.Context) ([]Image, error) {
 	return list[Image](ctx, c, "list images", strings.TrimPrefix(c.ResourceID("Microsoft.Compute", "images"), "/"), apiVersion(ComputeAPIVersion))

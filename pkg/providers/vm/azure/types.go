@@ -175,6 +175,26 @@ type SubResource struct {
 	ID string `json:"id"`
 }
 
+// PublicIP is a Microsoft.Network public IP address (Standard SKU, static).
+type PublicIP struct {
+	ID         string            `json:"id,omitempty"`
+	Name       string            `json:"name,omitempty"`
+	Location   string            `json:"location"`
+	Tags       map[string]string `json:"tags,omitempty"`
+	SKU        *SKU              `json:"sku,omitempty"`
+	Properties struct {
+		ProvisioningState        string `json:"provisioningState,omitempty"`
+		PublicIPAllocationMethod string `json:"publicIPAllocationMethod,omitempty"`
+		PublicIPAddressVersion   string `json:"publicIPAddressVersion,omitempty"`
+		IPAddress                string `json:"ipAddress,omitempty"`
+	} `json:"properties"`
+}
+
+// SKU names a resource's SKU ("Standard").
+type SKU struct {
+	Name string `json:"name"`
+}
+
 // Image is a Microsoft.Compute managed image.
 type Image struct {
 	ID         string            `json:"id"`

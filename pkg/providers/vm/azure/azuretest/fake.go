@@ -7,6 +7,7 @@
 // PowerState/starting to succeeded and PowerState/running; deallocate goes through
 // deallocating to deallocated, powerOff through stopping to stopped, start through starting,
 // delete through deleting to gone, taking its OS disk and its NIC (deleteOption Delete).
+// Public IPs (Standard, static) get an address; one a NIC uses cannot be deleted.
 // Changes answer 201/202 with an Azure-AsyncOperation URL whose status is InProgress for a
 // few reads and until the change is complete.
 package azuretest
@@ -57,6 +58,7 @@ type Fake struct {
 	tokens  map[string]bool
 	vms     map[string]*vm
 	nics    map[string]*azure.NIC
+	ips     map[string]*azure.PublicIP
 	disks   map[string]string // OS disk name -> env tag of its VM
 	images  map[string]*azure.Image
 	ops     map[string]*operation
@@ -104,7 +106,7 @@ func New(t testing.TB, opts Options) *Fake {
 	if opts.PageSize == 0 {
 		opts.PageSize = 2
 	}
-	f := &Fake{opts: opts, tokens: map[string]bool{}, vms: map[string]*vm{}, nics: map[string]*azure.NIC{},
+	f := &Fake{opts: opts, tokens: map[string]bool{}, vms: map[string]*vm{}, nics: map[string]*azure.NIC{}, ips: map[string]*azure.PublicIP{},
 		disks: map[string]string{}, images: map[string]*azure.Image{}, ops: map[string]*operation{}, failing: map[string]string{}}
 	rg := "/subscriptions/{sub}/resourceGroups/{rg}/providers/"
 	mux := http.NewServeMux()
@@ -120,6 +122,10 @@ func New(t testing.TB, opts Options) *Fake {
 	mux.HandleFunc("PUT "+rg+"Microsoft.Network/networkInterfaces/{name}", f.putNIC)
 	mux.HandleFunc("GET "+rg+"Microsoft.Network/networkInterfaces/{name}", f.getNIC)
 	mux.HandleFunc("DELETE "+rg+"Microsoft.Network/networkInterfaces/{name}", f.deleteNIC)
+	mux.HandleFunc("GET "+rg+"Microsoft.Network/publicIPAddresses", f.listIPs)
+	mux.HandleFunc("PUT "+rg+"Microsoft.Network/publicIPAddresses/{name}", f.putIP)
+	mux.HandleFunc("GET "+rg+"Microsoft.Network/publicIPAddresses/{name}", f.getIP)
+	mux.HandleFunc("DELETE "+rg+"Microsoft.Network/publicIPAddresses/{name}", f.deleteIP)
 	mux.HandleFunc("GET "+rg+"Microsoft.Compute/images", f.listImages)
 	mux.HandleFunc("GET "+rg+"Microsoft.Compute/images/{name}", f.getImage)
 	mux.HandleFunc("DELETE "+rg+"Microsoft.Compute/images/{name}", f.deleteImage)
@@ -172,7 +178,8 @@ func (f *Fake) FailLaunches(imageID, message string) {
 	f.failing[imageID] = message
 }
 
-// Resources returns what exists of the env whose tag key has value: VM, NIC and OS disk ids.
+// Resources returns what exists of the env whose tag key has value: VM, NIC, public IP and
+// OS disk ids.
 func (f *Fake) Resources(key, value string) []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -186,6 +193,11 @@ func (f *Fake) Resources(key, value string) []string {
 	for _, n := range f.nics {
 		if n.Tags[key] == value {
 			out = append(out, n.ID)
+		}
+	}
+	for _, ip := range f.ips {
+		if ip.Tags[key] == value {
+			out = append(out, ip.ID)
 		}
 	}
 	for d, env := range f.disks {

@@ -400,13 +400,35 @@ func (f *Fake) listVMs(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func (f *Fake) listNICs(w http.ResponseWriter, r *http.Request) {
+// serveNetworkList answers the list of m (a Microsoft.Network collection).
+func serveNetworkList[T any](f *Fake, w http.ResponseWriter, r *http.Request, m map[string]*T) {
 	if !f.authorized(w, r, "Microsoft.Network") {
 		return
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	page(f, w, r, slices.Collect(maps.Keys(f.nics)), func(n string) azure.NIC { return *f.nics[n] })
+	page(f, w, r, slices.Collect(maps.Keys(m)), func(n string) T { return *m[n] })
+}
+
+// serveNetworkGet answers the path's resource of m, or 404 naming typ.
+func serveNetworkGet[T any](f *Fake, w http.ResponseWriter, r *http.Request, m map[string]*T, typ string) {
+	if !f.authorized(w, r, "Microsoft.Network") {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	v := m[r.PathValue("name")]
+	if v == nil {
+		fail(w, 404, "NotFound", "Resource 'Microsoft.Network/%s/%s' was not found.", typ, r.PathValue("name"))
+		return
+	}
+	apifake.WriteJSON(w, 200, v)
+}
+
+func (f *Fake) listNICs(w http.ResponseWriter, r *http.Request) { serveNetworkList(f, w, r, f.nics) }
+
+func (f *Fake) getNIC(w http.ResponseWriter, r *http.Request) {
+	serveNetworkGet(f, w, r, f.nics, "networkInterfaces")
 }
 
 func (f *Fake) putNIC(w http.ResponseWriter, r *http.Request) {
@@ -437,33 +459,37 @@ func (f *Fake) putNIC(w http.ResponseWriter, r *http.Request) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	status := 201
-	if old := f.nics[name]; old != nil {
-		status = 200
-		body.Properties.IPConfigurations[0].Properties.PrivateIPAddress = old.Properties.IPConfigurations[0].Properties.PrivateIPAddress
-	} else {
-		f.seq++
-		body.Properties.IPConfigurations[0].Properties.PrivateIPAddress = "10.0.0." + strconv.Itoa(4+f.seq%250)
+	if pip := body.Properties.IPConfigurations[0].Properties.PublicIPAddress; pip != nil {
+		if ip := f.ips[pip.ID[strings.LastIndex(pip.ID, "/")+1:]]; ip == nil || !strings.EqualFold(ip.ID, pip.ID) {
+			fail(w, 400, "InvalidResourceReference", "Resource %s referenced by resource %s was not found.", pip.ID, name)
+			return
+		}
 	}
-	body.ID, body.Name = f.rgID()+"/providers/Microsoft.Network/networkInterfaces/"+name, name
-	body.Properties.ProvisioningState = "Succeeded"
-	f.nics[name] = &body
-	f.newOp(w, "Microsoft.Network", func() (string, string, string) { return "Succeeded", "", "" })
-	apifake.WriteJSON(w, status, body)
+	addr := &body.Properties.IPConfigurations[0].Properties.PrivateIPAddress
+	storeNetwork(f, w, f.nics, name, &body, addr, "10.0.0.", func(old *azure.NIC) string {
+		return old.Properties.IPConfigurations[0].Properties.PrivateIPAddress
+	}, func(id string) {
+		body.ID, body.Name, body.Properties.ProvisioningState = id+"/providers/Microsoft.Network/networkInterfaces/"+name, name, "Succeeded"
+	})
 }
 
-func (f *Fake) getNIC(w http.ResponseWriter, r *http.Request) {
-	if !f.authorized(w, r, "Microsoft.Network") {
-		return
+// storeNetwork stores body as network resource name of m (created: 201 with a new address
+// prefix.N in *addr; updated: 200 keeping the address oldAddr reads) and answers it with a
+// succeeded async operation; set fills its id (from the resource group's), name and state.
+// Caller holds f.mu.
+func storeNetwork[T any](f *Fake, w http.ResponseWriter, m map[string]*T, name string, body *T, addr *string, prefix string,
+	oldAddr func(*T) string, set func(rgID string)) {
+	status := 201
+	if old := m[name]; old != nil {
+		status, *addr = 200, oldAddr(old)
+	} else {
+		f.seq++
+		*addr = prefix + strconv.Itoa(4+f.seq%250)
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	n := f.nics[r.PathValue("name")]
-	if n == nil {
-		fail(w, 404, "NotFound", "Resource 'Microsoft.Network/networkInterfaces/%s' was not found.", r.PathValue("name"))
-		return
-	}
-	apifake.WriteJSON(w, 200, n)
+	set(f.rgID())
+	m[name] = body
+	f.newOp(w, "Microsoft.Network", func() (string, string, string) { return "Succeeded", "", "" })
+	apifake.WriteJSON(w, status, body)
 }
 
 func (f *Fake) deleteNIC(w http.ResponseWriter, r *http.Request) {
@@ -524,4 +550,64 @@ func (f *Fake) deleteImage(w http.ResponseWriter, r *http.Request) {
 		f.newOp(w, "Microsoft.Compute", func() (string, string, string) { return "Succeeded", "", "" })
 		w.WriteHeader(http.StatusAccepted)
 	})
+}
+
+func (f *Fake) listIPs(w http.ResponseWriter, r *http.Request) { serveNetworkList(f, w, r, f.ips) }
+
+func (f *Fake) getIP(w http.ResponseWriter, r *http.Request) {
+	serveNetworkGet(f, w, r, f.ips, "publicIPAddresses")
+}
+
+func (f *Fake) putIP(w http.ResponseWriter, r *http.Request) {
+	var body azure.PublicIP
+	if !f.decode(w, r, "Microsoft.Network", &body) {
+		return
+	}
+	name := r.PathValue("name")
+	msg := validTags(body.Tags)
+	switch {
+	case body.ID != "" || body.Name != "" || body.Properties.ProvisioningState != "" || body.Properties.IPAddress != "":
+		msg = "output-only properties were sent"
+	case body.Location != f.opts.Location:
+		msg = "location '" + body.Location + "' is not the resource group's"
+	case body.SKU == nil || body.SKU.Name != "Standard" || body.Properties.PublicIPAllocationMethod != "Static":
+		msg = "a Standard SKU public IP must be Static"
+	}
+	if msg != "" {
+		f.API.Violationf("create public IP %s: %s", name, msg)
+		fail(w, 400, "InvalidRequestFormat", "%s", msg)
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	storeNetwork(f, w, f.ips, name, &body, &body.Properties.IPAddress, "20.0.0.", func(old *azure.PublicIP) string {
+		return old.Properties.IPAddress
+	}, func(id string) {
+		body.ID, body.Name, body.Properties.ProvisioningState = id+"/providers/Microsoft.Network/publicIPAddresses/"+name, name, "Succeeded"
+	})
+}
+
+func (f *Fake) deleteIP(w http.ResponseWriter, r *http.Request) {
+	if !f.authorized(w, r, "Microsoft.Network") {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	name := r.PathValue("name")
+	ip := f.ips[name]
+	if ip == nil {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	for _, n := range f.nics {
+		for _, ipc := range n.Properties.IPConfigurations {
+			if p := ipc.Properties.PublicIPAddress; p != nil && strings.EqualFold(p.ID, ip.ID) {
+				fail(w, 400, "PublicIPAddressCannotBeDeleted", "Public IP address %s can not be deleted since it is still allocated to resource %s.", ip.ID, n.ID)
+				return
+			}
+		}
+	}
+	delete(f.ips, name)
+	f.newOp(w, "Microsoft.Network", func() (string, string, string) { return "Succeeded", "", "" })
+	w.WriteHeader(http.StatusAccepted)
 }
