@@ -252,3 +252,41 @@ func TestDeployFailingInstanceFailsFastOCIAndAlicloud(t *testing.T) {
 		}
 	}
 }
+
+// An ECS instance gets the env's cloud-init as user data, with no credential in it, its tags,
+// the config's vSwitch and security group, and a public address for ssh.
+func TestDeployAlicloudLaunch(t *testing.T) {
+	t.Parallel()
+	p, f := newAliEnv(t)
+	d, err := p.Deploy(t.Context(), aliSpec(t, "launch"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := f.Instances(providers.LabelEnv, "launch")
+	if len(ids) != 1 {
+		t.Fatalf("instances %v, want one", ids)
+	}
+	ud := f.UserData(ids[0])
+	if !strings.Contains(ud, "SINDRI_ENV=launch") {
+		t.Errorf("user data %q", ud)
+	}
+	for _, c := range aliCreds() {
+		if strings.Contains(ud, c) {
+			t.Errorf("user data holds a credential")
+		}
+	}
+	if !strings.HasPrefix(d.Connection.SSHCommand, "ssh ubuntu@47.96.") || !strings.Contains(d.Connection.Instructions, "key_pair_name") {
+		t.Errorf("connection %+v", d.Connection)
+	}
+	var run string
+	for _, e := range f.API.Requests() {
+		if strings.Contains(e.Body, "Action=RunInstances") {
+			run = e.Body
+		}
+	}
+	for _, want := range []string{"VSwitchId=vsw-bp1conformance", "SecurityGroupId=sg-bp1conformance01", "InternetMaxBandwidthOut=10", "ClientToken="} {
+		if !strings.Contains(run, want) {
+			t.Errorf("RunInstances lacks %s: %s", want, run)
+		}
+	}
+}
