@@ -200,12 +200,12 @@ func TestErrorCodes(t *testing.T) {
 		"LimitExceeded": providers.ErrQuota, "IncorrectState": providers.ErrConflict,
 		"InvalidParameter": providers.ErrInvalidSpec, "TooManyRequests": providers.ErrUnavailable,
 	} {
-		if got := oci.Cause(code); got != want {
+		if got := oci.Cause(code, "some message"); got != want {
 			t.Errorf("Cause(%s) = %v, want %v", code, got, want)
 		}
 	}
-	if oci.Cause("SomethingElse") != nil {
-		t.Error("an unknown code has a cause")
+	if oci.Cause("SomethingElse", "") != nil || oci.Cause("InternalError", "something broke") != nil {
+		t.Error("an unknown code, or a generic InternalError, has a cause")
 	}
 }
 
@@ -233,5 +233,22 @@ func TestParsePrivateKey(t *testing.T) {
 	}
 	if _, err := oci.ParsePrivateKey([]byte("not pem")); err == nil {
 		t.Error("a non-PEM key file parsed")
+	}
+}
+
+// TestOutOfHostCapacity: OCI's launch without capacity (500 InternalError "Out of host
+// capacity.") is ErrCapacity, not retried.
+func TestOutOfHostCapacity(t *testing.T) {
+	t.Parallel()
+	f := ocitest.New(t, ocitest.Options{})
+	f.OutOfCapacity("VM.Standard.E4.Flex")
+	c := newClient(t, f, nil)
+	img := f.AddImage("img", nil, time.Now())
+	_, err := c.LaunchInstance(t.Context(), launchDetails(f, img, "e"), "tok")
+	if !errors.Is(err, providers.ErrCapacity) || providers.IsRetryable(err) {
+		t.Fatalf("launch without capacity: %v, want ErrCapacity, not retryable", err)
+	}
+	if n := f.API.Count("POST /20160918/instances"); n != 1 {
+		t.Errorf("%d launches sent, want 1", n)
 	}
 }

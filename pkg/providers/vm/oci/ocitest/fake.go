@@ -57,6 +57,7 @@ type Fake struct {
 	images    map[string]*oci.Image
 	tokens    map[string]tokenUse
 	failing   map[string]bool // image id -> its instances die while provisioning
+	noRoom    map[string]bool // shapes out of host capacity
 }
 
 type tokenUse struct {
@@ -104,7 +105,7 @@ func New(t testing.TB, opts Options) *Fake {
 		opts.PageSize = 2
 	}
 	f := &Fake{opts: opts, instances: map[string]*instance{}, images: map[string]*oci.Image{},
-		tokens: map[string]tokenUse{}, failing: map[string]bool{}}
+		tokens: map[string]tokenUse{}, failing: map[string]bool{}, noRoom: map[string]bool{}}
 	mux := http.NewServeMux()
 	v := "/" + oci.APIVersion
 	mux.HandleFunc("POST "+v+"/instances", f.handle(f.launch))
@@ -185,6 +186,14 @@ func (f *Fake) FailLaunches(id string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.failing[id] = true
+}
+
+// OutOfCapacity makes every launch of shape fail as OCI's do when the availability domain
+// has no host left: 500 InternalError "Out of host capacity.".
+func (f *Fake) OutOfCapacity(shape string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.noRoom[shape] = true
 }
 
 // Kill makes instance id stop on its own (an OS shutdown).

@@ -146,6 +146,9 @@ func (f *Fake) launch(r *http.Request, body []byte, now time.Time) result {
 			return fail(errorf(http.StatusBadRequest, "InvalidParameter", "metadata.user_data must be base64"))
 		}
 	}
+	if f.noRoom[d.Shape] {
+		return fail(errorf(http.StatusInternalServerError, "InternalError", "Out of host capacity."))
+	}
 	im, found := f.images[d.SourceDetails.ImageID]
 	if !found || im.LifecycleState != oci.ImageAvailable {
 		return fail(notFound("image", d.SourceDetails.ImageID))
