@@ -146,6 +146,20 @@ func (o ociCloud) FindInstances(ctx context.Context, tags map[string]string) ([]
 	return out, nil
 }
 
+// listed finds instance id in the compartment's list; notFound is the error when it is not there.
+func (o ociCloud) listed(ctx context.Context, id string, notFound error) (*oci.Instance, error) {
+	all, err := o.c.ListInstances(ctx, o.compartment, "")
+	if err != nil {
+		return nil, err
+	}
+	for i := range all {
+		if all[i].ID == id {
+			return &all[i], nil
+		}
+	}
+	return nil, notFound
+}
+
 // addresses fills n's IPs from its primary VNIC when it runs (OCI's instance has none).
 func (o ociCloud) addresses(ctx context.Context, in oci.Instance, n *Instance) error {
 	if in.LifecycleState != oci.StateRunning {
@@ -166,8 +180,14 @@ func hasTags(have, want map[string]string) bool {
 	return true
 }
 
+// Instance reads instance id. OCI keeps a terminated instance (TERMINATED) for a while, so
+// a 404 is not "gone": it is a read that lags a launch. The compartment's list, which holds
+// every instance, is asked then; only an instance missing there too is ErrNotFound.
 func (o ociCloud) Instance(ctx context.Context, id string) (*Instance, error) {
 	got, err := o.c.GetInstance(ctx, id)
+	if isNotFound(err) {
+		got, err = o.listed(ctx, id, err)
+	}
 	if err != nil {
 		return nil, err
 	}

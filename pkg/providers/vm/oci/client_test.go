@@ -40,11 +40,17 @@ func launchDetails(f *ocitest.Fake, image, env string) oci.LaunchDetails {
 		FreeformTags: map[string]string{"sindri.dev/env": env}, Metadata: map[string]string{"user_data": "I2Nsb3VkLWNvbmZpZwo="}}
 }
 
+// wait polls instance id until it is in state.
 func wait(t *testing.T, c *oci.Client, id, state string) oci.Instance {
 	t.Helper()
 	for range 400 {
 		got, err := c.GetInstance(t.Context(), id)
-		if err != nil {
+		switch {
+		case errors.Is(err, providers.ErrNotFound):
+			// A new instance may be unknown to reads for a moment (the fake's Lag).
+			time.Sleep(5 * time.Millisecond)
+			continue
+		case err != nil:
 			t.Fatal(err)
 		}
 		if got.LifecycleState == state {

@@ -34,6 +34,10 @@ type Options struct {
 	Compartment string
 	// Transition is how long an instance stays in a transitional state (default 30ms).
 	Transition time.Duration
+	// Lag hides a new instance from GET /instances/{id} for a while, as OCI's reads lag its
+	// launches (default: the first read after the launch answers 404; apifake.NewLag(0, 0)
+	// for none).
+	Lag *apifake.Lag
 	// PageSize is the list page size when no limit is sent (default 2, so that clients must
 	// follow opc-next-page).
 	PageSize int
@@ -103,6 +107,9 @@ func New(t testing.TB, opts Options) *Fake {
 	}
 	if opts.PageSize == 0 {
 		opts.PageSize = 2
+	}
+	if opts.Lag == nil {
+		opts.Lag = apifake.NewLag(0, 1)
 	}
 	f := &Fake{opts: opts, instances: map[string]*instance{}, images: map[string]*oci.Image{},
 		tokens: map[string]tokenUse{}, failing: map[string]bool{}, noRoom: map[string]bool{}}

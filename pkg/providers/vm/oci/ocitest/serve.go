@@ -164,6 +164,7 @@ func (f *Fake) launch(r *http.Request, body []byte, now time.Time) result {
 	}
 	in.enter(oci.StateProvisioning, now)
 	f.instances[id] = in
+	f.opts.Lag.Created(id)
 	f.order = append(f.order, id)
 	if token != "" {
 		f.tokens[token] = tokenUse{instance: id, body: hex.EncodeToString(sum[:])}
@@ -181,7 +182,7 @@ func (f *Fake) view(in *instance, now time.Time) oci.Instance {
 
 func (f *Fake) getInstance(r *http.Request, _ []byte, now time.Time) result {
 	in, found := f.instances[r.PathValue("id")]
-	if !found {
+	if !found || !f.opts.Lag.Visible(in.ID) {
 		return fail(notFound("instance", r.PathValue("id")))
 	}
 	return ok(f.view(in, now))
