@@ -55,7 +55,7 @@ func newAzureFake(t *testing.T, api ...apifake.Option) (*vm.Provider, *azuretest
 		Binary: "/nonexistent/packer", Getenv: func(k string) string { return env[k] },
 		Places:        map[config.PackerCloud][]string{config.CloudAzure: {o.Location}},
 		AzureEndpoint: f.URL, AzureLoginEndpoint: f.URL, HTTPClient: f.Client(),
-		APITimeout: 2 * time.Second, BackoffBase: time.Millisecond, PollInterval: 5 * time.Millisecond,
+		APITimeout: time.Second, BackoffBase: time.Millisecond, PollInterval: 5 * time.Millisecond,
 		BootTimeout: 20 * time.Second,
 	})
 	return p, f

@@ -146,7 +146,7 @@ func (a azureCloud) Instance(ctx context.Context, id string) (*Instance, error) 
 	return &in, nil
 }
 
-// instance is v in neutral terms, with its NIC's private address.
+// instance is v in neutral terms, with its NIC's private and public addresses when it runs.
 func (a azureCloud) instance(ctx context.Context, v azure.VM) (Instance, error) {
 	power, prov := v.Power(), v.Provisioning()
 	cloudState := "ProvisioningState/" + prov
@@ -158,6 +158,11 @@ func (a azureCloud) instance(ctx context.Context, v azure.VM) (Instance, error) 
 		Login: "the private key of " + azureSSHKeyVar + " (port 22 must be allowed by the subnet's network security group)"}
 	if ref := v.Properties.StorageProfile.ImageReference; ref != nil {
 		in.ImageID = ref.ID
+	}
+	if in.State != instRunning {
+		// Addresses matter (and a dynamic private address is held) only while it runs: a wait
+		// reads the VM alone.
+		return in, nil
 	}
 	for _, n := range v.Properties.NetworkProfile.NetworkInterfaces {
 		nic, err := a.c.GetNIC(ctx, lastSegment(n.ID))

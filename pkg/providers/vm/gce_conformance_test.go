@@ -56,7 +56,7 @@ func newGCEFake(t *testing.T, api ...apifake.Option) (*vm.Provider, *gcetest.Fak
 	p := vm.New(vm.Config{
 		Binary: "/nonexistent/packer", Getenv: func(k string) string { return env[k] },
 		Places: map[config.PackerCloud][]string{config.CloudGCP: {f.Zone()}}, GCEEndpoint: f.Endpoint, HTTPClient: f.Client(),
-		APITimeout: 2 * time.Second, BackoffBase: time.Millisecond, PollInterval: 5 * time.Millisecond,
+		APITimeout: time.Second, BackoffBase: time.Millisecond, PollInterval: 5 * time.Millisecond,
 		BootTimeout: 20 * time.Second,
 	})
 	return p, f, keyFile
