@@ -172,6 +172,7 @@ func Deploys(cloud config.PackerCloud) bool { return deploys(cloud) }
 var deployVars = map[config.PackerCloud][]string{
 	config.CloudGCP:   {gceKeyVar},
 	config.CloudAzure: {"AZURE_SUBSCRIPTION_ID", azureSubnetVar, azureSSHKeyVar},
+	config.CloudOCI:   ociAPIVars,
 }
 
 // DeployVars returns the variables, besides RequiredVars, that deploy, image-list and

@@ -31,6 +31,9 @@ func (p *Provider) Deploy(ctx context.Context, s *providers.Spec, r providers.Re
 	if err != nil {
 		return nil, err
 	}
+	// The connector may take the region from the executor (OCI_REGION): the handle records
+	// where the instance really is.
+	d.region = c.Region()
 	var warnings []string
 	if d.delivery, err = p.newDelivery(s, d.region); err != nil {
 		return nil, err
@@ -162,7 +165,7 @@ func (p *Provider) buildMissing(ctx context.Context, c cloudAPI, s *providers.Sp
 	pc := s.Config.Providers.Packer
 	if _, _, err := p.detect(ctx); err != nil {
 		return nil, fmt.Errorf("%s: no image %s built from this config in %s (tags %s=%s, %s=%s), and it cannot be built in this job: %w; build it first with the image-build job (sindri-action local vm build --cloud %s), or install packer on the executor: %w",
-			Name, pc.ImageName, region(pc), LabelImage, pc.ImageName, LabelImageConfig, ImageConfigHash(pc), err, pc.Cloud, providers.ErrNotFound)
+			Name, pc.ImageName, c.Region(), LabelImage, pc.ImageName, LabelImageConfig, ImageConfigHash(pc), err, pc.Cloud, providers.ErrNotFound)
 	}
 	unlock, err := lockBuild(ctx, s, pc, r, 1, deploySteps)
 	if err != nil {
@@ -175,7 +178,7 @@ func (p *Provider) buildMissing(ctx context.Context, c cloudAPI, s *providers.Sp
 			return img, err
 		}
 	}
-	r.Log(fmt.Sprintf("no image %s built from this config in %s: building it with packer", pc.ImageName, region(pc)))
+	r.Log(fmt.Sprintf("no image %s built from this config in %s: building it with packer", pc.ImageName, c.Region()))
 	built, err := p.build(ctx, s, r)
 	if err != nil {
 		return nil, fmt.Errorf("%s: build the missing image: %w", Name, err)

@@ -214,15 +214,7 @@ func (e ec2Cloud) FindImages(ctx context.Context, q imageQuery) ([]Image, error)
 }
 
 func (e ec2Cloud) DeleteImage(ctx context.Context, im Image) error {
-	if err := e.c.DeregisterImage(ctx, im.ID); err != nil {
-		return fmt.Errorf("deregister image %s: %w", im.ID, err)
-	}
-	for _, snap := range im.Storage {
-		if err := e.c.DeleteSnapshot(ctx, snap); err != nil {
-			return fmt.Errorf("delete snapshot %s of image %s: %w", snap, im.ID, err)
-		}
-	}
-	return nil
+	return deleteWithStorage(ctx, im, e.c.DeregisterImage, e.c.DeleteSnapshot)
 }
 
 // ec2Plan is cloudPlan on EC2.
@@ -250,15 +242,7 @@ func (ec2Plan) Call(op string, d *desired, arg string) string {
 }
 
 func (ec2Plan) Launch(in createInput) map[string]string {
-	params := ec2.RunParams(ec2RunInput(in))
-	var b strings.Builder
-	b.WriteString("# RunInstances (EC2 Query API 2016-11-15), POST https://ec2." + region(in.Config) + ".amazonaws.com/, signed with AWS Signature V4\n")
-	for _, k := range slices.Sorted(maps.Keys(params)) {
-		v := params.Get(k)
-		if k == "UserData" {
-			v = "<base64 of ec2/user-data.yaml>"
-		}
-		fmt.Fprintf(&b, "%s=%s\n", k, v)
-	}
-	return map[string]string{"ec2/run-instances.txt": b.String(), "ec2/user-data.yaml": in.UserData}
+	head := "# RunInstances (EC2 Query API 2016-11-15), POST https://ec2." + region(in.Config) + ".amazonaws.com/, signed with AWS Signature V4"
+	return map[string]string{"ec2/run-instances.txt": paramsFile(head, ec2.RunParams(ec2RunInput(in)), "UserData", "<base64 of ec2/user-data.yaml>"),
+		"ec2/user-data.yaml": in.UserData}
 }

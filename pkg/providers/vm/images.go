@@ -58,7 +58,7 @@ func (p *Provider) ListImages(ctx context.Context, s *providers.Spec) ([]provide
 	slices.SortFunc(found, func(a, b Image) int { return b.Created.Compare(a.Created) })
 	out := []providers.Image{}
 	for _, im := range found {
-		img := providers.Image{ID: im.ID, Name: im.Name, Cloud: string(pc.Cloud), Region: region(pc), Labels: im.Tags}
+		img := providers.Image{ID: im.ID, Name: im.Name, Cloud: string(pc.Cloud), Region: c.Region(), Labels: im.Tags}
 		if t := im.Created; !t.IsZero() {
 			img.CreatedAt = &t
 		}

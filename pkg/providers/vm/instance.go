@@ -33,14 +33,25 @@ const sshUser = "ubuntu"
 
 // ImageConfigHash returns the 16-hex-digit hash of c that LabelImageConfig carries: the whole
 // block, defaults applied, so any change of what the image is made from changes it; the
-// settings of the environment's instance alone (aws.key_name, aws.security_group_ids) are
-// left out, so changing them does not call for a new image.
+// settings of the environment's instance alone (aws.key_name, aws.security_group_ids,
+// oci.ssh_authorized_keys, alibaba.security_group_id and key_pair_name) are left out, so
+// changing them does not call for a new image.
 func ImageConfigHash(c *config.PackerConfig) string {
 	cc := *c
 	if cc.AWS != nil {
 		a := *cc.AWS
 		a.KeyName, a.SecurityGroupIDs = "", nil
 		cc.AWS = &a
+	}
+	if cc.OCI != nil {
+		o := *cc.OCI
+		o.SSHAuthorizedKeys = ""
+		cc.OCI = &o
+	}
+	if cc.Alibaba != nil {
+		a := *cc.Alibaba
+		a.SecurityGroupID, a.KeyPairName = "", ""
+		cc.Alibaba = &a
 	}
 	b, _ := json.Marshal(&cc)
 	sum := sha256.Sum256(b)

@@ -42,7 +42,7 @@ func (p *Provider) locate(ctx context.Context, s *providers.Spec) (*located, err
 		if err != nil {
 			return nil, err
 		}
-		l := &located{c: c, cloud: pl.cloud, region: pl.region, all: found}
+		l := &located{c: c, cloud: pl.cloud, region: c.Region(), all: found}
 		for i := len(found) - 1; i >= 0; i-- {
 			if found[i].State != instTerminating {
 				l.inst = &found[i]

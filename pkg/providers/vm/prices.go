@@ -19,6 +19,11 @@ type catalogue struct {
 	Source, Date     string
 	DiskType         func(pc *config.PackerConfig) string
 	ImageStorageName string // "snapshots", "image storage"
+	// Rate, when set, prices the instance instead of InstanceHourly (OCI's Flex shapes, by
+	// their OCPUs and memory); ok false when it has no price.
+	Rate func(d *desired) (rate float64, ok bool)
+	// Extra is a further note ("public traffic is billed apart"), or "".
+	Extra string
 	// AddressHourly is the public IPv4 address the launch always makes (GCP's external
 	// address, Azure's public IP), billed while it exists; 0 when the launch makes none.
 	AddressHourly float64
@@ -126,6 +131,9 @@ func estimate(d *desired, build bool) *providers.CostEstimate {
 	}
 	diskType := cat.DiskType(d.pc)
 	rate, ok := cat.InstanceHourly[d.instanceType]
+	if cat.Rate != nil {
+		rate, ok = cat.Rate(d)
+	}
 	volume := cat.Disk(diskType, d.volumeGB)
 	snapshot := float64(d.volumeGB) * cat.ImagePerGBMonth
 	notes := fmt.Sprintf("%d GB %s root volume $%.2f/month, %s up to $%.2f/month", d.volumeGB, diskType, volume, cat.ImageStorageName, snapshot)
@@ -138,7 +146,11 @@ func estimate(d *desired, build bool) *providers.CostEstimate {
 			notes += fmt.Sprintf(" ($%.2f)", rate*buildMinutes/60)
 		}
 	}
-	notes += fmt.Sprintf("; a stopped instance costs its volume only. Prices (%s, on demand) from %s as of %s.", cat.Where, cat.Source, cat.Date)
+	notes += "; a stopped instance costs its volume only"
+	if cat.Extra != "" {
+		notes += "; " + cat.Extra
+	}
+	notes += fmt.Sprintf(". Prices (%s, on demand) from %s as of %s.", cat.Where, cat.Source, cat.Date)
 	est := &providers.CostEstimate{Currency: "USD", Notes: notes}
 	if !ok {
 		est.Notes = fmt.Sprintf("no price for instance type %s in the catalogue; ", d.instanceType) + notes

@@ -73,6 +73,10 @@ type Config struct {
 	AzureEndpoint, AzureLoginEndpoint string
 	// EC2Endpoint replaces https://ec2.<region>.amazonaws.com (tests: the EC2 fake).
 	EC2Endpoint string
+	// OCIEndpoint replaces https://iaas.<region>.oraclecloud.com (tests: the OCI fake).
+	OCIEndpoint string
+	// ECSEndpoint replaces https://ecs.<region>.aliyuncs.com (tests: the ECS fake).
+	ECSEndpoint string
 	// HTTPClient sends the EC2 requests; nil means the rest client's default.
 	HTTPClient *http.Client
 	// APITimeout bounds each EC2 request (0: the rest client's 30s); BackoffBase its retry
