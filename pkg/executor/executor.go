@@ -86,7 +86,8 @@ type Config struct {
 	DrainGrace time.Duration
 	// DefaultTTL is the lifetime of an environment whose job set none (0 = no expiry).
 	DefaultTTL time.Duration
-	// LoadConfig validates a job's sindri.yaml (default LoadSindriConfig).
+	// LoadConfig validates a job's sindri.yaml (default LoadSindriConfig, behind a cache of
+	// the parsed files by content).
 	LoadConfig ConfigLoader
 	// BuildSpec overrides the Spec construction (default: from LoadConfig and the job).
 	BuildSpec SpecBuilder
@@ -141,7 +142,8 @@ func (c Config) withDefaults() Config {
 		c.DrainGrace = DefaultDrainGrace
 	}
 	if c.LoadConfig == nil {
-		c.LoadConfig = LoadSindriConfig
+		// Parsed once per distinct file: the jobs of a repository carry the same one.
+		c.LoadConfig = newConfigCache(LoadSindriConfig).Load
 	}
 	if c.BuildSpec == nil {
 		c.BuildSpec = specBuilder(c.LoadConfig, c.DefaultTTL)
