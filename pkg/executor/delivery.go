@@ -31,8 +31,11 @@ type delivery struct {
 	// log fields; nil until the secrets are known.
 	red *secrets.Redactor
 	// rec is the environment's record as the supersede check read it under the lease (nil
-	// when that check did not run or found none), reused for the handle.
-	rec *events.EnvRecord
+	// when that check did not run or found none), reused for the handle; recRev is its
+	// revision (0: none) and recRead says that the check read it.
+	rec     *events.EnvRecord
+	recRev  uint64
+	recRead bool
 	// provider is the job subject's provider token, the metrics' provider label.
 	provider string
 	// spend is the job's cost check (nil: none ran).
@@ -326,11 +329,13 @@ func cutLast(s, sep string) (before, after string, found bool) {
 
 // supersededCheck acks the job with a superseded event when the env record says it is moot.
 func (d *delivery) supersededCheck(ctx context.Context) (string, bool) {
-	rec, _, err := d.e.envs.Get(ctx, d.job.Env)
+	rec, rev, err := d.e.envs.Get(ctx, d.job.Env)
 	if errors.Is(err, events.ErrEnvNotFound) {
+		d.recRead = true
 		return "", false // embedded mode forgets; the job itself is the newest we know
 	}
 	d.rec = rec
+	d.recRev, d.recRead = rev, err == nil
 	if errors.Is(err, events.ErrBadEnvRecord) {
 		_, out := d.fail(ctx, events.FailInternal, badRecordMessage(d.job.Env, err, false), nil)
 		return out, true

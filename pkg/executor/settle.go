@@ -131,7 +131,15 @@ func (d *delivery) recordSuccess(ctx context.Context, r result, ev *events.Succe
 	j := d.job
 	sctx, cancel := settleCtx(ctx)
 	defer cancel()
-	_, _, err := d.e.envs.Update(sctx, j.Env, func(rec *events.EnvRecord, _ bool) error {
+	update := d.e.envs.Update
+	if d.recRead {
+		// The supersede check read the record under the lease: write from there, and read
+		// again only when somebody (an action bumping the desired generation) wrote it since.
+		update = func(ctx context.Context, env string, fn func(*events.EnvRecord, bool) error) (*events.EnvRecord, uint64, error) {
+			return d.e.envs.UpdateFrom(ctx, env, d.rec, d.recRev, fn)
+		}
+	}
+	_, _, err := update(sctx, j.Env, func(rec *events.EnvRecord, _ bool) error {
 		rec.Provider = j.Provider
 		if j.Repo != "" {
 			rec.Repo = j.Repo
