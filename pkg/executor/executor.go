@@ -388,6 +388,13 @@ func (e *Executor) Run(ctx context.Context) error {
 			e.log.Error().Int("jobs", n).Dur("grace", e.cfg.DrainGrace).Msg("in-flight jobs did not stop after cancellation; handed back, exiting without them")
 		}
 	}
+	// Acks are not confirmed one by one (see delivery.ack): send the last ones before
+	// returning, since the caller may close the connection next.
+	if nc := e.js.Conn(); nc != nil {
+		if err := nc.FlushTimeout(finalTimeout); err != nil {
+			e.log.Warn().Err(err).Msg("flush the last acks; their jobs come back after the ack wait and are acked as duplicates")
+		}
+	}
 	e.log.Info().Str("outcome", outcome).Dur("took", time.Since(drainStart)).Msg("drain finished: executor stopped")
 	return nil
 }

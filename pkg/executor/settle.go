@@ -52,10 +52,13 @@ func (d *delivery) handBack(delay time.Duration, why error) (string, string) {
 	return d.kind(), OutcomeHandedBack
 }
 
-func (d *delivery) ack(ctx context.Context) error {
-	sctx, cancel := settleCtx(ctx)
-	defer cancel()
-	return d.msg.DoubleAck(sctx)
+// ack acks the message once its job's terminal event is stored. It does not wait for the
+// server's confirmation (a double ack): an ack that is lost brings the job back after the ack
+// wait, and that delivery finds the terminal event and acks it (a duplicate). Not waiting
+// frees the job's slot a round trip earlier; Run flushes what is still buffered when it
+// returns.
+func (d *delivery) ack(context.Context) error {
+	return d.msg.Ack()
 }
 
 func (d *delivery) term(reason string) {
