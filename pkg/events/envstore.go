@@ -235,6 +235,38 @@ func (s *EnvStore) Update(ctx context.Context, env string, fn func(rec *EnvRecor
 	return nil, 0, fmt.Errorf("events: env record %s: %w", env, ErrTooManyConflicts)
 }
 
+// UpdateFrom is Update for a caller that read env's record already: rec at revision rev, or
+// nil and 0 when there was none. Its first attempt lets fn change a copy of rec and writes it
+// without reading the record again, which saves a round trip when nobody wrote it since; when
+// somebody did, it goes on as Update. rec itself is not changed.
+func (s *EnvStore) UpdateFrom(ctx context.Context, env string, rec *EnvRecord, rev uint64, fn func(rec *EnvRecord, exists bool) error) (*EnvRecord, uint64, error) {
+	cur := &EnvRecord{Env: env}
+	if rec != nil {
+		// A copy through the record's own encoding: what a read would have returned.
+		b, err := json.Marshal(rec)
+		if err != nil {
+			return nil, 0, fmt.Errorf("events: env record %s: encode: %w", env, err)
+		}
+		cur = &EnvRecord{}
+		if err := json.Unmarshal(b, cur); err != nil {
+			return nil, 0, fmt.Errorf("events: env record %s: %w: %w", env, ErrBadEnvRecord, err)
+		}
+	}
+	if err := fn(cur, rec != nil); err != nil {
+		return nil, 0, err
+	}
+	cur.Env = env
+	newRev, err := s.Put(ctx, cur, rev)
+	switch {
+	case err == nil:
+		return cur, newRev, nil
+	case errors.Is(err, ErrRevisionMismatch):
+		return s.Update(ctx, env, fn)
+	default:
+		return nil, 0, err
+	}
+}
+
 // backoff waits a short jittered time growing with attempt, or until ctx ends.
 func backoff(ctx context.Context, attempt int) error {
 	d := time.Duration(1+min(attempt, 6)) * time.Millisecond
