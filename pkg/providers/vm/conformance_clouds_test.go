@@ -95,6 +95,16 @@ func providerOn(env map[string]string, cfg vm.Config) *vm.Provider {
 	return vm.New(cfg)
 }
 
+// providerWithSSH is providerOn whose secret deliveries reach an SSH fake (sshOf) playing the
+// environment instances that instances lists, letting in the keys their userData authorizes.
+func providerWithSSH(t *testing.T, env map[string]string, cfg vm.Config, instances func() []string, userData func(id string) string) *vm.Provider {
+	ssh := newSSHFake(t, instances, userData)
+	cfg.Dial = ssh.Dial
+	p := providerOn(env, cfg)
+	sshFakes.Store(p, ssh)
+	return p
+}
+
 // specWith is a spec of yaml for env carrying creds as job credentials (canaries).
 func specWith(t testing.TB, yaml, env string, creds map[string]string) *providers.Spec {
 	s := &providers.Spec{
@@ -176,8 +186,9 @@ func newOCIEnv(t *testing.T, api []apifake.Option, opts ...func(env map[string]s
 	for _, o := range opts {
 		o(env)
 	}
-	return providerOn(env, vm.Config{OCIEndpoint: f.URL, HTTPClient: f.Client(),
-		Places: map[config.PackerCloud][]string{config.CloudOCI: {ociTest.region}}}), f
+	return providerWithSSH(t, env, vm.Config{OCIEndpoint: f.URL, HTTPClient: f.Client(),
+		Places: map[config.PackerCloud][]string{config.CloudOCI: {ociTest.region}}},
+		func() []string { return f.Instances(vm.LabelRole, vm.RoleEnvironment) }, f.UserData), f
 }
 
 func ociSpec(t testing.TB, env string) *providers.Spec {
@@ -235,8 +246,9 @@ func newAliEnv(t *testing.T, api ...apifake.Option) (*vm.Provider, *alicloudtest
 		Transition: 15 * time.Millisecond, API: api})
 	pc := loadConfig(t, aliYAML).Providers.Packer
 	f.AddImage(pc.ImageName+"-20261201000000", vm.ImageTags(pc), time.Now().Add(-time.Hour))
-	return providerOn(aliCreds(), vm.Config{ECSEndpoint: f.URL, HTTPClient: f.Client(),
-		Places: map[config.PackerCloud][]string{config.CloudAlibaba: {aliTest.region}}}), f
+	return providerWithSSH(t, aliCreds(), vm.Config{ECSEndpoint: f.URL, HTTPClient: f.Client(),
+		Places: map[config.PackerCloud][]string{config.CloudAlibaba: {aliTest.region}}},
+		func() []string { return f.Instances(vm.LabelRole, vm.RoleEnvironment) }, f.UserData), f
 }
 
 func aliSpec(t testing.TB, env string) *providers.Spec { return specWith(t, aliYAML, env, aliCreds()) }

@@ -97,27 +97,3 @@ func TestConformanceFaultsVMGCP(t *testing.T) {
 	t.Parallel()
 	providertest.Conformance(t, gcpConformance(t, true))
 }
-
-// On GCE too (labels and metadata in place of tags), a derived delivery key writes changed
-// secrets again, and an unchanged set not at all: the pinned host key and the digest are read
-// back.
-func TestDeploySecretsRedeliveryGCP(t *testing.T) {
-	t.Parallel()
-	p, f, key := newGCEFake(t)
-	s := gcpSpec(t, "redeliver", key)
-	s.Credentials = append(s.Credentials, providers.SecretValue{Name: vm.DeliveryKeyVar, Value: providertest.Canary("gcp-redelivery-secret-0123456789abcdef")})
-	for i, v := range []string{"first-value", "first-value", "second-value"} {
-		s.Secrets = []providers.SecretValue{{Name: "API_TOKEN", Value: providertest.Canary(v)}}
-		d, err := p.Deploy(t.Context(), s, nil)
-		if err != nil || len(d.Warnings) != 0 || d.Changed == (i == 1) {
-			t.Fatalf("Deploy %d = %+v, %v; want no warning, changed unless the secrets are", i+1, d, err)
-		}
-	}
-	ids := f.Instances(gcpLabel(providers.LabelEnv), "redeliver")
-	if len(ids) != 1 {
-		t.Fatalf("instances %v", ids)
-	}
-	if got, writes := sshOf(p).written(f.UserData(ids[0])); got != "API_TOKEN=second-value\n" || writes != 2 || sshOf(p).commands() != 2 {
-		t.Errorf("secrets %q after %d writes (%d commands), want the second value after 2 (the unchanged deploy connects not at all)", got, writes, sshOf(p).commands())
-	}
-}

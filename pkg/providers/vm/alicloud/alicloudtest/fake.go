@@ -31,6 +31,9 @@ type Options struct {
 	AccessKeyID, AccessKeySecret string
 	// Transition is how long an instance stays in each transitional status (default 30ms).
 	Transition time.Duration
+	// PublicIP, when set, is every instance's public address (default 47.96.N.M): a test
+	// with a real sshd sets 127.0.0.1.
+	PublicIP string
 	// API are options of the apifake server (chaos rules, seed).
 	API []apifake.Option
 }

@@ -345,6 +345,9 @@ func (f *Fake) runInstances(p url.Values, now time.Time) (any, *apiError) {
 	}
 	id := f.nextID("i")
 	in := &instance{userData: userData, publicIP: fmt.Sprintf("47.96.%d.%d", f.seq/250, f.seq%250+1), fail: f.failing[im.ID]}
+	if f.opts.PublicIP != "" {
+		in.publicIP = f.opts.PublicIP
+	}
 	in.Instance = alicloud.Instance{ID: id, Name: p.Get("InstanceName"), ImageID: im.ID, Type: p.Get("InstanceType"),
 		RegionID: f.opts.Region, ZoneID: f.opts.Region + "-h", CreationTime: now.UTC().Format("2006-01-02T15:04Z"),
 		KeyPairName: p.Get("KeyPairName"), Tags: alicloud.TagsOf(tg)}

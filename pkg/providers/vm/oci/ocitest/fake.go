@@ -11,6 +11,7 @@ package ocitest
 import (
 	"crypto/rand"
 	"crypto/rsa"
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"slices"
@@ -41,6 +42,9 @@ type Options struct {
 	// PageSize is the list page size when no limit is sent (default 2, so that clients must
 	// follow opc-next-page).
 	PageSize int
+	// PublicIP, when set, is every instance's public address (default 129.146.N.M): a test
+	// with a real sshd sets 127.0.0.1.
+	PublicIP string
 	// API are options of the apifake server (chaos rules, seed).
 	API []apifake.Option
 }
@@ -239,6 +243,13 @@ func (f *Fake) Metadata(id string) map[string]string {
 		return clone(in.Metadata)
 	}
 	return nil
+}
+
+// UserData returns the cloud-init user data (metadata user_data, base64-decoded) instance
+// id was launched with.
+func (f *Fake) UserData(id string) string {
+	b, _ := base64.StdEncoding.DecodeString(f.Metadata(id)["user_data"])
+	return string(b)
 }
 
 // Images returns the ids of the images that are not deleted, sorted.

@@ -159,6 +159,9 @@ func (f *Fake) launch(r *http.Request, body []byte, now time.Time) result {
 		ShapeConfig: d.ShapeConfig, SourceDetails: &d.SourceDetails, FreeformTags: clone(d.FreeformTags),
 		Metadata: clone(d.Metadata), TimeCreated: now.UTC()},
 		fail: f.failing[im.ID], publicIP: fmt.Sprintf("129.146.%d.%d", f.seq/250, f.seq%250+1), vnic: f.nextID("vnic")}
+	if f.opts.PublicIP != "" {
+		in.publicIP = f.opts.PublicIP
+	}
 	if in.DisplayName == "" {
 		in.DisplayName = "instance" + now.UTC().Format("20060102150405")
 	}
