@@ -48,6 +48,7 @@ func TestChaosCluster(t *testing.T) {
 
 	var published atomic.Int64
 	chaos := &clusterChaos{c: c}
+	chaos.gate.Store(int64(nJobs))
 	chaosDone := make(chan struct{})
 	go func() {
 		defer close(chaosDone)
@@ -57,7 +58,7 @@ func TestChaosCluster(t *testing.T) {
 	prs := make([]*prPublisher, publishers)
 	var wg sync.WaitGroup
 	for w := range prs {
-		p := &prPublisher{b: c.testBus, rng: rand.New(rand.NewPCG(seed, uint64(100+w))), budget: &published,
+		p := &prPublisher{b: c.testBus, rng: rand.New(rand.NewPCG(seed, uint64(100+w))), budget: &published, gate: &chaos.gate,
 			max: int64(nJobs), lastOf: map[string]*jobs.Job{}, ackAt: map[string]time.Time{}}
 		for e := w; e < nEnvs; e += publishers {
 			p.envs = append(p.envs, &prEnv{name: fmt.Sprintf("pr-%03d", e)})
@@ -117,8 +118,11 @@ func envInt(t *testing.T, name string, def int) int {
 }
 
 // clusterChaos shuts the stream leader down at 20%, 45% and 80% of the published jobs and
-// restarts the whole cluster at 60%.
+// restarts the whole cluster at 60%. Publishers stop at the next fault's mark (gate) until it
+// is done, so that jobs are published after every fault, whatever waiting for a healthy
+// cluster before a fault costs.
 type clusterChaos struct {
+	gate     atomic.Int64
 	c        *clusterBus
 	kills    []leaderKill
 	restarts int
@@ -128,7 +132,8 @@ type clusterChaos struct {
 type leaderKill struct {
 	node     int
 	at       time.Time
-	election time.Duration
+	election time.Duration // until SINDRI_JOBS has a new leader
+	led      time.Duration // until every group a job needs has one (sindriGroups)
 }
 
 func (x *clusterChaos) run(published *atomic.Int64, total int64) {
@@ -137,7 +142,13 @@ func (x *clusterChaos) run(published *atomic.Int64, total int64) {
 		restart bool
 	}
 	plan := []step{{total * 20 / 100, false}, {total * 45 / 100, false}, {total * 60 / 100, true}, {total * 80 / 100, false}}
-	for _, s := range plan {
+	defer x.gate.Store(total)
+	for i, s := range plan {
+		x.gate.Store(s.at)
+		next := total // the gate once this fault is injected
+		if i+1 < len(plan) {
+			next = plan[i+1].at
+		}
 		for published.Load() < s.at {
 			time.Sleep(10 * time.Millisecond)
 		}
@@ -146,19 +157,26 @@ func (x *clusterChaos) run(published *atomic.Int64, total int64) {
 				x.errs = append(x.errs, fmt.Errorf("full restart: %w", err))
 				return
 			}
+			x.gate.Store(next)
 			x.restarts++
 			continue
 		}
-		if err := x.killLeader(); err != nil {
+		if err := x.killLeader(func() { x.gate.Store(next) }); err != nil {
 			x.errs = append(x.errs, err)
 			return
 		}
 	}
 }
 
-// killLeader shuts the leader of SINDRI_JOBS down, measures the election of the next one,
-// and starts the node again 3 s after the shutdown (it catches up as a follower).
-func (x *clusterChaos) killLeader() error {
+// killLeader waits until the cluster is healthy (a node restarted before has caught up: losing
+// a second node before that is a loss of quorum, not of a leader), shuts the leader of
+// SINDRI_JOBS down, measures the election of the next one and of every group's leader, and
+// starts the node again 3 s after the shutdown (it catches up as a follower). killed runs
+// right after the shutdown.
+func (x *clusterChaos) killLeader(killed func()) error {
+	if !x.c.waitHealthy(60 * time.Second) {
+		return errors.New("the cluster is not healthy 60s after the last fault")
+	}
 	var l int
 	deadline := time.Now().Add(30 * time.Second)
 	for l = x.c.streamLeader(events.JobsStream); l < 0; l = x.c.streamLeader(events.JobsStream) {
@@ -169,11 +187,16 @@ func (x *clusterChaos) killLeader() error {
 	}
 	at := time.Now()
 	x.c.nodes[l].Shutdown()
+	killed()
 	elected, ok := x.c.waitStreamLeader(events.JobsStream, l, 30*time.Second)
 	if !ok {
 		return fmt.Errorf("no new leader of %s within 30s of shutting down n%d", events.JobsStream, l)
 	}
-	x.kills = append(x.kills, leaderKill{node: l, at: at, election: elected.Sub(at)})
+	led, ok := x.c.waitGroupLeaders(l, 30*time.Second)
+	if !ok {
+		return fmt.Errorf("not every group has a leader within 30s of shutting down n%d", l)
+	}
+	x.kills = append(x.kills, leaderKill{node: l, at: at, election: elected.Sub(at), led: led.Sub(at)})
 	time.Sleep(time.Until(at.Add(3 * time.Second)))
 	if err := x.c.nodes[l].Restart(context.Background()); err != nil {
 		return fmt.Errorf("restart n%d: %w", l, err)
@@ -210,8 +233,8 @@ func (x *clusterChaos) stalls(all []*jobs.Job, ackAt map[string]time.Time, termi
 		}
 		stall := first.Sub(k.at)
 		worst = max(worst, stall)
-		parts = append(parts, fmt.Sprintf("n%d stall=%s election=%s first_publish=%s", k.node, stall.Round(time.Millisecond),
-			k.election.Round(time.Millisecond), acked.Sub(k.at).Round(time.Millisecond)))
+		parts = append(parts, fmt.Sprintf("n%d stall=%s election=%s all_led=%s first_publish=%s", k.node, stall.Round(time.Millisecond),
+			k.election.Round(time.Millisecond), k.led.Round(time.Millisecond), acked.Sub(k.at).Round(time.Millisecond)))
 	}
 	slices.Sort(parts)
 	return fmt.Sprint(parts), worst, worstElection
@@ -251,6 +274,7 @@ type prPublisher struct {
 	rng    *rand.Rand
 	envs   []*prEnv
 	budget *atomic.Int64
+	gate   *atomic.Int64 // no job past this count until the chaos raises it
 	max    int64
 
 	all    []*jobs.Job
@@ -361,6 +385,9 @@ func (p *prPublisher) deploy(e *prEnv, trigger string, reopen bool) error {
 // reserve takes one job from the shared budget before the desired generation is bumped: a
 // bump without its job would leave the environment's desired state unpublished.
 func (p *prPublisher) reserve() error {
+	for p.budget.Load() >= p.gate.Load() && p.budget.Load() < p.max {
+		time.Sleep(5 * time.Millisecond)
+	}
 	if p.budget.Add(1) > p.max {
 		return errBudget
 	}

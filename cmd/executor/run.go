@@ -72,7 +72,7 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return fmt.Errorf("jetstream: %w", err)
 	}
-	if err := startupRetry(ctx, log, "set up streams", func() error {
+	if err := startupRetryJS(ctx, log, "set up streams", func(ctx context.Context) error {
 		return events.EnsureCreated(ctx, js, events.SetupOptions{Replicas: cfg.StreamReplicas,
 			EventsMaxAge: cfg.EventsMaxAge, EventsMaxBytes: cfg.EventsMaxBytes, JobsDuplicateWindow: cfg.JobsDuplicateWindow,
 			Warn: func(msg string) { log.Warn().Msg(msg) }})
@@ -95,7 +95,7 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	var ledger *cost.Ledger
-	if err := startupRetry(ctx, log, "open the spend ledger", func() error {
+	if err := startupRetryJS(ctx, log, "open the spend ledger", func(ctx context.Context) error {
 		var err error
 		ledger, err = cost.OpenLedger(ctx, js, cfg.StreamReplicas)
 		return err
@@ -106,7 +106,7 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	var ex *executor.Executor
-	err = startupRetry(ctx, log, "start the executor", func() error {
+	err = startupRetryJS(ctx, log, "start the executor", func(ctx context.Context) error {
 		var err error
 		ex, err = executor.New(ctx, js, executor.Config{
 			Registry:       reg,
@@ -184,6 +184,28 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 		log.Info().Msg("drained; exiting")
 	}
 	return err
+}
+
+// startupAttempt bounds the first attempt of a startup step made of JetStream requests; each
+// retry gets twice as long, up to startupAttemptMax. The client's default (5 s a request) is
+// far longer than such a step takes, and a request lost with a server that went away (a
+// leader loss, a restart) would hold the start that long; a slow link still gets the time it
+// needs on a later attempt.
+const (
+	startupAttempt    = time.Second
+	startupAttemptMax = 8 * time.Second
+)
+
+// startupRetryJS is startupRetry for a step made of JetStream requests: each attempt runs
+// under its own ctx, bounded as startupAttempt says.
+func startupRetryJS(ctx context.Context, log zerolog.Logger, what string, f func(ctx context.Context) error) error {
+	limit := startupAttempt
+	return startupRetry(ctx, log, what, func() error {
+		actx, cancel := context.WithTimeout(ctx, limit)
+		defer cancel()
+		limit = min(2*limit, startupAttemptMax)
+		return f(actx)
+	})
 }
 
 // startupRetry runs a startup step until it succeeds, retrying with backoff (250 ms doubling to
