@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sindri/deploy/v3/pkg/cost"
 	"github.com/sindri/deploy/v3/pkg/events"
 	"github.com/sindri/deploy/v3/pkg/providers/providertest"
 )
@@ -109,11 +110,12 @@ func (c *clusterBus) waitHealthy(timeout time.Duration) bool {
 	return true
 }
 
-// sindriGroups are the replicated groups a job needs: the streams and KV buckets it touches
-// and the executors' consumer of the fake provider.
+// sindriGroups are the replicated groups a job, or an executor's start, needs: the streams and
+// KV buckets it touches and the executors' consumer of the fake provider.
 var sindriGroups = []struct{ stream, consumer string }{
 	{events.JobsStream, ""}, {events.JobsStream, events.ExecutorConsumerPrefix + providertest.FakeName},
 	{events.EventsStream, ""}, {"KV_" + events.EnvsBucket, ""}, {"KV_" + events.LocksBucket, ""},
+	{"KV_" + cost.LedgerBucket, ""},
 }
 
 // waitGroupLeaders polls until every group in sindriGroups has a leader on a running node other

@@ -230,7 +230,8 @@ func startupRetry(ctx context.Context, log zerolog.Logger, what string, f func()
 
 // transientStartup says whether a startup error can go away by itself: the server not
 // listening yet, a connection cut while the server is busy or restarting (EOF, reset, refused,
-// a network timeout), or JetStream not answering yet. Configuration errors (a missing creds
+// a network timeout), or JetStream not answering yet or answering that the cluster, a stream or
+// a consumer is not available (offline while it recovers). Configuration errors (a missing creds
 // file, bad TLS, refused credentials, a stream that differs from ours) are not, and end the
 // process with their message; so does a connection the client closed for good (for example
 // after credentials were revoked), which no retry on it can revive.
@@ -247,9 +248,27 @@ func transientStartup(err error) bool {
 			return true
 		}
 	}
+	var api *jetstream.APIError
+	if errors.As(err, &api) {
+		switch api.ErrorCode {
+		case jsClusterNotAvailable, jsStreamOffline, jsConsumerOffline:
+			return true
+		}
+		if api.Code == 503 {
+			return true
+		}
+	}
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
 }
+
+// JetStream API error codes of a cluster that is recovering (a restart, a lost leader): the
+// stream or consumer is assigned but not running yet where the request was answered.
+const (
+	jsClusterNotAvailable jetstream.ErrorCode = 10008
+	jsStreamOffline       jetstream.ErrorCode = 10118
+	jsConsumerOffline     jetstream.ErrorCode = 10119
+)
 
 // opsHandler serves /metrics, /healthz (the process is alive) and /readyz: 200 while
 // busReady says jobs are being pulled over a live connection, else 503 with its reason. Its

@@ -299,7 +299,7 @@ func New(ctx context.Context, js jetstream.JetStream, cfg Config) (*Executor, er
 		if err != nil {
 			return nil, fmt.Errorf("executor: serve %q: %w", name, err)
 		}
-		cons, err := js.CreateOrUpdateConsumer(ctx, events.JobsStream, ConsumerConfig(name, subj, cfg.AckWait))
+		cons, err := bindConsumer(ctx, js, ConsumerConfig(name, subj, cfg.AckWait))
 		if err != nil {
 			return nil, fmt.Errorf("executor: consumer for %s: %w", name, err)
 		}

@@ -113,6 +113,11 @@ func jetStreamAt(t *testing.T, urls ...string) jetstream.JetStream {
 	nc, err := nats.Connect(all, nats.ReconnectWait(20*time.Millisecond), nats.MaxReconnects(-1))
 	fatalIf(t, err)
 	t.Cleanup(nc.Close)
+	return jetStreamOn(t, nc)
+}
+
+func jetStreamOn(t *testing.T, nc *nats.Conn) jetstream.JetStream {
+	t.Helper()
 	js, err := jetstream.New(nc)
 	fatalIf(t, err)
 	return js
