@@ -97,7 +97,12 @@ func runAction(ctx context.Context, getenv func(string) string, stdout io.Writer
 	// stop-commands region) and keeps it to redact the step outputs and the summary.
 	deps := runner.Deps{Out: out, Mask: out.Mask, Registry: reg, ResolveImage: imageResolver(in.GitHubToken, getenv)}
 	if in.GitHubToken != "" {
-		opts := []github.Option{}
+		// A rate limit is waited out, each wait announced in the log, for as long as the job
+		// may take (the timeout input) rather than failing the report.
+		opts := []github.Option{github.WithProgress(out.Log)}
+		if in.Timeout > 0 {
+			opts = append(opts, github.WithRetries(4, in.Timeout))
+		}
 		if api := getenv("GITHUB_API_URL"); api != "" && api != "https://api.github.com" {
 			opts = append(opts, github.WithBaseURL(strings.TrimRight(api, "/")+"/"))
 		}

@@ -43,7 +43,7 @@ func runConnect(ctx context.Context, args []string, getenv func(string) string, 
 		fmt.Fprintln(stderr, "sindri-action local connect: environment name:", err)
 		return 2
 	}
-	reg, err := builtin.Registry(getenv, nil, []string{name})
+	reg, err := builtin.Registry(getenv, localBlocks(getenv), []string{name})
 	if err != nil {
 		fmt.Fprintln(stderr, "sindri-action local connect: providers:", err)
 		return 2
@@ -71,7 +71,7 @@ func runConnect(ctx context.Context, args []string, getenv func(string) string, 
 	conn, ok := p.(providers.Connector)
 	if len(cmd) > 0 {
 		if !ok {
-			fmt.Fprintf(stderr, "sindri-action local connect -- CMD: %s has no command channel here; run the command through its way in (sindri-action local connect prints it)\n", name)
+			fmt.Fprintf(stderr, "sindri-action local connect -- CMD: %s runs no command for you from here: connect by its way in and run the command there (the deploy's output and PR comment give the exact command; docs/cli.md#connect)\n", name)
 			return 2
 		}
 		code, err := conn.Exec(ctx, s, cmd, stdout, stderr)

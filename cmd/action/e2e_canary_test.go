@@ -36,7 +36,7 @@ func TestE2ESecretCanary(t *testing.T) {
 	r.gh.ResetCounts()
 	closed := r.invoke("pull_request", prPayload(t, "closed", shaOpened), nil)
 	// With the store kept, the env record remembers the comment and deployment ids.
-	t.Logf("GitHub API, pull_request.closed with a kept store: %s", countsLine(r.gh.Counts()))
+	t.Logf("GitHub API, pull_request.closed with a kept store: %s", requestLog(r.gh))
 	if closed.code != 0 || closed.outputs["status"] != "destroyed" {
 		t.Fatalf("closed: exit %d status %q, want 0 destroyed", closed.code, closed.outputs["status"])
 	}

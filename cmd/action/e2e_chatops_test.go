@@ -73,7 +73,7 @@ func TestE2EChatOps(t *testing.T) {
 		if len(comments) != 2 {
 			t.Fatalf("%d comments, want the command and the help reply", len(comments))
 		}
-		for _, verb := range []string{"deploy", "destroy", "stop", "start", "status", "plan", "help"} {
+		for _, verb := range []string{"deploy", "destroy", "stop", "start", "status", "connect", "plan", "help"} {
 			if !strings.Contains(comments[1].Body, "/sindri "+verb) {
 				t.Errorf("help reply does not list /sindri %s:\n%s", verb, comments[1].Body)
 			}
@@ -122,7 +122,7 @@ func TestE2EChatOps(t *testing.T) {
 				t.Errorf("outputs status=%q job-id=%q, want skipped and no job", res.outputs["status"], res.outputs["job-id"])
 			}
 			if n := r.gh.Total(); n != 0 {
-				t.Errorf("%d GitHub requests (%s), want none", n, countsLine(r.gh.Counts()))
+				t.Errorf("%d GitHub requests (%s), want none", n, requestLog(r.gh))
 			}
 			if len(r.gh.Comments(e2ePR)) != 1 || len(r.gh.Reactions(cmdID)) != 0 || len(r.gh.Deployments()) != 0 {
 				t.Error("the event wrote to GitHub")
@@ -131,9 +131,10 @@ func TestE2EChatOps(t *testing.T) {
 	}
 }
 
-// TestE2EChatOpsDeployDestroy runs `/sindri deploy` and then `/sindri destroy` from a writer:
-// each is acknowledged (eyes) and closed with a rocket, the environment comes up and goes away,
-// and the PR keeps a single sticky comment next to the two commands.
+// TestE2EChatOpsDeployDestroy runs `/sindri deploy`, `/sindri connect` and `/sindri destroy`
+// from a writer: each is acknowledged (eyes) and closed with a rocket, the environment comes up
+// and goes away, connect is answered with the docker exec command, and the PR keeps a single
+// sticky comment next to the three commands and the reply.
 func TestE2EChatOpsDeployDestroy(t *testing.T) {
 	needHeavy(t)
 	t.Parallel()
@@ -141,10 +142,23 @@ func TestE2EChatOpsDeployDestroy(t *testing.T) {
 	r.gh.AddPull(githubtest.PullRequest{Number: e2ePR, HeadSHA: shaPushed, HeadRef: "changes", HeadRepo: e2eOwner + "/" + e2eRepo})
 	r.gh.SetPermission(e2eActor, "write", "write")
 
-	for _, step := range []struct{ verb, status string }{{"deploy", "ready"}, {"destroy", "destroyed"}} {
+	for _, step := range []struct{ verb, status string }{{"deploy", "ready"}, {"connect", ""}, {"destroy", "destroyed"}} {
 		body := "/sindri " + step.verb
 		id := r.gh.AddComment(e2ePR, e2eActor, body)
 		res := r.invoke("issue_comment", commentPayload(t, "created", id, e2eActor, body), nil)
+		if step.verb == "connect" {
+			// A status job answered with a reply holding the way in: docker exec, exactly.
+			comments := r.gh.Comments(e2ePR)
+			reply := comments[len(comments)-1].Body
+			if res.code != 0 || !uuidRE.MatchString(res.outputs["job-id"]) || !strings.Contains(reply, "is running") ||
+				!strings.Contains(reply, "docker exec -it") || !strings.Contains(reply, r.env()) {
+				t.Errorf("%s: exit %d, job-id %q, reply:\n%s\nwant 0, a status job and the docker exec command of %s", body, res.code, res.outputs["job-id"], reply, r.env())
+			}
+			if got := r.gh.Reactions(id); !slices.Equal(got, []string{"eyes", "rocket"}) {
+				t.Errorf("%s: reactions %v, want [eyes rocket]", body, got)
+			}
+			continue
+		}
 		if res.code != 0 || res.outputs["status"] != step.status || !uuidRE.MatchString(res.outputs["job-id"]) {
 			t.Fatalf("%s: exit %d, status %q, job-id %q; want 0, %s and a job", body, res.code, res.outputs["status"], res.outputs["job-id"], step.status)
 		}
@@ -163,8 +177,8 @@ func TestE2EChatOpsDeployDestroy(t *testing.T) {
 	if n := len(r.stickyComments()); n != 1 {
 		t.Errorf("%d sticky comments, want 1", n)
 	}
-	if n := len(r.gh.Comments(e2ePR)); n != 3 {
-		t.Errorf("%d comments on the PR, want the two commands and the sticky comment", n)
+	if n := len(r.gh.Comments(e2ePR)); n != 5 {
+		t.Errorf("%d comments on the PR, want the three commands, the connect reply and the sticky comment", n)
 	}
 	if deps := r.gh.Deployments(); len(deps) != 1 || deps[0].Ref != shaPushed {
 		t.Errorf("deployments %+v, want one for %s", deps, shaPushed)

@@ -33,19 +33,14 @@ func TestE2EDeployFailure(t *testing.T) {
 	if len(sticky) != 1 || !strings.Contains(sticky[0].Body, "Failed") {
 		t.Fatalf("sticky comments %+v, want one that says failed", sticky)
 	}
-	deps := r.gh.Deployments()
-	if len(deps) != 1 {
-		t.Fatalf("deployments %+v, want 1", deps)
-	}
-	var states []string
-	for _, st := range r.gh.Statuses(deps[0].ID) {
-		states = append(states, st.State)
+	sts, states := r.theDeployment()
+	for _, st := range sts {
 		if st.EnvironmentURL != "" {
 			t.Errorf("%s status has environment_url %q", st.State, st.EnvironmentURL)
 		}
 	}
-	if strings.Join(states, ",") != "in_progress,failure" {
-		t.Errorf("deployment statuses %v, want [in_progress failure]", states)
+	if states != "in_progress,failure" {
+		t.Errorf("deployment statuses %s, want in_progress,failure", states)
 	}
 	golden(t, "failed.summary.md", r.normalize(res.summary))
 	golden(t, "failed.comment.md", r.normalize(sticky[0].Body))

@@ -527,19 +527,39 @@ func (r *repoSim) marker() github.Sticky {
 	return m
 }
 
-// countsLine renders the fake's per-route counts compactly for the request report.
-func countsLine(m map[string]int) string {
+// theDeployment returns the fake's one Deployment's statuses, oldest first, and their states
+// joined with commas; it fails the test when there is not exactly one Deployment.
+func (r *repoSim) theDeployment() ([]githubtest.DeploymentStatus, string) {
+	r.t.Helper()
+	deps := r.gh.Deployments()
+	if len(deps) != 1 {
+		r.t.Fatalf("deployments %+v, want 1", deps)
+	}
+	sts := r.gh.Statuses(deps[0].ID)
+	states := make([]string, len(sts))
+	for i, st := range sts {
+		states[i] = st.State
+	}
+	return sts, strings.Join(states, ",")
+}
+
+// requestLog renders the fake's request log for the request report: the requests that count
+// against GitHub's primary rate limit, the conditional GETs answered 304 Not Modified (which
+// do not), and the per-route counts with their 304s.
+func requestLog(gh *githubtest.Server) string {
+	m, nm := gh.Counts(), gh.NotModifiedCounts()
 	keys := make([]string, 0, len(m))
-	total := 0
-	for k, v := range m {
+	for k := range m {
 		keys = append(keys, k)
-		total += v
 	}
 	sort.Strings(keys)
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d request(s)", total)
+	fmt.Fprintf(&b, "%d counted, %d conditional 304", gh.Counted(), gh.NotModified())
 	for _, k := range keys {
 		fmt.Fprintf(&b, "; %s ×%d", k, m[k])
+		if nm[k] > 0 {
+			fmt.Fprintf(&b, " (304 ×%d)", nm[k])
+		}
 	}
 	return b.String()
 }

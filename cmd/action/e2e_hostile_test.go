@@ -68,7 +68,7 @@ func TestE2EStrangersGetReactionsOnly(t *testing.T) {
 				t.Fatalf("exit %d, errors %q; want 0 and none", res.code, res.annotations("error"))
 			}
 			if n := r.gh.Count(githubtest.RouteCreateComment); n != 0 {
-				t.Errorf("the fake saw %d comment POSTs (%s), want none", n, countsLine(r.gh.Counts()))
+				t.Errorf("the fake saw %d comment POSTs (%s), want none", n, requestLog(r.gh))
 			}
 			if got := r.gh.Reactions(id); !slices.Equal(got, []string{"eyes", "-1"}) {
 				t.Errorf("reactions %v, want [eyes -1]", got)
@@ -117,7 +117,7 @@ func TestE2ELookalikesAreNotCommands(t *testing.T) {
 				t.Errorf("exit %d, errors %q, warnings %q; want 0 and none", res.code, res.annotations("error"), res.annotations("warning"))
 			}
 			if n := r.gh.Total(); n != 0 {
-				t.Errorf("%d GitHub requests (%s), want none", n, countsLine(r.gh.Counts()))
+				t.Errorf("%d GitHub requests (%s), want none", n, requestLog(r.gh))
 			}
 			if res.outputs["status"] != "skipped" {
 				t.Errorf("status %q, want skipped", res.outputs["status"])

@@ -41,9 +41,9 @@ func TestE2EPullRequestLifecycle(t *testing.T) {
 		r.gh.ResetCounts()
 		res := r.invoke("pull_request", prPayload(t, s.action, s.sha), nil)
 		// The runner's request report: what one PR event costs against the GitHub API.
-		t.Logf("GitHub API, pull_request.%s: %s", s.action, countsLine(r.gh.Counts()))
-		if n := r.gh.Total(); n > s.maxRequests {
-			t.Errorf("pull_request.%s: %d GitHub requests, want at most %d", s.action, n, s.maxRequests)
+		t.Logf("GitHub API, fresh runner, pull_request.%s: %s", s.action, requestLog(r.gh))
+		if n := r.gh.Counted(); n > s.maxRequests {
+			t.Errorf("pull_request.%s: %d counted GitHub requests (%s), want at most %d", s.action, n, requestLog(r.gh), s.maxRequests)
 		}
 		if res.code != 0 {
 			t.Fatalf("pull_request.%s: exit %d, want 0", s.action, res.code)
@@ -129,14 +129,16 @@ func TestE2EPullRequestLifecycle(t *testing.T) {
 // TestE2ERequestsWithKeptStore runs a PR's opened, synchronize and closed events with the
 // embedded bus's store kept between runs (SINDRI_EMBEDDED_STORE_DIR, as a shared NATS
 // deployment remembers too): the env record keeps the comment and Deployment ids, so after
-// the first deploy (at most 6 requests) each event costs at most 3 (in_progress, the final
-// status, the final comment) and lists nothing; the PR still has one comment and one
-// Deployment.
+// the first deploy (at most 6 counted requests) each event costs at most 3 (in_progress, the
+// final status, the final comment) and lists nothing; the PR still has one comment and one
+// Deployment. Conditional GETs answered 304 (which GitHub does not count) are reported apart;
+// the steady state makes no GET at all, so it has none to make conditional.
 func TestE2ERequestsWithKeptStore(t *testing.T) {
 	needHeavy(t)
 	t.Parallel()
 	r := newRepo(t, "")
 	r.extraEnv["SINDRI_EMBEDDED_STORE_DIR"] = filepath.Join(r.dir, "store")
+	var first, steady [2]int // counted, 304 (steady: the most of any later event)
 	for _, s := range []struct {
 		action, sha, status string
 		maxRequests         int
@@ -147,17 +149,26 @@ func TestE2ERequestsWithKeptStore(t *testing.T) {
 	} {
 		r.gh.ResetCounts()
 		res := r.invoke("pull_request", prPayload(t, s.action, s.sha), nil)
-		t.Logf("GitHub API, kept store, pull_request.%s: %s", s.action, countsLine(r.gh.Counts()))
+		t.Logf("GitHub API, kept store, pull_request.%s: %s", s.action, requestLog(r.gh))
 		if res.code != 0 || res.outputs["status"] != s.status {
 			t.Fatalf("pull_request.%s: exit %d status %q, want 0 %s", s.action, res.code, res.outputs["status"], s.status)
 		}
-		if n := r.gh.Total(); n > s.maxRequests {
-			t.Errorf("pull_request.%s: %d GitHub requests, want at most %d", s.action, n, s.maxRequests)
+		if n := r.gh.Counted(); n > s.maxRequests {
+			t.Errorf("pull_request.%s: %d counted GitHub requests (%s), want at most %d", s.action, n, requestLog(r.gh), s.maxRequests)
 		}
 		if s.action != "opened" && (r.gh.Count(githubtest.RouteListComments) != 0 || r.gh.Count(githubtest.RouteListDeployments) != 0) {
-			t.Errorf("pull_request.%s listed comments or deployments (%s); the env record names both", s.action, countsLine(r.gh.Counts()))
+			t.Errorf("pull_request.%s listed comments or deployments (%s); the env record names both", s.action, requestLog(r.gh))
+		}
+		got := [2]int{r.gh.Counted(), r.gh.NotModified()}
+		if s.action == "opened" {
+			first = got
+		} else {
+			steady = [2]int{max(steady[0], got[0]), max(steady[1], got[1])}
 		}
 	}
+	// The line `make report` prints.
+	t.Logf("GitHub API per PR event: first deploy %d counted + %d conditional 304 (at most 6 counted); steady state %d counted + %d conditional 304 (at most 3 counted)",
+		first[0], first[1], steady[0], steady[1])
 	if n := len(r.stickyComments()); n != 1 {
 		t.Errorf("%d sticky comments, want 1", n)
 	}
@@ -187,7 +198,7 @@ func TestE2EDryRun(t *testing.T) {
 		t.Errorf("notices %q, want one saying the deploy runs as a plan job", n)
 	}
 	if n := r.gh.Total(); n != 0 {
-		t.Errorf("dry-run made %d GitHub requests (%s), want none", n, countsLine(r.gh.Counts()))
+		t.Errorf("dry-run made %d GitHub requests (%s), want none", n, requestLog(r.gh))
 	}
 	if left := leftovers(t, r.env()); len(left) > 0 {
 		t.Errorf("dry-run created %v", left)
@@ -217,7 +228,7 @@ func TestE2ECloseWinsAcrossRuns(t *testing.T) {
 	r.gh.ResetCounts()
 
 	res := r.invoke("pull_request", prPayload(t, "synchronize", shaPushed), nil)
-	t.Logf("GitHub API, late pull_request.synchronize: %s", countsLine(r.gh.Counts()))
+	t.Logf("GitHub API, late pull_request.synchronize: %s", requestLog(r.gh))
 	if res.code != 0 || res.outputs["status"] != "superseded" || res.outputs["job-id"] != "" {
 		t.Errorf("late synchronize: exit %d status %q job-id %q, want 0, superseded and no job", res.code, res.outputs["status"], res.outputs["job-id"])
 	}
@@ -228,7 +239,7 @@ func TestE2ECloseWinsAcrossRuns(t *testing.T) {
 		t.Errorf("late synchronize recreated %v for a closed PR", left)
 	}
 	if got := r.gh.Counts(); r.gh.Total() != 1 || got[githubtest.RouteListComments] != 1 {
-		t.Errorf("late synchronize made requests %s, want only the comment listing", countsLine(got))
+		t.Errorf("late synchronize made requests %s, want only the comment listing", requestLog(r.gh))
 	}
 	if after := r.stickyComments()[0]; after.Body != before.Body || len(r.gh.Statuses(dep.ID)) != statuses {
 		t.Error("late synchronize changed the sticky comment or the deployment statuses")
@@ -250,5 +261,85 @@ func TestE2ECloseWinsAcrossRuns(t *testing.T) {
 	}
 	if len(r.gh.Deployments()) != 1 {
 		t.Errorf("deployments %+v, want the one reused", r.gh.Deployments())
+	}
+}
+
+// TestE2EConditionalLookupsWithKeptStore: the env record keeps the ETags of the lookups a run
+// made. An environment deployed with reporting off has nothing on GitHub; its close looks for
+// a sticky comment and a Deployment (2 counted requests), and a re-run of the close with the
+// same token repeats both lookups as conditional requests answered 304 (not counted). With
+// another token, as each workflow job's new GITHUB_TOKEN is, GitHub's per-token ETags do not
+// match and both count again.
+func TestE2EConditionalLookupsWithKeptStore(t *testing.T) {
+	needHeavy(t)
+	t.Parallel()
+	r := newRepo(t, "")
+	r.extraEnv["SINDRI_EMBEDDED_STORE_DIR"] = filepath.Join(r.dir, "store")
+	const rotated = "ghs_e2enextjobtoken0123456789"
+	r.gh.AddToken(rotated)
+	r.secrets = append(r.secrets, rotated)
+	res := r.invoke("pull_request", prPayload(t, "opened", shaOpened), map[string]string{"comment": "false", "deployment": "false"})
+	if res.code != 0 || res.outputs["status"] != "ready" {
+		t.Fatalf("opened without reporting: exit %d status %q, want 0 ready", res.code, res.outputs["status"])
+	}
+	for _, s := range []struct {
+		name                 string
+		inputs               map[string]string
+		counted, notModified int
+	}{
+		{"closed", nil, 2, 0},
+		{"closed, re-run", nil, 0, 2},
+		{"closed, re-run with a new token", map[string]string{"github-token": rotated}, 2, 0},
+	} {
+		r.gh.ResetCounts()
+		res := r.invoke("pull_request", prPayload(t, "closed", shaOpened), s.inputs)
+		t.Logf("GitHub API, kept store, pull_request.%s: %s", s.name, requestLog(r.gh))
+		if res.code != 0 || res.outputs["status"] != "destroyed" {
+			t.Fatalf("%s: exit %d status %q, want 0 destroyed", s.name, res.code, res.outputs["status"])
+		}
+		if r.gh.Counted() != s.counted || r.gh.NotModified() != s.notModified {
+			t.Errorf("%s: %s; want %d counted and %d conditional 304", s.name, requestLog(r.gh), s.counted, s.notModified)
+		}
+	}
+	if len(r.gh.Comments(e2ePR)) != 0 || len(r.gh.Deployments()) != 0 {
+		t.Error("closing an environment GitHub never heard of wrote to GitHub")
+	}
+	if left := leftovers(t, r.env()); len(left) > 0 {
+		t.Errorf("left in Docker after closed: %v", left)
+	}
+}
+
+// TestE2ERateLimitsWaitedOut: rate limits GitHub answers while a PR deploys (a secondary rate
+// limit 403 on a status, a 429 on the comment, each asking for a one-second wait) are waited
+// out as asked, each wait announced by a line in the log, and the run ends ready without a
+// warning, with one comment and one Deployment.
+func TestE2ERateLimitsWaitedOut(t *testing.T) {
+	needHeavy(t)
+	t.Parallel()
+	r := newRepo(t, "")
+	r.gh.Inject(githubtest.RouteCreateStatus, githubtest.Fault{Status: 403, Secondary: true, RetryAfter: "1"})
+	r.gh.Inject(githubtest.RouteCreateComment, githubtest.Fault{Status: 429, RetryAfter: "1"})
+	res := r.invoke("pull_request", prPayload(t, "opened", shaOpened), nil)
+	t.Logf("GitHub API, rate limited pull_request.opened: %s", requestLog(r.gh))
+	if res.code != 0 || res.outputs["status"] != "ready" {
+		t.Fatalf("exit %d status %q, want 0 ready\n%s", res.code, res.outputs["status"], res.stdout)
+	}
+	if w := append(res.annotations("warning"), res.annotations("error")...); len(w) > 0 {
+		t.Errorf("warnings or errors %q, want none: the rate limits are waited out", w)
+	}
+	for _, want := range []string{
+		"GitHub: secondary rate limit (403) on POST /repos/" + e2eOwner + "/" + e2eRepo + "/deployments/",
+		"GitHub: rate limit (429) on POST /repos/" + e2eOwner + "/" + e2eRepo + "/issues/",
+		"waiting 1s as GitHub asks",
+	} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("the log lacks %q", want)
+		}
+	}
+	if n := len(r.stickyComments()); n != 1 {
+		t.Errorf("%d sticky comments, want 1", n)
+	}
+	if _, states := r.theDeployment(); states != "in_progress,success" {
+		t.Errorf("deployment statuses %s, want in_progress,success", states)
 	}
 }

@@ -83,7 +83,7 @@ func runLocal(ctx context.Context, args []string, getenv func(string) string, st
 		v := getenv(k)
 		return v, v != ""
 	}
-	reg, err := builtin.Registry(getenv, nil, nil)
+	reg, err := builtin.Registry(getenv, localBlocks(getenv), nil)
 	if err != nil {
 		fmt.Fprintln(stderr, "sindri-action: providers:", err)
 		return 2

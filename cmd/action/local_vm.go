@@ -12,6 +12,7 @@ import (
 	"github.com/sindri/deploy/v3/pkg/providers"
 	"github.com/sindri/deploy/v3/pkg/providers/builtin"
 	"github.com/sindri/deploy/v3/pkg/providers/vm"
+	"github.com/sindri/deploy/v3/pkg/providers/vm/oci"
 )
 
 // vmUsage is the guide's VM commands.
@@ -21,7 +22,7 @@ const vmUsage = `usage: sindri-action local vm SUBCOMMAND --cloud CLOUD [flags o
   list     list the images built from the config (image-list)
   deploy   run the environment from the config's image, building it when missing (deploy)
   delete   delete an image: --id IMAGE_ID (image-delete)
-  CLOUD must be the config's providers.packer.cloud (aws, azure, gcp, oci, alibaba).
+  CLOUD must be the config's providers.packer.cloud (aws, azure, gcp, oci, alibaba or alicloud).
 `
 
 // vmVerbs maps the guide's vm subcommands onto local verbs.
@@ -99,7 +100,7 @@ func checkVMCloud(args []string, cloud string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "sindri-action local vm: %s has no providers.packer block: add providers.packer: {cloud: %s}\n", path, cloud)
 		return 2
 	}
-	if string(pc.Cloud) != strings.ToLower(cloud) {
+	if want, _ := config.ParseCloud(strings.ToLower(cloud)); pc.Cloud != want {
 		fmt.Fprintf(stderr, "sindri-action local vm: %s: providers.packer.cloud is %s, not %s: pass --cloud %s, or change providers.packer.cloud\n", path, pc.Cloud, cloud, pc.Cloud)
 		return 2
 	}
@@ -109,10 +110,10 @@ func checkVMCloud(args []string, cloud string, stderr io.Writer) int {
 // vmDoctor prints packer's version and, by name, which of the cloud's credential variables
 // are set. It exits 0 when packer runs and the cloud's required variables are set.
 func vmDoctor(ctx context.Context, cloud string, getenv func(string) string, stdout, stderr io.Writer) int {
-	c := config.PackerCloud(strings.ToLower(cloud))
-	names, ok := vm.CredentialVars[c]
+	c, ok := config.ParseCloud(strings.ToLower(cloud))
+	names := vm.CredentialVars[c]
 	if !ok {
-		fmt.Fprintf(stderr, "sindri-action local vm doctor: --cloud must be one of aws, azure, gcp, oci, alibaba (got %q)\n", cloud)
+		fmt.Fprintf(stderr, "sindri-action local vm doctor: --cloud must be one of aws, azure, gcp, oci, alibaba (or alicloud) (got %q)\n", cloud)
 		return 2
 	}
 	reg, err := builtin.Registry(getenv, nil, nil)
@@ -136,21 +137,54 @@ func vmDoctor(ctx context.Context, cloud string, getenv func(string) string, std
 			code = 1
 		}
 	}
-	for _, n := range names {
+	all := slices.Clone(names)
+	for _, n := range vm.DeployVars(c) {
+		if !slices.Contains(all, n) {
+			all = append(all, n)
+		}
+	}
+	for _, n := range all {
 		switch {
 		case getenv(n) != "":
 			fmt.Fprintf(stdout, "ok      %s is set\n", n)
 		case slices.Contains(vm.RequiredVars(c), n):
 			fmt.Fprintf(stdout, "problem %s is not set (required on %s)\n", n, c)
 			code = 1
+		case slices.Contains(vm.DeployVars(c), n):
+			fmt.Fprintf(stdout, "-       %s is not set (needed by deploy, list and delete on %s, unless the config names it)\n", n, c)
 		default:
 			fmt.Fprintf(stdout, "-       %s is not set (optional)\n", n)
 		}
 	}
-	if c != config.CloudAWS {
-		fmt.Fprintf(stdout, "note    on %s, build works; list, delete and deploy are aws-only\n", c)
+	if c == config.CloudOCI {
+		code = max(code, ociKeyCheck(getenv, stdout))
+	}
+	if vm.Deploys(c) {
+		fmt.Fprintf(stdout, "note    on %s, build, list, delete and deploy work\n", c)
+	} else {
+		fmt.Fprintf(stdout, "note    on %s, build works; list, delete and deploy are not implemented yet\n", c)
 	}
 	return code
+}
+
+// ociKeyCheck checks, when OCI_KEY_FILE is set, that it holds an RSA key OCI's API calls can
+// sign with (packer may read ~/.oci/config instead). It prints the variable's name only,
+// never the path's content.
+func ociKeyCheck(getenv func(string) string, stdout io.Writer) int {
+	path := getenv("OCI_KEY_FILE")
+	if path == "" {
+		return 0
+	}
+	b, err := os.ReadFile(path)
+	if err == nil {
+		_, err = oci.ParsePrivateKey(b)
+	}
+	if err != nil {
+		fmt.Fprintf(stdout, "problem OCI_KEY_FILE: %v\n", err)
+		return 1
+	}
+	fmt.Fprintln(stdout, "ok      OCI_KEY_FILE holds an RSA private key")
+	return 0
 }
 
 // takeFlag removes -name VALUE, --name VALUE, -name=VALUE or --name=VALUE from args and

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -50,20 +48,7 @@ func TestLocalVMGuideCommands(t *testing.T) {
 		"SINDRI_PACKER_REGIONS": "us-west-2", "SINDRI_PACKER_POLL_INTERVAL": "20ms",
 	}
 	getenv := func(k string) string { return env[k] }
-	sh := func(want int, args ...string) string {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
-		defer cancel()
-		var out, errb bytes.Buffer
-		if code := run(ctx, args, getenv, &out, &errb); code != want {
-			t.Fatalf("%v: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", args, code, want, out.String(), errb.String())
-		}
-		all := out.String() + errb.String()
-		if strings.Contains(all, cr.SecretAccessKey) {
-			t.Fatalf("%v printed the AWS secret", args)
-		}
-		return all
-	}
+	sh := localShell(t, getenv, cr.SecretAccessKey)
 	sh(2, "local", "vm", "deploy", "--cloud", "gcp", "-c", cfgPath)
 	arts := filepath.Join(dir, "plan")
 	out := sh(0, "local", "plan", "-c", cfgPath, "-artifacts", arts)

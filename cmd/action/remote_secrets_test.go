@@ -86,8 +86,14 @@ func (rb *remoteBus) startWorker(worker string) {
 	if err := reg.Register(rb.spy); err != nil {
 		rb.t.Fatal(err)
 	}
+	rb.runExecutor(executor.Config{Worker: worker, Registry: &reg, SecretsKey: rb.key, DrainTimeout: 2 * time.Second, TrustedSigners: rb.trusted})
+}
+
+// runExecutor runs an executor with cfg on the bus until shutdown.
+func (rb *remoteBus) runExecutor(cfg executor.Config) {
+	rb.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	ex, err := executor.New(ctx, rb.js, executor.Config{Worker: worker, Registry: &reg, SecretsKey: rb.key, DrainTimeout: 2 * time.Second, TrustedSigners: rb.trusted})
+	ex, err := executor.New(ctx, rb.js, cfg)
 	if err != nil {
 		cancel()
 		rb.t.Fatal(err)

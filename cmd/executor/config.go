@@ -81,6 +81,10 @@ type config struct {
 	// IdleStop is cost.idle_stop: the reaper stops a running environment that saw no job for
 	// this long (0: never).
 	IdleStop time.Duration
+	// CostIdle is IdleStop with the repository blocks' shorter idle_stop values.
+	CostIdle cost.Idle
+	// Warnings are the file's problems that do not stop the executor, logged at start.
+	Warnings []string
 }
 
 func defaultConfig() config {
@@ -438,6 +442,11 @@ func applyHCL(c *config, filename string, src []byte, table []setting) error {
 		}
 		c.IdleStop = d
 	}
+	repos, warns, err := repoIdle(func(pattern string) string { return repoIdlePos(f.Body.(*hclsyntax.Body), filename, pattern) }, fc.Cost, c.IdleStop)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("%w: %w", errConfig, err))
+	}
+	c.CostIdle, c.Warnings = cost.Idle{Executor: c.IdleStop, Repos: repos}, append(c.Warnings, warns...)
 	values := map[string]string{}
 	put := func(k string, v *string) {
 		if v != nil {

@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
+
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	"github.com/sindri/deploy/v3/pkg/cost"
 )
@@ -27,10 +30,38 @@ type filePrice struct {
 	StoppedHourly *float64 `hcl:"stopped_hourly,optional"`
 }
 
-// fileRepository is `repository "<pattern>" { providers = [..] }`.
+// fileRepository is `repository "<pattern>" { providers = [..], idle_stop = ".." }`: at least
+// one of the two.
 type fileRepository struct {
 	Pattern   string   `hcl:"pattern,label"`
-	Providers []string `hcl:"providers"`
+	Providers []string `hcl:"providers,optional"`
+	IdleStop  *string  `hcl:"idle_stop,optional"`
+}
+
+// repoIdle reads the repository blocks' idle_stop against the executor's (idle): a value that
+// is not a positive duration is an error; a longer one is kept (it changes nothing) with a
+// warning saying it cannot lengthen the executor's.
+func repoIdle(where func(pattern string) string, fc *fileCost, idle time.Duration) (repos []cost.RepoIdle, warnings []string, err error) {
+	if fc == nil {
+		return nil, nil, nil
+	}
+	var errs []error
+	for _, r := range fc.Repository {
+		if r.IdleStop == nil {
+			continue
+		}
+		attr := "cost.repository." + r.Pattern + ".idle_stop"
+		d, perr := time.ParseDuration(*r.IdleStop)
+		if perr != nil || d <= 0 {
+			errs = append(errs, fmt.Errorf("%s: %s: %q is not a positive duration like \"30m\" (leave it out for the executor's idle_stop)", where(r.Pattern), attr, *r.IdleStop))
+			continue
+		}
+		if idle > 0 && d > idle {
+			warnings = append(warnings, fmt.Sprintf("%s: %s %s cannot lengthen cost.idle_stop %s; %s applies", where(r.Pattern), attr, d, idle, idle))
+		}
+		repos = append(repos, cost.RepoIdle{Pattern: r.Pattern, After: d})
+	}
+	return repos, warnings, errors.Join(errs...)
 }
 
 // costFromFile checks the block and returns the prices and policy it sets. Errors name the
@@ -77,8 +108,11 @@ func costFromFile(where func(attr string) string, fc *fileCost) (cost.Prices, co
 		}
 	}
 	for _, r := range fc.Repository {
-		if len(r.Providers) == 0 || slices.Contains(r.Providers, "") {
-			bad("repository."+r.Pattern+".providers", "list at least one provider name")
+		switch {
+		case r.Providers == nil && r.IdleStop != nil:
+			continue // an idle_stop-only block allows any provider (see repoIdle)
+		case len(r.Providers) == 0 || slices.Contains(r.Providers, ""):
+			bad("repository."+r.Pattern+".providers", "list at least one provider name (or set only idle_stop)")
 		}
 		pol.RepoProviders = append(pol.RepoProviders, cost.RepoProviders{Pattern: r.Pattern, Providers: r.Providers})
 	}
@@ -91,4 +125,20 @@ func optNonNeg(v *float64, bad func()) *float64 {
 		return nil
 	}
 	return v
+}
+
+// repoIdlePos is the position of idle_stop in the cost block's repository block labelled
+// pattern, or filename when there is none.
+func repoIdlePos(body *hclsyntax.Body, filename, pattern string) string {
+	for _, c := range body.Blocks {
+		if c.Type != "cost" {
+			continue
+		}
+		for _, b := range c.Body.Blocks {
+			if b.Type == "repository" && len(b.Labels) == 1 && b.Labels[0] == pattern {
+				return attrPos(b.Body, "idle_stop", filename)
+			}
+		}
+	}
+	return filename
 }

@@ -3,77 +3,59 @@ package main
 import (
 	"context"
 	"errors"
-	"strconv"
 	"time"
 
 	"github.com/rs/zerolog"
 
 	"github.com/sindri/deploy/v3/pkg/events"
 	"github.com/sindri/deploy/v3/pkg/executor"
-	"github.com/sindri/deploy/v3/pkg/jobs"
 	"github.com/sindri/deploy/v3/pkg/providers"
 )
 
-// errIdleSkip stops the record update of an environment whose idle stop is pending or that is
-// no longer idle.
-var errIdleSkip = errors.New("idle stop pending or no longer idle")
+// idleRules are this executor's idle stop rules (executor.IdleRules, shared with the scheduled
+// reap workflow): its cost.idle_stop, the providers of reg that can stop and start, those
+// that report traffic and those with a timeout keep-alive.
+func idleRules(cfg config, reg *providers.Registry) executor.IdleRules {
+	return executor.IdleRules{
+		Idle: cfg.IdleStop,
+		CanStop: func(name string) bool {
+			p, err := reg.Get(name)
+			return err == nil && p.Capabilities().StopStart
+		},
+		Traffic:     func(name string) providers.TrafficReporter { return capability[providers.TrafficReporter](reg, name) },
+		Extender:    func(name string) providers.TimeoutExtender { return capability[providers.TimeoutExtender](reg, name) },
+		RequestedBy: "sindri-executor-reaper",
+	}
+}
 
-// idleOnce queues a stop job (trigger schedule.idle) for each running environment that saw no
-// job for idle, on a provider that can stop and start (canStop), and returns how many it
-// queued. The stop outranks the jobs queued before it, and a push queued after it supersedes
-// it, as any newer job does; it runs under the environment's lease like any stop. Errors of
-// single environments are logged and returned joined.
-func idleOnce(ctx context.Context, envs *events.EnvStore, pub *events.Publisher, now time.Time, idle time.Duration, canStop func(string) bool, log zerolog.Logger) (int, error) {
+// idleOnce queues a stop job (trigger schedule.idle) for each running environment idle at now
+// under rules (no push, command or traffic for its idle time) and returns how many it queued.
+// Errors of single environments are logged and returned joined.
+func idleOnce(ctx context.Context, envs *events.EnvStore, pub *events.Publisher, now time.Time, rules executor.IdleRules, log zerolog.Logger) (int, error) {
 	return queueEach(ctx, envs, "idle stop", log,
 		func(r *events.EnvRecord) bool {
-			d := idleDeadline(r, idle, canStop)
-			return !d.IsZero() && !now.Before(d)
+			due, err := rules.Due(ctx, envs, r, now)
+			if err != nil && !errors.Is(err, providers.ErrNotFound) {
+				log.Warn().Err(err).Str("env", r.Env).Msg("reaper: cannot read the environment's traffic or extend its timeout; trying again next pass")
+			}
+			return due
 		},
-		func(r *events.EnvRecord) (bool, error) { return idleStopEnv(ctx, envs, pub, r) })
+		func(r *events.EnvRecord) (bool, error) {
+			_, _, queued, err := rules.QueueIdleStop(ctx, envs, pub, r)
+			return queued, err
+		})
 }
 
-// idleDeadline is when the reaper's idle pass stops r (its last activity plus idle), or zero
-// when it never will as r stands: not running, closed, without a last activity or provider, on
-// a provider that cannot stop and start (canStop), or with the idle stop off (idle <= 0). The
-// idle pass and the web view's idle deadline both use it.
-func idleDeadline(r *events.EnvRecord, idle time.Duration, canStop func(string) bool) time.Time {
-	if idle <= 0 || r.State != providers.StateRunning || r.Closed || r.Provider == "" || r.LastActivity.IsZero() || !canStop(r.Provider) {
-		return time.Time{}
-	}
-	return r.LastActivity.Add(idle)
-}
-
-// idleStopEnv queues the idle stop of one environment; queued is false when it was pending.
-func idleStopEnv(ctx context.Context, envs *events.EnvStore, pub *events.Publisher, r *events.EnvRecord) (bool, error) {
-	last := r.LastActivity
-	rec, _, err := envs.Update(ctx, r.Env, func(cur *events.EnvRecord, _ bool) error {
-		if cur.IdleStopPending() || !cur.LastActivity.Equal(last) || cur.State != providers.StateRunning {
-			return errIdleSkip
-		}
-		cur.DesiredGeneration++
-		cur.IdleStopFor, cur.IdleStopGeneration = cur.LastActivity, cur.DesiredGeneration
-		return nil
-	})
-	switch {
-	case errors.Is(err, errIdleSkip):
-		if rec, _, err = envs.Get(ctx, r.Env); err != nil || !rec.IdleStopPending() {
-			return false, err
-		}
-	case err != nil:
-		return false, err
-	}
-	j, err := jobs.New(jobs.KindStop, rec.Env, rec.Provider)
+// capability returns provider name of reg as a T, or T's zero value when it is not one.
+func capability[T any](reg *providers.Registry, name string) T {
+	var zero T
+	p, err := reg.Get(name)
 	if err != nil {
-		return false, err
+		return zero
 	}
-	j.Generation, j.Repo, j.PR, j.Trigger, j.RequestedBy = rec.IdleStopGeneration, rec.Repo, rec.PR, executor.TriggerIdle, "sindri-executor-reaper"
-	key := jobs.IdempotencyKey(jobs.IdempotencyInput{
-		Repo: rec.Repo, Env: rec.Env, Kind: jobs.KindStop, Trigger: executor.TriggerIdle,
-		Delivery: "idle/" + strconv.FormatInt(rec.IdleStopFor.UnixNano(), 10),
-	})
-	dup, err := pub.PublishJob(ctx, j, key)
-	if err != nil {
-		return false, err
+	c, ok := p.(T)
+	if !ok {
+		return zero
 	}
-	return !dup, nil
+	return c
 }

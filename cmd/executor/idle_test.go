@@ -10,6 +10,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/sindri/deploy/v3/pkg/events"
+	"github.com/sindri/deploy/v3/pkg/executor"
 	"github.com/sindri/deploy/v3/pkg/jobs"
 	"github.com/sindri/deploy/v3/pkg/providers"
 	"github.com/sindri/deploy/v3/pkg/providers/providertest"
@@ -40,10 +41,10 @@ func TestIdleOnce(t *testing.T) {
 	activeRecord(t, b, "busy", providertest.FakeName, providers.StateRunning, now.Add(-10*time.Minute))
 	activeRecord(t, b, "stopped", providertest.FakeName, providers.StateStopped, now.Add(-3*time.Hour))
 	activeRecord(t, b, "cannot-stop", "nostop", providers.StateRunning, now.Add(-3*time.Hour))
-	canStop := func(p string) bool { return p == providertest.FakeName }
+	rules := executor.IdleRules{Idle: 2 * time.Hour, CanStop: func(p string) bool { return p == providertest.FakeName }}
 	pub := events.NewPublisher(b.js)
 
-	n, err := idleOnce(ctx, b.envs, pub, now, 2*time.Hour, canStop, zerolog.Nop())
+	n, err := idleOnce(ctx, b.envs, pub, now, rules, zerolog.Nop())
 	if err != nil || n != 1 {
 		t.Fatalf("first pass queued %d (%v), want 1 (idle)", n, err)
 	}
@@ -52,7 +53,7 @@ func TestIdleOnce(t *testing.T) {
 		t.Fatalf("idle record %+v: stop not marked pending", rec)
 	}
 	gen := rec.DesiredGeneration
-	if n, _ := idleOnce(ctx, b.envs, pub, now.Add(time.Minute), 2*time.Hour, canStop, zerolog.Nop()); n != 0 {
+	if n, _ := idleOnce(ctx, b.envs, pub, now.Add(time.Minute), rules, zerolog.Nop()); n != 0 {
 		t.Errorf("second pass queued %d, want 0 (pending)", n)
 	}
 	if rec, _, _ := b.envs.Get(ctx, "idle"); rec.DesiredGeneration != gen {

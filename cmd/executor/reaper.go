@@ -11,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/sindri/deploy/v3/pkg/events"
+	"github.com/sindri/deploy/v3/pkg/executor"
 	"github.com/sindri/deploy/v3/pkg/jobs"
 	"github.com/sindri/deploy/v3/pkg/providers"
 )
@@ -19,7 +20,7 @@ import (
 // cfg.ReaperInterval, until ctx ends. Several executors may run it: the env record marks a
 // queued reap (so no pass bumps or queues it again) and the jobs' idempotency keys, on the
 // environment and its expiry, make a second publish within the duplicate window a no-op.
-func reaper(ctx context.Context, js jetstream.JetStream, cfg config, canStop func(string) bool, log zerolog.Logger) error {
+func reaper(ctx context.Context, js jetstream.JetStream, cfg config, idle executor.IdleRules, log zerolog.Logger) error {
 	envs, err := events.OpenEnvStore(ctx, js)
 	if err != nil {
 		return err
@@ -41,13 +42,12 @@ func reaper(ctx context.Context, js jetstream.JetStream, cfg config, canStop fun
 		if n > 0 {
 			log.Info().Int("queued", n).Msg("reaper queued expired environments")
 		}
-		if cfg.IdleStop > 0 {
-			n, err := idleOnce(ctx, envs, pub, time.Now(), cfg.IdleStop, canStop, log)
-			if err != nil {
-				log.Warn().Err(err).Int("queued", n).Msg("idle pass had errors")
-			} else if n > 0 {
-				log.Info().Int("queued", n).Msg("reaper queued idle stops")
-			}
+		// Records may carry their own (shorter) idle time: the pass runs even when
+		// cost.idle_stop is off.
+		if n, err := idleOnce(ctx, envs, pub, time.Now(), idle, log); err != nil {
+			log.Warn().Err(err).Int("queued", n).Msg("idle pass had errors")
+		} else if n > 0 {
+			log.Info().Int("queued", n).Msg("reaper queued idle stops")
 		}
 	}
 }

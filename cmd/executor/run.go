@@ -41,6 +41,9 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 	level, _ := zerolog.ParseLevel(cfg.LogLevel)
 	log := zerolog.New(stdout).Level(level).With().Timestamp().Str("component", "executor").Logger()
 
+	for _, w := range cfg.Warnings {
+		log.Warn().Msg(w)
+	}
 	if cfg.SecretsKey != nil {
 		pub, _ := cfg.SecretsKey.PublicKey()
 		log.Info().Str("public_key", pub).Str("file", cfg.SecretsKeyFile).Msg("secrets key loaded: jobs' sealed secrets can be opened")
@@ -122,7 +125,7 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 			SecretsKey:     cfg.SecretsKey,
 			Logger:         &log,
 			Metrics:        metrics,
-			Cost:           &executor.CostConfig{Prices: cfg.CostPrices, Policy: cfg.CostPolicy, Ledger: ledger},
+			Cost:           &executor.CostConfig{Prices: cfg.CostPrices, Policy: cfg.CostPolicy, Ledger: ledger, Idle: cfg.CostIdle},
 		})
 		return err
 	})
@@ -146,11 +149,8 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 		}
 		return nil
 	}
-	canStop := func(name string) bool {
-		p, err := reg.Get(name)
-		return err == nil && p.Capabilities().StopStart
-	}
-	if err := serveUI(ctx, gctx, g, cfg, js, busReady, canStop, log); err != nil {
+	idle := idleRules(cfg, reg)
+	if err := serveUI(ctx, gctx, g, cfg, js, busReady, idle, log); err != nil {
 		return err
 	}
 	if cfg.MetricsListen != "" {
@@ -163,7 +163,7 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 		serveUntilDone(gctx, g, "metrics", srv, ln)
 	}
 	if cfg.ReaperInterval > 0 {
-		g.Go(func() error { return reaper(gctx, js, cfg, canStop, log) })
+		g.Go(func() error { return reaper(gctx, js, cfg, idle, log) })
 	}
 	g.Go(func() error {
 		// The environment gauge is an aid, not the executor's job: a failed watch is logged.

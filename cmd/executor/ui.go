@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/sindri/deploy/v3/pkg/events"
+	"github.com/sindri/deploy/v3/pkg/executor"
 	"github.com/sindri/deploy/v3/pkg/ui"
 )
 
@@ -46,15 +47,15 @@ func (c *config) loadUIToken() error {
 }
 
 // serveUI starts the operator web view in g when ui.listen is set: its events index and its
-// HTTP server, both stopped when gctx ends. ready is this executor's readiness; canStop tells
-// the providers the idle stop applies to.
-func serveUI(ctx, gctx context.Context, g *errgroup.Group, cfg config, js jetstream.JetStream, ready func() error, canStop func(string) bool, log zerolog.Logger) error {
+// HTTP server, both stopped when gctx ends. ready is this executor's readiness; idle are the
+// idle stop's rules.
+func serveUI(ctx, gctx context.Context, g *errgroup.Group, cfg config, js jetstream.JetStream, ready func() error, idle executor.IdleRules, log zerolog.Logger) error {
 	if cfg.UIListen == "" {
 		return nil
 	}
 	host, _ := os.Hostname()
 	view, err := ui.New(ctx, js, ui.Options{Self: ready, SelfName: "executor " + host,
-		IdleDeadline: uiIdleDeadline(cfg, canStop),
+		IdleDeadline: uiIdleDeadline(cfg, idle),
 		OnError:      func(err error) { log.Warn().Err(err).Msg("web view") }})
 	if err != nil {
 		return err
@@ -73,11 +74,11 @@ func serveUI(ctx, gctx context.Context, g *errgroup.Group, cfg config, js jetstr
 }
 
 // uiIdleDeadline is the view's idle deadline: when this executor's reaper would stop an
-// environment for idleness (idleDeadline, the idle pass's own rule), or nil when it stops
-// none (cost.idle_stop off, or the reaper off).
-func uiIdleDeadline(cfg config, canStop func(string) bool) func(*events.EnvRecord) time.Time {
-	if cfg.IdleStop <= 0 || cfg.ReaperInterval <= 0 {
+// environment for idleness (the idle pass's own rule: its cost.idle_stop, or the record's own
+// shorter idle time), or nil when its reaper is off.
+func uiIdleDeadline(cfg config, idle executor.IdleRules) func(*events.EnvRecord) time.Time {
+	if cfg.ReaperInterval <= 0 {
 		return nil
 	}
-	return func(r *events.EnvRecord) time.Time { return idleDeadline(r, cfg.IdleStop, canStop) }
+	return idle.Deadline
 }

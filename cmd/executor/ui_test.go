@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/sindri/deploy/v3/pkg/events"
+	"github.com/sindri/deploy/v3/pkg/executor"
 	"github.com/sindri/deploy/v3/pkg/jobs"
 	"github.com/sindri/deploy/v3/pkg/providers"
 	"github.com/sindri/deploy/v3/pkg/providers/providertest"
@@ -201,9 +202,10 @@ func TestUIIdleDeadline(t *testing.T) {
 	t.Parallel()
 	last := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
 	canStop := func(p string) bool { return p == "fake" }
+	rules := executor.IdleRules{Idle: 2 * time.Hour, CanStop: canStop}
 	running := &events.EnvRecord{Env: "a", Provider: "fake", State: providers.StateRunning, LastActivity: last}
 	on := config{IdleStop: 2 * time.Hour, ReaperInterval: time.Minute}
-	if got := uiIdleDeadline(on, canStop)(running); !got.Equal(last.Add(2 * time.Hour)) {
+	if got := uiIdleDeadline(on, rules)(running); !got.Equal(last.Add(2 * time.Hour)) {
 		t.Errorf("running on a stoppable provider: deadline %v, want %v", got, last.Add(2*time.Hour))
 	}
 	for name, r := range map[string]*events.EnvRecord{
@@ -213,13 +215,21 @@ func TestUIIdleDeadline(t *testing.T) {
 		"no activity": {Env: "e", Provider: "fake", State: providers.StateRunning},
 		"no provider": {Env: "f", State: providers.StateRunning, LastActivity: last},
 	} {
-		if got := uiIdleDeadline(on, canStop)(r); !got.IsZero() {
+		if got := uiIdleDeadline(on, rules)(r); !got.IsZero() {
 			t.Errorf("%s: deadline %v, want none", name, got)
 		}
 	}
-	for name, c := range map[string]config{"idle stop off": {ReaperInterval: time.Minute}, "reaper off": {IdleStop: 2 * time.Hour}} {
-		if uiIdleDeadline(c, canStop) != nil {
-			t.Errorf("%s: the view has an idle deadline", name)
-		}
+	if uiIdleDeadline(config{IdleStop: 2 * time.Hour}, rules) != nil {
+		t.Error("reaper off: the view has an idle deadline")
+	}
+	// Idle stop off on the executor: only a record's own (config or repository) idle time.
+	off := uiIdleDeadline(config{ReaperInterval: time.Minute}, executor.IdleRules{CanStop: canStop})
+	if got := off(running); !got.IsZero() {
+		t.Errorf("idle stop off, record without its own: deadline %v, want none", got)
+	}
+	own := *running
+	own.SetIdleAfter(30 * time.Minute)
+	if got := off(&own); !got.Equal(last.Add(30 * time.Minute)) {
+		t.Errorf("idle stop off, record's own 30m: deadline %v, want %v", got, last.Add(30*time.Minute))
 	}
 }

@@ -9,7 +9,10 @@ import (
 )
 
 // guideConnections are what each provider's Deploy reports as its Connection (each the form
-// its connection function builds; see pkg/providers/<name>/), one environment per provider.
+// its connection function builds; see pkg/providers/<name>/), one environment per provider:
+// inputs for the renderer's own tests. The comment built from the Connection a provider's
+// Deploy really reports is pinned per provider in pkg/providers/<name>/testdata/golden/
+// connect.comment.md (connectgolden.Compare).
 var guideConnections = map[string]*providers.Connection{
 	"docker": {ExecCommand: "docker exec -it -e HOME=/alt/home/developer -u developer -w /alt/home/developer sindri-app-pr-7 bash -l",
 		HTTPURL: "http://127.0.0.1:18080"},
@@ -88,5 +91,34 @@ func TestVSCodeLink(t *testing.T) {
 		if err != nil || u.Scheme != "https" || u.Host != "vscode.dev" || u.Path != "/redirect" || u.Query().Get("url") != tc.want {
 			t.Errorf("%s: link %q, want the redirect to %q", tc.prov, got, tc.want)
 		}
+	}
+}
+
+// `/sindri connect` is answered with the way in of a running environment, or with what to run
+// first.
+func TestConnectReply(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		v     View
+		wants []string
+	}{
+		{"running fly", View{Env: "app-pr-7", Provider: "fly", State: providers.StateRunning, Connection: guideConnections["fly"]},
+			[]string{"`app-pr-7` on fly is running", "ssh -6 developer@sindri-app-pr-7-1a2b3c4d.fly.dev -p 10022", "https://vscode.dev/redirect?url="}},
+		{"running kubernetes", View{Env: "app-pr-7", Provider: "kubernetes", State: providers.StateRunning, Connection: guideConnections["kubernetes"]},
+			[]string{"kubectl exec -it deploy/sindri-app-pr-7"}},
+		{"running without a connection", View{Env: "e", Provider: "x", State: providers.StateRunning}, []string{"the way in is in the comment of its last deploy"}},
+		{"stopped", View{Env: "e", Provider: "runpod", State: providers.StateStopped}, []string{"is stopped: run `/sindri start`"}},
+		{"not deployed", View{Env: "e", Provider: "docker", State: providers.StateNotDeployed}, []string{"is not deployed on docker: run `/sindri deploy` first"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got := ConnectReply(tc.v, "/sindri")
+			for _, w := range tc.wants {
+				if !strings.Contains(got, w) {
+					t.Errorf("reply lacks %q:\n%s", w, got)
+				}
+			}
+		})
 	}
 }

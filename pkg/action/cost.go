@@ -129,8 +129,8 @@ func writeIdleNote(b *strings.Builder, v View) {
 	}
 	since := v.IdleSince.UTC().Format("2006-01-02 15:04 UTC")
 	if v.Phase == PhaseReady || v.Phase == PhaseStarted {
-		fmt.Fprintf(b, "_Resumed after an idle stop (no push or command since %s)._\n\n", since)
+		fmt.Fprintf(b, "_Resumed after an idle stop (no push, command or traffic since %s)._\n\n", since)
 		return
 	}
-	fmt.Fprintf(b, "_Stopped while idle: no push or command since %s. It was stopped, not destroyed; a push or `/sindri start` resumes it with its data._\n\n", since)
+	fmt.Fprintf(b, "_Stopped while idle: no push, command or traffic since %s. It was stopped, not destroyed; a push or `/sindri start` resumes it with its data._\n\n", since)
 }

@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
+	"github.com/sindri/deploy/v3/pkg/chatops"
 	"github.com/sindri/deploy/v3/pkg/github"
+	"github.com/sindri/deploy/v3/pkg/providers"
 )
 
 // Responder is what Acknowledge and Respond need from the GitHub API; *github.Client
@@ -55,9 +58,35 @@ func Respond(ctx context.Context, r Responder, it Intent, succeeded bool) error 
 	return errors.Join(errs...)
 }
 
+// Connects reports whether it is a `/sindri connect` command: a status job whose answer is
+// the environment's connect instructions (ConnectReply).
+func (it Intent) Connects() bool {
+	return it.ChatOps != nil && it.ChatOps.Command.Verb == chatops.VerbConnect
+}
+
+// ConnectReply is the answer to `/sindri connect` once its status job has finished: the
+// guide's way in, the exact commands and the VS Code link of a running environment, or what
+// to do first when it is not running.
+func ConnectReply(v View, prefix string) string {
+	env := chatops.CodeSpan(v.Env)
+	switch {
+	case v.State == providers.StateRunning && v.Connection != nil:
+		var b strings.Builder
+		fmt.Fprintf(&b, "%s on %s is running.\n\n", env, v.Provider)
+		writeConnect(&b, v.Provider, v.Env, v.Connection)
+		return strings.TrimRight(b.String(), "\n") + "\n"
+	case v.State == providers.StateRunning:
+		return fmt.Sprintf("%s on %s is running, but %s cannot say how to reach an existing environment: the way in is in the comment of its last deploy (or run `%s deploy`).\n",
+			env, v.Provider, v.Provider, prefix)
+	case v.State == providers.StateNotDeployed:
+		return fmt.Sprintf("%s is not deployed on %s: run `%s deploy` first.\n", env, v.Provider, prefix)
+	}
+	return fmt.Sprintf("%s on %s is %s: run `%s start` (or `%s deploy`) first.\n", env, v.Provider, v.State, prefix, prefix)
+}
+
 // hasReply reports whether it carries an answer to post on the PR.
 func hasReply(it Intent) bool {
-	return (it.Kind == KindReply || it.Kind == KindRefuse) && it.ChatOps != nil && it.Reply != "" && it.PR > 0
+	return (it.Kind == KindReply || it.Kind == KindRefuse || it.Connects()) && it.ChatOps != nil && it.Reply != "" && it.PR > 0
 }
 
 // Unanswered returns, for the workflow log, why Respond posts no reply for it although it has

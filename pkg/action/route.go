@@ -264,6 +264,10 @@ func routeComment(it *Intent, p *payload, in Inputs) error {
 		return nil
 	}
 	it.Kind = Kind(cmd.Verb)
+	if cmd.Verb == chatops.VerbConnect {
+		// connect is a status job whose answer is the connect instructions (ConnectReply).
+		it.Kind = KindStatus
+	}
 	it.NeedsPR = true
 	if cmd.Provider != "" {
 		it.Provider = cmd.Provider

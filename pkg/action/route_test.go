@@ -311,10 +311,15 @@ func TestKindJob(t *testing.T) {
 			t.Errorf("%s.Job() reports a job", k)
 		}
 	}
-	// Every chatops verb but help routes to a job kind.
+	// Every chatops verb but help and connect is a job kind; connect routes to a status job.
 	for _, v := range chatops.Verbs {
-		if _, ok := Kind(v).Job(); ok == (v == chatops.VerbHelp) {
+		if _, ok := Kind(v).Job(); ok == (v == chatops.VerbHelp || v == chatops.VerbConnect) {
 			t.Errorf("verb %s: Job() = %v", v, ok)
 		}
+	}
+	raw := strings.Replace(string(readEvent(t, "events/issue_comment/pr-status.json")), "/sindri status", "/sindri connect --provider fly", 1)
+	it, err := Route("issue_comment", []byte(raw), Inputs{ChatOpsPrefix: chatops.DefaultPrefix})
+	if err != nil || it.Kind != KindStatus || !it.Connects() || it.Provider != "fly" {
+		t.Errorf("/sindri connect routes to %+v, %v; want a status job that connects, on fly", it, err)
 	}
 }

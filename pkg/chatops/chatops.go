@@ -6,8 +6,8 @@
 //	line    = indent prefix [ ws verb { ws flag } ] [ ws ]
 //	indent  = 0 to 3 spaces (4 spaces or a tab make a Markdown code block: not a command)
 //	prefix  = the configured prefix, default "/sindri", matched ignoring case
-//	verb    = deploy | destroy | stop | start | status | plan | help   (case-insensitive)
-//	flag    = "--provider" (ws | "=") NAME      deploy, destroy, stop, start, status, plan
+//	verb    = deploy | destroy | stop | start | status | connect | plan | help   (case-insensitive)
+//	flag    = "--provider" (ws | "=") NAME      deploy, destroy, stop, start, status, connect, plan
 //	        | "--force"                         deploy, destroy
 //	        | "--ttl" (ws | "=") DURATION       deploy   (Go duration, 1m to 720h, or Nd days)
 //
@@ -53,22 +53,25 @@ const (
 	MaxTTL = 720 * time.Hour
 )
 
-// Verb is what a command asks for: a job kind (jobs.Kind's values) or VerbHelp.
+// Verb is what a command asks for: a job kind (jobs.Kind's values), VerbConnect or VerbHelp.
 type Verb string
 
-// Verbs. Every verb but VerbHelp is the job kind of the same name.
+// Verbs. Every verb but VerbConnect and VerbHelp is the job kind of the same name.
 const (
-	VerbDeploy       = Verb(jobs.KindDeploy)
-	VerbDestroy      = Verb(jobs.KindDestroy)
-	VerbStop         = Verb(jobs.KindStop)
-	VerbStart        = Verb(jobs.KindStart)
-	VerbStatus       = Verb(jobs.KindStatus)
-	VerbPlan         = Verb(jobs.KindPlan)
+	VerbDeploy  = Verb(jobs.KindDeploy)
+	VerbDestroy = Verb(jobs.KindDestroy)
+	VerbStop    = Verb(jobs.KindStop)
+	VerbStart   = Verb(jobs.KindStart)
+	VerbStatus  = Verb(jobs.KindStatus)
+	VerbPlan    = Verb(jobs.KindPlan)
+	// VerbConnect runs a status job and answers with the environment's connect instructions
+	// (the guide's `sindri connect`).
+	VerbConnect Verb = "connect"
 	VerbHelp    Verb = "help"
 )
 
 // Verbs lists every verb in a stable order.
-var Verbs = []Verb{VerbDeploy, VerbDestroy, VerbStop, VerbStart, VerbStatus, VerbPlan, VerbHelp}
+var Verbs = []Verb{VerbDeploy, VerbDestroy, VerbStop, VerbStart, VerbStatus, VerbConnect, VerbPlan, VerbHelp}
 
 // String implements fmt.Stringer.
 func (v Verb) String() string { return string(v) }
@@ -263,7 +266,7 @@ type flagSpec struct {
 }
 
 var flags = map[string]flagSpec{
-	"--provider": {value: true, verbs: []Verb{VerbDeploy, VerbDestroy, VerbStop, VerbStart, VerbStatus, VerbPlan}},
+	"--provider": {value: true, verbs: []Verb{VerbDeploy, VerbDestroy, VerbStop, VerbStart, VerbStatus, VerbConnect, VerbPlan}},
 	"--force":    {verbs: []Verb{VerbDeploy, VerbDestroy}},
 	"--ttl":      {value: true, verbs: []Verb{VerbDeploy}},
 }
@@ -440,6 +443,7 @@ func Help(prefix string) string {
 		"| `%[1]s destroy [--provider NAME] [--force]` | remove it |\n"+
 		"| `%[1]s stop` / `%[1]s start` | stop it, or start it again, keeping its data |\n"+
 		"| `%[1]s status` | report its state |\n"+
+		"| `%[1]s connect` | reply with the ways into it: the exact SSH or exec command, a VS Code link |\n"+
 		"| `%[1]s plan [--provider NAME]` | show what deploy would do, changing nothing |\n"+
 		"| `%[1]s help` | this text |\n", prefix)
 }

@@ -75,7 +75,7 @@ func TestParseErrors(t *testing.T) {
 		kind    ParseErrorKind
 		wantMsg string
 	}{
-		{"/sindri deplyo", UnknownVerb, "unknown command `deplyo`; valid commands: deploy, destroy, stop, start, status, plan, help"},
+		{"/sindri deplyo", UnknownVerb, "unknown command `deplyo`; valid commands: deploy, destroy, stop, start, status, connect, plan, help"},
 		{"/sindri deploy --region us", UnknownFlag, "unknown flag `--region` for deploy"},
 		{"/sindri deploy --provider", MissingValue, "flag --provider needs a value"},
 		{"/sindri deploy --provider --force", MissingValue, "flag --provider needs a value"},

@@ -6,9 +6,12 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/sindri/deploy/v3/internal/excerpt"
-	"gopkg.in/yaml.v3"
+	"github.com/sindri/deploy/v3/pkg/catalog"
 )
 
 // Patterns from the upstream schema (contract §1.2-§1.6).
@@ -28,7 +31,7 @@ const noMax = math.MaxInt32
 // Enum values (contract §1.7); serde matches them exactly, and so do we. The provider values
 // (providerValues) come from providerSchemas.
 var (
-	gpuTierValues = []string{"gpu-small", "gpu-medium", "gpu-large", "gpu-xlarge"}
+	gpuTierValues = catalog.GenericTiers
 	profileValues = []string{"minimal", "fullstack", "anthropic-dev", "systems", "enterprise", "devops", "mobile",
 		"visionflow-core", "visionflow-data-scientist", "visionflow-creative", "visionflow-full"}
 )
@@ -142,17 +145,26 @@ func (d *decoder) deployment(m *mapView, dep *Deployment) {
 			w.str("size", &ws.Size, sizeCheck(true))
 		})
 	})
+	m.str("idle_stop", &dep.IdleStop, idleStopCheck)
 }
 
-// gpuTier accepts the generic tiers and RunPod's GPU model tiers; a model tier with another
-// provider is refused by gpuTierElsewhere once the provider is known.
+// idleStopCheck accepts a positive Go duration for deployment.idle_stop.
+func idleStopCheck(s string) (Severity, string, string) {
+	if d, err := time.ParseDuration(s); err == nil && d > 0 {
+		return 0, "", ""
+	}
+	return SeverityError, fmt.Sprintf("%s is not a positive duration", excerpt.Quote(s)), `write a Go duration such as "30m" or "2h" (it can shorten the executor's idle stop, never lengthen it); leave the key out for the executor's`
+}
+
+// gpuTier accepts the generic tiers and every GPU model name of pkg/catalog; whether the
+// chosen provider offers the model is checked once the provider is known (gpu_models.go).
 func gpuTier(s string) (Severity, string, string) {
-	if _, ok := runpodTiers[s]; ok {
+	if catalog.IsModel(s) {
 		return 0, "", ""
 	}
 	sev, msg, hint := enum("gpu tier", gpuTierValues...)(s)
 	if msg != "" && !strings.HasPrefix(hint, "values are case") {
-		hint += "; RunPod also takes GPU model tiers (" + strings.Join(RunPodTiers(), ", ") + ") or an exact id in providers.runpod.gpuTypeId"
+		hint += "; or a GPU model (" + strings.Join(catalog.AllModels(), ", ") + ")"
 	}
 	return sev, msg, hint
 }

@@ -32,7 +32,7 @@ extensions:
 `))
 	fmt.Println(cfg.ProviderName(), cfg.Deployment.Resources.Memory, cfg.Deployment.Resources.CPUCount(), cfg.Providers.Docker.Restart)
 	// Output:
-	// sindri.yaml:8:13: error: deployment.resources.gpu.tier: unknown gpu tier "a100" (hint: valid: gpu-small, gpu-medium, gpu-large, gpu-xlarge (GPU model tiers such as "a100" are RunPod's; docker-compose takes the generic tiers))
+	// sindri.yaml:8:13: error: deployment.resources.gpu.tier: unknown gpu tier "a100" (hint: valid: gpu-small, gpu-medium, gpu-large, gpu-xlarge (GPU models such as "a100" are offered by runpod, northflank, kubernetes and devpod's cloud backends; docker-compose uses the host's GPUs))
 	// docker 4GB 2 unless-stopped
 }
 

@@ -7,6 +7,8 @@
 // providerSchemas (schema.go).
 package config
 
+import "time"
+
 // Config is one parsed sindri.yaml file.
 type Config struct {
 	Version    string      `yaml:"version" json:"version"`
@@ -39,6 +41,20 @@ type Deployment struct {
 	BuildFromSource *BuildFromSource `yaml:"buildFromSource,omitempty" json:"buildFromSource,omitempty"`
 	Resources       Resources        `yaml:"resources,omitempty" json:"resources,omitempty"`
 	Volumes         Volumes          `yaml:"volumes,omitempty" json:"volumes,omitempty"`
+	// IdleStop is sindri-deploy's own key (upstream's deployment object takes extra keys): a Go
+	// duration ("30m") after which a running environment with no push, command or traffic is
+	// stopped. It can shorten the executor's cost.idle_stop, never lengthen it (docs/cost.md).
+	IdleStop string `yaml:"idle_stop,omitempty" json:"idle_stop,omitempty"`
+}
+
+// IdleStopDuration is deployment.idle_stop as a duration, 0 when it is unset (Load has
+// refused a value that is not a positive duration).
+func (d Deployment) IdleStopDuration() time.Duration {
+	v, err := time.ParseDuration(d.IdleStop)
+	if err != nil || v < 0 {
+		return 0
+	}
+	return v
 }
 
 // ImageConfig is deployment.image_config (snake_case keys).
@@ -74,7 +90,7 @@ type GPU struct {
 	Enabled bool   `yaml:"enabled,omitempty" json:"enabled,omitempty"`
 	Type    string `yaml:"type,omitempty" json:"type,omitempty"` // nvidia (default) or amd
 	Count   *int   `yaml:"count,omitempty" json:"count,omitempty"`
-	Tier    string `yaml:"tier,omitempty" json:"tier,omitempty"` // gpu-small .. gpu-xlarge
+	Tier    string `yaml:"tier,omitempty" json:"tier,omitempty"` // gpu-small .. gpu-xlarge, or a GPU model (pkg/catalog)
 	Memory  string `yaml:"memory,omitempty" json:"memory,omitempty"`
 }
 

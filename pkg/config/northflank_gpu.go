@@ -2,87 +2,15 @@ package config
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/sindri/deploy/v3/pkg/catalog"
 )
 
-// The Northflank managed-cloud catalogue the config is checked against: GPU types with their
-// allowed counts and regions, the tiers that name them, and the regions
-// (shared/spec/provider-apis/runpod-northflank.md B7 and B9, from GET /v1/plans and
-// GET /v1/regions). Compute plan ids and prices live with the provider
-// (pkg/providers/northflank/plans.go).
-
-// NorthflankGPUType is one Northflank GPU type.
-type NorthflankGPUType struct {
-	// ID is the gpuType the API takes ("a100-40").
-	ID string
-	// Model names the GPU for people ("NVIDIA A100 40 GB").
-	Model string
-	// Counts are the GPU counts one instance may have.
-	Counts []int
-	// Regions are the regions that have it.
-	Regions []string
-}
-
-// NorthflankGPUTypes is the managed-cloud GPU catalogue, cheapest first.
-var NorthflankGPUTypes = []NorthflankGPUType{
-	{"l4-24", "NVIDIA L4 24 GB", []int{1, 2, 4, 8}, []string{"europe-west", "us-central", "europe-west-netherlands", "asia-southeast", "us-east1", "us-west", "asia-northeast", "europe-west-frankfurt"}},
-	{"a100-40", "NVIDIA A100 40 GB", []int{1, 2, 4, 8}, []string{"us-central", "europe-west-netherlands", "asia-southeast", "asia-northeast"}},
-	{"a100-80", "NVIDIA A100 80 GB", []int{1, 2, 4, 8}, []string{"us-central", "europe-west-netherlands", "asia-southeast", "us-east1"}},
-	{"h100-80", "NVIDIA H100 80 GB", []int{1, 2, 4, 8}, []string{"us-central", "europe-west-netherlands", "asia-southeast", "us-east1", "us-west", "asia-northeast", "europe-west-frankfurt"}},
-	{"rtx_pro_6000-96", "NVIDIA RTX PRO 6000 96 GB", []int{8}, []string{"europe-west", "us-central", "us-west", "us-east-ohio", "asia-south-delhi"}},
-	{"h200-141", "NVIDIA H200 141 GB", []int{8}, []string{"us-central", "europe-west-netherlands", "us-east1", "us-west"}},
-	{"b200-180", "NVIDIA B200 180 GB", []int{8}, []string{"us-central", "europe-west-netherlands", "asia-southeast", "us-east1", "asia-northeast"}},
-}
-
-// northflankTiers maps deployment.resources.gpu.tier to a Northflank gpuType: the four
-// generic tiers (upstream's documentation table) and the GPU model tiers Northflank has.
-var northflankTiers = map[string]string{
-	"gpu-small":   "l4-24",
-	"gpu-medium":  "a100-40",
-	"gpu-large":   "a100-80",
-	"gpu-xlarge":  "h100-80",
-	"l4":          "l4-24",
-	"a100":        "a100-80",
-	"h100":        "h100-80",
-	"h200":        "h200-141",
-	"b200":        "b200-180",
-	"rtx-pro6000": "rtx_pro_6000-96",
-}
-
-// northflankGPUAliases are the gpuType spellings of upstream's documentation, which the API
-// does not take.
-var northflankGPUAliases = map[string]string{
-	"nvidia-l4":        "l4-24",
-	"nvidia-a100-40gb": "a100-40",
-	"nvidia-a100-80gb": "a100-80",
-	"nvidia-a100":      "a100-80",
-	"nvidia-h100":      "h100-80",
-	"nvidia-h200":      "h200-141",
-	"nvidia-b200":      "b200-180",
-}
-
-// NorthflankRegions are the managed-cloud region ids of GET /v1/regions.
-var NorthflankRegions = []string{
-	"canada-central", "southamerica-east", "us-central", "us-east-ohio", "us-east1", "us-west",
-	"us-west-california", "asia-east", "asia-northeast", "asia-south-delhi", "asia-southeast",
-	"australia-southeast", "africa-south", "europe-west", "europe-west-frankfurt",
-	"europe-west-netherlands", "europe-west-zurich",
-}
-
-// NorthflankGPUTypeByID returns the catalogue entry of gpuType id.
-func NorthflankGPUTypeByID(id string) (NorthflankGPUType, bool) {
-	i := slices.IndexFunc(NorthflankGPUTypes, func(g NorthflankGPUType) bool { return g.ID == id })
-	if i < 0 {
-		return NorthflankGPUType{}, false
-	}
-	return NorthflankGPUTypes[i], true
-}
-
-// NorthflankTiers returns the GPU tiers Northflank understands, sorted.
-func NorthflankTiers() []string { return slices.Sorted(maps.Keys(northflankTiers)) }
+// The Northflank GPU decision. The catalogue (GPU types with counts, regions and prices, the
+// tiers that name them, regions, compute plans) is pkg/catalog/northflank.go.
 
 // NorthflankGPUChoice is the GPU a Northflank config asks for.
 type NorthflankGPUChoice struct {
@@ -124,12 +52,12 @@ func (c *Config) NorthflankGPU() NorthflankGPUChoice {
 	switch {
 	case override != "":
 		ch.From, ch.Field = "providers.northflank.gpuType", "providers.northflank.gpuType"
-		if _, ok := NorthflankGPUTypeByID(override); ok {
+		if _, ok := catalog.NorthflankGPUTypeByID(override); ok {
 			ch.Type = override
-		} else if id, ok := northflankGPUAliases[strings.ToLower(override)]; ok {
+		} else if id, ok := catalog.NorthflankAlias(override); ok {
 			ch.Type, ch.Note = id, fmt.Sprintf("gpuType %q is upstream's spelling; Northflank's id is %q", override, id)
 		} else {
-			ch.Err = fmt.Sprintf("gpuType %q is not a Northflank GPU type (valid: %s)", override, strings.Join(northflankGPUIDs(), ", "))
+			ch.Err = fmt.Sprintf("gpuType %q is not a Northflank GPU type (valid: %s)", override, strings.Join(catalog.NorthflankGPUIDs(), ", "))
 			return ch
 		}
 	default:
@@ -138,15 +66,15 @@ func (c *Config) NorthflankGPU() NorthflankGPUChoice {
 			tier = g.Tier
 		}
 		ch.From, ch.Field = "deployment.resources.gpu.tier", "deployment.resources.gpu.tier"
-		id, ok := northflankTiers[tier]
+		id, ok := catalog.NorthflankTierGPU(tier)
 		if !ok {
 			ch.Err = fmt.Sprintf("gpu tier %q has no Northflank GPU (Northflank tiers: %s; or set providers.northflank.gpuType to one of %s)",
-				tier, strings.Join(NorthflankTiers(), ", "), strings.Join(northflankGPUIDs(), ", "))
+				tier, strings.Join(catalog.NorthflankTiers(), ", "), strings.Join(catalog.NorthflankGPUIDs(), ", "))
 			return ch
 		}
 		ch.Type = id
 	}
-	g, _ := NorthflankGPUTypeByID(ch.Type)
+	g, _ := catalog.NorthflankGPUTypeByID(ch.Type)
 	if !slices.Contains(g.Counts, ch.Count) {
 		counts := make([]string, len(g.Counts))
 		for i, n := range g.Counts {
@@ -156,14 +84,6 @@ func (c *Config) NorthflankGPU() NorthflankGPUChoice {
 		ch.Field = "deployment.resources.gpu.count"
 	}
 	return ch
-}
-
-func northflankGPUIDs() []string {
-	out := make([]string, len(NorthflankGPUTypes))
-	for i, g := range NorthflankGPUTypes {
-		out[i] = g.ID
-	}
-	return out
 }
 
 // northflankRules are the whole-file checks of a northflank config: the GPU against the
@@ -178,8 +98,8 @@ func northflankRules(d *decoder, c *Config) {
 	if nf == nil {
 		return
 	}
-	if nf.Region != "" && !slices.Contains(NorthflankRegions, nf.Region) {
-		hint := "valid: " + strings.Join(NorthflankRegions, ", ")
+	if nf.Region != "" && !slices.Contains(catalog.NorthflankRegions, nf.Region) {
+		hint := "valid: " + strings.Join(catalog.NorthflankRegions, ", ")
 		if near := NearNorthflankRegion(nf.Region); near != "" {
 			hint = fmt.Sprintf("did you mean %q?", near)
 		}
@@ -204,7 +124,7 @@ func northflankRules(d *decoder, c *Config) {
 func NearNorthflankRegion(s string) string {
 	flat := func(v string) string { return strings.ReplaceAll(strings.ToLower(v), "-", "") }
 	var prefixed []string
-	for _, r := range NorthflankRegions {
+	for _, r := range catalog.NorthflankRegions {
 		if flat(r) == flat(s) {
 			return r
 		}

@@ -36,6 +36,13 @@ var packerClouds = map[string]PackerCloud{
 	"amazon": CloudAWS, "microsoft": CloudAzure, "google": CloudGCP, "oracle": CloudOCI, "alicloud": CloudAlibaba,
 }
 
+// ParseCloud returns the canonical cloud of an accepted spelling ("alicloud" is alibaba,
+// "oracle" oci, ...), and false for any other text.
+func ParseCloud(s string) (PackerCloud, bool) {
+	c, ok := packerClouds[s]
+	return c, ok
+}
+
 // cloudBlocks are the per-cloud keys of providers.packer, in the enum's order.
 var cloudBlocks = []PackerCloud{CloudAWS, CloudAzure, CloudGCP, CloudOCI, CloudAlibaba}
 
@@ -51,6 +58,9 @@ var imageNameRE = regexp.MustCompile(`^[a-z]([a-z0-9-]*[a-z0-9])?$`)
 
 // securityGroupRE is an EC2 security group id.
 var securityGroupRE = regexp.MustCompile(`^sg-[0-9a-f]{8,17}$`)
+
+// aliSecurityGroupRE matches an ECS security group id (sg- and 20 or so letters and digits).
+var aliSecurityGroupRE = regexp.MustCompile(`^sg-[0-9a-z]{8,32}$`)
 
 // gcpRegionRE matches a GCP region (us-west1), which is not a zone (us-west1-a).
 var gcpRegionRE = regexp.MustCompile(`^[a-z]+-[a-z]+[0-9]+$`)
@@ -187,6 +197,10 @@ type PackerOCI struct {
 	ShapeConfig        *PackerOCIShape `yaml:"shape_config,omitempty" json:"shape_config,omitempty"`
 	SubnetOCID         string          `yaml:"subnet_ocid,omitempty" json:"subnet_ocid,omitempty"`
 	BootVolumeSizeGB   *int            `yaml:"boot_volume_size_gb,omitempty" json:"boot_volume_size_gb,omitempty"`
+	// SSHAuthorizedKeys is sindri-deploy's own key, for the instance an environment runs on
+	// (not the builder): the OpenSSH public keys (one a line) its metadata authorizes for
+	// the ubuntu user.
+	SSHAuthorizedKeys string `yaml:"ssh_authorized_keys,omitempty" json:"ssh_authorized_keys,omitempty"`
 }
 
 // PackerOCIShape is providers.packer.oci.shape_config (Flex shapes).
@@ -202,6 +216,11 @@ type PackerAlibaba struct {
 	SystemDiskSizeGB   *int   `yaml:"system_disk_size_gb,omitempty" json:"system_disk_size_gb,omitempty"`
 	SystemDiskCategory string `yaml:"system_disk_category,omitempty" json:"system_disk_category,omitempty"`
 	VSwitchID          string `yaml:"vswitch_id,omitempty" json:"vswitch_id,omitempty"`
+	// SecurityGroupID and KeyPairName are sindri-deploy's own keys, for the instance an
+	// environment runs on (not the builder): the security group it joins (ECS requires one)
+	// and the ECS key pair to authorize.
+	SecurityGroupID string `yaml:"security_group_id,omitempty" json:"security_group_id,omitempty"`
+	KeyPairName     string `yaml:"key_pair_name,omitempty" json:"key_pair_name,omitempty"`
 }
 
 // noTemplate refuses text Packer would expand: Packer 1.6.6 still runs Go templates on
@@ -212,6 +231,24 @@ func noTemplate(s string) (Severity, string, string) {
 	}
 	return SeverityError, `contains "{{", which Packer reads as the start of a template`,
 		"remove the braces: this text is written into the Packer template, and Packer would expand it (build dates and names are added by the build itself)"
+}
+
+// sshPublicKeys refuses a private key pasted where public keys belong: every non-empty line
+// must start with an OpenSSH public key type.
+func sshPublicKeys(s string) (Severity, string, string) {
+	for _, line := range strings.Split(s, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		if strings.Contains(line, "PRIVATE KEY") {
+			return SeverityError, "holds a private key", "put only public keys here (the .pub file): the private key must never be in sindri.yaml"
+		}
+		if !strings.HasPrefix(line, "ssh-") && !strings.HasPrefix(line, "ecdsa-") && !strings.HasPrefix(line, "sk-") {
+			return SeverityError, "a line is not an OpenSSH public key", "write one public key a line, such as the content of ~/.ssh/id_ed25519.pub (ssh-ed25519 AAAA...)"
+		}
+	}
+	return 0, "", ""
 }
 
 func checkCloud(s string) (Severity, string, string) {
@@ -358,6 +395,7 @@ func packerOCI(m *mapView) *PackerOCI {
 	})
 	m.str("subnet_ocid", &o.SubnetOCID, noTemplate)
 	m.intp("boot_volume_size_gb", nil, &o.BootVolumeSizeGB, 50, 32768)
+	m.str("ssh_authorized_keys", &o.SSHAuthorizedKeys, noTemplate, sshPublicKeys)
 	return o
 }
 
@@ -369,6 +407,8 @@ func packerAlibaba(m *mapView) *PackerAlibaba {
 	m.str("system_disk_category", &a.SystemDiskCategory,
 		enum("system disk category", "cloud", "cloud_efficiency", "cloud_ssd", "cloud_essd", "cloud_auto"))
 	m.str("vswitch_id", &a.VSwitchID, noTemplate)
+	m.str("security_group_id", &a.SecurityGroupID, noTemplate, pattern(aliSecurityGroupRE, "an ECS security group id such as sg-bp1a2b3c4d5e6f7g8h9i"))
+	m.str("key_pair_name", &a.KeyPairName, noTemplate)
 	return a
 }
 

@@ -85,6 +85,8 @@ var packerRuleCases = []ruleCase{
 	{"gcp region is not a zone", packerBase + "    cloud: gcp\n    region: us-west1\n", "providers.packer.region", 10, 13, SeverityError, "is a GCP region"},
 	{"oci region has no effect", packerBase + "    cloud: oci\n    region: us-ashburn-1\n    oci: {availability_domain: \"Uocm:PHX-AD-1\"}\n", "providers.packer.region", 10, 5, SeverityWarning, "region has no effect with cloud oci"},
 	{"oci needs its block", packerBase + "    cloud: oci\n", "providers.packer.oci", 9, 5, SeverityError, `required key "oci" is missing`},
+	{"oci private key as authorized key", packerBase + "    cloud: oci\n    oci: {availability_domain: \"Uocm:PHX-AD-1\", ssh_authorized_keys: \"-----BEGIN OPENSSH PRIVATE KEY-----\"}\n", "providers.packer.oci.ssh_authorized_keys", 10, 70, SeverityError, "holds a private key"},
+	{"alibaba security group id", packerBase + "    cloud: alibaba\n    alibaba: {security_group_id: group-1}\n", "providers.packer.alibaba.security_group_id", 10, 34, SeverityError, "an ECS security group id"},
 	{"oci needs availability domain", packerBase + "    cloud: oracle\n    oci: {shape: VM.Standard.E4.Flex}\n", "providers.packer.oci.availability_domain", 10, 10, SeverityError, `required key "availability_domain" is missing`},
 	{"other cloud block ignored", packerBase + "    cloud: aws\n    gcp: {zone: us-west1-a}\n", "providers.packer.gcp", 10, 5, SeverityWarning, "providers.packer.gcp is ignored: cloud is aws"},
 	{"azure gallery version", packerBase + "    cloud: azure\n    azure:\n      gallery: {gallery_name: g, image_name: i, image_version: v1}\n", "providers.packer.azure.gallery.image_version", 11, 64, SeverityError, "not a gallery image version"},
@@ -138,15 +140,17 @@ func TestPackerAccepted(t *testing.T) {
 				t.Errorf("gcp = %+v", g)
 			}
 		}},
-		{"oci", "    cloud: oci\n    oci:\n      availability_domain: \"Uocm:PHX-AD-1\"\n      shape_config: {ocpus: 2, memory_in_gbs: 16}\n", func(t *testing.T, p *PackerConfig) {
+		{"oci", "    cloud: oci\n    oci:\n      availability_domain: \"Uocm:PHX-AD-1\"\n      shape_config: {ocpus: 2, memory_in_gbs: 16}\n      ssh_authorized_keys: \"ssh-ed25519 AAAAC3Nza dev@example\"\n", func(t *testing.T, p *PackerConfig) {
 			o := p.OCI
-			if o.Shape != "VM.Standard.E4.Flex" || *o.BootVolumeSizeGB != 80 || *o.ShapeConfig.OCPUs != 2 || o.CompartmentOCID != "" {
+			if o.Shape != "VM.Standard.E4.Flex" || *o.BootVolumeSizeGB != 80 || *o.ShapeConfig.OCPUs != 2 || o.CompartmentOCID != "" ||
+				o.SSHAuthorizedKeys != "ssh-ed25519 AAAAC3Nza dev@example" {
 				t.Errorf("oci = %+v", o)
 			}
 		}},
-		{"alibaba", "    cloud: alicloud\n    region: cn-shanghai\n", func(t *testing.T, p *PackerConfig) {
+		{"alibaba", "    cloud: alicloud\n    region: cn-shanghai\n    alibaba: {security_group_id: sg-bp1a2b3c4d5e6f7g8h9i, key_pair_name: dev}\n", func(t *testing.T, p *PackerConfig) {
 			a := p.Alibaba
-			if p.Cloud != CloudAlibaba || a.Region != "cn-shanghai" || a.InstanceType != "ecs.g6.xlarge" || *a.SystemDiskSizeGB != 80 || a.SystemDiskCategory != "cloud_essd" {
+			if p.Cloud != CloudAlibaba || a.Region != "cn-shanghai" || a.InstanceType != "ecs.g6.xlarge" || *a.SystemDiskSizeGB != 80 || a.SystemDiskCategory != "cloud_essd" ||
+				a.SecurityGroupID != "sg-bp1a2b3c4d5e6f7g8h9i" || a.KeyPairName != "dev" {
 				t.Errorf("alibaba = %+v", a)
 			}
 		}},

@@ -29,9 +29,7 @@ func (d *decoder) checkRules(c *Config) {
 		d.errorf(d.present["deployment.volumes.workspace.size"], "deployment.volumes.workspace.size", "give a size such as 10GB",
 			"a zero workspace size only means something to northflank (no volume); %s needs a size", prov)
 	}
-	if prov != ProviderRunPod && prov != ProviderNorthflank {
-		gpuTierElsewhere(d, c)
-	}
+	gpuModelRules(d, c, prov)
 	d.checkImage(c, prov)
 	if ic := c.Deployment.ImageConfig; ic != nil && strings.Contains(ic.Registry, "://") {
 		d.errorf(d.present["deployment.image_config.registry"], "deployment.image_config.registry",

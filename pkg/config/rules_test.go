@@ -43,6 +43,8 @@ var ruleCases = []ruleCase{
 	{"bad version requirement", strings.Replace(base, "  provider: docker\n", "  provider: docker\n  image_config:\n    registry: ghcr.io/a/b\n    version: \"^^3\"\n", 1), "deployment.image_config.version", 7, 5, SeverityError, "Cargo-style version requirement"},
 	{"registry with a scheme", strings.Replace(base, "  provider: docker\n", "  provider: docker\n  image_config:\n    registry: https://ghcr.io/a/b\n", 1), "deployment.image_config.registry", 6, 5, SeverityError, "has a URL scheme"},
 	{"buildFromSource refused", strings.Replace(base, "  provider: docker\n", "  provider: docker\n  image: x/y:1\n  buildFromSource:\n    enabled: true\n", 1), "deployment.buildFromSource.enabled", 7, 5, SeverityError, "building the image from source is not supported"},
+	{"idle_stop not a duration", strings.Replace(base, "provider: docker", "provider: docker\n  idle_stop: soon", 1), "deployment.idle_stop", 5, 14, SeverityError, `"soon" is not a positive duration`},
+	{"idle_stop zero", strings.Replace(base, "provider: docker", "provider: docker\n  idle_stop: 0s", 1), "deployment.idle_stop", 5, 14, SeverityError, "never lengthen it"},
 	{"provider missing", "version: \"3.0\"\nname: demo\ndeployment:\n  image: x\nextensions: {profile: minimal}\n", "deployment.provider", 4, 3, SeverityError, `required key "provider" is missing`},
 	{"provider packer needs its block", strings.Replace(base, "provider: docker", "provider: packer", 1), "providers.packer", 4, 3, SeverityError, "provider packer needs a providers.packer block"},
 	{"provider unknown", strings.Replace(base, "provider: docker", "provider: Docker", 1), "deployment.provider", 4, 13, SeverityError, `unknown provider "Docker"`},

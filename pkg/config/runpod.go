@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/sindri/deploy/v3/pkg/catalog"
 )
 
 // ProviderRunPod deploys to RunPod pods (contract §3.6).
@@ -82,7 +84,7 @@ func runpodRules(d *decoder, c *Config) {
 	if rp := c.Providers.RunPod; rp != nil && rp.CPUInstanceID != "" {
 		if _, _, err := ParseRunPodCPUInstance(rp.CPUInstanceID); err != nil {
 			d.errorf(d.present["providers.runpod.cpuInstanceId"], "providers.runpod.cpuInstanceId",
-				"write <flavour>-<vCPUs>-<GB>, e.g. cpu3c-4-8, with a flavour of "+strings.Join(RunPodCPUFlavors, ", "), "%v", err)
+				"write <flavour>-<vCPUs>-<GB>, e.g. cpu3c-4-8, with a flavour of "+strings.Join(catalog.RunPodCPUFlavors, ", "), "%v", err)
 		}
 	}
 }
@@ -91,7 +93,7 @@ func runpodRules(d *decoder, c *Config) {
 // into its flavour and vCPU count.
 func ParseRunPodCPUInstance(s string) (flavor string, vcpus int, err error) {
 	parts := strings.Split(s, "-")
-	if !slices.Contains(RunPodCPUFlavors, parts[0]) {
+	if !slices.Contains(catalog.RunPodCPUFlavors, parts[0]) {
 		return "", 0, fmt.Errorf("unknown RunPod CPU flavour in %q", s)
 	}
 	if len(parts) == 1 {

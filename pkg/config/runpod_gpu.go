@@ -4,86 +4,12 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/sindri/deploy/v3/pkg/catalog"
 )
 
-// The RunPod catalogue: GPU type ids, the GPU tiers that name them, data centres and CPU
-// flavours. Ids are byte-exact display strings (shared/spec/provider-apis/runpod-northflank.md
-// A9): "NVIDIA RTX 4090" is not an id, "NVIDIA GeForce RTX 4090" is, and the API answers a
-// wrong id as if no capacity were left. The list is the part of the platform's enum the notes
-// quote; an id outside it is sent as written, with a warning.
-
-// RunPodGPUTypes are the known RunPod GPU type ids, byte-exact (two-space twins included).
-var RunPodGPUTypes = []string{
-	"NVIDIA RTX A4000", "NVIDIA RTX A4500", "NVIDIA  RTX A4500", "NVIDIA RTX A5000", "NVIDIA RTX A6000",
-	"NVIDIA A40", "NVIDIA  A30", "NVIDIA RTX A30", "NVIDIA A100 80GB PCIe", "NVIDIA A100-SXM4-80GB",
-	"NVIDIA H100 80GB HBM3", "NVIDIA H100 PCIe", "NVIDIA H100 NVL", "NVIDIA H200", "NVIDIA H200 NVL",
-	"NVIDIA B200", "NVIDIA L4", "NVIDIA L40", "NVIDIA L40S", "NVIDIA GeForce RTX 3080TI",
-	"NVIDIA GeForce RTX 3090", "NVIDIA GeForce RTX 4090", "NVIDIA GeForce RTX 5090",
-	"NVIDIA RTX 6000 Ada Generation", "NVIDIA RTX 4000 Ada Generation", "NVIDIA RTX 2000 Ada Generation",
-	"NVIDIA RTX PRO 6000 Blackwell Server Edition", "Tesla T4", "Tesla V100-PCIE-16GB",
-	"AMD Instinct MI300X OAM",
-}
-
-// runpodTiers maps deployment.resources.gpu.tier to a RunPod GPU type id: the four generic
-// tiers (upstream's mapping) and one tier per GPU model.
-var runpodTiers = map[string]string{
-	"gpu-small":   "NVIDIA RTX A4000",
-	"gpu-medium":  "NVIDIA RTX A5000",
-	"gpu-large":   "NVIDIA A100 80GB PCIe",
-	"gpu-xlarge":  "NVIDIA H100 80GB HBM3",
-	"a4000":       "NVIDIA RTX A4000",
-	"a4500":       "NVIDIA RTX A4500",
-	"a5000":       "NVIDIA RTX A5000",
-	"a6000":       "NVIDIA RTX A6000",
-	"a40":         "NVIDIA A40",
-	"a100":        "NVIDIA A100 80GB PCIe",
-	"a100-sxm":    "NVIDIA A100-SXM4-80GB",
-	"h100":        "NVIDIA H100 80GB HBM3",
-	"h100-pcie":   "NVIDIA H100 PCIe",
-	"h100-nvl":    "NVIDIA H100 NVL",
-	"h200":        "NVIDIA H200",
-	"b200":        "NVIDIA B200",
-	"l4":          "NVIDIA L4",
-	"l40":         "NVIDIA L40",
-	"l40s":        "NVIDIA L40S",
-	"rtx3090":     "NVIDIA GeForce RTX 3090",
-	"rtx4090":     "NVIDIA GeForce RTX 4090",
-	"rtx5090":     "NVIDIA GeForce RTX 5090",
-	"rtx2000-ada": "NVIDIA RTX 2000 Ada Generation",
-	"rtx4000-ada": "NVIDIA RTX 4000 Ada Generation",
-	"rtx6000-ada": "NVIDIA RTX 6000 Ada Generation",
-	"rtx-pro6000": "NVIDIA RTX PRO 6000 Blackwell Server Edition",
-	"t4":          "Tesla T4",
-	"v100":        "Tesla V100-PCIE-16GB",
-	"mi300x":      "AMD Instinct MI300X OAM",
-}
-
-// RunPodDataCenters are the RunPod data centre ids providers.runpod.region may name.
-var RunPodDataCenters = []string{
-	"EU-RO-1", "CA-MTL-1", "EU-SE-1", "US-IL-1", "EUR-IS-1", "EU-CZ-1", "US-TX-3", "EUR-IS-2",
-	"US-KS-2", "US-GA-2", "US-WA-1", "US-TX-1", "CA-MTL-3", "EU-NL-1", "US-TX-4", "US-CA-2",
-	"US-NC-1", "OC-AU-1", "US-DE-1", "EUR-IS-3", "CA-MTL-2", "AP-JP-1", "EUR-NO-1", "EU-FR-1",
-	"US-KS-3", "US-GA-1",
-}
-
-// RunPodCPUFlavors are the CPU flavour ids of RunPod CPU pods.
-var RunPodCPUFlavors = []string{"cpu3c", "cpu3g", "cpu3m", "cpu5c", "cpu5g", "cpu5m"}
-
-// RunPodTiers returns the GPU tiers RunPod understands, sorted.
-func RunPodTiers() []string {
-	out := make([]string, 0, len(runpodTiers))
-	for k := range runpodTiers {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
-}
-
-// RunPodTierGPU returns the GPU type id tier names, and whether it names one.
-func RunPodTierGPU(tier string) (string, bool) {
-	id, ok := runpodTiers[tier]
-	return id, ok
-}
+// The RunPod GPU decision. The catalogue (GPU type ids, tiers, data centres, CPU flavours and
+// prices) is pkg/catalog/runpod.go; an id outside it is sent as written, with a warning.
 
 // RunPodGPUChoice is the GPU a RunPod config asks for.
 type RunPodGPUChoice struct {
@@ -93,7 +19,7 @@ type RunPodGPUChoice struct {
 	Count int
 	// From says where ID came from: "providers.runpod.gpuTypeId" or "deployment.resources.gpu.tier".
 	From string
-	// Known is false for an id outside RunPodGPUTypes, sent as written.
+	// Known is false for an id outside catalog.RunPodGPUs, sent as written.
 	Known bool
 	// Problem, when set, is why providers.runpod.gpuTypeId was not used.
 	Problem string
@@ -125,9 +51,9 @@ func (c *Config) RunPodGPU() RunPodGPUChoice {
 	if g := c.Deployment.Resources.GPU; g != nil && g.Tier != "" {
 		tier = g.Tier
 	}
-	tierID := runpodTiers[tier]
+	tierID, _ := catalog.RunPodTierGPU(tier)
 	if override != "" {
-		ch.ID, ch.From, ch.Known = override, "providers.runpod.gpuTypeId", slices.Contains(RunPodGPUTypes, override)
+		ch.ID, ch.From, ch.Known = override, "providers.runpod.gpuTypeId", catalog.IsRunPodGPU(override)
 		if ch.Known {
 			return ch
 		}
@@ -156,7 +82,7 @@ func NearRunPodGPUs(s string) []string {
 		return nil
 	}
 	var out []string
-	for _, id := range RunPodGPUTypes {
+	for _, id := range catalog.RunPodGPUIDs() {
 		if n := norm(id); n == want || strings.HasPrefix(n, want+" ") || strings.HasPrefix(n, want+"-") {
 			out = append(out, id)
 		}
@@ -178,7 +104,7 @@ func runpodGPURules(d *decoder, c *Config) {
 	const field = "providers.runpod.gpuTypeId"
 	switch {
 	case ch.Problem != "" && ch.From == field:
-		d.errorf(d.values[field], field, "write the id byte for byte as RunPod lists it, or set deployment.resources.gpu.tier (one of: "+strings.Join(RunPodTiers(), ", ")+")", "%s", ch.Problem)
+		d.errorf(d.values[field], field, "write the id byte for byte as RunPod lists it, or set deployment.resources.gpu.tier (one of: "+strings.Join(catalog.RunPodTiers(), ", ")+")", "%s", ch.Problem)
 	case ch.Problem != "":
 		d.warnf(d.present[field], field, "fix or remove gpuTypeId", "%s; the tier %q asks for %q instead", ch.Problem, c.Deployment.Resources.GPU.Tier, ch.ID)
 	case ch.ID != "" && !ch.Known:
@@ -189,23 +115,11 @@ func runpodGPURules(d *decoder, c *Config) {
 	if rp == nil {
 		return
 	}
-	if rp.Region != "" && !slices.Contains(RunPodDataCenters, rp.Region) {
-		d.errorf(d.values["providers.runpod.region"], "providers.runpod.region", "valid: "+strings.Join(RunPodDataCenters, ", "),
+	if rp.Region != "" && !slices.Contains(catalog.RunPodDataCenters, rp.Region) {
+		d.errorf(d.values["providers.runpod.region"], "providers.runpod.region", "valid: "+strings.Join(catalog.RunPodDataCenters, ", "),
 			"unknown RunPod data centre %q", rp.Region)
 	}
 	if rp.GPUTypeID != "" && rp.CPUOnly != nil && *rp.CPUOnly {
 		d.warnf(d.present[field], field, "remove one of them", "gpuTypeId is ignored: cpuOnly asks for a CPU pod")
 	}
-}
-
-// gpuTierElsewhere refuses a RunPod GPU model tier for another provider, which knows only the
-// four generic tiers.
-func gpuTierElsewhere(d *decoder, c *Config) {
-	g := c.Deployment.Resources.GPU
-	if g == nil || g.Tier == "" || slices.Contains(gpuTierValues, g.Tier) {
-		return
-	}
-	d.errorf(d.values["deployment.resources.gpu.tier"], "deployment.resources.gpu.tier",
-		fmt.Sprintf("valid: %s (GPU model tiers such as %q are RunPod's; %s takes the generic tiers)", strings.Join(gpuTierValues, ", "), g.Tier, c.Deployment.Provider),
-		"unknown gpu tier %q", g.Tier)
 }

@@ -60,6 +60,11 @@ type EnvRecord struct {
 	ReapGeneration uint64    `json:"reap_generation,omitempty"`
 	// Usage is the environment's running and stopped time and its rates (docs/cost.md).
 	Usage *cost.Usage `json:"usage,omitempty"`
+	// GitHubValidators are the ETags of the GitHub lookups made for the environment, with what
+	// was read from them (github.Validators.Kept, as JSON): a later run with the same token
+	// repeats such a lookup as a conditional request, which costs nothing when GitHub answers
+	// 304 Not Modified.
+	GitHubValidators json.RawMessage `json:"github_validators,omitempty"`
 	// LastActivity is when a job other than an idle stop last succeeded on the environment
 	// (a push, a command); the reaper stops a running environment idle for longer than the
 	// executor's idle_stop. IdleStopFor is the LastActivity an idle stop was queued for, at
@@ -67,6 +72,24 @@ type EnvRecord struct {
 	LastActivity       time.Time `json:"last_activity,omitzero"`
 	IdleStopFor        time.Time `json:"idle_stop_for,omitzero"`
 	IdleStopGeneration uint64    `json:"idle_stop_generation,omitempty"`
+	// IdleAfterSeconds is the environment's own idle time as the executor that last ran a job
+	// on it worked it out (its cost.idle_stop, shortened by the repository's and the config's
+	// deployment.idle_stop; 0: none), so that every path that finds idle environments (the
+	// executors' reapers, the scheduled reap workflow) applies the same one.
+	IdleAfterSeconds int64 `json:"idle_after_s,omitempty"`
+	// TrafficRx is the inbound byte count last read from a provider that reports traffic
+	// (providers.TrafficReporter), at applied generation TrafficGeneration; a change between
+	// two reads is activity, like a push.
+	TrafficRx         uint64 `json:"traffic_rx,omitempty"`
+	TrafficGeneration uint64 `json:"traffic_generation,omitempty"`
+}
+
+// IdleAfter is IdleAfterSeconds as a duration.
+func (r *EnvRecord) IdleAfter() time.Duration { return time.Duration(r.IdleAfterSeconds) * time.Second }
+
+// SetIdleAfter sets IdleAfterSeconds, rounding a part second up (0 stays 0: no idle stop).
+func (r *EnvRecord) SetIdleAfter(d time.Duration) {
+	r.IdleAfterSeconds = int64((d + time.Second - 1) / time.Second)
 }
 
 // IdleStopPending reports whether an idle stop was queued for the record's current activity
@@ -210,6 +233,38 @@ func (s *EnvStore) Update(ctx context.Context, env string, fn func(rec *EnvRecor
 		}
 	}
 	return nil, 0, fmt.Errorf("events: env record %s: %w", env, ErrTooManyConflicts)
+}
+
+// UpdateFrom is Update for a caller that read env's record already: rec at revision rev, or
+// nil and 0 when there was none. Its first attempt lets fn change a copy of rec and writes it
+// without reading the record again, which saves a round trip when nobody wrote it since; when
+// somebody did, it goes on as Update. rec itself is not changed.
+func (s *EnvStore) UpdateFrom(ctx context.Context, env string, rec *EnvRecord, rev uint64, fn func(rec *EnvRecord, exists bool) error) (*EnvRecord, uint64, error) {
+	cur := &EnvRecord{Env: env}
+	if rec != nil {
+		// A copy through the record's own encoding: what a read would have returned.
+		b, err := json.Marshal(rec)
+		if err != nil {
+			return nil, 0, fmt.Errorf("events: env record %s: encode: %w", env, err)
+		}
+		cur = &EnvRecord{}
+		if err := json.Unmarshal(b, cur); err != nil {
+			return nil, 0, fmt.Errorf("events: env record %s: %w: %w", env, ErrBadEnvRecord, err)
+		}
+	}
+	if err := fn(cur, rec != nil); err != nil {
+		return nil, 0, err
+	}
+	cur.Env = env
+	newRev, err := s.Put(ctx, cur, rev)
+	switch {
+	case err == nil:
+		return cur, newRev, nil
+	case errors.Is(err, ErrRevisionMismatch):
+		return s.Update(ctx, env, fn)
+	default:
+		return nil, 0, err
+	}
 }
 
 // backoff waits a short jittered time growing with attempt, or until ctx ends.

@@ -192,3 +192,55 @@ func TestEnvStoreUndecodableRecord(t *testing.T) {
 		t.Errorf("Update = %v, want ErrBadEnvRecord", err)
 	}
 }
+
+// UpdateFrom writes from the record the caller read, and reads again only when somebody wrote
+// it since; the caller's record is never changed.
+func TestEnvStoreUpdateFrom(t *testing.T) {
+	t.Parallel()
+	ctx := testCtx(t)
+	s := newEnvStore(t)
+	setApplied := func(gen uint64) func(*EnvRecord, bool) error {
+		return func(r *EnvRecord, _ bool) error {
+			r.AppliedGeneration = gen
+			return nil
+		}
+	}
+	// Nothing was read: the record is created.
+	rec, rev, err := s.UpdateFrom(ctx, "fresh", nil, 0, setApplied(1))
+	if err != nil || rec.AppliedGeneration != 1 || rev == 0 {
+		t.Fatalf("UpdateFrom on no record = %+v, %d, %v", rec, rev, err)
+	}
+	read, readRev, err := s.Get(ctx, "fresh")
+	if err != nil || readRev != rev {
+		t.Fatalf("Get = rev %d, %v; want rev %d", readRev, err, rev)
+	}
+	// The revision read is current: one write, from the record read.
+	got, gotRev, err := s.UpdateFrom(ctx, "fresh", read, readRev, setApplied(2))
+	if err != nil || got.AppliedGeneration != 2 || gotRev != readRev+1 {
+		t.Fatalf("UpdateFrom on the current revision = %+v, %d, %v; want applied 2 at revision %d", got, gotRev, err, readRev+1)
+	}
+	if read.AppliedGeneration != 1 {
+		t.Errorf("the caller's record was changed: applied %d", read.AppliedGeneration)
+	}
+	// Somebody wrote since the read (an action bumping the desired generation): fn runs on
+	// the record as it is now, so the bump is kept.
+	if _, err := s.BumpDesired(ctx, "fresh", false); err != nil {
+		t.Fatal(err)
+	}
+	var calls int
+	got, _, err = s.UpdateFrom(ctx, "fresh", read, readRev, func(r *EnvRecord, exists bool) error {
+		calls++
+		return setApplied(3)(r, exists)
+	})
+	if err != nil || got.AppliedGeneration != 3 || got.DesiredGeneration == 0 || calls != 2 {
+		t.Fatalf("UpdateFrom on a stale revision = %+v, %v after %d calls; want applied 3, the bump kept, 2 calls", got, err, calls)
+	}
+	// A record that appeared after it was found missing is not overwritten either.
+	if _, err := s.BumpDesired(ctx, "late", false); err != nil {
+		t.Fatal(err)
+	}
+	got, _, err = s.UpdateFrom(ctx, "late", nil, 0, setApplied(1))
+	if err != nil || got.DesiredGeneration == 0 || got.AppliedGeneration != 1 {
+		t.Fatalf("UpdateFrom over a record created since = %+v, %v; want the bump kept", got, err)
+	}
+}

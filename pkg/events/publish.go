@@ -41,24 +41,24 @@ func (p *Publisher) Publish(ctx context.Context, ev *Envelope) error {
 	return err
 }
 
-// publishEvent publishes ev and reports whether JetStream dropped it as a duplicate of a
-// message with the same id.
-func (p *Publisher) publishEvent(ctx context.Context, ev *Envelope) (duplicate bool, err error) {
+// publishEvent publishes ev with opts (conditions) and returns JetStream's ack, whose
+// Duplicate says that JetStream dropped it as a duplicate of a message with the same id.
+func (p *Publisher) publishEvent(ctx context.Context, ev *Envelope, opts ...jetstream.PublishOpt) (*jetstream.PubAck, error) {
 	subj, err := EventsSubject(ev.Subject)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	b, err := ev.Encode()
 	if err != nil {
-		return false, err
+		return nil, err
 	}
-	msg := &nats.Msg{Subject: subj, Data: b, Header: nats.Header{}}
-	msg.Header.Set(HeaderType, string(ev.Type))
-	ack, err := p.js.PublishMsg(ctx, msg, jetstream.WithMsgID(ev.ID), jetstream.WithExpectStream(EventsStream))
+	msg := &nats.Msg{Subject: subj, Data: b, Header: nats.Header{HeaderType: []string{string(ev.Type)}}}
+	opts = append(opts, jetstream.WithMsgID(ev.ID), jetstream.WithExpectStream(EventsStream))
+	ack, err := p.js.PublishMsg(ctx, msg, opts...)
 	if err != nil {
-		return false, fmt.Errorf("events: publish %s: %w", ev.ID, err)
+		return nil, fmt.Errorf("events: publish %s: %w", ev.ID, err)
 	}
-	return ack.Duplicate, nil
+	return ack, nil
 }
 
 // HeaderType carries the event type (or "job") on each message, so tools can filter without
@@ -126,11 +126,17 @@ type Emitter struct {
 	// unsure is the last event whose publish failed: JetStream may have stored it all the
 	// same (the ack was lost), so its number may be taken by it.
 	unsure *Envelope
+	// last is the SINDRI_EVENTS sequence of the job's last stored event (0: none) when
+	// lastKnown. While it is known every publish is conditional on it (see Emit).
+	last      uint64
+	lastKnown bool
 }
 
 // NewEmitter returns an Emitter for job jobID whose next event is lastSeq+1. Pass 0 for a
 // fresh job, or LastSeq's result when a redelivered job resumes. source names the emitter
-// (CloudEvents source). Errors: ErrBadSubject for a bad job id.
+// (CloudEvents source). Its publishes are conditional only once one of them was acknowledged
+// (see Emit); NewEmitterAfter makes the first one conditional too. Errors: ErrBadSubject for a
+// bad job id.
 func NewEmitter(pub *Publisher, jobID, source string, lastSeq uint64) (*Emitter, error) {
 	if _, err := EventsSubject(jobID); err != nil {
 		return nil, err
@@ -141,26 +147,50 @@ func NewEmitter(pub *Publisher, jobID, source string, lastSeq uint64) (*Emitter,
 	return &Emitter{pub: pub, jobID: jobID, source: source, now: time.Now, seq: lastSeq}, nil
 }
 
+// NewEmitterAfter is NewEmitter for a caller that read the job's last stored event: lastSeq
+// is its seq and lastStream its sequence in SINDRI_EVENTS (both 0 when the job has no
+// events). The first publish is then conditional on that event still being the job's last
+// one, so an event another publisher stored since the read is detected (a *SeqTakenError)
+// however old it is. A first delivery can skip the read altogether: NewEmitterAfter(…, 0, 0)
+// publishes its first event only if the job has no events yet.
+func NewEmitterAfter(pub *Publisher, jobID, source string, lastSeq, lastStream uint64) (*Emitter, error) {
+	e, err := NewEmitter(pub, jobID, source, lastSeq)
+	if err != nil {
+		return nil, err
+	}
+	e.last, e.lastKnown = lastStream, true
+	return e, nil
+}
+
 // Emit wraps data in the job's next envelope and publishes it.
 //
-// On a publish error the sequence number is not consumed: a retry of Emit with equal data
-// re-sends the same envelope (same id and time), so it is stored once whether or not the
-// failed publish reached the stream. When the next Emit carries other data and JetStream says
-// the number is taken, the failed event was stored after all: it keeps its number and data
-// goes out as the one after it.
+// While the Emitter knows the stream sequence of the job's last stored event (from the ack of
+// its own last publish, or from NewEmitterAfter), the publish is conditional on it
+// (Nats-Expected-Last-Subject-Sequence): JetStream stores the event only if no other event of
+// the job was stored since, a check that, unlike the Nats-Msg-Id duplicate window, does not
+// expire. After a failed publish the position is unknown until the next acknowledged one.
 //
-// When JetStream reports the next number as taken by an event this Emitter never sent, another
-// publisher (another delivery of the same job) is numbering the job's events: Emit publishes
-// nothing, returns a *SeqTakenError (errors.Is(err, ErrSeqTaken)) and keeps its count, and the
-// caller must stop speaking for the job. Other errors: NewEnvelope's, or the publish error.
+// On a publish error the sequence number is not consumed: a retry of Emit with equal data
+// re-sends the same envelope (same id and time, unconditionally), so it is stored once whether
+// or not the failed publish reached the stream. When the next Emit carries other data and
+// JetStream says the number is taken, the failed event was stored after all: it keeps its
+// number and data goes out as the one after it.
+//
+// When JetStream reports the next number as taken by an event this Emitter never sent, or
+// refuses the condition because another event of the job was stored, another publisher
+// (another delivery of the same job) is numbering the job's events: Emit publishes nothing,
+// returns a *SeqTakenError (errors.Is(err, ErrSeqTaken)) and keeps its count, and the caller
+// must stop speaking for the job. Other errors: NewEnvelope's, or the publish error.
 func (e *Emitter) Emit(ctx context.Context, data Data) (*Envelope, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if u := e.unsure; u != nil && u.Seq == e.seq+1 && sameData(u.Data, data) {
-		if _, err := e.pub.publishEvent(ctx, u); err != nil {
+		ack, err := e.pub.publishEvent(ctx, u)
+		if err != nil {
 			return nil, err
 		}
 		e.seq, e.unsure = u.Seq, nil // stored now, by this publish or by the failed one
+		e.stored(ack)
 		return u, nil
 	}
 	for {
@@ -168,13 +198,17 @@ func (e *Emitter) Emit(ctx context.Context, data Data) (*Envelope, error) {
 		if err != nil {
 			return nil, err
 		}
-		dup, err := e.pub.publishEvent(ctx, ev)
+		ack, err := e.publishConditional(ctx, ev)
+		if wrongLastSeq(err) {
+			return nil, &SeqTakenError{JobID: e.jobID, Seq: ev.Seq}
+		}
 		if err != nil {
-			e.unsure = ev
+			e.unsure, e.lastKnown = ev, false
 			return nil, err
 		}
-		if !dup {
+		if !ack.Duplicate {
 			e.seq, e.unsure = ev.Seq, nil
+			e.stored(ack)
 			return ev, nil
 		}
 		if e.unsure == nil || e.unsure.Seq != ev.Seq {
@@ -182,7 +216,63 @@ func (e *Emitter) Emit(ctx context.Context, data Data) (*Envelope, error) {
 		}
 		// The event whose publish failed was stored: it keeps its number.
 		e.seq, e.unsure = ev.Seq, nil
+		e.stored(ack)
 	}
+}
+
+// stored notes the stream position an ack reports. A duplicate's ack names the earlier
+// message, which need not be the job's last: the position is unknown then.
+func (e *Emitter) stored(ack *jetstream.PubAck) {
+	e.last, e.lastKnown = ack.Sequence, !ack.Duplicate
+}
+
+// casBusyRetries bounds the retries of a conditional publish that a clustered stream refuses
+// while an earlier message of the same subject is still being applied (the ack of the
+// previous event can reach the client before its bookkeeping on the leader is cleared).
+const casBusyRetries = 6
+
+// publishConditional publishes ev, conditional on the job's last stored event when e knows it.
+func (e *Emitter) publishConditional(ctx context.Context, ev *Envelope) (*jetstream.PubAck, error) {
+	if !e.lastKnown {
+		return e.pub.publishEvent(ctx, ev)
+	}
+	for try := 0; ; try++ {
+		ack, err := e.pub.publishEvent(ctx, ev, jetstream.WithExpectLastSequencePerSubject(e.last))
+		if try == casBusyRetries || !conditionBusy(err) {
+			return ack, err
+		}
+		t := time.NewTimer(time.Millisecond << try)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, err
+		case <-t.C:
+		}
+	}
+}
+
+// wrongLastSeq reports whether err is JetStream refusing a conditional publish because the
+// subject's last message is another one.
+func wrongLastSeq(err error) bool {
+	var api *jetstream.APIError
+	return errors.As(err, &api) && api.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence
+}
+
+// conditionBusy reports whether err is a clustered stream refusing a conditional publish
+// without saying what the subject's last message is (another message of the subject is being
+// applied).
+func conditionBusy(err error) bool {
+	var api *jetstream.APIError
+	return errors.As(err, &api) && api.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant
+}
+
+// Conditional reports whether the next Emit is conditional on the job's last stored event,
+// that is whether an event another publisher stored since the Emitter's position was known
+// would make it fail with ErrSeqTaken.
+func (e *Emitter) Conditional() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.lastKnown && e.unsure == nil
 }
 
 // sameData reports whether a and b encode to the same JSON.

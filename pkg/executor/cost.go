@@ -22,6 +22,10 @@ type CostConfig struct {
 	Ledger *cost.Ledger
 	// Now is the clock of the running and stopped time kept in env records (nil: time.Now).
 	Now func() time.Time
+	// Idle is the executor's idle stop and its per-repository shortenings; each job records
+	// the environment's effective idle time (with its config's deployment.idle_stop) in the
+	// env record, where every reaper reads it.
+	Idle cost.Idle
 }
 
 func (e *Executor) now() time.Time {
@@ -152,6 +156,37 @@ func (d *delivery) recordUsage(rec *events.EnvRecord, sp *spend) {
 	if d.job.Trigger != TriggerIdle {
 		rec.LastActivity = d.e.now().UTC()
 	}
+}
+
+// recordIdle keeps the environment's effective idle time in its record (see idleFor).
+func (d *delivery) recordIdle(rec *events.EnvRecord, s *providers.Spec) {
+	after, _ := d.idleFor(s, rec.IdleAfter())
+	rec.SetIdleAfter(after)
+}
+
+// idleFor is the idle time of the job's environment and, when its config asks for a longer
+// one than the executor allows, a note saying so. A job without config (stop, start) keeps
+// what the last deploy recorded, shortened by the executor's current settings.
+func (d *delivery) idleFor(s *providers.Spec, recorded time.Duration) (time.Duration, string) {
+	var idle cost.Idle
+	if cc := d.e.cfg.Cost; cc != nil {
+		idle = cc.Idle
+	}
+	if s == nil || s.Config == nil {
+		after, _ := idle.For(d.job.Repo, 0)
+		return cost.Shortest(after, recorded), ""
+	}
+	return idle.For(d.job.Repo, s.Config.Deployment.IdleStopDuration())
+}
+
+// idleNote is the warning a deploy logs when its config's deployment.idle_stop is longer than
+// the executor allows, or "".
+func (d *delivery) idleNote(s *providers.Spec) string {
+	if d.job.Kind != jobs.KindDeploy {
+		return ""
+	}
+	_, note := d.idleFor(s, 0)
+	return note
 }
 
 // costReport is the succeeded event's cost section: nil when the job neither priced nor

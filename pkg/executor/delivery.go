@@ -31,8 +31,11 @@ type delivery struct {
 	// log fields; nil until the secrets are known.
 	red *secrets.Redactor
 	// rec is the environment's record as the supersede check read it under the lease (nil
-	// when that check did not run or found none), reused for the handle.
-	rec *events.EnvRecord
+	// when that check did not run or found none), reused for the handle; recRev is its
+	// revision (0: none) and recRead says that the check read it.
+	rec     *events.EnvRecord
+	recRev  uint64
+	recRead bool
 	// provider is the job subject's provider token, the metrics' provider label.
 	provider string
 	// spend is the job's cost check (nil: none ran).
@@ -109,21 +112,20 @@ func (d *delivery) process(ctx context.Context) (string, string) {
 	if !e.repoAllowed(j.Repo) {
 		return d.refuse(ctx, fmt.Errorf("repository %q is not in this executor's allowed repositories", j.Repo))
 	}
-	h, err := e.readHistory(ctx, j.ID)
+	h, fresh, err := d.acceptFresh(ctx)
 	if err != nil {
 		return d.handBack(jitter(e.cfg.LeaseRetry), err)
 	}
-	if h.terminal != "" {
-		return d.duplicate(ctx, h)
-	}
-	if d.em, err = events.NewEmitter(e.pub, j.ID, e.source, h.lastSeq); err != nil {
-		return d.refuse(ctx, err)
-	}
-	d.attempt = h.attempts + 1
-	if h.lastSeq == 0 {
-		if err := d.emit(ctx, &events.Accepted{Worker: e.cfg.Worker, Attempt: d.attempt, Kind: j.Kind, Env: j.Env, Provider: j.Provider, Generation: j.Generation,
-			Repo: j.Repo, PR: j.PR, Trigger: j.Trigger, RequestedBy: j.RequestedBy}); err != nil {
-			return d.handBack(jitter(e.cfg.LeaseRetry), err)
+	if !fresh {
+		var kind, out string
+		var ok bool
+		if h, kind, out, ok = d.resume(ctx); !ok {
+			return kind, out
+		}
+		if h.lastSeq == 0 {
+			if err := d.emit(ctx, d.accepted()); err != nil {
+				return d.handBack(jitter(e.cfg.LeaseRetry), err)
+			}
 		}
 	}
 	if !j.Kind.Mutates() {
@@ -160,18 +162,18 @@ func (d *delivery) process(ctx context.Context) (string, string) {
 			d.log.Warn().Err(err).Msg("release lease")
 		}
 	}()
-	// Under the lease the history is final: a delivery that held it before may have finished
-	// the job or numbered more events since the first read.
-	if h, err = e.readHistory(ctx, j.ID); err != nil {
-		return d.handBack(jitter(e.cfg.LeaseRetry), err)
+	// A delivery that held the lease before may have finished the job or numbered more
+	// events since the first read. The emitter's next publish is conditional on the job's
+	// last event being the one it knows (events.Emitter.Conditional), so such an event makes
+	// it fail with ErrSeqTaken before anything is decided, and the job is handed back. Without
+	// that condition the history is read again: under the lease it is final.
+	if !d.em.Conditional() {
+		var kind, out string
+		var ok bool
+		if h, kind, out, ok = d.resume(ctx); !ok {
+			return kind, out
+		}
 	}
-	if h.terminal != "" {
-		return d.duplicate(ctx, h)
-	}
-	if d.em, err = events.NewEmitter(e.pub, j.ID, e.source, h.lastSeq); err != nil {
-		return d.refuse(ctx, err)
-	}
-	d.attempt = h.attempts + 1
 	// Newest wins before the deadline: a moot job is superseded, not failed. Images have no
 	// environment record to say so.
 	if !j.Kind.Image() {
@@ -180,6 +182,67 @@ func (d *delivery) process(ctx context.Context) (string, string) {
 		}
 	}
 	return d.start(ctx, h, &lease)
+}
+
+// resume reads the job's history and numbers this delivery's events after it (conditional on
+// the last event read staying the last one). When the history cannot be read (the job is
+// handed back) or the job is finished (a duplicate, acked) it settles the job and returns
+// ok false with the outcome.
+func (d *delivery) resume(ctx context.Context) (h history, kind, outcome string, ok bool) {
+	e, j := d.e, d.job
+	h, err := e.readHistory(ctx, j.ID)
+	if err != nil {
+		kind, outcome = d.handBack(jitter(e.cfg.LeaseRetry), err)
+		return h, kind, outcome, false
+	}
+	if h.terminal != "" {
+		kind, outcome = d.duplicate(ctx, h)
+		return h, kind, outcome, false
+	}
+	if d.em, err = events.NewEmitterAfter(e.pub, j.ID, e.source, h.lastSeq, h.lastStream); err != nil {
+		kind, outcome = d.refuse(ctx, err)
+		return h, kind, outcome, false
+	}
+	d.attempt = h.attempts + 1
+	return h, "", "", true
+}
+
+// accepted is the job's accepted event for this attempt.
+func (d *delivery) accepted() *events.Accepted {
+	j := d.job
+	return &events.Accepted{Worker: d.e.cfg.Worker, Attempt: d.attempt, Kind: j.Kind, Env: j.Env, Provider: j.Provider, Generation: j.Generation,
+		Repo: j.Repo, PR: j.PR, Trigger: j.Trigger, RequestedBy: j.RequestedBy}
+}
+
+// acceptFresh publishes the accepted event of a job's first delivery without reading the
+// job's history first: the publish is conditional on the job having no events at all, which
+// JetStream checks atomically (events.NewEmitterAfter with nothing stored). fresh reports
+// that it was published and h is the history it leaves. When the job has events after all (a
+// copy of it ran, or it was refused under its id) nothing is published and fresh is false:
+// the caller reads the history as for a redelivery. Any other error hands the job back.
+func (d *delivery) acceptFresh(ctx context.Context) (h history, fresh bool, err error) {
+	if d.meta.NumDelivered != 1 {
+		return history{}, false, nil
+	}
+	em, err := events.NewEmitterAfter(d.e.pub, d.job.ID, d.e.source, 0, 0)
+	if err != nil {
+		return history{}, false, nil // the reading path reports a bad id
+	}
+	d.em, d.attempt = em, 1
+	sctx, cancel := settleCtx(ctx)
+	defer cancel()
+	_, err = em.Emit(sctx, d.accepted())
+	switch {
+	case err == nil:
+		return history{lastSeq: 1}, true, nil
+	case errors.Is(err, events.ErrSeqTaken):
+		d.log.Debug().Msg("first delivery of a job that has events already; reading its history")
+		d.em, d.attempt = nil, 0
+		return history{}, false, nil
+	default:
+		d.log.Warn().Err(err).Msg("publish accepted event")
+		return history{}, false, err
+	}
 }
 
 // duplicate acks a job an earlier delivery finished (its ack was lost, or the job was queued
@@ -266,11 +329,13 @@ func cutLast(s, sep string) (before, after string, found bool) {
 
 // supersededCheck acks the job with a superseded event when the env record says it is moot.
 func (d *delivery) supersededCheck(ctx context.Context) (string, bool) {
-	rec, _, err := d.e.envs.Get(ctx, d.job.Env)
+	rec, rev, err := d.e.envs.Get(ctx, d.job.Env)
 	if errors.Is(err, events.ErrEnvNotFound) {
+		d.recRead = true
 		return "", false // embedded mode forgets; the job itself is the newest we know
 	}
 	d.rec = rec
+	d.recRev, d.recRead = rev, err == nil
 	if errors.Is(err, events.ErrBadEnvRecord) {
 		_, out := d.fail(ctx, events.FailInternal, badRecordMessage(d.job.Env, err, false), nil)
 		return out, true

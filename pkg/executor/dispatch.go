@@ -38,6 +38,7 @@ func (d *delivery) run(ctx context.Context, op operation, p providers.Provider, 
 	if j.SealedSecrets != "" || len(spec.Secrets) == 0 {
 		spec.Secrets = sv
 	}
+	spec.Locks = sharedLocks{d: d}
 	withheld := providers.SplitCredentials(spec, p.Capabilities().Credentials, deliverable(spec))
 	if !j.Kind.Image() && p.Capabilities().UsesHandle {
 		if err := d.lastHandle(ctx, spec); err != nil {
@@ -79,6 +80,9 @@ func (d *delivery) run(ctx context.Context, op operation, p providers.Provider, 
 		return d.fail(ctx, events.FailInternal, d.redactErr(costErr).Error(), nil)
 	}
 	d.spend = sp
+	if note := d.idleNote(spec); note != "" {
+		rep.Log("warning: " + note)
+	}
 	t0 := time.Now()
 	res, opErr := d.call(opCtx, op, p, spec, rep)
 	stopKeep()
@@ -176,6 +180,22 @@ type result struct {
 	reaped bool
 }
 
+// runningConnection is, for a running environment of a provider that can say how to reach
+// it (providers.Connector), a Deployment holding only that way in, so a status job answers
+// `/sindri connect` and the comment's connect section; nil otherwise. A Connection error
+// leaves it out: the status stands on its own.
+func runningConnection(ctx context.Context, p providers.Provider, s *providers.Spec, st *providers.Status) *providers.Deployment {
+	conn, ok := p.(providers.Connector)
+	if !ok || st == nil || st.State != providers.StateRunning {
+		return nil
+	}
+	c, err := conn.Connection(ctx, s)
+	if err != nil || c == nil {
+		return nil
+	}
+	return &providers.Deployment{State: st.State, Connection: c}
+}
+
 // panicError is a provider call that panicked. Its message names the provider and the
 // operation only: the panic value may quote anything the provider held, secrets included, so
 // it goes to the executor log (redacted), never into events.
@@ -269,7 +289,9 @@ var operations = map[jobs.Kind]operation{
 	jobs.KindStatus: {
 		complete: func(r result) bool { return r.status != nil },
 		call: func(ctx context.Context, _ *delivery, p providers.Provider, s *providers.Spec, _ providers.Reporter) (r result, err error) {
-			r.status, err = p.Status(ctx, s)
+			if r.status, err = p.Status(ctx, s); err == nil {
+				r.deployment = runningConnection(ctx, p, s, r.status)
+			}
 			return r, err
 		},
 	},

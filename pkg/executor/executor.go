@@ -85,7 +85,8 @@ type Config struct {
 	DrainGrace time.Duration
 	// DefaultTTL is the lifetime of an environment whose job set none (0 = no expiry).
 	DefaultTTL time.Duration
-	// LoadConfig validates a job's sindri.yaml (default LoadSindriConfig).
+	// LoadConfig validates a job's sindri.yaml (default LoadSindriConfig, behind a cache of
+	// the parsed files by content).
 	LoadConfig ConfigLoader
 	// BuildSpec overrides the Spec construction (default: from LoadConfig and the job).
 	BuildSpec SpecBuilder
@@ -140,7 +141,8 @@ func (c Config) withDefaults() Config {
 		c.DrainGrace = DefaultDrainGrace
 	}
 	if c.LoadConfig == nil {
-		c.LoadConfig = LoadSindriConfig
+		// Parsed once per distinct file: the jobs of a repository carry the same one.
+		c.LoadConfig = newConfigCache(LoadSindriConfig).Load
 	}
 	if c.BuildSpec == nil {
 		c.BuildSpec = specBuilder(c.LoadConfig, c.DefaultTTL)
@@ -386,6 +388,13 @@ func (e *Executor) Run(ctx context.Context) error {
 		case <-g.C:
 			n := e.abandonInFlight()
 			e.log.Error().Int("jobs", n).Dur("grace", e.cfg.DrainGrace).Msg("in-flight jobs did not stop after cancellation; handed back, exiting without them")
+		}
+	}
+	// Acks are not confirmed one by one (see delivery.ack): send the last ones before
+	// returning, since the caller may close the connection next.
+	if nc := e.js.Conn(); nc != nil {
+		if err := nc.FlushTimeout(finalTimeout); err != nil {
+			e.log.Warn().Err(err).Msg("flush the last acks; their jobs come back after the ack wait and are acked as duplicates")
 		}
 	}
 	e.log.Info().Str("outcome", outcome).Dur("took", time.Since(drainStart)).Msg("drain finished: executor stopped")

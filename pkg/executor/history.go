@@ -18,6 +18,8 @@ import (
 // history is what earlier deliveries of a job left in SINDRI_EVENTS.
 type history struct {
 	lastSeq uint64
+	// lastStream is the SINDRI_EVENTS sequence of the job's last event (0: none).
+	lastStream uint64
 	// attempts is how many times a worker started the provider for this job (Started events).
 	attempts int
 	// terminal is the type of the terminal event, "" when the job is not finished.
@@ -113,7 +115,7 @@ func (e *Executor) readHistory(ctx context.Context, jobID string) (history, erro
 	}
 	head, ok := readHead(jobID, m.Data, m.Header)
 	if ok {
-		h := history{lastSeq: head.seq}
+		h := history{lastSeq: head.seq, lastStream: m.Sequence}
 		if head.terminal() {
 			h.terminal = head.typ
 			return h, nil
@@ -181,5 +183,6 @@ func (e *Executor) scanHistory(ctx context.Context, jobID, subj string, lastSeq,
 		}
 	}
 	h.lastSeq = max(h.lastSeq, lastSeq)
+	h.lastStream = lastMsg
 	return h, nil
 }

@@ -64,13 +64,23 @@ func (d *delivery) keepAlive(opCtx context.Context, lease *events.Lease, cancelO
 		}
 		return true
 	}
-	go func() {
+	// tick sends the in-progress ack and renews the lease; it reports false when keepAlive
+	// must end.
+	tick := func(tickAt time.Time) bool {
+		if err := d.msg.InProgress(); err != nil {
+			d.log.Warn().Err(err).Msg("in-progress ack")
+		}
+		return lease == nil || renew(tickAt)
+	}
+	loop := func(first time.Time) {
 		defer close(finished)
-		// Steps between Acquire and the provider call (history, supersede check, spec,
-		// started event) may have used part of the lease: when more than a period has gone,
-		// renew before the provider runs rather than a period later.
-		if lease != nil && time.Until(lease.Expires) < d.e.cfg.LeaseTTL-every {
-			if !renew(time.Now()) {
+		if !first.IsZero() {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			if !tick(first) {
 				return
 			}
 		}
@@ -83,13 +93,32 @@ func (d *delivery) keepAlive(opCtx context.Context, lease *events.Lease, cancelO
 				return
 			case tickAt = <-t.C:
 			}
-			if err := d.msg.InProgress(); err != nil {
-				d.log.Warn().Err(err).Msg("in-progress ack")
-			}
-			if lease != nil && !renew(tickAt) {
+			if !tick(tickAt) {
 				return
 			}
 		}
-	}()
-	return func() { close(done); <-finished }
+	}
+	// Steps between Acquire and the provider call (history, supersede check, spec, started
+	// event) may have used part of the lease: when more than a period has gone, renew before
+	// the provider runs rather than a period later.
+	if lease != nil && time.Until(lease.Expires) < d.e.cfg.LeaseTTL-every {
+		go func() {
+			if !renew(time.Now()) {
+				close(finished)
+				return
+			}
+			loop(time.Time{})
+		}()
+		return func() { close(done); <-finished }
+	}
+	// Nothing is due before the first period: the loop starts then, so a job that ends sooner
+	// (most status jobs) never starts a goroutine.
+	timer := time.AfterFunc(every, func() { loop(time.Now()) })
+	return func() {
+		close(done)
+		if timer.Stop() {
+			return // the loop never started
+		}
+		<-finished
+	}
 }

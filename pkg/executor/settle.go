@@ -52,10 +52,13 @@ func (d *delivery) handBack(delay time.Duration, why error) (string, string) {
 	return d.kind(), OutcomeHandedBack
 }
 
-func (d *delivery) ack(ctx context.Context) error {
-	sctx, cancel := settleCtx(ctx)
-	defer cancel()
-	return d.msg.DoubleAck(sctx)
+// ack acks the message once its job's terminal event is stored. It does not wait for the
+// server's confirmation (a double ack): an ack that is lost brings the job back after the ack
+// wait, and that delivery finds the terminal event and acks it (a duplicate). Not waiting
+// frees the job's slot a round trip earlier; Run flushes what is still buffered when it
+// returns.
+func (d *delivery) ack(context.Context) error {
+	return d.msg.Ack()
 }
 
 func (d *delivery) term(reason string) {
@@ -131,7 +134,15 @@ func (d *delivery) recordSuccess(ctx context.Context, r result, ev *events.Succe
 	j := d.job
 	sctx, cancel := settleCtx(ctx)
 	defer cancel()
-	_, _, err := d.e.envs.Update(sctx, j.Env, func(rec *events.EnvRecord, _ bool) error {
+	update := d.e.envs.Update
+	if d.recRead {
+		// The supersede check read the record under the lease: write from there, and read
+		// again only when somebody (an action bumping the desired generation) wrote it since.
+		update = func(ctx context.Context, env string, fn func(*events.EnvRecord, bool) error) (*events.EnvRecord, uint64, error) {
+			return d.e.envs.UpdateFrom(ctx, env, d.rec, d.recRev, fn)
+		}
+	}
+	_, _, err := update(sctx, j.Env, func(rec *events.EnvRecord, _ bool) error {
 		rec.Provider = j.Provider
 		if j.Repo != "" {
 			rec.Repo = j.Repo
@@ -173,6 +184,7 @@ func (d *delivery) recordSuccess(ctx context.Context, r result, ev *events.Succe
 			}
 		}
 		d.recordUsage(rec, d.spend)
+		d.recordIdle(rec, s)
 		return nil
 	})
 	return err

@@ -15,25 +15,42 @@ import (
 // fixturesDir holds the repository copy of the shared real-world configs.
 const fixturesDir = "../../testdata/shared/fixtures/sindri-configs"
 
-// Every real-world config that validates builds a Spec for every environment kind: configs
-// that name no image (most e2b and devpod ones) used to fail each job, destroy included.
-func TestSpecForEveryValidFixture(t *testing.T) {
-	t.Parallel()
+// fixture is one real-world config that validates.
+type fixture struct {
+	name string
+	text []byte
+	cfg  *config.Config
+}
+
+// validFixtures loads the real-world configs; those that do not validate are left out (each
+// with its own error: covered in pkg/config).
+func validFixtures(t *testing.T) []fixture {
+	t.Helper()
 	files, err := filepath.Glob(filepath.Join(fixturesDir, "*.yaml"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no fixtures at %s: %v", fixturesDir, err)
 	}
-	build := specBuilder(LoadSindriConfig, time.Hour)
-	imageless := map[config.ProviderName]int{}
+	var out []fixture
 	for _, f := range files {
 		text, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		cfg, err := LoadSindriConfig(filepath.Base(f), text)
-		if err != nil {
-			continue // refused by validate, with its own error: covered in pkg/config
+		if cfg, err := LoadSindriConfig(filepath.Base(f), text); err == nil {
+			out = append(out, fixture{name: f, text: text, cfg: cfg})
 		}
+	}
+	return out
+}
+
+// Every real-world config that validates builds a Spec for every environment kind: configs
+// that name no image (most e2b and devpod ones) used to fail each job, destroy included.
+func TestSpecForEveryValidFixture(t *testing.T) {
+	t.Parallel()
+	build := specBuilder(LoadSindriConfig, time.Hour)
+	imageless := map[config.ProviderName]int{}
+	for _, fx := range validFixtures(t) {
+		f, text, cfg := fx.name, fx.text, fx.cfg
 		_, imgErr := cfg.ImageRef()
 		for _, kind := range jobs.Kinds {
 			if kind.Image() {

@@ -16,8 +16,9 @@ import (
 
 // Client talks to one GitHub API endpoint with one token. It is safe for concurrent use.
 type Client struct {
-	api    *gh.Client
-	redact func(string) string
+	api        *gh.Client
+	redact     func(string) string
+	validators *Validators
 }
 
 // Option configures New.
@@ -30,6 +31,7 @@ type options struct {
 	maxWait    time.Duration
 	wait       func(context.Context, time.Duration) error
 	redact     func(string) string
+	progress   func(string)
 }
 
 // WithBaseURL points the client at a GitHub Enterprise Server or a fake ("https://host/api/v3/"
@@ -39,8 +41,11 @@ func WithBaseURL(u string) Option { return func(o *options) { o.baseURL = u } }
 // WithTransport sets the HTTP transport under the retrying layer (default http.DefaultTransport).
 func WithTransport(rt http.RoundTripper) Option { return func(o *options) { o.base = rt } }
 
-// WithRetries bounds retries per request (default 4) and the longest single wait the client
-// accepts before giving up with ErrRateLimited (default 2 minutes).
+// WithRetries bounds retries after failures (5xx, lost connections) per request (default 4)
+// and the longest single wait the client accepts, for those and for rate limits, before giving
+// up with ErrRateLimited (default 2 minutes; the action passes the job's timeout, so that a
+// rate limit is waited out rather than failed). A wait that would end after the context's
+// deadline is not made either.
 func WithRetries(maxRetries int, maxWait time.Duration) Option {
 	return func(o *options) { o.maxRetries, o.maxWait = maxRetries, maxWait }
 }
@@ -50,6 +55,11 @@ func WithRetries(maxRetries int, maxWait time.Duration) Option {
 func WithWait(f func(ctx context.Context, d time.Duration) error) Option {
 	return func(o *options) { o.wait = f }
 }
+
+// WithProgress sets where the client announces each rate-limit wait before making it (one
+// line: which limit, which request, how long), e.g. the workflow log. The line names the
+// request's method and path, never a header or body.
+func WithProgress(f func(line string)) Option { return func(o *options) { o.progress = f } }
 
 // WithRedactor sets a function every comment body and deployment description passes through
 // before it is sent, as a last line of defence against leaking secrets.
@@ -69,7 +79,7 @@ func New(token string, opts ...Option) (*Client, error) {
 	for _, f := range opts {
 		f(&o)
 	}
-	rt := &retryTransport{base: o.base, maxRetries: o.maxRetries, maxWait: o.maxWait, wait: o.wait, now: time.Now}
+	rt := &retryTransport{base: o.base, maxRetries: o.maxRetries, maxWait: o.maxWait, wait: o.wait, now: time.Now, progress: o.progress}
 	api := gh.NewClient(&http.Client{Transport: rt}).WithAuthToken(token)
 	if o.baseURL != "" {
 		u := o.baseURL
@@ -82,7 +92,7 @@ func New(token string, opts ...Option) (*Client, error) {
 		}
 		api.BaseURL = base
 	}
-	return &Client{api: api, redact: o.redact}, nil
+	return &Client{api: api, redact: o.redact, validators: newValidators()}, nil
 }
 
 // PullRequest is what sindri needs to know about a pull request.
@@ -101,36 +111,35 @@ func (p PullRequest) IsFork() bool {
 	return p.HeadRepo == "" || !strings.EqualFold(p.HeadRepo, p.BaseRepo)
 }
 
-// PullRequest reads pull request number of owner/repo. Errors are *APIError (ErrNotFound
-// when it does not exist).
+// PullRequest reads pull request number of owner/repo, conditionally when this client read it
+// before. Errors are *APIError (ErrNotFound when it does not exist).
 func (c *Client) PullRequest(ctx context.Context, owner, repo string, number int) (PullRequest, error) {
-	pr, resp, err := c.api.PullRequests.Get(ctx, owner, repo, number)
-	if err != nil {
-		return PullRequest{}, wrap(fmt.Sprintf("get pull request #%d", number), resp, err)
-	}
-	out := PullRequest{Number: pr.GetNumber(), State: pr.GetState(), Draft: pr.GetDraft(),
-		HeadSHA: pr.GetHead().GetSHA(), HeadRef: pr.GetHead().GetRef(),
-		HeadRepo: pr.GetHead().GetRepo().GetFullName(), BaseRepo: pr.GetBase().GetRepo().GetFullName()}
-	return out, nil
+	u := fmt.Sprintf("repos/%s/%s/pulls/%d", url.PathEscape(owner), url.PathEscape(repo), number)
+	return getConditional(ctx, c, conditional{op: fmt.Sprintf("get pull request #%d", number), u: u, key: u},
+		func(pr *gh.PullRequest, _ *gh.Response) PullRequest {
+			return PullRequest{Number: pr.GetNumber(), State: pr.GetState(), Draft: pr.GetDraft(),
+				HeadSHA: pr.GetHead().GetSHA(), HeadRef: pr.GetHead().GetRef(),
+				HeadRepo: pr.GetHead().GetRepo().GetFullName(), BaseRepo: pr.GetBase().GetRepo().GetFullName()}
+		})
+}
+
+// permissionBody is the part of a collaborator permission answer sindri reads.
+type permissionBody struct {
+	Permission string `json:"permission"`
+	RoleName   string `json:"role_name"`
 }
 
 // Permission returns user's permission on owner/repo, from GET
-// /repos/{owner}/{repo}/collaborators/{user}/permission. The fine-grained role_name (triage,
-// maintain) is preferred to the legacy permission field; custom roles fall back to the latter.
-// A user GitHub does not know comes back as PermNone with an error wrapping ErrNotFound.
+// /repos/{owner}/{repo}/collaborators/{user}/permission (conditionally when this client read
+// it before). The fine-grained role_name (triage, maintain) is preferred to the legacy
+// permission field; custom roles fall back to the latter. A user GitHub does not know comes
+// back as PermNone with an error wrapping ErrNotFound.
 func (c *Client) Permission(ctx context.Context, owner, repo, user string) (Permission, error) {
 	u := fmt.Sprintf("repos/%s/%s/collaborators/%s/permission", url.PathEscape(owner), url.PathEscape(repo), url.PathEscape(user))
-	req, err := c.api.NewRequest(http.MethodGet, u, nil)
+	body, err := getConditional(ctx, c, conditional{op: "permission of " + user, u: u, key: u},
+		func(b permissionBody, _ *gh.Response) permissionBody { return b })
 	if err != nil {
-		return PermNone, fmt.Errorf("github: permission of %s: %w", user, err)
-	}
-	var body struct {
-		Permission string `json:"permission"`
-		RoleName   string `json:"role_name"`
-	}
-	resp, err := c.api.Do(ctx, req, &body)
-	if err != nil {
-		return PermNone, wrap("permission of "+user, resp, err)
+		return PermNone, err
 	}
 	if p, err := ParsePermission(body.RoleName); err == nil {
 		return p, nil

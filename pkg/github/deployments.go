@@ -3,6 +3,7 @@ package github
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strconv"
 
 	gh "github.com/google/go-github/v60/github"
@@ -75,21 +76,26 @@ func (c *Client) createDeployment(ctx context.Context, owner, repo, env, ref str
 // oldest Deployment. Errors keep id.
 func (c *Client) dedupeDeployment(ctx context.Context, owner, repo, env string, id int64) int64 {
 	oldest := id
-	opts := &gh.DeploymentsListOptions{Environment: env, ListOptions: gh.ListOptions{PerPage: 100}}
-	for {
-		list, resp, err := c.api.Repositories.ListDeployments(ctx, owner, repo, opts)
+	for page := 1; ; {
+		u := deploymentsURL(owner, repo, env, 100, page)
+		p, err := getConditional(ctx, c, conditional{op: "list deployments of " + env, u: u, key: u},
+			func(list []*gh.Deployment, resp *gh.Response) idsPage {
+				out := idsPage{Next: resp.NextPage}
+				for _, d := range list {
+					out.IDs = append(out.IDs, d.GetID())
+				}
+				return out
+			})
 		if err != nil {
 			return id
 		}
-		for _, d := range list {
-			if d.GetID() < oldest {
-				oldest = d.GetID()
-			}
+		for _, d := range p.IDs {
+			oldest = min(oldest, d)
 		}
-		if resp.NextPage == 0 {
+		if p.Next == 0 {
 			break
 		}
-		opts.Page = resp.NextPage
+		page = p.Next
 	}
 	if oldest == id {
 		return id
@@ -102,16 +108,32 @@ func (c *Client) dedupeDeployment(ctx context.Context, owner, repo, env string, 
 	return oldest
 }
 
+// idsPage is one page of a listing reduced to its ids, and the next page (0 on the last).
+type idsPage struct {
+	IDs  []int64 `json:"ids,omitempty"`
+	Next int     `json:"next,omitempty"`
+}
+
+// deploymentsURL lists env's Deployments, newest first.
+func deploymentsURL(owner, repo, env string, perPage, page int) string {
+	q := url.Values{"environment": {env}, "per_page": {strconv.Itoa(perPage)}}
+	if page > 1 {
+		q.Set("page", strconv.Itoa(page))
+	}
+	return fmt.Sprintf("repos/%s/%s/deployments?%s", url.PathEscape(owner), url.PathEscape(repo), q.Encode())
+}
+
+// findDeployment returns env's newest Deployment (0: none), read conditionally: a listing read
+// before costs a 304 when no Deployment was added or removed.
 func (c *Client) findDeployment(ctx context.Context, owner, repo, env string) (int64, error) {
-	list, resp, err := c.api.Repositories.ListDeployments(ctx, owner, repo,
-		&gh.DeploymentsListOptions{Environment: env, ListOptions: gh.ListOptions{PerPage: 1}})
-	if err != nil {
-		return 0, wrap("list deployments of "+env, resp, err)
-	}
-	if len(list) == 0 {
-		return 0, nil
-	}
-	return list[0].GetID(), nil
+	u := deploymentsURL(owner, repo, env, 1, 1)
+	return getConditional(ctx, c, conditional{op: "list deployments of " + env, u: u, key: u, keep: true},
+		func(list []*gh.Deployment, _ *gh.Response) int64 {
+			if len(list) == 0 {
+				return 0
+			}
+			return list[0].GetID()
+		})
 }
 
 // DeploymentStatus describes one status to add.

@@ -20,23 +20,30 @@ const (
 	token = "ghs_faketoken0123456789"
 )
 
-// waits records the waits the client asked for instead of sleeping.
-type waits struct {
+// recorder collects values from concurrent callers.
+type recorder[T any] struct {
 	mu sync.Mutex
-	d  []time.Duration
+	v  []T
 }
+
+func (r *recorder[T]) add(v T) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.v = append(r.v, v)
+}
+
+func (r *recorder[T]) got() []T {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.v)
+}
+
+// waits records the waits the client asked for instead of sleeping.
+type waits struct{ recorder[time.Duration] }
 
 func (w *waits) wait(ctx context.Context, d time.Duration) error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.d = append(w.d, d)
+	w.add(d)
 	return ctx.Err()
-}
-
-func (w *waits) got() []time.Duration {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return slices.Clone(w.d)
 }
 
 func newClient(t *testing.T, opts ...github.Option) (*github.Client, *githubtest.Server, *waits) {

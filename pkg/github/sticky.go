@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -239,29 +240,64 @@ func (c *Client) editComment(ctx context.Context, owner, repo string, id int64, 
 var trustedAssociations = map[string]bool{"OWNER": true, "MEMBER": true, "COLLABORATOR": true}
 
 // findComments returns the trusted comments on pr whose marker names env, oldest first,
-// skipping the id known to be unusable.
+// skipping the id known to be unusable. Each page is read conditionally: a page this client
+// (or a run whose validators it loaded) read before costs a 304 when it did not change.
 func (c *Client) findComments(ctx context.Context, owner, repo string, pr int, env string, skip int64) ([]StickyComment, error) {
 	var out []StickyComment
-	opts := &gh.IssueListCommentsOptions{ListOptions: gh.ListOptions{PerPage: 100}}
-	for {
-		list, resp, err := c.api.Issues.ListComments(ctx, owner, repo, pr, opts)
+	for page := 1; ; {
+		u := fmt.Sprintf("repos/%s/%s/issues/%d/comments?per_page=100", url.PathEscape(owner), url.PathEscape(repo), pr)
+		if page > 1 {
+			u += "&page=" + strconv.Itoa(page)
+		}
+		q := conditional{op: fmt.Sprintf("list comments of #%d", pr), u: u, key: u + " env=" + env, keep: true}
+		p, err := getConditional(ctx, c, q, func(list []*gh.IssueComment, resp *gh.Response) commentsPage {
+			return stickyPage(list, resp, env)
+		})
 		if err != nil {
-			return nil, wrap(fmt.Sprintf("list comments of #%d", pr), resp, err)
+			return nil, err
 		}
-		for _, cm := range list {
-			s, ok := ParseMarker(cm.GetBody())
-			if !ok || s.Env != env || cm.GetID() == skip {
+		for _, f := range p.Found {
+			s, ok := ParseMarker(f.Marker)
+			if !ok || f.ID == skip {
 				continue
 			}
-			bot := cm.GetUser().GetType() == "Bot"
-			if !bot && !trustedAssociations[cm.GetAuthorAssociation()] {
-				continue
-			}
-			out = append(out, StickyComment{ID: cm.GetID(), ByBot: bot, Sticky: s})
+			out = append(out, StickyComment{ID: f.ID, ByBot: f.Bot, Sticky: s})
 		}
-		if resp.NextPage == 0 {
+		if p.Next == 0 {
 			return out, nil
 		}
-		opts.Page = resp.NextPage
+		page = p.Next
 	}
+}
+
+// commentsPage is what one page of a pull request's comments says about one environment: its
+// trusted sticky comments and the next page (0 on the last).
+type commentsPage struct {
+	Found []foundComment `json:"found,omitempty"`
+	Next  int            `json:"next,omitempty"`
+}
+
+// foundComment is a trusted comment whose marker names the environment searched for.
+type foundComment struct {
+	ID     int64  `json:"id"`
+	Bot    bool   `json:"bot,omitempty"`
+	Marker string `json:"marker"`
+}
+
+// stickyPage picks env's trusted sticky comments out of one page of comments.
+func stickyPage(list []*gh.IssueComment, resp *gh.Response, env string) commentsPage {
+	p := commentsPage{Next: resp.NextPage}
+	for _, cm := range list {
+		s, ok := ParseMarker(cm.GetBody())
+		if !ok || s.Env != env {
+			continue
+		}
+		bot := cm.GetUser().GetType() == "Bot"
+		if !bot && !trustedAssociations[cm.GetAuthorAssociation()] {
+			continue
+		}
+		line, _, _ := strings.Cut(cm.GetBody(), "\n")
+		p.Found = append(p.Found, foundComment{ID: cm.GetID(), Bot: bot, Marker: line})
+	}
+	return p
 }

@@ -43,6 +43,9 @@ type Spec struct {
 	Labels map[string]string `json:"labels,omitempty"`
 	// Options are per-job options.
 	Options Options `json:"options"`
+	// Locks takes leases shared with other environments' jobs (nil: none are taken; see
+	// Locks).
+	Locks Locks `json:"-"`
 }
 
 // SecretValue is a resolved secret. Value's String and format methods redact it.

@@ -80,6 +80,10 @@ func (r *run) job(ctx context.Context, kind jobs.Kind) int {
 			// Closing a PR that never had an environment: no Deployment, no comment.
 			reports = false
 		}
+		if rec != nil {
+			// What the lookups found (and their ETags) is kept even when nothing is reported.
+			r.keepGitHub(ctx, bus, target)
+		}
 	}
 	r.restoreUsage(ctx, bus, l.env, rec, target)
 	if msg := r.recordedProvider(ctx, bus, kind, l, rec, marker, found); msg != "" {
@@ -142,7 +146,7 @@ func (r *run) job(ctx context.Context, kind jobs.Kind) int {
 		if startedReport {
 			// The PR closed between reading the record and queueing: the destroy owns the
 			// comment; the Deployment this run marked in_progress becomes inactive.
-			fctx, cancel := finalCtx(ctx)
+			fctx, cancel := r.finalCtx(ctx)
 			target.Closed = true
 			r.warnRejected(r.report(fctx, bus, target, github.Update{Status: github.DeploymentStatus{
 				State: github.StateInactive, LogURL: r.redact(r.req.RunURL),
@@ -157,7 +161,7 @@ func (r *run) job(ctx context.Context, kind jobs.Kind) int {
 		if startedReport {
 			v.Phase, v.Error = action.PhaseFailed, r.redact(err.Error())
 			if u, ok := action.GitHubUpdate(v, r.redact); ok {
-				fctx, cancel := finalCtx(ctx)
+				fctx, cancel := r.finalCtx(ctx)
 				r.warnRejected(r.report(fctx, bus, target, u))
 				cancel()
 			}
@@ -178,7 +182,7 @@ func (r *run) job(ctx context.Context, kind jobs.Kind) int {
 	ok := r.follow(ctx, bus, j, seq, &v)
 	// The final reports run even when the workflow was cancelled (SIGTERM cancels ctx), so
 	// GitHub is left with a truthful final status rather than in_progress.
-	ctx, cancel := finalCtx(ctx)
+	ctx, cancel := r.finalCtx(ctx)
 	defer cancel()
 	v.Duration = r.deps.Now().Sub(start).Round(time.Millisecond)
 	if !ok {
@@ -211,6 +215,9 @@ func (r *run) job(ctx context.Context, kind jobs.Kind) int {
 		r.warnRejected(r.report(ctx, bus, target, u))
 	}
 	succeeded := v.Phase != action.PhaseFailed
+	if succeeded && r.it.Connects() {
+		r.it.Reply = r.redact(action.ConnectReply(v, r.req.Inputs.ChatOpsPrefix))
+	}
 	r.respond(ctx, succeeded)
 	if !succeeded {
 		r.out().Error(r.redact(fmt.Sprintf("%s of %s failed: %s", kind, l.env, v.Error)), nil)

@@ -29,7 +29,8 @@ type candidate struct {
 
 // reap finds expired environments — in the env records and, through providers.Lister, on the
 // platforms themselves, so that nothing depends on the bus remembering — and runs a reap job
-// for each. The executor re-checks expiry under the environment's lease.
+// for each. The executor re-checks expiry under the environment's lease. It then stops the
+// environments that are idle by the records (the executors' idle rules, stopIdle).
 func (r *run) reap(ctx context.Context) int {
 	bus, err := r.deps.OpenBus(ctx, nil)
 	if err != nil {
@@ -87,8 +88,9 @@ func (r *run) reap(ctx context.Context) int {
 			}
 		}
 	}
-	if len(found) == 0 {
-		r.out().Notice("reaper: no expired environments")
+	idle := r.idleCandidates(ctx, bus, recs, now, found)
+	if len(found) == 0 && len(idle) == 0 {
+		r.out().Notice("reaper: no expired or idle environments")
 		r.setOutputs(action.Outputs{Status: "reaped"})
 		return ExitOK
 	}
@@ -102,9 +104,14 @@ func (r *run) reap(ctx context.Context) int {
 		for i, c := range list {
 			names[i] = c.env
 		}
-		r.out().Notice(fmt.Sprintf("dry-run: would reap %d expired environment(s): %s; nothing was published", len(list), strings.Join(names, ", ")))
+		idleNames := envNames(idle)
+		r.out().Notice(fmt.Sprintf("dry-run: would reap %d expired environment(s): %s, and stop %d idle one(s): %s; nothing was published", len(list), strings.Join(names, ", "), len(idle), strings.Join(idleNames, ", ")))
 		md := fmt.Sprintf("### sindri reaper (dry-run)\n\nExpired environments that would be reaped: %d\n", len(list))
 		for _, n := range names {
+			md += "\n- `" + n + "`"
+		}
+		md += fmt.Sprintf("\n\nIdle environments that would be stopped: %d\n", len(idle))
+		for _, n := range idleNames {
 			md += "\n- `" + n + "`"
 		}
 		if err := r.out().Summary(r.redact(md) + "\n"); err != nil {
@@ -139,17 +146,24 @@ func (r *run) reap(ctx context.Context) int {
 			continue
 		}
 		v := action.View{Kind: action.KindReap, Env: c.env, Provider: c.provider, JobID: j.ID, Phase: action.PhaseDestroying}
-		if ok := r.follow(ctx, bus, j, seq, &v); !ok || v.Phase == action.PhaseFailed {
-			r.out().Error(fmt.Sprintf("reap %s: %s", c.env, v.Error), nil)
+		if !r.followScheduled(ctx, bus, "reap", j, seq, &v) {
 			failed++
 			continue
 		}
 		reaped = append(reaped, c.env)
 		r.reportReaped(ctx, bus, c, v)
 	}
-	md := fmt.Sprintf("### sindri reaper\n\nExpired environments: %d, reaped: %d, failed: %d\n", len(list), len(reaped), failed)
+	stopped, idleFailed := r.stopIdle(ctx, bus, idle)
+	failed += idleFailed
+	md := fmt.Sprintf("### sindri reaper\n\nExpired environments: %d, reaped: %d, failed: %d\n", len(list), len(reaped), failed-idleFailed)
 	for _, e := range reaped {
 		md += "\n- `" + e + "`"
+	}
+	if len(idle) > 0 {
+		md += fmt.Sprintf("\n\nIdle environments: %d, stopped: %d, failed: %d\n", len(idle), len(stopped), idleFailed)
+		for _, e := range stopped {
+			md += "\n- `" + e + "`"
+		}
 	}
 	if err := r.out().Summary(r.redact(md) + "\n"); err != nil {
 		r.out().Warning(err.Error(), nil)
@@ -161,18 +175,27 @@ func (r *run) reap(ctx context.Context) int {
 	return ExitOK
 }
 
-// reportReaped tells GitHub that c was reaped, when the reaper has a GitHub client and c
-// names this repository: its Deployment becomes inactive and its sticky comment says
-// destroyed. Nothing is created for an environment GitHub never heard of.
+// reportReaped tells GitHub that c was reaped (reportScheduled): its Deployment becomes
+// inactive and its sticky comment says destroyed.
 func (r *run) reportReaped(ctx context.Context, bus *Bus, c candidate, v action.View) {
-	if r.gh == nil || c.repo == "" || (r.it.Repo != "" && c.repo != r.it.Repo) || v.Phase != action.PhaseDestroyed {
+	if v.Phase == action.PhaseDestroyed {
+		r.reportScheduled(ctx, bus, c, v, "") // destroyed: the marker no longer pins a provider
+	}
+}
+
+// reportScheduled tells GitHub what a scheduled job (a reap, an idle stop) did to c, when the
+// run has a GitHub client and c names this repository: the Deployment's status and the sticky
+// comment, rendered from v, with provider pinned in the marker. Nothing is created for an
+// environment GitHub never heard of, and no sticky comment is started.
+func (r *run) reportScheduled(ctx context.Context, bus *Bus, c candidate, v action.View, provider string) {
+	if r.gh == nil || c.repo == "" || (r.it.Repo != "" && c.repo != r.it.Repo) {
 		return
 	}
 	owner, name, ok := strings.Cut(c.repo, "/")
 	if !ok || owner == "" || name == "" {
 		return
 	}
-	ctx, cancel := finalCtx(ctx)
+	ctx, cancel := r.finalCtx(ctx)
 	defer cancel()
 	t := &github.Target{Owner: owner, Repo: name, PR: max(c.pr, 0), Env: c.env,
 		CommentID: c.commentID, DeploymentID: c.deploymentID, Closed: c.closed}
@@ -180,14 +203,17 @@ func (r *run) reportReaped(ctx context.Context, bus *Bus, c candidate, v action.
 	if _, _, err := r.gh.Lookup(ctx, t); err != nil {
 		r.out().Warning(r.redact(fmt.Sprintf("GitHub: find the sticky comment of %s: %v", c.env, err)), nil)
 	}
-	t.Provider = "" // destroyed: the marker no longer pins a provider
+	t.Provider = provider
+	if provider != "" {
+		keepUsage(t, v) // the environment lives on: its marker keeps counting its cost
+	}
 	v.Repo, v.PR, v.Trigger, v.Actor, v.RunURL = c.repo, t.PR, r.it.Trigger, r.it.Actor, r.req.RunURL
 	u, ok := action.GitHubUpdate(v, r.redact)
 	if !ok {
 		return
 	}
 	if t.CommentID == 0 {
-		u.Comment = "" // no sticky comment to update: do not start one for a reaped environment
+		u.Comment = ""
 	}
 	r.warnRejected(r.report(ctx, bus, t, u))
 }

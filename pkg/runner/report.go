@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -33,13 +34,28 @@ func (r *run) onGitHub(ctx context.Context, t *github.Target) bool {
 	return id != 0
 }
 
-// finalReportTimeout bounds the final GitHub reports, which outlive a cancelled run.
+// finalReportTimeout bounds the final GitHub reports of a cancelled run.
 const finalReportTimeout = 30 * time.Second
 
 // finalCtx returns the context of a final GitHub report: not cancelled with ctx, so a cancelled
-// workflow still leaves a truthful final status, and bounded by finalReportTimeout.
-func finalCtx(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.WithoutCancel(ctx), finalReportTimeout)
+// workflow still leaves a truthful final status. It lasts until the job's deadline (the
+// timeout input, counted from the run's start), so that a rate limit GitHub asks to wait out
+// is waited out, and at least finalReportTimeout; once ctx is cancelled (the workflow was
+// cancelled) at most finalReportTimeout more.
+func (r *run) finalCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	end := time.Now().Add(finalReportTimeout)
+	if ctx.Err() == nil && r.deadline.After(end) {
+		end = r.deadline
+	}
+	fctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), end)
+	stop := context.AfterFunc(ctx, func() {
+		t := time.AfterFunc(finalReportTimeout, cancel)
+		context.AfterFunc(fctx, func() { t.Stop() })
+	})
+	return fctx, func() {
+		stop()
+		cancel()
+	}
 }
 
 // rejectedToken stops a deploy whose GitHub token was rejected (401) before anything was
@@ -51,15 +67,28 @@ func (r *run) rejectedToken(ctx context.Context, e *github.APIError) int {
 }
 
 // target names the environment's GitHub objects, with the ids and the closed flag kept in its
-// record.
+// record, and gives the GitHub client the validators the record keeps.
 func (r *run) target(env string, rec *events.EnvRecord) *github.Target {
 	t := &github.Target{Owner: r.it.Owner, Repo: r.it.Name, PR: r.it.PR, Env: env, Ref: firstNonEmpty(r.it.SHA, r.it.Ref)}
 	if rec != nil {
 		t.CommentID, t.DeploymentID, t.Closed = rec.CommentID, rec.DeploymentID, rec.Closed
 		t.Usage = rec.Usage
 		r.kept = [2]int64{rec.CommentID, rec.DeploymentID}
+		r.loadValidators(rec)
 	}
 	return t
+}
+
+// loadValidators gives the GitHub client the validators rec keeps. Unreadable ones are
+// ignored: the lookups are then made without a condition.
+func (r *run) loadValidators(rec *events.EnvRecord) {
+	if r.gh == nil || len(rec.GitHubValidators) == 0 {
+		return
+	}
+	var kept map[string]github.Validator
+	if json.Unmarshal(rec.GitHubValidators, &kept) == nil {
+		r.gh.Client.Validators().Load(kept)
+	}
 }
 
 // report writes u to GitHub (deployment status first, then the sticky comment) and keeps the
@@ -71,18 +100,37 @@ func (r *run) report(ctx context.Context, bus *Bus, t *github.Target, u github.U
 	if rerr != nil && badCredentials(rerr) == nil {
 		r.out().Warning(r.redact(fmt.Sprintf("GitHub report: %v", rerr)), nil)
 	}
-	if ids := [2]int64{t.CommentID, t.DeploymentID}; ids != r.kept {
-		_, _, err := bus.Envs.Update(ctx, t.Env, func(rec *events.EnvRecord, _ bool) error {
-			rec.CommentID, rec.DeploymentID = t.CommentID, t.DeploymentID
-			return nil
-		})
-		if err != nil {
-			r.out().Warning(fmt.Sprintf("keep GitHub ids in the environment record: %v", err), nil)
-		} else {
-			r.kept = ids
-		}
-	}
+	r.keepGitHub(ctx, bus, t)
 	return rerr
+}
+
+// keepGitHub keeps in t's env record what lets the next run spend fewer GitHub requests: the
+// comment and Deployment ids, and the validators of the lookups made, when either changed.
+func (r *run) keepGitHub(ctx context.Context, bus *Bus, t *github.Target) {
+	ids := [2]int64{t.CommentID, t.DeploymentID}
+	kept, changed := r.gh.Client.Validators().Kept()
+	if ids == r.kept && !changed {
+		return
+	}
+	raw, err := json.Marshal(kept)
+	if err != nil {
+		changed = false
+	}
+	_, _, err = bus.Envs.Update(ctx, t.Env, func(rec *events.EnvRecord, _ bool) error {
+		rec.CommentID, rec.DeploymentID = t.CommentID, t.DeploymentID
+		if changed {
+			rec.GitHubValidators = raw
+		}
+		return nil
+	})
+	if err != nil {
+		r.out().Warning(fmt.Sprintf("keep GitHub ids in the environment record: %v", err), nil)
+		return
+	}
+	r.kept = ids
+	if changed {
+		r.gh.Client.Validators().MarkKept()
+	}
 }
 
 // warnRejected reports a rejected token from a report whose caller goes on whatever GitHub

@@ -107,12 +107,18 @@ type run struct {
 	gh     *github.Reporter
 	// kept are the comment and deployment ids the env record holds (see report).
 	kept [2]int64
+	// deadline is when the job must be done by (the timeout input from the run's start);
+	// final GitHub reports may wait out a rate limit until then. Zero: no timeout.
+	deadline time.Time
 }
 
 func (r *run) out() Output { return r.deps.Out }
 
 func (r *run) do(ctx context.Context) int {
 	r.it = r.req.Intent
+	if t := r.req.Inputs.Timeout; t > 0 {
+		r.deadline = time.Now().Add(t)
+	}
 	// dry-run reads from GitHub (the PR, the commenter's permission) but writes nothing to it:
 	// no comment, deployment, reaction or reply.
 	if r.deps.GitHub != nil && !r.req.Inputs.DryRun {

@@ -98,25 +98,29 @@ type Server struct {
 	api    *apifake.Server
 	owner  string
 	repo   string
-	token  string
+	tokens []string // accepted tokens: the first, and those AddToken added
 	botLog string
 
 	mu          sync.Mutex
-	nextID      int64
-	comments    []*Comment
-	reactions   map[int64][]string
-	perms       map[string][2]string
-	pulls       map[int]PullRequest
-	deployments []*Deployment
-	statuses    map[int64][]DeploymentStatus
+	notModified map[string]int // 304s answered per route since the last ResetCounts
+	// notModifiedTotal is the sum of notModified.
+	notModifiedTotal int
+	rate             *rateLimit // nil: no primary rate limit kept
+	nextID           int64
+	comments         []*Comment
+	reactions        map[int64][]string
+	perms            map[string][2]string
+	pulls            map[int]PullRequest
+	deployments      []*Deployment
+	statuses         map[int64][]DeploymentStatus
 }
 
-// New starts a fake of repository owner/repo that accepts only token. Shape violations fail
+// New starts a fake of repository owner/repo that accepts only token (and those AddToken adds). Shape violations fail
 // t (and are answered 422 as GitHub would).
 func New(t testing.TB, owner, repo, token string) *Server {
 	t.Helper()
-	s := &Server{owner: owner, repo: repo, token: token, botLog: "github-actions[bot]", PerPage: 30,
-		nextID: 1000, reactions: map[int64][]string{}, perms: map[string][2]string{}, pulls: map[int]PullRequest{},
+	s := &Server{owner: owner, repo: repo, tokens: []string{token}, botLog: "github-actions[bot]", PerPage: 30,
+		nextID: 1000, notModified: map[string]int{}, reactions: map[int64][]string{}, perms: map[string][2]string{}, pulls: map[int]PullRequest{},
 		statuses: map[int64][]DeploymentStatus{}}
 	mux := http.NewServeMux()
 	for route, h := range map[string]func(http.ResponseWriter, *http.Request) any{
@@ -126,7 +130,7 @@ func New(t testing.TB, owner, repo, token string) *Server {
 		RouteCreateStatus: s.createStatus, RouteListStatuses: s.listStatuses,
 		RouteDeleteComment: s.deleteComment, RouteDeleteDeployment: s.deleteDeployment,
 	} {
-		mux.HandleFunc(route, s.wrap(h))
+		mux.HandleFunc(route, s.wrap(route, h))
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.violation("unexpected request %s %s", r.Method, r.URL.Path)
@@ -146,11 +150,11 @@ type apiError struct {
 	msg    string
 }
 
-// wrap applies auth, routing to this repo, and JSON encoding; counting, faults, holds and
-// hooks are apifake's.
-func (s *Server) wrap(h func(http.ResponseWriter, *http.Request) any) http.HandlerFunc {
+// wrap applies auth, routing to this repo, JSON encoding and, on GETs, conditional requests
+// (etag.go); counting, faults, holds and hooks are apifake's.
+func (s *Server) wrap(route string, h func(http.ResponseWriter, *http.Request) any) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if !s.api.CheckAuth(r, "Bearer "+s.token, "token "+s.token) {
+		if !s.api.CheckAuth(r, s.authHeaders()...) {
 			apifake.WriteJSON(w, http.StatusUnauthorized, map[string]string{"message": "Bad credentials"})
 			return
 		}
@@ -158,7 +162,18 @@ func (s *Server) wrap(h func(http.ResponseWriter, *http.Request) any) http.Handl
 			apifake.WriteJSON(w, http.StatusNotFound, map[string]string{"message": "Not Found"})
 			return
 		}
-		switch v := h(w, r).(type) {
+		if s.refuseExhausted(w) {
+			return
+		}
+		v := h(w, r)
+		if r.Method == http.MethodGet {
+			if _, failed := v.(apiError); !failed {
+				s.writeConditional(w, r, route, v)
+				return
+			}
+		}
+		s.spend(w, true)
+		switch v := v.(type) {
 		case apiError:
 			apifake.WriteJSON(w, v.status, map[string]string{"message": v.msg})
 		case created:

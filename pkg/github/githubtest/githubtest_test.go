@@ -2,6 +2,7 @@ package githubtest
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -27,7 +28,8 @@ func (r *recorder) got() []string {
 	return append([]string(nil), r.msgs...)
 }
 
-func do(t *testing.T, s *Server, method, path, auth, body string) *http.Response {
+// do sends a request; header holds extra header names and values, in pairs.
+func do(t *testing.T, s *Server, method, path, auth, body string, header ...string) *http.Response {
 	t.Helper()
 	req, err := http.NewRequestWithContext(t.Context(), method, s.URL+strings.TrimPrefix(path, "/"), strings.NewReader(body))
 	if err != nil {
@@ -38,6 +40,9 @@ func do(t *testing.T, s *Server, method, path, auth, body string) *http.Response
 	}
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -110,5 +115,63 @@ func TestFakePaginationAndFaults(t *testing.T) {
 	}
 	if got := s.Count(RouteGetPull); got != 3 {
 		t.Errorf("Count = %d, want 3", got)
+	}
+}
+
+func get(t *testing.T, s *Server, path, token, ifNoneMatch string) (*http.Response, string) {
+	t.Helper()
+	var h []string
+	if ifNoneMatch != "" {
+		h = []string{"If-None-Match", ifNoneMatch}
+	}
+	resp := do(t, s, http.MethodGet, path, "Bearer "+token, "", h...)
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, string(b)
+}
+
+func TestFakeConditionalRequests(t *testing.T) {
+	t.Parallel()
+	s := New(t, "o", "r", "tok")
+	s.AddToken("tok2")
+	id := s.AddComment(3, "", "first")
+	const path = "/repos/o/r/issues/3/comments"
+
+	r1, body := get(t, s, path, "tok", "")
+	etag := r1.Header.Get("ETag")
+	if r1.StatusCode != 200 || !strings.HasPrefix(etag, `W/"`) || !strings.HasSuffix(etag, `"`) || !strings.Contains(body, "first") {
+		t.Fatalf("first GET: %d ETag %q body %q, want 200 with a weak ETag and the comment", r1.StatusCode, etag, body)
+	}
+	for _, inm := range []string{etag, strings.TrimPrefix(etag, "W/"), `"other", ` + etag, "*"} {
+		r, body := get(t, s, path, "tok", inm)
+		if r.StatusCode != http.StatusNotModified || body != "" || r.Header.Get("ETag") != etag {
+			t.Errorf("If-None-Match %s: %d ETag %q body %q, want 304 with the same ETag and no body", inm, r.StatusCode, r.Header.Get("ETag"), body)
+		}
+	}
+	if r, _ := get(t, s, path, "tok2", etag); r.StatusCode != 200 || r.Header.Get("ETag") == etag {
+		t.Errorf("another token with the first token's ETag: %d ETag %q, want 200 and another ETag (ETags are per token)", r.StatusCode, r.Header.Get("ETag"))
+	}
+	s.DeleteComment(id)
+	s.AddComment(3, "", "second")
+	if r, body := get(t, s, path, "tok", etag); r.StatusCode != 200 || r.Header.Get("ETag") == etag || !strings.Contains(body, "second") {
+		t.Errorf("after a change: %d ETag %q, want 200 with a new ETag", r.StatusCode, r.Header.Get("ETag"))
+	}
+	s.AddPull(PullRequest{Number: 3, HeadSHA: "a"})
+	rp, _ := get(t, s, "/repos/o/r/pulls/3", "tok", "")
+	s.AddComment(3, "u", "a new comment changes the pull request")
+	if r, _ := get(t, s, "/repos/o/r/pulls/3", "tok", rp.Header.Get("ETag")); r.StatusCode != 200 {
+		t.Errorf("pull request after a new comment: %d, want 200 (its comment count changed)", r.StatusCode)
+	}
+	if got, want := s.NotModified(), 4; got != want {
+		t.Errorf("NotModified = %d, want %d", got, want)
+	}
+	if got, want := s.Counted(), s.Total()-4; got != want || s.NotModifiedCounts()[RouteListComments] != 4 {
+		t.Errorf("Counted = %d, want %d; 304s per route %v", got, want, s.NotModifiedCounts())
+	}
+	s.ResetCounts()
+	if s.NotModified() != 0 || s.Counted() != 0 {
+		t.Errorf("after ResetCounts: %d 304s, %d counted; want 0 and 0", s.NotModified(), s.Counted())
 	}
 }

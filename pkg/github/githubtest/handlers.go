@@ -157,7 +157,15 @@ func (s *Server) getPull(w http.ResponseWriter, r *http.Request) any {
 	if pr.HeadRepo != "" {
 		headRepo = map[string]any{"full_name": pr.HeadRepo}
 	}
-	return map[string]any{"number": pr.Number, "state": pr.State, "draft": pr.Draft,
+	// As on GitHub, the pull request carries its comment count: a new comment changes it (and
+	// its ETag).
+	comments := 0
+	for _, c := range s.comments {
+		if int64(c.Issue) == n {
+			comments++
+		}
+	}
+	return map[string]any{"number": pr.Number, "state": pr.State, "draft": pr.Draft, "comments": comments,
 		"head": map[string]any{"sha": pr.HeadSHA, "ref": pr.HeadRef, "repo": headRepo},
 		"base": map[string]any{"ref": "main", "repo": base}}
 }

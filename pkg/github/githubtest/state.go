@@ -26,8 +26,33 @@ func (s *Server) Counts() map[string]int { return s.api.Counts() }
 // Total returns the number of requests received, faulted and unexpected ones included.
 func (s *Server) Total() int { return s.api.Total() }
 
-// ResetCounts zeroes the request counts.
-func (s *Server) ResetCounts() { s.api.ResetCounts() }
+// ResetCounts zeroes the request counts, the 304s included.
+func (s *Server) ResetCounts() {
+	s.mu.Lock()
+	clear(s.notModified)
+	s.notModifiedTotal = 0
+	s.mu.Unlock()
+	s.api.ResetCounts()
+}
+
+// AddToken makes the fake accept tok too, as GitHub accepts each workflow job's new
+// GITHUB_TOKEN: ETags are specific to the token that asked, so one kept from another token's
+// answer never matches.
+func (s *Server) AddToken(tok string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tokens = append(s.tokens, tok)
+}
+
+func (s *Server) authHeaders() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, t := range s.tokens {
+		out = append(out, "Bearer "+t, "token "+t)
+	}
+	return out
+}
 
 // AddComment seeds a comment by user on issue or pull request issue and returns its id.
 // Comments by users other than the token's bot cannot be edited (403), as on GitHub.

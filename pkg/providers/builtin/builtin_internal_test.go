@@ -4,6 +4,7 @@ import (
 	"maps"
 	"testing"
 
+	"github.com/sindri/deploy/v3/pkg/config"
 	"github.com/sindri/deploy/v3/pkg/providers"
 	"github.com/sindri/deploy/v3/pkg/providers/docker"
 )
@@ -63,5 +64,20 @@ func TestDockerConfig(t *testing.T) {
 				t.Errorf("dockerConfig =\n%+v, want\n%+v", got, tc.want)
 			}
 		})
+	}
+}
+
+// The reaper's places come from the settings, else (OCI, Alibaba) the clouds' region
+// variables.
+func TestPackerPlaces(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"OCI_REGION": "us-phoenix-1", "ALICLOUD_REGION": "cn-hangzhou"}
+	got := packerPlaces(func(k string) string { return env[k] }, map[string]string{"alibaba_regions": "cn-beijing, ,cn-shanghai", "gcp_zones": "us-west1-a"})
+	if o, a := got[config.CloudOCI], got[config.CloudAlibaba]; len(o) != 1 || o[0] != "us-phoenix-1" || len(a) != 2 || a[1] != "cn-shanghai" ||
+		len(got[config.CloudGCP]) != 1 || len(got[config.CloudAzure]) != 0 {
+		t.Errorf("places = %v", got)
+	}
+	if got := packerPlaces(func(string) string { return "" }, nil); len(got) != 0 {
+		t.Errorf("places without settings or variables = %v, want none", got)
 	}
 }

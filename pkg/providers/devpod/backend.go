@@ -121,6 +121,16 @@ func backendOf(c *config.Config) (*backend, error) {
 // key and the variables of a required option set nowhere.
 func (b *backend) resolveOptions(c *config.Config, labels map[string]string, lookup func(string) string) (map[string]string, []string, error) {
 	opts, warnings := b.options(c, labels)
+	// A GPU model tier picks the instance type (or, on kubernetes, the node's GPU product):
+	// the same decision config validation made (config.DevPodGPU, pkg/catalog/devpod.go).
+	switch ch := c.DevPodGPU(); {
+	case ch.Err != "":
+		return nil, nil, fmt.Errorf("%s: %s: %s: %w", Name, ch.Field, ch.Err, providers.ErrInvalidSpec)
+	case ch.Option == "NODE_SELECTOR" && opts[ch.Option] != "":
+		opts[ch.Option] += "," + ch.Value
+	case ch.Value != "":
+		opts[ch.Option] = ch.Value
+	}
 	for _, r := range b.required {
 		for _, v := range r.Vars {
 			if opts[r.Option] == "" {

@@ -73,7 +73,34 @@ func TestConformanceDevPod(t *testing.T) {
 		Inventory:   inventory,
 		CancelSweep: 4, // Deploy's progress steps
 		Timeout:     3 * time.Minute,
+		// Stop stops the workspace's container; the home volume it mounts keeps the marker.
+		Persistence: &providertest.Persistence{WriteMarker: writeMarker, ReadMarker: readMarker},
 	})
+}
+
+// markerFile is where the persistence check writes, in the home the volume holds.
+const markerFile = "/alt/home/developer/.sindri-marker"
+
+// writeMarker writes marker into the running workspace's home through devpod ssh (Exec).
+func writeMarker(t *testing.T, p providers.Provider, env, marker string) {
+	t.Helper()
+	execIn(t, p, env, "printf %s "+marker+" > "+markerFile)
+}
+
+// readMarker reads back what writeMarker wrote.
+func readMarker(t *testing.T, p providers.Provider, env string) string {
+	t.Helper()
+	return execIn(t, p, env, "cat "+markerFile)
+}
+
+func execIn(t *testing.T, p providers.Provider, env, script string) string {
+	t.Helper()
+	var out, errOut strings.Builder
+	code, err := p.(providers.Connector).Exec(t.Context(), &providers.Spec{Env: env}, []string{"sh", "-c", script}, &out, &errOut)
+	if err != nil || code != 0 {
+		t.Fatalf("exec %q in %s: exit %d, %v: %s", script, env, code, err, errOut.String())
+	}
+	return out.String()
 }
 
 // A workspace whose postStartCommand fails is reported in seconds with devpod's last lines

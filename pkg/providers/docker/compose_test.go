@@ -2,7 +2,6 @@ package docker_test
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -18,9 +17,8 @@ import (
 	"github.com/sindri/deploy/v3/pkg/config"
 	"github.com/sindri/deploy/v3/pkg/providers"
 	"github.com/sindri/deploy/v3/pkg/providers/docker"
+	"github.com/sindri/deploy/v3/pkg/providers/providertest/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 
 // loadCompose parses a rendered compose file with compose-go, the reference implementation.
 func loadCompose(t *testing.T, env, text string) *types.Project {
@@ -76,22 +74,7 @@ func TestComposeArtifactGolden(t *testing.T) {
 			if _, err := proj.GetService("sindri"); err != nil {
 				t.Fatalf("service sindri: %v", err)
 			}
-			golden := filepath.Join("testdata", "compose", name+".yml")
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create)", err)
-			}
-			if got != string(want) {
-				t.Errorf("compose artifact differs from %s (run with -update if intended):\n%s", golden, got)
-			}
+			golden.Compare(t, filepath.Join("testdata", "compose", name+".yml"), []byte(got))
 		})
 	}
 }

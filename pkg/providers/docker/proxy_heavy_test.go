@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -41,42 +40,6 @@ func heavyTool(t *testing.T, tool, what string) string {
 		t.Fatalf("scripts/tools.sh %s: %v", tool, err)
 	}
 	return strings.TrimSpace(string(out))
-}
-
-// startServer starts cmd, a server the test stops (kill) at cleanup, showing its output when
-// the test failed.
-func startServer(t *testing.T, cmd *exec.Cmd, name string) {
-	t.Helper()
-	var log syncLog
-	cmd.Stdout, cmd.Stderr = &log, &log
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", name, err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("%s output:\n%s", name, log.String())
-		}
-	})
-}
-
-// syncLog collects a process's output.
-type syncLog struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *syncLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *syncLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // caddyDockerfile packages the static Caddy binary of scripts/tools.sh into a FROM-scratch image

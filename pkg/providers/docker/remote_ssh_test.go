@@ -2,17 +2,14 @@ package docker_test
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/sindri/deploy/v3/internal/testports"
+	"github.com/sindri/deploy/v3/internal/testsshd"
 	"github.com/sindri/deploy/v3/pkg/config"
 	"github.com/sindri/deploy/v3/pkg/providers"
 	"github.com/sindri/deploy/v3/pkg/providers/docker"
@@ -28,53 +25,16 @@ func sshEngine(t *testing.T) string {
 	if _, err := exec.LookPath("docker"); err != nil {
 		t.Fatal("no docker CLI: the ssh side runs `docker system dial-stdio`")
 	}
-	me, err := user.Current()
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := testsshd.Start(t, sshd)
 	dir := t.TempDir()
-	for _, k := range []string{"host_key", "user_key"} {
-		if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", filepath.Join(dir, k)).CombinedOutput(); err != nil {
-			t.Fatalf("ssh-keygen: %v\n%s", err, out)
-		}
+	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", filepath.Join(dir, "user_key")).CombinedOutput(); err != nil {
+		t.Fatalf("ssh-keygen: %v\n%s", err, out)
 	}
 	pub, err := os.ReadFile(filepath.Join(dir, "user_key.pub"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustWriteFile(t, filepath.Join(dir, "authorized_keys"), string(pub))
-	port := testports.Free(t)
-	mustWriteFile(t, filepath.Join(dir, "sshd_config"), fmt.Sprintf(`Port %d
-ListenAddress 127.0.0.1
-HostKey %s/host_key
-AuthorizedKeysFile %s/authorized_keys
-PidFile %s/sshd.pid
-StrictModes no
-UsePAM no
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PermitRootLogin prohibit-password
-AllowUsers %s
-`, port, dir, dir, dir, me.Username))
-	if me.Uid == "0" {
-		// sshd running as root needs its privilege-separation directory.
-		if err := os.MkdirAll("/run/sshd", 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	startServer(t, exec.Command(sshd, "-D", "-e", "-f", filepath.Join(dir, "sshd_config")), "sshd")
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(port))
-		if err == nil {
-			c.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("sshd did not listen: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	mustWriteFile(t, srv.AuthorizedKeys, string(pub))
 	cfg := filepath.Join(dir, "ssh_config")
 	mustWriteFile(t, cfg, fmt.Sprintf(`Host sindri-engine
   HostName 127.0.0.1
@@ -85,15 +45,13 @@ AllowUsers %s
   StrictHostKeyChecking no
   UserKnownHostsFile /dev/null
   LogLevel ERROR
-`, port, me.Username, dir))
+`, srv.Port, srv.User, dir))
 	return cfg
 }
 
 func mustWriteFile(t *testing.T, path, content string) {
 	t.Helper()
-	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testsshd.WriteFile(t, path, content)
 }
 
 // TestRemoteEngineOverSSH deploys, reads and destroys an environment through an ssh:// engine

@@ -43,6 +43,10 @@ func e2bConformance(t *testing.T, faults bool) providertest.ConformanceConfig {
 		Inventory:   inv,
 		CancelSweep: 6, // Deploy's progress steps
 		Timeout:     time.Minute,
+		// Stop pauses the sandbox (filesystem and memory kept); Start resumes the same one.
+		Persistence: &providertest.Persistence{HomeVolume: func(t *testing.T, p providers.Provider, env string) string {
+			return fake(p).HomeVolume(env)
+		}},
 	}
 	if faults {
 		// Checked after all the subtests: every fault kind must have fired.

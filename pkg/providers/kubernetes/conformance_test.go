@@ -1,6 +1,7 @@
 package kubernetes
 
 import (
+	"context"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
@@ -8,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
 
 	"github.com/sindri/deploy/v3/internal/apifake"
@@ -30,7 +32,33 @@ func k8sConformance(t *testing.T, newProvider func(t *testing.T) providers.Provi
 		Inventory:   inventory,
 		CancelSweep: 7, // Deploy's progress steps into an existing namespace
 		Timeout:     time.Minute,
+		// Stop scales the Deployment to 0 and keeps the PVC: the same claim (by uid) must be
+		// the pod's home after Start.
+		Persistence: &providertest.Persistence{HomeVolume: homeClaim},
 	}
+}
+
+// homeClaim is the uid of the PVC the env's Deployment mounts as its home ("" when there is
+// none), read from the API server: the claim the pod template names, then that claim.
+func homeClaim(t *testing.T, _ providers.Provider, env string) string {
+	t.Helper()
+	ctx := context.Background()
+	ns := "ns-" + env
+	dep, err := cluster.cs.AppsV1().Deployments(ns).Get(ctx, env, metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("home volume: %v", err)
+	}
+	for _, v := range dep.Spec.Template.Spec.Volumes {
+		if v.Name != "home" || v.PersistentVolumeClaim == nil {
+			continue
+		}
+		pvc, err := cluster.cs.CoreV1().PersistentVolumeClaims(ns).Get(ctx, v.PersistentVolumeClaim.ClaimName, metav1.GetOptions{})
+		if err != nil {
+			t.Fatalf("home volume: %v", err)
+		}
+		return string(pvc.UID)
+	}
+	return ""
 }
 
 // TestConformanceKubernetes runs the shared provider conformance suite against a real

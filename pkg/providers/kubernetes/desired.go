@@ -44,6 +44,9 @@ type desired struct {
 	GPU          int               `json:"gpu,omitempty"`
 	GPUResource  string            `json:"gpu_resource,omitempty"`
 	NodeSelector map[string]string `json:"node_selector,omitempty"`
+	// GPUProducts are the nvidia.com/gpu.product values a GPU model tier allows (the pod's
+	// node affinity); empty for a generic tier: any GPU node.
+	GPUProducts  []string          `json:"gpu_products,omitempty"`
 	VolumeSize   string            `json:"volume_size"`
 	StorageClass string            `json:"storage_class,omitempty"`
 	Environment  map[string]string `json:"environment"`
@@ -174,8 +177,14 @@ func (d *desired) resolveResources(c *config.Config, kc config.KubernetesConfig)
 		}
 		d.GPU, d.GPUResource = n, r
 		d.NodeSelector = maps.Clone(kc.GPUNodeSelector)
-		if tier := c.Deployment.Resources.GPU.Tier; tier != "" {
-			d.warnings = append(d.warnings, fmt.Sprintf("deployment.resources.gpu.tier %q is not used on Kubernetes: choose GPU nodes with providers.kubernetes.gpuNodeSelector", tier))
+		ch := c.KubernetesGPU()
+		switch {
+		case ch.Err != "":
+			return fmt.Errorf("kubernetes: deployment.resources.gpu.tier: %w: %s", providers.ErrInvalidSpec, ch.Err)
+		case ch.Model != "":
+			d.GPUProducts = slices.Clone(ch.Products)
+		case c.Deployment.Resources.GPU.Tier != "":
+			d.warnings = append(d.warnings, fmt.Sprintf("deployment.resources.gpu.tier %q is a size, not a GPU model: any GPU node serves (name a model such as l4 or a100, or choose nodes with providers.kubernetes.gpuNodeSelector)", c.Deployment.Resources.GPU.Tier))
 		}
 	}
 	return nil
@@ -309,11 +318,12 @@ func (d *desired) podHash() string {
 	return hashOf(struct {
 		Image, PullPolicy, Memory, CPU, GPUResource, PullSecret string
 		GPU                                                     int
+		GPUProducts                                             []string `json:",omitempty"`
 		NodeSelector, Environment                               map[string]string
 		SecretNames                                             []string
 		Files                                                   []secretFile
 		IngressPort                                             int32
-	}{d.Image, d.PullPolicy, d.Memory, d.CPU, d.GPUResource, d.PullSecret, d.GPU, d.NodeSelector, d.Environment, d.SecretNames, d.Files, d.ingressPort()}, d.secretsHash())
+	}{d.Image, d.PullPolicy, d.Memory, d.CPU, d.GPUResource, d.PullSecret, d.GPU, d.GPUProducts, d.NodeSelector, d.Environment, d.SecretNames, d.Files, d.ingressPort()}, d.secretsHash())
 }
 
 func (d *desired) ingressPort() int32 {

@@ -23,7 +23,7 @@ func TestFixtureManifestsAccepted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cases := map[string]*config.Config{"gpu-files-ingress": gpuConfig()}
+	cases := map[string]*config.Config{"gpu-files-ingress": gpuConfig(), "gpu-model": gpuModelConfig("gpu-envs")}
 	for _, fx := range providertest.Fixtures(t, config.ProviderKubernetes) {
 		cases[fx.Name] = fx.Config
 	}

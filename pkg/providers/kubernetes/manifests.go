@@ -18,6 +18,7 @@ import (
 	networkingv1ac "k8s.io/client-go/applyconfigurations/networking/v1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/sindri/deploy/v3/pkg/catalog"
 	"github.com/sindri/deploy/v3/pkg/providers"
 )
 
@@ -105,6 +106,14 @@ func (d *desired) deployment(meta map[string]string) *appsv1ac.DeploymentApplyCo
 			WithOperator(corev1.TolerationOpExists).WithEffect(corev1.TaintEffectNoSchedule))
 		if len(d.NodeSelector) > 0 {
 			pod = pod.WithNodeSelector(maps.Clone(d.NodeSelector))
+		}
+		if len(d.GPUProducts) > 0 {
+			// A model is one of several products (A100 SXM4 or PCIe): node affinity takes a
+			// list where a node selector takes one value.
+			pod = pod.WithAffinity(corev1ac.Affinity().WithNodeAffinity(corev1ac.NodeAffinity().
+				WithRequiredDuringSchedulingIgnoredDuringExecution(corev1ac.NodeSelector().WithNodeSelectorTerms(
+					corev1ac.NodeSelectorTerm().WithMatchExpressions(corev1ac.NodeSelectorRequirement().
+						WithKey(catalog.KubernetesGPUProductLabel).WithOperator(corev1.NodeSelectorOpIn).WithValues(d.GPUProducts...))))))
 		}
 	}
 	c := corev1ac.Container().WithName(containerName).WithImage(d.Image).

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
+	"github.com/sindri/deploy/v3/pkg/catalog"
 	"github.com/sindri/deploy/v3/pkg/providers"
 )
 
@@ -89,6 +91,9 @@ func planResources(d *desired) []providers.PlannedResource {
 	depCfg := map[string]any{"namespace": d.Namespace, "replicas": 1, "image": d.Image, "memory": d.Memory, "cpu": d.CPU, "strategy": "Recreate"}
 	if d.GPU > 0 {
 		depCfg[d.GPUResource] = d.GPU
+		if len(d.GPUProducts) > 0 {
+			depCfg["node_affinity"] = catalog.KubernetesGPUProductLabel + " in (" + strings.Join(d.GPUProducts, ", ") + ")"
+		}
 	}
 	pvcCfg := map[string]any{"size": d.VolumeSize, "access_mode": "ReadWriteOnce"}
 	if d.StorageClass != "" {

@@ -93,6 +93,11 @@ func northflankConformance(t *testing.T, faults bool) providertest.ConformanceCo
 		Inventory:   objects,
 		CancelSweep: 5,
 		Timeout:     30 * time.Second,
+		// Stop pauses the service; its ReadWriteOnce volume stays attached (the same volume,
+		// by uid, after resume).
+		Persistence: &providertest.Persistence{HomeVolume: func(t *testing.T, p providers.Provider, env string) string {
+			return fake(p).HomeVolume(env)
+		}},
 	}
 	if faults {
 		// Registered before the subtests run, so it checks after all of them: a fault run in

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/sindri/deploy/v3/pkg/catalog"
 	"github.com/sindri/deploy/v3/pkg/config"
 	"github.com/sindri/deploy/v3/pkg/providers"
 )
@@ -65,7 +66,7 @@ func resolve(s *providers.Spec) (*desired, error) {
 	if d.ownProject {
 		d.projectID = d.names.project
 	}
-	if d.region != "" && !slices.Contains(config.NorthflankRegions, d.region) {
+	if d.region != "" && !slices.Contains(catalog.NorthflankRegions, d.region) {
 		near := ""
 		if n := config.NearNorthflankRegion(d.region); n != "" {
 			near = fmt.Sprintf(" (did you mean %s?)", n)
@@ -115,7 +116,7 @@ func (d *desired) resolveCompute(c *config.Config, nf *config.NorthflankConfig) 
 			d.warnings = append(d.warnings, ch.Note)
 		}
 		d.gpu = &gpuBlock{Enabled: true, Configuration: gpuConfig{GPUType: ch.Type, GPUCount: ch.Count}}
-		g, _ := config.NorthflankGPUTypeByID(ch.Type)
+		g, _ := catalog.NorthflankGPUTypeByID(ch.Type)
 		if nf.ComputePlan != "" {
 			d.warnings = append(d.warnings, fmt.Sprintf("computePlan %s is not used: a GPU service runs on the GPU plan %s, which bundles CPU and memory", nf.ComputePlan, d.planID()))
 		}
@@ -131,22 +132,22 @@ func (d *desired) resolveCompute(c *config.Config, nf *config.NorthflankConfig) 
 	cpus, mem := c.Deployment.Resources.CPUCount(), c.Deployment.Resources.MemoryMB()
 	want, ok := planFor(cpus, mem)
 	if nf.ComputePlan != "" {
-		if p, known := planByID(nf.ComputePlan); known {
+		if p, known := catalog.NorthflankPlanByID(nf.ComputePlan); known {
 			d.plan = p
 			if ok && (p.MilliCPU < cpus*1000 || int64(p.MemoryMB) < mem) {
-				d.warnings = append(d.warnings, fmt.Sprintf("computePlan %s is smaller than deployment.resources (%d vCPU, %s); the plan is used as written", p.describe(), cpus, memory(int(mem))))
+				d.warnings = append(d.warnings, fmt.Sprintf("computePlan %s is smaller than deployment.resources (%d vCPU, %s); the plan is used as written", describePlan(p), cpus, memory(int(mem))))
 			}
 			return nil
 		}
 		if !ok {
 			return fmt.Errorf("northflank: %w: computePlan %q is not a Northflank plan, and no plan holds %d vCPU and %s (the largest is %s)",
-				providers.ErrInvalidSpec, nf.ComputePlan, cpus, memory(int(mem)), computePlans[len(computePlans)-1].describe())
+				providers.ErrInvalidSpec, nf.ComputePlan, cpus, memory(int(mem)), describePlan(computePlans[len(computePlans)-1]))
 		}
-		d.warnings = append(d.warnings, fmt.Sprintf("computePlan %q is not a Northflank plan; %s, the cheapest holding deployment.resources, is used", nf.ComputePlan, want.describe()))
+		d.warnings = append(d.warnings, fmt.Sprintf("computePlan %q is not a Northflank plan; %s, the cheapest holding deployment.resources, is used", nf.ComputePlan, describePlan(want)))
 	}
 	if !ok {
 		return fmt.Errorf("northflank: %w: no Northflank plan holds %d vCPU and %s (the largest is %s); lower deployment.resources",
-			providers.ErrInvalidSpec, cpus, memory(int(mem)), computePlans[len(computePlans)-1].describe())
+			providers.ErrInvalidSpec, cpus, memory(int(mem)), describePlan(computePlans[len(computePlans)-1]))
 	}
 	d.plan = want
 	return nil

@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/sindri/deploy/v3/pkg/config"
+	"github.com/sindri/deploy/v3/pkg/catalog"
 	"github.com/sindri/deploy/v3/pkg/providers"
 	"github.com/sindri/deploy/v3/pkg/providers/internal/rest"
 )
@@ -55,7 +55,7 @@ func explain(err error, d *desired) error {
 		return err
 	case ae.Status == http.StatusBadRequest && d.region != "" && strings.Contains(strings.ToLower(ae.Message), "region"):
 		return fmt.Errorf("%w; fix: set providers.northflank.region to one of %s (region %q does not exist%s)", err,
-			strings.Join(config.NorthflankRegions, ", "), d.region, gpuRegions(d))
+			strings.Join(catalog.NorthflankRegions, ", "), d.region, gpuRegions(d))
 	case ae.Status == http.StatusBadRequest && strings.Contains(strings.ToLower(ae.Message), "image"):
 		return fmt.Errorf("%w; fix: Northflank checks the image %s when the service is created: make it public, or save registry credentials in Northflank and name them in providers.northflank.registryCredentials", err, d.image)
 	}
@@ -66,7 +66,7 @@ func gpuRegions(d *desired) string {
 	if d.gpu == nil {
 		return ""
 	}
-	g, _ := config.NorthflankGPUTypeByID(d.gpu.Configuration.GPUType)
+	g, _ := catalog.NorthflankGPUTypeByID(d.gpu.Configuration.GPUType)
 	return "; " + g.ID + " is offered in " + strings.Join(g.Regions, ", ")
 }
 

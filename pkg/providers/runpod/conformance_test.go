@@ -78,6 +78,11 @@ func runpodConformance(t *testing.T, faults bool) providertest.ConformanceConfig
 		Inventory:   pods,
 		CancelSweep: 5,
 		Timeout:     30 * time.Second,
+		// Stop keeps the pod and its volume (only the container disk is reset): the same
+		// volume after start.
+		Persistence: &providertest.Persistence{HomeVolume: func(t *testing.T, p providers.Provider, env string) string {
+			return fake(p).HomeVolume(env)
+		}},
 	}
 	if faults {
 		// Checked after all the subtests: every fault kind must have fired.

@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 
+	"github.com/sindri/deploy/v3/pkg/catalog"
 	"github.com/sindri/deploy/v3/pkg/config"
 	"github.com/sindri/deploy/v3/pkg/providers"
 	"github.com/sindri/deploy/v3/pkg/providers/internal/rest"
@@ -60,8 +60,8 @@ func explain(err error, s podSpec) error {
 	var ae *providers.APIError
 	isAPI := errors.As(err, &ae)
 	switch {
-	case errors.Is(err, providers.ErrCapacity) && s.GPU != nil && !slices.Contains(config.RunPodGPUTypes, s.GPU.ID):
-		fix := "set deployment.resources.gpu.tier (" + strings.Join(config.RunPodTiers(), ", ") + ") or an exact providers.runpod.gpuTypeId"
+	case errors.Is(err, providers.ErrCapacity) && s.GPU != nil && !catalog.IsRunPodGPU(s.GPU.ID):
+		fix := "set deployment.resources.gpu.tier (" + strings.Join(catalog.RunPodTiers(), ", ") + ") or an exact providers.runpod.gpuTypeId"
 		if near := config.NearRunPodGPUs(s.GPU.ID); len(near) > 0 {
 			fix = fmt.Sprintf("did you mean %q? set providers.runpod.gpuTypeId to it", near[0])
 		}
@@ -70,7 +70,7 @@ func explain(err error, s podSpec) error {
 		return fmt.Errorf("%w; no %d x %q free in %s cloud%s: choose another tier or gpuTypeId, another cloudType, or leave providers.runpod.region unset", err, s.GPU.Count, s.GPU.ID, s.Cloud, where(s))
 	case isAPI && (ae.Status == http.StatusBadRequest || ae.Status == http.StatusUnprocessableEntity) && len(s.DataCenters) > 0 &&
 		strings.Contains(strings.ToLower(ae.Message), "data center"):
-		return fmt.Errorf("%w; fix: set providers.runpod.region to one of %s, or leave it unset", err, strings.Join(config.RunPodDataCenters, ", "))
+		return fmt.Errorf("%w; fix: set providers.runpod.region to one of %s, or leave it unset", err, strings.Join(catalog.RunPodDataCenters, ", "))
 	case errors.Is(err, providers.ErrAuth) && isAPI && ae.Status == http.StatusForbidden:
 		return fmt.Errorf("%w; fix: the RUNPOD_API_KEY is valid but lacks access: give it the All scope (not Read Only or Restricted)", err)
 	case errors.Is(err, providers.ErrAuth):

@@ -184,13 +184,7 @@ func ociSource(r *render, b *hclwrite.Body) error {
 	setStr(b, "shape", o.Shape)
 	if flex {
 		sc := b.AppendNewBlock("shape_config", nil).Body()
-		ocpus, mem := ociFlexOCPUs, ociFlexMemoryGBs
-		if o.ShapeConfig != nil {
-			ocpus = max(deref(o.ShapeConfig.OCPUs), 1)
-			if m := deref(o.ShapeConfig.MemoryInGBs); m > 0 {
-				mem = m
-			}
-		}
+		ocpus, mem := ociFlex(*o)
 		setInt(sc, "ocpus", ocpus)
 		setInt(sc, "memory_in_gbs", mem)
 	} else if o.ShapeConfig != nil {

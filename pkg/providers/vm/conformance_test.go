@@ -43,15 +43,31 @@ func newEnvFake(t *testing.T, api ...apifake.Option) (*vm.Provider, *ec2test.Fak
 	return newProviderFor(t, f), f
 }
 
-func newProviderFor(t *testing.T, f *ec2test.Fake) *vm.Provider {
+// sshFakes maps each provider newProviderFor made to the SSH fake its deliveries reach.
+var sshFakes sync.Map // *vm.Provider -> *sshFake
+
+// newProviderFor returns a provider wired to f, its secret deliveries to an SSH fake playing
+// f's instances (sshOf), with env's extra executor variables.
+func newProviderFor(t *testing.T, f *ec2test.Fake, extra ...string) *vm.Provider {
 	env := map[string]string{"AWS_ACCESS_KEY_ID": testCreds.id, "AWS_SECRET_ACCESS_KEY": testCreds.secret,
 		"AWS_SESSION_TOKEN": testCreds.token, "PATH": "/nonexistent"}
-	return vm.New(vm.Config{
+	for i := 0; i+1 < len(extra); i += 2 {
+		env[extra[i]] = extra[i+1]
+	}
+	ssh := newSSHFake(t, func() []string { return f.Instances(vm.LabelRole, vm.RoleEnvironment) }, f.UserData)
+	p := vm.New(vm.Config{
 		Binary: "/nonexistent/packer", Getenv: func(k string) string { return env[k] },
 		Regions: []string{f.Region()}, EC2Endpoint: f.URL, HTTPClient: f.Client(),
 		APITimeout: 2 * time.Second, BackoffBase: time.Millisecond, PollInterval: 5 * time.Millisecond,
-		BootTimeout: 20 * time.Second,
+		BootTimeout: 20 * time.Second, Dial: ssh.Dial,
 	})
+	sshFakes.Store(p, ssh)
+	return p
+}
+
+func sshOf(p *vm.Provider) *sshFake {
+	s, _ := sshFakes.Load(p)
+	return s.(*sshFake)
 }
 
 func loadConfig(t testing.TB, y string) *config.Config {
@@ -81,23 +97,43 @@ func envSpec(t testing.TB, env string) *providers.Spec {
 	}
 }
 
-func vmConformance(t *testing.T, faults bool) providertest.ConformanceConfig {
-	var fakes sync.Map // providers.Provider -> *ec2test.Fake
-	inventory := func(t *testing.T, p providers.Provider, env string) []string {
-		f, _ := fakes.Load(p)
-		return f.(*ec2test.Fake).Instances(providers.LabelEnv, env)
+// wiredFake is one provider under test and its fake: the fault-injecting server, what
+// exists of an env (ids), and a spec for an env.
+type wiredFake struct {
+	api       *apifake.Server
+	inventory func(env string) []string
+	spec      func(t *testing.T, env string) *providers.Spec
+}
+
+// fakeConformance is the conformance config of providers that newFake wires to a fresh fake
+// each (with the apifake options given); with faults on, the fake answers 429, 503, 500,
+// lost answers, hangs and delays, seeded by the subtest's name.
+func fakeConformance(t *testing.T, faults bool, newFake func(t *testing.T, api ...apifake.Option) (providers.Provider, wiredFake)) providertest.ConformanceConfig {
+	var fakes sync.Map  // providers.Provider -> wiredFake
+	var byTest sync.Map // *testing.T -> wiredFake
+	wired := func(p providers.Provider) wiredFake {
+		w, _ := fakes.Load(p)
+		return w.(wiredFake)
 	}
+	inventory := func(t *testing.T, p providers.Provider, env string) []string { return wired(p).inventory(env) }
 	cfg := providertest.ConformanceConfig{
 		NewProvider: func(t *testing.T) providers.Provider {
 			var api []apifake.Option
 			if faults {
 				api = append(api, apifake.WithSeed(providertest.FaultSeed(t)))
 			}
-			p, f := newEnvFake(t, api...)
-			fakes.Store(p, f)
+			p, w := newFake(t, api...)
+			fakes.Store(p, w)
+			byTest.Store(t, w)
 			return p
 		},
-		NewSpec:     func(t *testing.T, env string) *providers.Spec { return envSpec(t, env) },
+		NewSpec: func(t *testing.T, env string) *providers.Spec {
+			w, ok := byTest.Load(t)
+			if !ok {
+				t.Fatal("NewSpec before NewProvider")
+			}
+			return w.(wiredFake).spec(t, env)
+		},
 		Leftovers:   inventory,
 		Inventory:   inventory,
 		CancelSweep: 5, // Deploy's progress steps
@@ -108,8 +144,7 @@ func vmConformance(t *testing.T, faults bool) providertest.ConformanceConfig {
 		tally.Require(t, "chaos 429", "chaos 503", "chaos lost create", "chaos hang", "chaos 500")
 		cfg.RetryTransient = 20
 		cfg.Faults = func(t *testing.T, p providers.Provider) func() {
-			f, _ := fakes.Load(p)
-			api := f.(*ec2test.Fake).API
+			api := wired(p).api
 			t.Cleanup(func() { tally.Add(api.Requests()) })
 			api.Add(apifake.ChaosRules(apifake.DefaultChaosRate)...)
 			api.Add(apifake.Rule{Name: "chaos hang", Probability: 0.01, Action: apifake.Hang()},
@@ -118,6 +153,14 @@ func vmConformance(t *testing.T, faults bool) providertest.ConformanceConfig {
 		}
 	}
 	return cfg
+}
+
+func vmConformance(t *testing.T, faults bool) providertest.ConformanceConfig {
+	return fakeConformance(t, faults, func(t *testing.T, api ...apifake.Option) (providers.Provider, wiredFake) {
+		p, f := newEnvFake(t, api...)
+		return p, wiredFake{api: f.API, spec: func(t *testing.T, env string) *providers.Spec { return envSpec(t, env) },
+			inventory: func(env string) []string { return f.Instances(providers.LabelEnv, env) }}
+	})
 }
 
 // TestConformanceVM runs the shared provider conformance suite against the EC2 fake.

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sindri/deploy/v3/pkg/config"
 	"github.com/sindri/deploy/v3/pkg/providers"
 	"github.com/sindri/deploy/v3/pkg/providers/providertest"
 	"github.com/sindri/deploy/v3/pkg/providers/vm"
@@ -21,20 +22,7 @@ func TestDeployFailingInstanceFailsFast(t *testing.T) {
 	for _, id := range f.Images() {
 		f.FailLaunches(id, ec2.StateReason{Code: "Server.InternalError", Message: "Server.InternalError: Internal error on launch"})
 	}
-	s := envSpec(t, "failing")
-	s.Options.Timeout = 10 * time.Minute
-	rec := &providertest.Recorder{}
-	start := time.Now()
-	_, err := p.Deploy(t.Context(), s, rec)
-	if !errors.Is(err, providers.ErrWorkloadFailed) || !strings.Contains(err.Error(), "Internal error on launch") {
-		t.Fatalf("Deploy = %v, want ErrWorkloadFailed naming EC2's reason", err)
-	}
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("the failure took %v", d)
-	}
-	if !strings.Contains(strings.Join(rec.Lines(), "\n"), "Internal error on launch") {
-		t.Errorf("logged %q, want the state reason", rec.Lines())
-	}
+	deployFailsFast(t, p, envSpec(t, "failing"), "Internal error on launch")
 	if left := f.Instances(providers.LabelEnv, "failing"); len(left) != 0 {
 		t.Errorf("instances left: %v", left)
 	}
@@ -97,8 +85,14 @@ func TestDeployUserDataAndConnection(t *testing.T) {
 	if d.Connection == nil || !strings.HasPrefix(d.Connection.SSHCommand, "ssh ubuntu@203.0.113.") || !strings.Contains(d.Connection.Instructions, "Instance Connect") {
 		t.Errorf("connection %+v", d.Connection)
 	}
-	if len(d.Warnings) == 0 || !strings.Contains(d.Warnings[0], "API_TOKEN") {
-		t.Errorf("warnings %q, want one naming the undelivered secret", d.Warnings)
+	if len(d.Warnings) != 0 {
+		t.Errorf("warnings %q, want none", d.Warnings)
+	}
+	if got, _ := sshOf(p).written(ud); got != "API_TOKEN=user-secret-value-123\n" {
+		t.Errorf("secrets written over ssh: %q", got)
+	}
+	if !strings.Contains(ud, "ssh_authorized_keys:\n  - ssh-ed25519 ") || !strings.Contains(ud, "/etc/profile.d/sindri-secrets.sh") {
+		t.Errorf("user data lacks the delivery key or the profile script:\n%s", ud)
 	}
 	h, _ := providers.ParseHandle(d.Handle)
 	if h == nil || !strings.Contains(string(h.State), `"region":"us-west-2"`) || !strings.Contains(string(h.State), ids[0]) {
@@ -136,7 +130,7 @@ func TestDeployNewImageReplacesInstance(t *testing.T) {
 }
 
 // Without an image and without packer, Deploy says how to build one; a missing credential
-// names its variable; other clouds name what works.
+// names its variable; every cloud runs environments.
 func TestDeployRefusals(t *testing.T) {
 	t.Parallel()
 	f := ec2test.New(t, ec2test.Options{AccessKeyID: testCreds.id, SecretAccessKey: testCreds.secret, SessionToken: testCreds.token})
@@ -152,19 +146,96 @@ func TestDeployRefusals(t *testing.T) {
 	if !errors.Is(err, providers.ErrAuth) || !strings.Contains(err.Error(), "AWS_ACCESS_KEY_ID") {
 		t.Errorf("Deploy without credentials: %v", err)
 	}
-	g := envSpec(t, "gcp")
-	g.Config = loadConfig(t, strings.Replace(strings.Replace(envYAML, "cloud: aws", "cloud: gcp", 1), "region: us-west-2\n    aws:\n      instance_type: t3.medium\n", "region: us-west1-a\n", 1))
-	_, err = p.Deploy(t.Context(), g, nil)
-	if !errors.Is(err, providers.ErrUnsupported) || !strings.Contains(err.Error(), "aws is") {
-		t.Errorf("Deploy on gcp: %v", err)
+	gs := envSpec(t, "gcp")
+	gs.Config = loadConfig(t, gcpYAML)
+	if _, err = p.Deploy(t.Context(), gs, nil); !errors.Is(err, providers.ErrAuth) || !strings.Contains(err.Error(), "GOOGLE_APPLICATION_CREDENTIALS") {
+		t.Errorf("Deploy on gcp without its key: %v", err)
 	}
-	if err := p.Stop(t.Context(), g); !errors.Is(err, providers.ErrUnsupported) {
-		t.Errorf("Stop on gcp: %v", err)
+	// Every cloud of providers.packer runs environments now: none is left to refuse.
+	for _, c := range []config.PackerCloud{config.CloudAWS, config.CloudAzure, config.CloudGCP, config.CloudOCI, config.CloudAlibaba} {
+		if !vm.Deploys(c) {
+			t.Errorf("environments do not run on %s", c)
+		}
 	}
-	if st, err := p.Status(t.Context(), g); err != nil || st.State != providers.StateNotDeployed {
-		t.Errorf("Status on gcp: %+v, %v; want notdeployed", st, err)
+}
+
+// With the delivery secret set, a later Deploy writes changed secrets again and skips
+// unchanged ones; without it, a later Deploy cannot log in and warns instead; a delivery
+// secret too short is refused before anything is made.
+func TestDeploySecretsRedelivery(t *testing.T) {
+	t.Parallel()
+	secret := func(v string) []providers.SecretValue {
+		return []providers.SecretValue{{Name: "API_TOKEN", Value: providertest.Canary(v)}}
 	}
-	if err := p.Destroy(t.Context(), g); err != nil {
-		t.Errorf("Destroy on gcp: %v", err)
+	for _, tc := range []struct {
+		name, key string
+		// third is what the fake holds after the 3rd Deploy (changed secrets), after writes
+		// writes in all; warn whether the 3rd warns.
+		third  string
+		writes int
+		warn   bool
+	}{
+		{"derived key", "redelivery-test-secret-0123456789abcdef", "API_TOKEN=second-value\n", 2, false},
+		{"throwaway key", "", "API_TOKEN=first-value\n", 1, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := ec2test.New(t, ec2test.Options{AccessKeyID: testCreds.id, SecretAccessKey: testCreds.secret, SessionToken: testCreds.token, Transition: 10 * time.Millisecond})
+			pc := loadConfig(t, envYAML).Providers.Packer
+			f.AddImage(pc.ImageName+"-20261201000000", vm.ImageTags(pc), time.Now().Add(-time.Hour))
+			var extra []string
+			if tc.key != "" {
+				extra = []string{vm.DeliveryKeyVar, tc.key}
+			}
+			p := newProviderFor(t, f, extra...)
+			s := envSpec(t, "redeliver")
+			s.Secrets = secret("first-value")
+			if _, err := p.Deploy(t.Context(), s, nil); err != nil {
+				t.Fatal(err)
+			}
+			d, err := p.Deploy(t.Context(), s, nil)
+			if err != nil || d.Changed {
+				t.Fatalf("Deploy with the same secrets = %+v, %v; want unchanged", d, err)
+			}
+			s.Secrets = secret("second-value")
+			if d, err = p.Deploy(t.Context(), s, nil); err != nil {
+				t.Fatal(err)
+			}
+			id := f.Instances(providers.LabelEnv, "redeliver")[0]
+			got, writes := sshOf(p).written(f.UserData(id))
+			if got != tc.third || writes != tc.writes || (len(d.Warnings) > 0) != tc.warn {
+				t.Errorf("after a change: file %q after %d writes, warnings %q; want %q after %d, warning %v", got, writes, d.Warnings, tc.third, tc.writes, tc.warn)
+			}
+			if tc.warn && !strings.Contains(strings.Join(d.Warnings, " "), vm.DeliveryKeyVar) {
+				t.Errorf("warning %q does not say to set %s", d.Warnings, vm.DeliveryKeyVar)
+			}
+		})
+	}
+	f := ec2test.New(t, ec2test.Options{AccessKeyID: testCreds.id, SecretAccessKey: testCreds.secret, SessionToken: testCreds.token})
+	p := newProviderFor(t, f, vm.DeliveryKeyVar, "short")
+	if _, err := p.Deploy(t.Context(), envSpec(t, "shortkey"), nil); !errors.Is(err, providers.ErrInvalidSpec) || !strings.Contains(err.Error(), vm.DeliveryKeyVar) {
+		t.Errorf("Deploy with a short delivery secret: %v, want ErrInvalidSpec naming %s", err, vm.DeliveryKeyVar)
+	}
+	if n := len(f.Instances(providers.LabelEnv, "shortkey")); n != 0 {
+		t.Errorf("%d instances made before the refusal", n)
+	}
+}
+
+// deployFailsFast deploys s, whose instance does not come up, and requires Deploy to fail
+// at once (not at s's ten-minute timeout) with ErrWorkloadFailed naming reason, logged.
+func deployFailsFast(t *testing.T, p providers.Provider, s *providers.Spec, reason string) {
+	t.Helper()
+	s.Options.Timeout = 10 * time.Minute
+	rec := &providertest.Recorder{}
+	start := time.Now()
+	_, err := p.Deploy(t.Context(), s, rec)
+	if !errors.Is(err, providers.ErrWorkloadFailed) || !strings.Contains(err.Error(), reason) {
+		t.Fatalf("Deploy = %v, want ErrWorkloadFailed naming the cloud's reason %q", err, reason)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("the failure took %v", d)
+	}
+	if !strings.Contains(strings.Join(rec.Lines(), "\n"), reason) {
+		t.Errorf("logged %q, want the reason", rec.Lines())
 	}
 }

@@ -1,8 +1,11 @@
 // Package vm builds VM images with Packer for AWS, Azure, GCP, OCI and Alibaba Cloud, the
-// `packer` provider of sindri.yaml's providers.packer block, and on AWS runs an environment
-// as an EC2 instance of the image built from its config (Deploy builds the image when it is
-// missing). The EC2 calls go through package ec2 (Query API, Signature V4); the handle holds
-// cloud, region and instance id (handle.go); instances are found by their tags (instance.go).
+// `packer` provider of sindri.yaml's providers.packer block, and on AWS, GCP and Azure runs
+// an environment as an instance of the image built from its config (Deploy builds the image
+// when it is missing). The provider talks to one cloud-neutral interface (cloudAPI in
+// cloud.go); each cloud implements it in <cloud>conn.go over its client package: ec2 (Query
+// API, Signature V4), gce (Compute Engine REST v1), azure (Resource Manager). The handle
+// holds cloud, region, instance id and scope (handle.go); instances are found by their tags
+// (instance.go).
 //
 // Render turns the config into an HCL2 template (written with hclwrite, one source block for
 // the chosen cloud) and the provisioning scripts the project ships; Provider implements

@@ -58,7 +58,10 @@ func goldenRun(t *testing.T, c *config.Config) string {
 		f.AddImage(c.Providers.Packer.ImageName+"-20261201000000", vm.ImageTags(c.Providers.Packer), time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
 	}
 	rec := &rest.Recorder{}
-	env := map[string]string{"AWS_ACCESS_KEY_ID": testCreds.id, "AWS_SECRET_ACCESS_KEY": testCreds.secret, "AWS_SESSION_TOKEN": testCreds.token}
+	// A fixed delivery secret: the delivery key in the user data is derived from it, and the
+	// same at every run.
+	env := map[string]string{"AWS_ACCESS_KEY_ID": testCreds.id, "AWS_SECRET_ACCESS_KEY": testCreds.secret, "AWS_SESSION_TOKEN": testCreds.token,
+		vm.DeliveryKeyVar: "golden-fixture-delivery-secret-0123456789"}
 	p := vm.New(vm.Config{Binary: "/nonexistent/packer", Getenv: func(k string) string { return env[k] }, Regions: []string{"us-west-2"},
 		EC2Endpoint: f.URL, HTTPClient: f.Client(), PollInterval: time.Millisecond, Recorder: rec})
 	s := &providers.Spec{Env: "fixture-pr-1", Config: c, Options: providers.Options{Timeout: 20 * time.Second},

@@ -7,34 +7,34 @@ import (
 
 	"github.com/sindri/deploy/v3/pkg/config"
 	"github.com/sindri/deploy/v3/pkg/providers"
-	"github.com/sindri/deploy/v3/pkg/providers/vm/ec2"
 )
 
 // imagesOnly reports a job whose config names a cloud where this provider makes no
 // environments (only images): Status is notdeployed, Destroy has nothing to do, Stop and
 // Start are ErrUnsupported naming what works.
 func imagesOnly(s *providers.Spec) bool {
-	return s.Config != nil && s.Config.Providers.Packer != nil && s.Config.Providers.Packer.Cloud != config.CloudAWS
+	return s.Config != nil && s.Config.Providers.Packer != nil && !deploys(s.Config.Providers.Packer.Cloud)
 }
 
 // located is an environment's instance and the client of its region.
 type located struct {
-	c      *ec2.Client
+	c      cloudAPI
+	cloud  config.PackerCloud
 	region string
-	inst   *ec2.Instance // nil: none
-	all    []ec2.Instance
+	inst   *Instance // nil: none
+	all    []Instance
 }
 
 // locate finds env's instances without config: in the handle's region, else the config's,
 // else each region of Config.Regions. inst is the newest that is not shutting down.
 func (p *Provider) locate(ctx context.Context, s *providers.Spec) (*located, error) {
-	regions, err := p.regionsOf(s)
+	places, err := p.placesOf(s)
 	if err != nil {
 		return nil, err
 	}
 	var first *located
-	for _, rg := range regions {
-		c, err := p.ec2Client(s, rg)
+	for _, pl := range places {
+		c, err := p.connect(s, pl.cloud, pl.region)
 		if err != nil {
 			return nil, err
 		}
@@ -42,9 +42,9 @@ func (p *Provider) locate(ctx context.Context, s *providers.Spec) (*located, err
 		if err != nil {
 			return nil, err
 		}
-		l := &located{c: c, region: rg, all: found}
+		l := &located{c: c, cloud: pl.cloud, region: c.Region(), all: found}
 		for i := len(found) - 1; i >= 0; i-- {
-			if found[i].State.Name != ec2.StateShuttingDown {
+			if found[i].State != instTerminating {
 				l.inst = &found[i]
 				break
 			}
@@ -57,6 +57,14 @@ func (p *Provider) locate(ctx context.Context, s *providers.Spec) (*located, err
 		}
 	}
 	return first, nil
+}
+
+// stateKey is the Status detail holding the cloud's own state name.
+func stateKey(cloud config.PackerCloud) string {
+	if cloud == config.CloudAWS {
+		return "ec2_state"
+	}
+	return string(cloud) + "_state"
 }
 
 // Status implements providers.Provider: the instance's state (pending is creating, stopping
@@ -78,12 +86,12 @@ func (p *Provider) Status(ctx context.Context, s *providers.Spec) (*providers.St
 	if in == nil {
 		return st, nil
 	}
-	st.State, st.InstanceID, st.Image = stateOf(in.State.Name), in.ID, in.ImageID
-	launched := in.LaunchTime
+	st.State, st.InstanceID, st.Image = stateOf(in.State), in.ID, in.ImageID
+	launched := in.Launched
 	st.Timestamps.CreatedAt = &launched
-	st.Details = map[string]string{"region": l.region, "instance_type": in.Type, "ec2_state": in.State.Name}
-	if in.StateReason != nil {
-		st.Details["state_reason"] = in.StateReason.Message
+	st.Details = map[string]string{"region": l.region, "instance_type": in.Type, stateKey(l.cloud): in.CloudState}
+	if in.Reason != "" {
+		st.Details["state_reason"] = in.Reason
 	}
 	if in.PublicIP != "" {
 		st.Addresses = append(st.Addresses, providers.Address{Type: providers.AddressExternal, Value: in.PublicIP},
@@ -96,7 +104,7 @@ func (p *Provider) Status(ctx context.Context, s *providers.Spec) (*providers.St
 }
 
 // Stop implements providers.Provider: it stops the instance (its disk stays) and returns once
-// EC2 says stopped. Stopping a stopped one succeeds; no instance is providers.ErrNotFound.
+// the cloud says stopped. Stopping a stopped one succeeds; no instance is providers.ErrNotFound.
 func (p *Provider) Stop(ctx context.Context, s *providers.Spec) error {
 	if imagesOnly(s) {
 		_, err := resolve(s)
@@ -110,26 +118,26 @@ func (p *Provider) Stop(ctx context.Context, s *providers.Spec) error {
 		return fmt.Errorf("%s: stop %s: no instance: %w", Name, s.Env, providers.ErrNotFound)
 	}
 	in := l.inst
-	switch in.State.Name {
-	case ec2.StateStopped:
+	switch in.State {
+	case instStopped:
 		return nil
-	case ec2.StatePending:
-		if _, err := p.waitFor(ctx, l.c, in.ID, ec2.StateRunning, s.Options.Timeout, nil); err != nil {
+	case instPending:
+		if _, err := p.waitFor(ctx, l.c, in.ID, instRunning, s.Options.Timeout, nil); err != nil {
 			return err
 		}
 	}
-	if in.State.Name != ec2.StateStopping {
-		if _, err := l.c.StopInstances(ctx, in.ID); err != nil {
+	if in.State != instStopping {
+		if err := l.c.Stop(ctx, in.ID); err != nil {
 			return fmt.Errorf("%s: stop instance %s: %w", Name, in.ID, err)
 		}
 	}
-	_, err = p.waitFor(ctx, l.c, in.ID, ec2.StateStopped, s.Options.Timeout, nil)
+	_, err = p.waitFor(ctx, l.c, in.ID, instStopped, s.Options.Timeout, nil)
 	return err
 }
 
 // Start implements providers.Provider: it starts a stopped instance and returns once it
 // runs; starting a running one succeeds; no instance is providers.ErrNotFound. An instance
-// that dies as it starts is ErrWorkloadFailed with EC2's reason.
+// that dies as it starts is ErrWorkloadFailed with the cloud's reason.
 func (p *Provider) Start(ctx context.Context, s *providers.Spec) error {
 	if imagesOnly(s) {
 		_, err := resolve(s)
@@ -143,20 +151,20 @@ func (p *Provider) Start(ctx context.Context, s *providers.Spec) error {
 		return fmt.Errorf("%s: start %s: no instance: %w", Name, s.Env, providers.ErrNotFound)
 	}
 	in := l.inst
-	switch in.State.Name {
-	case ec2.StateRunning:
+	switch in.State {
+	case instRunning:
 		return nil
-	case ec2.StateStopping:
-		if _, err := p.waitFor(ctx, l.c, in.ID, ec2.StateStopped, s.Options.Timeout, nil); err != nil {
+	case instStopping:
+		if _, err := p.waitFor(ctx, l.c, in.ID, instStopped, s.Options.Timeout, nil); err != nil {
 			return err
 		}
 	}
-	if in.State.Name != ec2.StatePending {
-		if _, err := l.c.StartInstances(ctx, in.ID); err != nil {
+	if in.State != instPending {
+		if err := l.c.Start(ctx, in.ID); err != nil {
 			return fmt.Errorf("%s: start instance %s: %w", Name, in.ID, err)
 		}
 	}
-	_, err = p.waitFor(ctx, l.c, in.ID, ec2.StateRunning, s.Options.Timeout, nil)
+	_, err = p.waitFor(ctx, l.c, in.ID, instRunning, s.Options.Timeout, nil)
 	return err
 }
 
@@ -164,7 +172,7 @@ func (p *Provider) Start(ctx context.Context, s *providers.Spec) error {
 const destroyWait = 10 * time.Minute
 
 // Destroy implements providers.Provider: it terminates every instance of the environment
-// (found by tag, and the handle's) and returns once EC2 says terminated; the root volume goes
+// (found by tag, and the handle's) and returns once the cloud says terminated; the root volume goes
 // with it (DeleteOnTermination). Nothing there is success. The image stays (image-delete).
 func (p *Provider) Destroy(ctx context.Context, s *providers.Spec) error {
 	if imagesOnly(s) {
@@ -174,6 +182,19 @@ func (p *Provider) Destroy(ctx context.Context, s *providers.Spec) error {
 	if err != nil {
 		return err
 	}
+	if err := p.terminate(ctx, s, l); err != nil {
+		return err
+	}
+	if sw, ok := l.c.(sweeper); ok {
+		if err := sw.Sweep(ctx, s.Env); err != nil {
+			return fmt.Errorf("%s: remove what is left of %s: %w", Name, s.Env, err)
+		}
+	}
+	return nil
+}
+
+// terminate terminates l's instances and waits until they are gone.
+func (p *Provider) terminate(ctx context.Context, s *providers.Spec, l *located) error {
 	if len(l.all) == 0 {
 		return nil
 	}
@@ -181,7 +202,7 @@ func (p *Provider) Destroy(ctx context.Context, s *providers.Spec) error {
 	for _, in := range l.all {
 		ids = append(ids, in.ID)
 	}
-	if _, err := l.c.TerminateInstances(ctx, ids...); err != nil && !isNotFound(err) {
+	if err := l.c.Terminate(ctx, ids...); err != nil && !isNotFound(err) {
 		return fmt.Errorf("%s: terminate %v: %w", Name, ids, err)
 	}
 	timeout := s.Options.Timeout
@@ -189,7 +210,7 @@ func (p *Provider) Destroy(ctx context.Context, s *providers.Spec) error {
 		timeout = destroyWait
 	}
 	for _, id := range ids {
-		if _, err := p.waitFor(ctx, l.c, id, ec2.StateTerminated, timeout, nil); err != nil && !isNotFound(err) {
+		if _, err := p.waitFor(ctx, l.c, id, instTerminated, timeout, nil); err != nil && !isNotFound(err) {
 			return err
 		}
 	}
@@ -201,22 +222,20 @@ func (p *Provider) Destroy(ctx context.Context, s *providers.Spec) error {
 // reaper. Credentials come from the executor's environment.
 func (p *Provider) List(ctx context.Context) ([]providers.Managed, error) {
 	var out []providers.Managed
-	for _, rg := range p.cfg.Regions {
-		c, err := p.ec2Client(nil, rg)
+	for _, pl := range p.listPlaces() {
+		c, err := p.connect(nil, pl.cloud, pl.region)
 		if err != nil {
 			return nil, err
 		}
-		found, err := c.DescribeInstances(ctx, nil, ec2.TagFilter(providers.LabelManagedBy, providers.ManagedByValue),
-			ec2.TagFilter(LabelRole, RoleEnvironment), ec2.Filter{Name: "instance-state-name", Values: live})
+		found, err := c.FindInstances(ctx, map[string]string{providers.LabelManagedBy: providers.ManagedByValue, LabelRole: RoleEnvironment})
 		if err != nil {
-			return nil, fmt.Errorf("%s: list instances in %s: %w", Name, rg, err)
+			return nil, fmt.Errorf("%s: list instances in %s: %w", Name, pl.region, err)
 		}
 		for _, in := range found {
-			tags := ec2.TagMap(in.Tags)
-			if tags[providers.LabelEnv] == "" {
+			if in.Tags[providers.LabelEnv] == "" {
 				continue
 			}
-			out = append(out, providers.Managed{Env: tags[providers.LabelEnv], State: stateOf(in.State.Name), Labels: tags})
+			out = append(out, providers.Managed{Env: in.Tags[providers.LabelEnv], State: stateOf(in.State), Labels: in.Tags})
 		}
 	}
 	return out, nil

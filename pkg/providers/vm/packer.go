@@ -132,8 +132,25 @@ func (p *Provider) ValidateImage(ctx context.Context, s *providers.Spec, r provi
 // BuildImage implements providers.ImageBuilder: packer build -machine-readable, each step
 // reported as it happens, the image read from the artifact line (else the manifest entry of
 // this run). A cancelled build's packer gets SIGINT, on which it deletes its builder
-// instance. Errors as ValidateImage, and the context's error for a cancelled build.
+// instance. Under the executor it holds the config's build lease (BuildLockKey) while packer
+// runs, so a Deploy that finds the image missing meanwhile waits for this build instead of
+// making its own (and this build waits for one a Deploy runs). Errors as ValidateImage, and
+// the context's error for a cancelled build.
 func (p *Provider) BuildImage(ctx context.Context, s *providers.Spec, r providers.Reporter) (*providers.Image, error) {
+	pc, err := packerConfig(s)
+	if err != nil {
+		return nil, err
+	}
+	unlock, err := lockBuild(ctx, s, pc, r, 0, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	return p.buildImage(ctx, s, r)
+}
+
+// buildImage is BuildImage without the lease (Deploy's buildMissing holds it already).
+func (p *Provider) buildImage(ctx context.Context, s *providers.Spec, r providers.Reporter) (*providers.Image, error) {
 	w, err := p.prepare(ctx, s)
 	if err != nil {
 		return nil, err

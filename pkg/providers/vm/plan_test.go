@@ -83,3 +83,30 @@ func TestPlanWithoutCredentials(t *testing.T) {
 		t.Errorf("run-instances.txt:\n%s", plan.Artifacts["ec2/run-instances.txt"])
 	}
 }
+
+// The estimate on GCP and Azure prices the default machine type, disk, image storage and
+// public address from their catalogues, with the source date.
+func TestPlanEstimateGCPAzure(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		yaml string
+		want float64
+	}{
+		// e2-standard-2, 80 GB pd-ssd, image storage, external address.
+		{gcpYAML, 0.067006 + 0.005 + (80*0.17+80*0.05)/730},
+		// Standard_D2s_v5, 80 GB Premium_LRS (P10), image snapshots, public IP.
+		{azureYAML, 0.096 + 0.005 + (19.71+80*0.05)/730},
+	} {
+		p := vm.New(vm.Config{Getenv: func(string) string { return "" }, Binary: "/nonexistent/packer"})
+		s := envSpec(t, "estimate")
+		s.Config, s.Credentials = loadConfig(t, c.yaml), nil
+		plan, err := p.Plan(t.Context(), s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := plan.EstimatedCost
+		if e == nil || e.Hourly == nil || math.Abs(*e.Hourly-c.want) > 0.0001 || !strings.Contains(e.Notes, "2026-12-06") {
+			t.Errorf("%s: estimate %+v, want hourly %.4f with the price date", s.Config.Providers.Packer.Cloud, e, c.want)
+		}
+	}
+}

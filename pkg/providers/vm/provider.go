@@ -3,6 +3,7 @@ package vm
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"slices"
@@ -61,8 +62,21 @@ type Config struct {
 	// Regions are the AWS regions List looks in, and a config-less teardown without a
 	// handle (setting regions, comma-separated; default AWS_REGION or AWS_DEFAULT_REGION).
 	Regions []string
+	// Places are, by cloud other than AWS, the places (GCP zones, Azure locations, ...)
+	// List looks in, and a config-less teardown without a handle.
+	Places map[config.PackerCloud][]string
+	// GCEEndpoint replaces https://compute.googleapis.com/compute/v1/ (tests: the fake);
+	// the OAuth2 token endpoint is the service-account key's token_uri.
+	GCEEndpoint string
+	// AzureEndpoint replaces https://management.azure.com/ and AzureLoginEndpoint
+	// https://login.microsoftonline.com/ (tests: the fake).
+	AzureEndpoint, AzureLoginEndpoint string
 	// EC2Endpoint replaces https://ec2.<region>.amazonaws.com (tests: the EC2 fake).
 	EC2Endpoint string
+	// OCIEndpoint replaces https://iaas.<region>.oraclecloud.com (tests: the OCI fake).
+	OCIEndpoint string
+	// ECSEndpoint replaces https://ecs.<region>.aliyuncs.com (tests: the ECS fake).
+	ECSEndpoint string
 	// HTTPClient sends the EC2 requests; nil means the rest client's default.
 	HTTPClient *http.Client
 	// APITimeout bounds each EC2 request (0: the rest client's 30s); BackoffBase its retry
@@ -73,14 +87,27 @@ type Config struct {
 	PollInterval, BootTimeout time.Duration
 	// Recorder, when set, records every EC2 request, credentials removed.
 	Recorder *rest.Recorder
+
+	// SSHUser is the login user secrets are delivered as, and who owns them on the instance
+	// (default "ubuntu", the user of the images the builds start from); SSHPort its sshd's
+	// port (default 22).
+	SSHUser string
+	SSHPort int
+	// Dial opens the TCP connection of a secret delivery (nil: net.Dialer; tests point it at
+	// an SSH fake).
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // Provider builds VM images with Packer (providers.ImageBuilder) and, on AWS, runs an
 // environment as an EC2 instance of the image built from its config.
 type Provider struct {
 	cfg Config
-	// build makes the config's image when Deploy finds none (BuildImage; tests replace it).
+	// build makes the config's image when Deploy finds none (buildImage; tests replace it).
 	build func(ctx context.Context, s *providers.Spec, r providers.Reporter) (*providers.Image, error)
+
+	// secretsPath is where the secrets go on an instance (secretsFile; tests that play the
+	// instance on this machine move it).
+	secretsPath string
 
 	mu      sync.Mutex
 	version string // cached `packer version` answer
@@ -131,8 +158,14 @@ func New(cfg Config) *Provider {
 	if cfg.BootTimeout <= 0 {
 		cfg.BootTimeout = 10 * time.Minute
 	}
-	p := &Provider{cfg: cfg}
-	p.build = p.BuildImage
+	if cfg.SSHUser == "" {
+		cfg.SSHUser = sshUser
+	}
+	if cfg.SSHPort <= 0 {
+		cfg.SSHPort = 22
+	}
+	p := &Provider{cfg: cfg, secretsPath: secretsFile}
+	p.build = p.buildImage
 	return p
 }
 
@@ -141,12 +174,14 @@ func (p *Provider) Name() string { return Name }
 
 // Capabilities implements providers.Provider: instances stop and start (the disk stays), are
 // reached by ssh, and are found again through the handle (cloud, region, instance id); the
-// credential variables of every cloud are withheld from environments.
+// credential variables of every cloud, and the delivery secret (DeliveryKeyVar), are
+// withheld from environments.
 func (p *Provider) Capabilities() providers.Capabilities {
 	var creds []string
 	for _, c := range []config.PackerCloud{config.CloudAWS, config.CloudAzure, config.CloudGCP, config.CloudOCI, config.CloudAlibaba} {
 		creds = append(creds, CredentialVars[c]...)
 	}
+	creds = append(creds, DeliveryKeyVar)
 	return providers.Capabilities{StopStart: true, StopMode: "stop", UsesHandle: true,
 		ConnectKinds: []providers.ConnectKind{providers.ConnectSSH}, Credentials: creds}
 }

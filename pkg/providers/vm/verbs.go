@@ -5,11 +5,8 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 
-	"github.com/sindri/deploy/v3/pkg/config"
 	"github.com/sindri/deploy/v3/pkg/providers"
-	"github.com/sindri/deploy/v3/pkg/providers/vm/ec2"
 )
 
 // Plan implements providers.Provider. It renders the image's template and scripts
@@ -49,8 +46,8 @@ func (p *Provider) Plan(ctx context.Context, s *providers.Spec) (*providers.Plan
 		Artifacts: out.Files,
 		Warnings:  append(warnings, out.Warnings...),
 	}
-	if pc.Cloud != config.CloudAWS {
-		plan.Warnings = append(plan.Warnings, fmt.Sprintf("deploy on %s is not implemented (aws is): only the image jobs run there", pc.Cloud))
+	if !deploys(pc.Cloud) {
+		plan.Warnings = append(plan.Warnings, fmt.Sprintf("deploy on %s is not implemented (%s): only the image jobs run there", pc.Cloud, deployClouds()))
 		return plan, nil
 	}
 	if err := p.planInstance(ctx, s, plan); err != nil {
@@ -59,16 +56,17 @@ func (p *Provider) Plan(ctx context.Context, s *providers.Spec) (*providers.Plan
 	return plan, nil
 }
 
-// planInstance adds the environment's instance to plan: Deploy's decision when EC2 can be
-// read, else what a first Deploy does, with a warning.
+// planInstance adds the environment's instance to plan: Deploy's decision when the cloud
+// can be read, else what a first Deploy does, with a warning.
 func (p *Provider) planInstance(ctx context.Context, s *providers.Spec, plan *providers.Plan) error {
 	d, err := resolve(s)
 	if err != nil {
 		return err
 	}
-	var img *ec2.Image
-	var found []ec2.Instance
-	c, cerr := p.ec2Client(s, d.region)
+	cp := plans[d.cloud]
+	var img *Image
+	var found []Instance
+	c, cerr := p.connect(s, d.cloud, d.region)
 	if cerr == nil {
 		if img, err = findImage(ctx, c, d.pc); err != nil {
 			return err
@@ -77,63 +75,55 @@ func (p *Provider) planInstance(ctx context.Context, s *providers.Spec, plan *pr
 			return err
 		}
 	} else {
-		plan.Warnings = append(plan.Warnings, fmt.Sprintf("EC2 not read (%v): planned as a first deploy", cerr))
+		plan.Warnings = append(plan.Warnings, fmt.Sprintf("%s not read (%v): planned as a first deploy", cp.API(), cerr))
 	}
 	imageRef := "<the image built by packer>"
-	calls := []string{fmt.Sprintf("EC2 %s DescribeImages Owner=self tag:%s=%s tag:%s=%s state=available",
-		d.region, LabelImage, d.pc.ImageName, LabelImageConfig, ImageConfigHash(d.pc))}
+	calls := []string{cp.Call(opFindImage, d, "")}
 	if img != nil {
 		imageRef = img.ID
 		plan.Actions[0] = providers.PlannedAction{Action: providers.ActionNone, Resource: "image/" + d.pc.ImageName,
-			Description: fmt.Sprintf("use image %s (%s, built %s)", img.ID, img.Name, img.CreationDate)}
+			Description: fmt.Sprintf("use image %s (%s, built %s)", img.ID, img.Name, img.CreatedText)}
 		plan.Calls = nil
 	} else {
 		plan.Actions[0].Description += " (none built from this config yet: Deploy builds it first)"
 	}
 	calls = append(calls, plan.Calls...)
-	calls = append(calls, fmt.Sprintf("EC2 %s DescribeInstances tag:%s=%s tag:%s=%s tag:%s=%s instance-state-name=%s", d.region,
-		providers.LabelEnv, s.Env, providers.LabelManagedBy, providers.ManagedByValue, LabelRole, RoleEnvironment, strings.Join(live, ",")))
+	calls = append(calls, cp.Call(opFindInstances, d, s.Env))
 	act := instanceAction(d, img, found)
 	plan.Actions = append(plan.Actions, act)
 	switch act.Action {
 	case providers.ActionCreate:
-		calls = append(calls, fmt.Sprintf("EC2 %s RunInstances ImageId=%s InstanceType=%s (see ec2/run-instances.txt)", d.region, imageRef, d.instanceType))
+		calls = append(calls, cp.Call(opCreate, d, imageRef))
 	case providers.ActionStart:
-		calls = append(calls, fmt.Sprintf("EC2 %s StartInstances %s", d.region, found[len(found)-1].ID))
+		calls = append(calls, cp.Call(opStart, d, found[len(found)-1].ID))
 	case providers.ActionUpdate:
-		calls = append(calls, fmt.Sprintf("EC2 %s CreateTags %s", d.region, found[len(found)-1].ID))
+		calls = append(calls, cp.Call(opSetTags, d, found[len(found)-1].ID))
 	}
 	if act.Action != providers.ActionNone {
-		calls = append(calls, fmt.Sprintf("EC2 %s DescribeInstances (until running)", d.region))
+		calls = append(calls, cp.Call(opWait, d, ""))
 	}
 	plan.Calls = calls
-	plan.Resources = append(plan.Resources, providers.PlannedResource{ResourceType: "aws_instance", Name: s.Env,
+	plan.Resources = append(plan.Resources, providers.PlannedResource{ResourceType: cp.Resource(), Name: s.Env,
 		Config: map[string]any{"region": d.region, "instance_type": d.instanceType, "image": imageRef, "tags": d.tags}})
-	params := ec2.RunParams(runInput(d, imageRef, "<client token: fresh per deploy>"))
-	var b strings.Builder
-	b.WriteString("# RunInstances (EC2 Query API 2016-11-15), POST https://ec2." + d.region + ".amazonaws.com/, signed with AWS Signature V4\n")
-	for _, k := range slices.Sorted(maps.Keys(params)) {
-		v := params.Get(k)
-		if k == "UserData" {
-			v = "<base64 of ec2/user-data.yaml>"
-		}
-		fmt.Fprintf(&b, "%s=%s\n", k, v)
+	if d.delivery, err = p.newDelivery(s, d.region); err != nil {
+		return err
 	}
-	plan.Artifacts["ec2/run-instances.txt"] = b.String()
-	plan.Artifacts["ec2/user-data.yaml"] = userData(d)
+	d.delivery.planned, d.secretsPath = true, p.secretsPath
+	maps.Copy(plan.Artifacts, cp.Launch(createOf(d, imageRef, "<client token: fresh per deploy>")))
 	if names := secretNames(s); len(names) > 0 {
-		plan.Warnings = append(plan.Warnings, fmt.Sprintf("secrets are not delivered to VM instances yet (%v)", names))
+		calls = append(calls, fmt.Sprintf("ssh %s@<instance address> (delivery key): write %s (0600) with %v, when they changed", p.cfg.SSHUser, secretsFile, names))
+		plan.Calls = calls
 	}
-	plan.EstimatedCost = estimate(d, deref(d.pc.AWS).VolumeType, img == nil)
+	plan.EstimatedCost = estimate(d, img == nil)
 	return nil
 }
 
 // instanceAction is what Deploy would do to the environment's instance.
-func instanceAction(d *desired, img *ec2.Image, found []ec2.Instance) providers.PlannedAction {
+func instanceAction(d *desired, img *Image, found []Instance) providers.PlannedAction {
 	res := "instance/" + d.env
-	var in *ec2.Instance
+	var in *Instance
 	for i := len(found) - 1; i >= 0; i-- {
-		if found[i].State.Name != ec2.StateShuttingDown {
+		if found[i].State != instTerminating {
 			in = &found[i]
 			break
 		}
@@ -145,12 +135,12 @@ func instanceAction(d *desired, img *ec2.Image, found []ec2.Instance) providers.
 	case img == nil || in.ImageID != img.ID || in.Type != d.instanceType:
 		return providers.PlannedAction{Action: providers.ActionCreate, Resource: res,
 			Description: fmt.Sprintf("replace instance %s (%s, %s): terminate it and launch a %s instance from the image", in.ID, in.ImageID, in.Type, d.instanceType)}
-	case in.State.Name == ec2.StateStopped || in.State.Name == ec2.StateStopping:
+	case in.State == instStopped || in.State == instStopping:
 		return providers.PlannedAction{Action: providers.ActionStart, Resource: res, Description: "start instance " + in.ID}
 	case tagsDiffer(*in, d.tags):
 		return providers.PlannedAction{Action: providers.ActionUpdate, Resource: res, Description: "update the tags of instance " + in.ID}
 	}
-	return providers.PlannedAction{Action: providers.ActionNone, Resource: res, Description: "instance " + in.ID + " is " + in.State.Name + " as specified"}
+	return providers.PlannedAction{Action: providers.ActionNone, Resource: res, Description: "instance " + in.ID + " is " + in.CloudState + " as specified"}
 }
 
 // Check implements providers.Checker: packer's presence and version, and which clouds have

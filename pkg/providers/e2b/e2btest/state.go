@@ -24,6 +24,17 @@ func (f *Fake) Sandboxes(env string) []string {
 	return out
 }
 
+// HomeVolume returns the id of env's one sandbox ("" when there is none or more than one).
+// A sandbox has no separate volume: pause keeps its filesystem (and memory) and resume brings
+// back the same sandbox, so the sandbox is the identity the conformance suite's Persistence
+// compares across stop and start; a new sandbox would start from the template's files.
+func (f *Fake) HomeVolume(env string) string {
+	if ids := f.Sandboxes(env); len(ids) == 1 {
+		return ids[0]
+	}
+	return ""
+}
+
 // Templates returns the ids of the team's templates whose name contains part, sorted.
 func (f *Fake) Templates(part string) []string {
 	f.mu.Lock()
@@ -95,4 +106,13 @@ func (f *Fake) Build(templateID string) (Build, bool) {
 		return Build{}, false
 	}
 	return *t.Builds[len(t.Builds)-1], true
+}
+
+// EndIn moves the end of running sandbox id to d from now, as if its timeout had run down.
+func (f *Fake) EndIn(id string, d time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if sb, ok := f.sandboxes[id]; ok && sb.State == "running" {
+		sb.EndAt = time.Now().UTC().Add(d)
+	}
 }

@@ -28,7 +28,7 @@ func (e *SecretInArgsError) Unwrap() error { return ErrSecretInArgs }
 type BinaryNotFoundError struct {
 	Binary  string // Cmd.Path as given
 	Setting string // Cmd.Setting
-	PATH    string // the PATH searched, for a bare name
+	PATH    string // the PATH searched, for a bare name (kept for callers; never printed)
 	Err     error
 }
 
@@ -36,7 +36,8 @@ type BinaryNotFoundError struct {
 func (e *BinaryNotFoundError) Error() string {
 	where := ""
 	if !strings.Contains(e.Binary, "/") {
-		where = fmt.Sprintf(" in PATH %q", e.PATH)
+		// The variable is named, not its value: a PATH can hold user names and private paths.
+		where = " in any directory of PATH"
 	}
 	fix := "install it or give its full path"
 	if e.Setting != "" {

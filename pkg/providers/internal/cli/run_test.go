@@ -173,7 +173,7 @@ func TestRunBinaryNotFound(t *testing.T) {
 		env        []string
 		want       []string
 	}{
-		{"by name", "packer-missing", []string{"PATH=" + dir}, []string{`"packer-missing"`, dir, "providers.packer.binary"}},
+		{"by name", "packer-missing", []string{"PATH=" + dir}, []string{`"packer-missing"`, "directory of PATH", "providers.packer.binary"}},
 		{"by path", filepath.Join(dir, "packer"), nil, []string{filepath.Join(dir, "packer"), "providers.packer.binary"}},
 		{"relative PATH entries skipped", "helpers_test.go", []string{"PATH=."}, []string{`"helpers_test.go"`}},
 	}
@@ -184,6 +184,9 @@ func TestRunBinaryNotFound(t *testing.T) {
 			var nf *cli.BinaryNotFoundError
 			if !errors.As(err, &nf) {
 				t.Fatalf("err = %v, want a *BinaryNotFoundError", err)
+			}
+			if strings.Contains(err.Error(), dir) && !strings.Contains(tt.path, dir) {
+				t.Errorf("Error() = %q prints the PATH value; want only the variable named", err)
 			}
 			for _, w := range tt.want {
 				if !strings.Contains(err.Error(), w) {

@@ -277,6 +277,26 @@ func (f *Fake) Find(s string) []string {
 	return out
 }
 
+// HomeVolume returns "<project>/<volume id>#<uid>" of the one volume attached to a service
+// whose id contains env ("" when there is none or more than one): the identity the
+// conformance suite's Persistence compares across pause and resume.
+func (f *Fake) HomeVolume(env string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, p := range f.projects {
+		for _, v := range p.Volumes {
+			if sv, ok := p.Services[v.AttachedTo]; ok && strings.Contains(sv.ID, env) {
+				out = append(out, fmt.Sprintf("%s/%s#%d", p.ID, v.ID, v.UID))
+			}
+		}
+	}
+	if len(out) != 1 {
+		return ""
+	}
+	return out[0]
+}
+
 // Project returns a copy of project id's record.
 func (f *Fake) Project(id string) (Project, bool) {
 	f.mu.Lock()

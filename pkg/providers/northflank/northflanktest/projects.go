@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"slices"
 
-	"github.com/sindri/deploy/v3/pkg/config"
+	"github.com/sindri/deploy/v3/pkg/catalog"
 )
 
 func (f *Fake) projectView(p *Project, created bool) map[string]any {
@@ -46,7 +46,7 @@ func (f *Fake) createProject(w http.ResponseWriter, r *http.Request) {
 	case len(req.Description) > 200:
 		fail(w, http.StatusBadRequest, "invalid-body", `"description" is longer than 200 characters`)
 		return
-	case req.Region != "" && !slices.Contains(config.NorthflankRegions, req.Region):
+	case req.Region != "" && !slices.Contains(catalog.NorthflankRegions, req.Region):
 		fail(w, http.StatusBadRequest, "invalid-region", "region "+req.Region+" not found")
 		return
 	}

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sindri/deploy/v3/pkg/config"
+	"github.com/sindri/deploy/v3/pkg/catalog"
 )
 
 func (f *Fake) serviceView(p *Project, s *Service) map[string]any {
@@ -202,7 +202,7 @@ func (f *Fake) apply(p *Project, s *Service, req serviceReq, hasVolume, create b
 		s.Plan = b.DeploymentPlan
 	}
 	if s.GPUType != "" {
-		g, ok := config.NorthflankGPUTypeByID(s.GPUType)
+		g, ok := catalog.NorthflankGPUTypeByID(s.GPUType)
 		switch {
 		case !ok:
 			return bad("unknown gpuType " + s.GPUType)

@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/sindri/deploy/v3/internal/apifake"
-	"github.com/sindri/deploy/v3/pkg/config"
+	"github.com/sindri/deploy/v3/pkg/catalog"
 )
 
 // Messages the fake answers with, as the notes record RunPod's.
@@ -63,14 +63,17 @@ type Pod struct {
 	CPU                            *CPU
 	Disk                           int
 	Persistent                     *Persistent
-	DataCenterIDs                  []string
-	StartSSH                       bool
-	PublicIP                       string
-	Mappings                       map[int]int
-	Polls                          int
-	Logs                           []string
-	CreatedAt                      time.Time
-	StartedAt                      *time.Time
+	// VolumeID identifies the pod volume made with the pod: stop, start and updates keep it
+	// (only the container disk is reset); it goes with the pod.
+	VolumeID      string
+	DataCenterIDs []string
+	StartSSH      bool
+	PublicIP      string
+	Mappings      map[int]int
+	Polls         int
+	Logs          []string
+	CreatedAt     time.Time
+	StartedAt     *time.Time
 }
 
 // GPU is the gpu block.
@@ -217,6 +220,17 @@ func (f *Fake) Pods(env string) []string {
 		}
 	}
 	return out
+}
+
+// HomeVolume returns the volume id of env's live pod ("" with no pod, or a pod without a
+// volume): the identity the conformance suite's Persistence compares across stop and start.
+func (f *Fake) HomeVolume(env string) string {
+	ids := f.Pods(env)
+	if len(ids) != 1 {
+		return ""
+	}
+	p, _ := f.Pod(ids[0])
+	return p.VolumeID
 }
 
 // Pod returns a copy of the pod id.
@@ -391,7 +405,7 @@ func (f *Fake) create(w http.ResponseWriter, r *http.Request) {
 	case f.QuotaExceeded:
 		problem(w, http.StatusPaymentRequired, "insufficient balance: add funds to create this pod")
 		return
-	case req.GPU != nil && (!slices.Contains(config.RunPodGPUTypes, req.GPU.ID) || slices.Contains(f.NoCapacity, req.GPU.ID)):
+	case req.GPU != nil && (!catalog.IsRunPodGPU(req.GPU.ID) || slices.Contains(f.NoCapacity, req.GPU.ID)):
 		// A wrong GPU id answers like no capacity (shared/spec A9, A11).
 		problem(w, http.StatusBadRequest, MsgNoInstances)
 		return
@@ -410,6 +424,9 @@ func (f *Fake) create(w http.ResponseWriter, r *http.Request) {
 	}
 	if req.Mounts != nil {
 		p.Persistent = req.Mounts.Persistent
+	}
+	if p.Persistent != nil {
+		p.VolumeID = "vol-" + newID()
 	}
 	if p.Env == nil {
 		p.Env = map[string]string{}
@@ -432,13 +449,13 @@ func (f *Fake) validate(req createReq) string {
 		return "cloud: must be SECURE or COMMUNITY"
 	case req.CPU != nil && req.Mounts != nil && req.Mounts.Persistent != nil:
 		return "mounts.persistent is invalid when cpu is set"
-	case req.CPU != nil && (!slices.Contains(config.RunPodCPUFlavors, req.CPU.ID) || req.CPU.VCPUCount < 2 || req.CPU.VCPUCount&(req.CPU.VCPUCount-1) != 0):
+	case req.CPU != nil && (!slices.Contains(catalog.RunPodCPUFlavors, req.CPU.ID) || req.CPU.VCPUCount < 2 || req.CPU.VCPUCount&(req.CPU.VCPUCount-1) != 0):
 		return fmt.Sprintf("cpu: flavor %q with %d vCPUs is not offered (vcpuCount must be a power of two, at least 2)", req.CPU.ID, req.CPU.VCPUCount)
 	case req.Mounts != nil && req.Mounts.Persistent != nil && (req.Mounts.Persistent.Size < 10 || req.Mounts.Persistent.Path == ""):
 		return "mounts.persistent: size must be at least 10 and path is required"
 	}
 	for _, dc := range req.DataCenterIDs {
-		if !slices.Contains(config.RunPodDataCenters, dc) {
+		if !slices.Contains(catalog.RunPodDataCenters, dc) {
 			return fmt.Sprintf("dataCenterIds: unknown data center %q", dc)
 		}
 	}

@@ -7,7 +7,7 @@ import (
 	"net/url"
 	"strconv"
 
-	"github.com/sindri/deploy/v3/pkg/providers"
+	"github.com/sindri/deploy/v3/pkg/providers/vm/internal/cloudrest"
 )
 
 // maxPages bounds a Describe's pagination (a looping NextToken is a platform bug).
@@ -155,18 +155,10 @@ func (c *Client) DescribeImages(ctx context.Context, owners, ids []string, fs ..
 
 // DeregisterImage deregisters the AMI id; one already gone is success.
 func (c *Client) DeregisterImage(ctx context.Context, id string) error {
-	return gone(c.call(ctx, "DeregisterImage", url.Values{"ImageId": {id}}, false, nil))
+	return cloudrest.IgnoreNotFound(c.call(ctx, "DeregisterImage", url.Values{"ImageId": {id}}, false, nil))
 }
 
 // DeleteSnapshot deletes the EBS snapshot id; one already gone is success.
 func (c *Client) DeleteSnapshot(ctx context.Context, id string) error {
-	return gone(c.call(ctx, "DeleteSnapshot", url.Values{"SnapshotId": {id}}, false, nil))
-}
-
-// gone takes a NotFound answer to a delete as done (the first attempt's answer was lost).
-func gone(err error) error {
-	if errors.Is(err, providers.ErrNotFound) {
-		return nil
-	}
-	return err
+	return cloudrest.IgnoreNotFound(c.call(ctx, "DeleteSnapshot", url.Values{"SnapshotId": {id}}, false, nil))
 }

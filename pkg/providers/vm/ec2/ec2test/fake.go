@@ -37,6 +37,9 @@ type Options struct {
 	PageSize int
 	// API are options of the apifake server (chaos rules, seed).
 	API []apifake.Option
+	// PublicIP, when set, is every instance's public address (default 203.0.113.N): a test
+	// points it at 127.0.0.1 to reach a real sshd standing in for the instance.
+	PublicIP string
 }
 
 // Fake is a running EC2 fake. Its methods are safe for concurrent use.

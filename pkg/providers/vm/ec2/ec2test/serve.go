@@ -359,6 +359,9 @@ func (f *Fake) runInstances(p url.Values, now time.Time) (any, *apiError) {
 	in := &instance{Instance: ec2.Instance{ID: id, ImageID: img.ID, Type: typ, LaunchTime: now.UTC().Truncate(time.Millisecond),
 		PrivateIP: fmt.Sprintf("10.0.%d.%d", f.seq/250, f.seq%250+2), KeyName: p.Get("KeyName"), Zone: f.opts.Region + "a",
 		Tags: tags, ClientToken: token}, userData: userData, publicIP: fmt.Sprintf("203.0.113.%d", f.seq%250+1)}
+	if f.opts.PublicIP != "" {
+		in.publicIP = f.opts.PublicIP
+	}
 	if reason, bad := f.failing[img.ID]; bad {
 		in.fail = &reason
 	}

@@ -1,0 +1,21 @@
+package fly_test
+
+import (
+	"testing"
+
+	"github.com/sindri/deploy/v3/pkg/providers/fly/flytest"
+	"github.com/sindri/deploy/v3/pkg/providers/providertest/connectgolden"
+)
+
+// TestConnectCommentGolden deploys to the Machines API fake and pins the PR comment's connect
+// section built from the Connection Deploy reported (go test -update rewrites it).
+func TestConnectCommentGolden(t *testing.T) {
+	t.Parallel()
+	p, _ := newFake(t, flytest.Options{}, nil)
+	s := newSpec(t, "sindri-app-pr-7")
+	d, err := p.Deploy(t.Context(), s, nil)
+	if err != nil {
+		t.Fatalf("Deploy: %v", err)
+	}
+	connectgolden.Compare(t, "fly", s.Env, d.Connection)
+}

@@ -1,0 +1,25 @@
+package runpod_test
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/sindri/deploy/v3/pkg/providers"
+	"github.com/sindri/deploy/v3/pkg/providers/providertest/connectgolden"
+)
+
+// TestConnectCommentGolden deploys to the RunPod fake and pins the PR comment's connect
+// section built from the Connection Deploy reported (go test -update rewrites it).
+func TestConnectCommentGolden(t *testing.T) {
+	t.Parallel()
+	p, f := newTestProvider(t)
+	env := "sindri-app-pr-7"
+	s := &providers.Spec{Env: env, Config: loadConfig(t, conformanceConfig), Image: "ghcr.io/sindri/test:1",
+		Labels: map[string]string{providers.LabelEnv: env, providers.LabelManagedBy: providers.ManagedByValue}}
+	d, err := p.Deploy(t.Context(), s, nil)
+	if err != nil {
+		t.Fatalf("Deploy: %v", err)
+	}
+	pod := f.Pods(env)[0] // random, like RunPod's
+	connectgolden.Compare(t, "runpod", env, d.Connection, func(b []byte) []byte { return bytes.ReplaceAll(b, []byte(pod), []byte("<pod-id>")) })
+}

@@ -1,0 +1,160 @@
+package vm
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/sindri/deploy/v3/internal/ctxwait"
+	"github.com/sindri/deploy/v3/pkg/providers"
+)
+
+// sshHandshakeTimeout bounds one connection attempt's TCP connect and SSH handshake.
+const sshHandshakeTimeout = 20 * time.Second
+
+// errHostKeyChanged: the instance answered with another host key than the one its first
+// delivery pinned (LabelSSHHostKey). Nothing is sent to it.
+var errHostKeyChanged = errors.New("the instance's ssh host key is not the one pinned at its first delivery")
+
+// deliverSecrets writes dl's env file to in over SSH when it is due (see due), logging in as
+// the login user with the delivery key that in's user data authorizes, and returns whether it
+// changed the file. It waits (up to timeout) for sshd to answer and accept the key, which
+// cloud-init installs on first boot. The host key of the first delivery is pinned in
+// LabelSSHHostKey, and a later one must match. An existing instance that trusts only an
+// earlier Deploy's throwaway key is not written to: the returned warning says so.
+func (p *Provider) deliverSecrets(ctx context.Context, c cloudAPI, in Instance, dl *secretDelivery, launched bool, timeout time.Duration, r providers.Reporter) (changed bool, warning string, err error) {
+	tags := in.Tags
+	if !dl.due(tags, launched) {
+		return false, "", nil
+	}
+	if !launched && !dl.derived {
+		return false, fmt.Sprintf("the secrets were not written to instance %s: it was launched by an earlier deploy, whose throwaway delivery key is gone; set %s on the executor (or as a job credential) so that every deploy can write them, or destroy the environment and deploy again", in.ID, DeliveryKeyVar), nil
+	}
+	host := in.PublicIP
+	if host == "" {
+		host = in.PrivateIP
+	}
+	if host == "" {
+		return false, "", fmt.Errorf("%s: deliver secrets to instance %s: it has no address: %w", Name, in.ID, providers.ErrWorkloadFailed)
+	}
+	addr := net.JoinHostPort(host, strconv.Itoa(p.cfg.SSHPort))
+	if timeout <= 0 {
+		timeout = p.cfg.BootTimeout
+	}
+	wctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	pinned := tags[LabelSSHHostKey]
+	r.Log(fmt.Sprintf("writing the secrets to instance %s (%s as %s, %s)", in.ID, addr, p.cfg.SSHUser, secretsFile))
+	var client *ssh.Client
+	var hostKey string
+	for attempt := 0; ; attempt++ {
+		client, hostKey, err = p.sshConnect(wctx, addr, dl, pinned)
+		if err == nil {
+			break
+		}
+		if errors.Is(err, errHostKeyChanged) {
+			return false, "", fmt.Errorf("%s: deliver secrets to instance %s at %s: %w (pinned %s in tag %s): %w", Name, in.ID, addr, err, pinned, LabelSSHHostKey, providers.ErrConflict)
+		}
+		if attempt == 0 {
+			r.Log(fmt.Sprintf("waiting for ssh on %s: %v", addr, err))
+		}
+		if werr := ctxwait.Sleep(wctx, p.cfg.PollInterval); werr != nil {
+			return false, "", fmt.Errorf("%s: deliver secrets to instance %s: ssh on %s did not accept the delivery key within %s (last: %v): %w", Name, in.ID, addr, timeout, err, errors.Join(werr, providers.ErrWorkloadFailed))
+		}
+	}
+	defer client.Close()
+	out, err := runWithStdin(wctx, client, writeScript(p.secretsPath), dl.content)
+	if err != nil {
+		return false, "", fmt.Errorf("%s: write the secrets on instance %s: %w", Name, in.ID, err)
+	}
+	set := map[string]string{LabelSecretsDigest: dl.digest(), LabelSSHHostKey: hostKey}
+	if !dl.derived {
+		set[LabelSecretsDigest] = "unkeyed"
+	}
+	if err := c.SetTags(ctx, in.ID, set); err != nil {
+		return false, "", fmt.Errorf("%s: tag instance %s after writing its secrets: %w", Name, in.ID, err)
+	}
+	changed = strings.TrimSpace(out) == "changed"
+	r.Log(fmt.Sprintf("secrets on instance %s: %s", in.ID, strings.TrimSpace(out)))
+	return changed, "", nil
+}
+
+// sshConnect opens one SSH connection to addr with dl's key and returns it with the host
+// key's fingerprint; a host key other than pinned (when set) is errHostKeyChanged.
+func (p *Provider) sshConnect(ctx context.Context, addr string, dl *secretDelivery, pinned string) (*ssh.Client, string, error) {
+	dial := p.cfg.Dial
+	if dial == nil {
+		dial = (&net.Dialer{}).DialContext
+	}
+	actx, cancel := context.WithTimeout(ctx, sshHandshakeTimeout)
+	defer cancel()
+	conn, err := dial(actx, "tcp", addr)
+	if err != nil {
+		return nil, "", err
+	}
+	deadline, _ := actx.Deadline()
+	_ = conn.SetDeadline(deadline)
+	var seen string
+	cfg := &ssh.ClientConfig{
+		User: p.cfg.SSHUser,
+		Auth: []ssh.AuthMethod{ssh.PublicKeys(dl.signer)},
+		HostKeyCallback: func(_ string, _ net.Addr, key ssh.PublicKey) error {
+			seen = hostKeyPin(key)
+			if pinned != "" && seen != pinned {
+				return errHostKeyChanged
+			}
+			return nil
+		},
+		Timeout: sshHandshakeTimeout,
+	}
+	cc, chans, reqs, err := ssh.NewClientConn(conn, addr, cfg)
+	if err != nil {
+		conn.Close()
+		if pinned != "" && seen != "" && seen != pinned {
+			return nil, "", fmt.Errorf("%w: it presented %s", errHostKeyChanged, seen)
+		}
+		return nil, "", err
+	}
+	_ = conn.SetDeadline(time.Time{})
+	return ssh.NewClient(cc, chans, reqs), seen, nil
+}
+
+// hostKeyPin is the value LabelSSHHostKey pins key with: "sha256-" and the first 24 bytes of
+// its SHA-256 in hex, a form every cloud's tags keep as it is (GCE label values are at most
+// 63 lowercase letters, digits, '-' and '_').
+func hostKeyPin(key ssh.PublicKey) string {
+	sum := sha256.Sum256(key.Marshal())
+	return "sha256-" + hex.EncodeToString(sum[:24])
+}
+
+// runWithStdin runs command in a session of client with stdin as its input and returns its
+// standard output; a failure quotes the tail of its standard error (the script's, which
+// holds no secret). Cancelling ctx closes the client.
+func runWithStdin(ctx context.Context, client *ssh.Client, command string, stdin []byte) (string, error) {
+	sess, err := client.NewSession()
+	if err != nil {
+		return "", err
+	}
+	defer sess.Close()
+	stop := context.AfterFunc(ctx, func() { client.Close() })
+	defer stop()
+	var stdout, stderr bytes.Buffer
+	sess.Stdin, sess.Stdout, sess.Stderr = bytes.NewReader(stdin), &stdout, &stderr
+	if err := sess.Run(command); err != nil {
+		tail := strings.TrimSpace(stderr.String())
+		if len(tail) > 500 {
+			tail = tail[len(tail)-500:]
+		}
+		return "", fmt.Errorf("%w: %s", err, tail)
+	}
+	return stdout.String(), nil
+}
