@@ -10,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sindri/deploy/v3/pkg/cost"
 	"github.com/sindri/deploy/v3/pkg/events"
+	"github.com/sindri/deploy/v3/pkg/providers/providertest"
 )
 
 // clusterBus is a 3-node JetStream cluster of embedded servers on fixed 127.0.0.1 client and
@@ -77,6 +79,65 @@ func (c *clusterBus) waitStreamLeader(stream string, not int, timeout time.Durat
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
 		if l := c.streamLeader(stream); l >= 0 && l != not {
+			return time.Now(), true
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return time.Time{}, false
+}
+
+// healthy reports whether every node runs and reports JetStream healthy: its meta layer,
+// streams and consumers current (a restarted node has caught up).
+func (c *clusterBus) healthy() bool {
+	for _, n := range c.nodes {
+		s := n.Server()
+		if s == nil || s.Healthz(nil).Status != "ok" {
+			return false
+		}
+	}
+	return true
+}
+
+// waitHealthy polls healthy until it holds or timeout passes.
+func (c *clusterBus) waitHealthy(timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for !c.healthy() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return true
+}
+
+// sindriGroups are the replicated groups a job, or an executor's start, needs: the streams and
+// KV buckets it touches and the executors' consumer of the fake provider.
+var sindriGroups = []struct{ stream, consumer string }{
+	{events.JobsStream, ""}, {events.JobsStream, events.ExecutorConsumerPrefix + providertest.FakeName},
+	{events.EventsStream, ""}, {"KV_" + events.EnvsBucket, ""}, {"KV_" + events.LocksBucket, ""},
+	{"KV_" + cost.LedgerBucket, ""},
+}
+
+// waitGroupLeaders polls until every group in sindriGroups has a leader on a running node other
+// than not, and returns when that was seen; ok is false after timeout.
+func (c *clusterBus) waitGroupLeaders(not int, timeout time.Duration) (time.Time, bool) {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		led := 0
+		for _, g := range sindriGroups {
+			for i, n := range c.nodes {
+				s := n.Server()
+				if i == not || s == nil {
+					continue
+				}
+				if (g.consumer == "" && s.JetStreamIsStreamLeader(jetstreamAccount, g.stream)) ||
+					(g.consumer != "" && s.JetStreamIsConsumerLeader(jetstreamAccount, g.stream, g.consumer)) {
+					led++
+					break
+				}
+			}
+		}
+		if led == len(sindriGroups) {
 			return time.Now(), true
 		}
 		time.Sleep(5 * time.Millisecond)

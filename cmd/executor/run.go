@@ -75,7 +75,7 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return fmt.Errorf("jetstream: %w", err)
 	}
-	if err := startupRetry(ctx, log, "set up streams", func() error {
+	if err := startupRetryJS(ctx, log, "set up streams", func(ctx context.Context) error {
 		return events.EnsureCreated(ctx, js, events.SetupOptions{Replicas: cfg.StreamReplicas,
 			EventsMaxAge: cfg.EventsMaxAge, EventsMaxBytes: cfg.EventsMaxBytes, JobsDuplicateWindow: cfg.JobsDuplicateWindow,
 			Warn: func(msg string) { log.Warn().Msg(msg) }})
@@ -98,7 +98,7 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	var ledger *cost.Ledger
-	if err := startupRetry(ctx, log, "open the spend ledger", func() error {
+	if err := startupRetryJS(ctx, log, "open the spend ledger", func(ctx context.Context) error {
 		var err error
 		ledger, err = cost.OpenLedger(ctx, js, cfg.StreamReplicas)
 		return err
@@ -109,7 +109,7 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	var ex *executor.Executor
-	err = startupRetry(ctx, log, "start the executor", func() error {
+	err = startupRetryJS(ctx, log, "start the executor", func(ctx context.Context) error {
 		var err error
 		ex, err = executor.New(ctx, js, executor.Config{
 			Registry:       reg,
@@ -186,6 +186,28 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 	return err
 }
 
+// startupAttempt bounds the first attempt of a startup step made of JetStream requests; each
+// retry gets twice as long, up to startupAttemptMax. The client's default (5 s a request) is
+// far longer than such a step takes, and a request lost with a server that went away (a
+// leader loss, a restart) would hold the start that long; a slow link still gets the time it
+// needs on a later attempt.
+const (
+	startupAttempt    = time.Second
+	startupAttemptMax = 8 * time.Second
+)
+
+// startupRetryJS is startupRetry for a step made of JetStream requests: each attempt runs
+// under its own ctx, bounded as startupAttempt says.
+func startupRetryJS(ctx context.Context, log zerolog.Logger, what string, f func(ctx context.Context) error) error {
+	limit := startupAttempt
+	return startupRetry(ctx, log, what, func() error {
+		actx, cancel := context.WithTimeout(ctx, limit)
+		defer cancel()
+		limit = min(2*limit, startupAttemptMax)
+		return f(actx)
+	})
+}
+
 // startupRetry runs a startup step until it succeeds, retrying with backoff (250 ms doubling to
 // 5 s) while its error is transient: NATS not reachable yet, or a JetStream request that timed
 // out (a server restarting or a cluster electing a leader). An executor started next to a
@@ -208,7 +230,8 @@ func startupRetry(ctx context.Context, log zerolog.Logger, what string, f func()
 
 // transientStartup says whether a startup error can go away by itself: the server not
 // listening yet, a connection cut while the server is busy or restarting (EOF, reset, refused,
-// a network timeout), or JetStream not answering yet. Configuration errors (a missing creds
+// a network timeout), or JetStream not answering yet or answering that the cluster, a stream or
+// a consumer is not available (offline while it recovers). Configuration errors (a missing creds
 // file, bad TLS, refused credentials, a stream that differs from ours) are not, and end the
 // process with their message; so does a connection the client closed for good (for example
 // after credentials were revoked), which no retry on it can revive.
@@ -225,9 +248,27 @@ func transientStartup(err error) bool {
 			return true
 		}
 	}
+	var api *jetstream.APIError
+	if errors.As(err, &api) {
+		switch api.ErrorCode {
+		case jsClusterNotAvailable, jsStreamOffline, jsConsumerOffline:
+			return true
+		}
+		if api.Code == 503 {
+			return true
+		}
+	}
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
 }
+
+// JetStream API error codes of a cluster that is recovering (a restart, a lost leader): the
+// stream or consumer is assigned but not running yet where the request was answered.
+const (
+	jsClusterNotAvailable jetstream.ErrorCode = 10008
+	jsStreamOffline       jetstream.ErrorCode = 10118
+	jsConsumerOffline     jetstream.ErrorCode = 10119
+)
 
 // opsHandler serves /metrics, /healthz (the process is alive) and /readyz: 200 while
 // busReady says jobs are being pulled over a live connection, else 503 with its reason. Its

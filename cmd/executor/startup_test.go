@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/sindri/deploy/v3/pkg/events"
 	"github.com/sindri/deploy/v3/pkg/jobs"
 	"github.com/sindri/deploy/v3/pkg/providers"
@@ -74,6 +75,10 @@ func TestTransientStartupErrors(t *testing.T) {
 		{wrap(&net.OpError{Op: "read", Err: syscall.ECONNRESET}), true},
 		{wrap(nats.ErrTimeout), true},
 		{fmt.Errorf("setup: %w", nats.ErrNoResponders), true},
+		{fmt.Errorf("cost: open sindri_spend: %w", &jetstream.APIError{Code: 500, ErrorCode: 10118, Description: "stream is offline"}), true},
+		{fmt.Errorf("consumer: %w", &jetstream.APIError{Code: 500, ErrorCode: 10119, Description: "consumer is offline"}), true},
+		{fmt.Errorf("setup: %w", &jetstream.APIError{Code: 503, ErrorCode: 10008, Description: "JetStream system temporarily unavailable"}), true},
+		{fmt.Errorf("setup: %w", &jetstream.APIError{Code: 400, ErrorCode: 10058, Description: "stream name already in use with a different configuration"}), false},
 		{wrap(nats.ErrAuthorization), false},
 		{fmt.Errorf("set up streams: %w", nats.ErrConnectionClosed), false},
 		{wrap(os.ErrNotExist), false},

@@ -36,13 +36,23 @@ type repoRecord struct {
 
 // KVCreator is the part of jetstream.JetStream OpenLedger uses.
 type KVCreator interface {
-	CreateOrUpdateKeyValue(ctx context.Context, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error)
+	KeyValue(ctx context.Context, bucket string) (jetstream.KeyValue, error)
+	CreateKeyValue(ctx context.Context, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error)
 }
 
 // OpenLedger opens the sindri_spend bucket, creating it when missing, with replicas copies
-// (0: 1). Errors: the KV error, wrapped.
+// (0: 1); an existing bucket is left as it is. It looks the bucket up first: an update of an
+// existing stream needs the meta leader and every peer, and is refused ("stream is offline")
+// while a replica is down, which would hold every executor's start. Errors: the KV error,
+// wrapped.
 func OpenLedger(ctx context.Context, js KVCreator, replicas int) (*Ledger, error) {
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: LedgerBucket, Description: "sindri running spend per repository", History: 1, Replicas: max(replicas, 1)})
+	kv, err := js.KeyValue(ctx, LedgerBucket)
+	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		kv, err = js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: LedgerBucket, Description: "sindri running spend per repository", History: 1, Replicas: max(replicas, 1)})
+		if errors.Is(err, jetstream.ErrBucketExists) || errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+			kv, err = js.KeyValue(ctx, LedgerBucket) // another executor made it meanwhile
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("cost: open %s: %w", LedgerBucket, err)
 	}

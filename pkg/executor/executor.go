@@ -20,7 +20,6 @@ import (
 	"github.com/nats-io/nkeys"
 	"github.com/rs/zerolog"
 
-	"github.com/sindri/deploy/v3/internal/ctxwait"
 	"github.com/sindri/deploy/v3/pkg/events"
 	"github.com/sindri/deploy/v3/pkg/jobs"
 	"github.com/sindri/deploy/v3/pkg/providers"
@@ -166,6 +165,7 @@ type Executor struct {
 	leases       *events.Leases
 	eventsStream jetstream.Stream
 	consumers    map[string]jetstream.Consumer
+	leaders      *leaderWatch // set by Run
 	source       string
 	ready        atomic.Bool
 	// failing counts the consumers whose last fetchFailuresUnready fetches failed.
@@ -301,7 +301,7 @@ func New(ctx context.Context, js jetstream.JetStream, cfg Config) (*Executor, er
 		if err != nil {
 			return nil, fmt.Errorf("executor: serve %q: %w", name, err)
 		}
-		cons, err := js.CreateOrUpdateConsumer(ctx, events.JobsStream, ConsumerConfig(name, subj, cfg.AckWait))
+		cons, err := bindConsumer(ctx, js, ConsumerConfig(name, subj, cfg.AckWait))
 		if err != nil {
 			return nil, fmt.Errorf("executor: consumer for %s: %w", name, err)
 		}
@@ -357,6 +357,8 @@ func (e *Executor) Run(ctx context.Context) error {
 	hard, cancelHard := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelHard()
 	slots := make(chan struct{}, e.cfg.Concurrency)
+	e.leaders = watchLeaders(e.js.Conn())
+	defer e.leaders.stop()
 	var jobsWG, pullWG sync.WaitGroup
 	for name, cons := range e.consumers {
 		pullWG.Go(func() { e.pull(ctx, hard, name, cons, slots, &jobsWG) })
@@ -432,7 +434,7 @@ func (e *Executor) pull(ctx, hard context.Context, name string, cons jetstream.C
 				break grab
 			}
 		}
-		fctx, cancel := context.WithTimeout(ctx, fetchWait)
+		fctx, cancel := e.leaders.fetchContext(ctx, fetchWait)
 		batch, err := cons.Fetch(n, jetstream.FetchContext(fctx))
 		got := 0
 		if err == nil {
@@ -455,10 +457,10 @@ func (e *Executor) pull(ctx, hard context.Context, name string, cons jetstream.C
 		for i := got; i < n; i++ {
 			<-slots
 		}
-		if err != nil && ctx.Err() == nil && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, jetstream.ErrNoMessages) {
+		if err != nil && ctx.Err() == nil && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, jetstream.ErrNoMessages) && !fetchEndedByElection(fctx) {
 			setFails(fails + 1)
 			log.Warn().Err(err).Msg("fetch failed; retrying")
-			if ctxwait.Sleep(ctx, 250*time.Millisecond) != nil {
+			if e.leaders.sleep(ctx, 250*time.Millisecond) != nil {
 				return
 			}
 			continue

@@ -81,9 +81,11 @@ func (p *Provider) Deploy(ctx context.Context, s *providers.Spec, r providers.Re
 
 	// From here on every resource this call makes is recorded and undone on failure.
 	var undo rollback
-	madeID := "" // the container this call created, once it did
+	var network *pendingNetwork // the network being created meanwhile, if any
+	madeID := ""                // the container this call created, once it did
 	defer func() {
 		if err != nil {
+			_ = network.join(&undo) // its error, if any, is err or came after it
 			if left, uerr := undo.run(ctx); uerr != nil {
 				// Whatever is left carries the env's labels: Status, Destroy and the reaper
 				// find it by them, and the executor records the environment for cleanup. The
@@ -101,7 +103,7 @@ func (p *Provider) Deploy(ctx context.Context, s *providers.Spec, r providers.Re
 	}()
 
 	r.Progress("network and volumes", 3, deploySteps)
-	if err := p.ensureNetwork(ctx, d, &undo); err != nil {
+	if network, err = p.startNetwork(ctx, d); err != nil {
 		return nil, err
 	}
 	if err := p.ensureVolume(ctx, d, d.HomeVolume, &undo); err != nil {
@@ -144,6 +146,9 @@ func (p *Provider) Deploy(ctx context.Context, s *providers.Spec, r providers.Re
 		return nil, err
 	}
 
+	if err := network.join(&undo); err != nil {
+		return nil, err
+	}
 	r.Progress("start container", 5, deploySteps)
 	r.Log(fmt.Sprintf("starting container %s from %s", d.ContainerName, d.Image))
 	if _, err := p.cli.ContainerStart(ctx, created.ID, client.ContainerStartOptions{}); err != nil {

@@ -19,21 +19,65 @@ import (
 	"github.com/sindri/deploy/v3/pkg/providers"
 )
 
-// ensureNetwork finds or creates the per-env bridge network.
-func (p *Provider) ensureNetwork(ctx context.Context, d *desired, undo *rollback) error {
+// pendingNetwork is the per-env bridge network being made in the background (see
+// startNetwork). The zero value (and nil) is a network with nothing to wait for.
+type pendingNetwork struct {
+	done   chan struct{}
+	err    error
+	undo   rollback // the creation's own rollback step, handed over by join
+	joined bool
+}
+
+// startNetwork finds the per-env bridge network, at once, and when it is missing starts
+// creating it in the background: the engine accepts a container create naming a network that
+// does not exist yet (only the start needs it), and making a bridge network (its interface
+// and firewall rules) takes the engine about as long as the container create, so the two
+// overlap. A network of that name without our labels is an error wrapping
+// providers.ErrConflict before anything is made. The caller must join the result before it
+// starts the container, and on every other way out (join is idempotent).
+func (p *Provider) startNetwork(ctx context.Context, d *desired) (*pendingNetwork, error) {
 	if d.Network == "" {
-		return nil
+		return nil, nil
 	}
 	res, err := p.cli.NetworkInspect(ctx, d.Network, client.NetworkInspectOptions{})
 	switch {
 	case err == nil && res.Network.Name == d.Network:
 		if o := d.owner(); !o.ours(res.Network.Labels) {
-			return fmt.Errorf("docker: a network named %s exists %s; it is left alone: %w", d.Network, o.stranger(res.Network.Labels), providers.ErrConflict)
+			return nil, fmt.Errorf("docker: a network named %s exists %s; it is left alone: %w", d.Network, o.stranger(res.Network.Labels), providers.ErrConflict)
 		}
-		return nil
+		return nil, nil
 	case err != nil && !cerrdefs.IsNotFound(err):
-		return p.wrap("inspect network "+d.Network, err)
+		return nil, p.wrap("inspect network "+d.Network, err)
 	}
+	n := &pendingNetwork{done: make(chan struct{})}
+	go func() {
+		defer close(n.done)
+		// Not cut short by the caller's cancellation: a create cancelled in flight may still
+		// finish on the engine after the rollback looked for it (and a retry would then make a
+		// second network of the same name). It is quick; the rollback removes it by id.
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+		defer cancel()
+		n.err = p.createNetwork(cctx, d, &n.undo)
+	}()
+	return n, nil
+}
+
+// join waits for the network's creation, moves its rollback step to the front of undo (the
+// network goes last, after the container on it) and returns the creation's error.
+func (n *pendingNetwork) join(undo *rollback) error {
+	if n == nil {
+		return nil
+	}
+	<-n.done
+	if !n.joined {
+		n.joined = true
+		undo.steps = append(n.undo.steps, undo.steps...)
+	}
+	return n.err
+}
+
+// createNetwork creates the per-env bridge network, recording its removal in undo.
+func (p *Provider) createNetwork(ctx context.Context, d *desired, undo *rollback) error {
 	created, err := p.cli.NetworkCreate(ctx, d.Network, client.NetworkCreateOptions{Driver: "bridge", Labels: d.Labels})
 	if err != nil {
 		// A cancelled request may still have created it; remove it only if it is ours.
@@ -249,9 +293,14 @@ func (p *Provider) waitReady(ctx context.Context, id string, d *desired, timeout
 				if ready && (confirming || !p.probesPorts(d)) {
 					return nil
 				}
-				if ready {
+				switch left := p.stableLeft(d, st); {
+				case ready:
 					last, wait = "running, ports open once; confirming", readyConfirmGap
-				} else {
+				case left > 0:
+					// The next poll at the window's end, not past it: the window is the whole
+					// price of a deploy without ports, and polls within it stay close enough.
+					last, wait = why, min(wait, left)
+				default:
 					last = why
 				}
 			}
@@ -305,11 +354,23 @@ func (p *Provider) runningReady(d *desired, st *container.State, confirm bool) (
 	}
 	// Nothing to probe (a remote engine, or no published TCP port): a container that exits
 	// as it starts is running at the first poll, so only time tells.
-	started, err := time.Parse(time.RFC3339Nano, st.StartedAt)
-	if err != nil || time.Since(started) >= p.stableFor {
+	if p.stableLeft(d, st) <= 0 {
 		return true, ""
 	}
 	return false, fmt.Sprintf("running for less than %s", p.stableFor)
+}
+
+// stableLeft is how much longer a running container must keep running before it counts as
+// ready when no port is probed (0: long enough, or its ports are probed instead).
+func (p *Provider) stableLeft(d *desired, st *container.State) time.Duration {
+	if p.probesPorts(d) {
+		return 0
+	}
+	started, err := time.Parse(time.RFC3339Nano, st.StartedAt)
+	if err != nil {
+		return 0
+	}
+	return max(p.stableFor-time.Since(started), 0)
 }
 
 // probesPorts reports whether readiness includes probing published TCP ports from here.
