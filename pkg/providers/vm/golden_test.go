@@ -13,6 +13,7 @@ import (
 	"github.com/sindri/deploy/v3/pkg/providers"
 	"github.com/sindri/deploy/v3/pkg/providers/internal/rest"
 	"github.com/sindri/deploy/v3/pkg/providers/providertest"
+	"github.com/sindri/deploy/v3/pkg/providers/providertest/golden"
 	"github.com/sindri/deploy/v3/pkg/providers/vm"
 	"github.com/sindri/deploy/v3/pkg/providers/vm/ec2/ec2test"
 )
@@ -31,7 +32,7 @@ func TestGoldenFixtures(t *testing.T) {
 			t.Parallel()
 			got := goldenRun(t, fx.Config)
 			path := filepath.Join("testdata", "golden-fixtures", fx.Name+".txt")
-			if *update {
+			if golden.Updating() {
 				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 					t.Fatal(err)
 				}

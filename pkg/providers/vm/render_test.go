@@ -3,7 +3,6 @@ package vm_test
 import (
 	"context"
 	"errors"
-	"flag"
 	"maps"
 	"os"
 	"os/exec"
@@ -14,10 +13,9 @@ import (
 	"time"
 
 	"github.com/sindri/deploy/v3/pkg/providers"
+	"github.com/sindri/deploy/v3/pkg/providers/providertest/golden"
 	"github.com/sindri/deploy/v3/pkg/providers/vm"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 
 // renderCase is one providers.packer block and what rendering it gives.
 type renderCase struct {
@@ -164,7 +162,7 @@ func TestRenderGolden(t *testing.T) {
 				t.Errorf("required_plugins present = %v in mode %s", got, rc.mode)
 			}
 			dir := filepath.Join("testdata", "golden", rc.name)
-			if *update {
+			if golden.Updating() {
 				if err := os.RemoveAll(dir); err != nil {
 					t.Fatal(err)
 				}
