@@ -9,17 +9,15 @@
 package alicloudtest
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"net/http"
-	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/sindri/deploy/v3/internal/apifake"
 	"github.com/sindri/deploy/v3/pkg/providers/vm/alicloud"
+	"github.com/sindri/deploy/v3/pkg/providers/vm/internal/fakebase"
 )
 
 // Options shape a Fake.
@@ -40,9 +38,8 @@ type Options struct {
 
 // Fake is a running ECS fake. Its methods are safe for concurrent use.
 type Fake struct {
-	// API is the fault-injecting server in front of the fake; URL its endpoint.
-	API *apifake.Server
-	URL string
+	// Server is the fault-injecting server in front of the fake (API) and its endpoint (URL).
+	fakebase.Server
 
 	opts Options
 
@@ -81,9 +78,7 @@ func New(t testing.TB, opts Options) *Fake {
 		opts.AccessKeyID = "LTAIfakeEcsTestKey01"
 	}
 	if opts.AccessKeySecret == "" {
-		b := make([]byte, 15)
-		_, _ = rand.Read(b)
-		opts.AccessKeySecret = "fake-ali-secret-" + hex.EncodeToString(b)
+		opts.AccessKeySecret = "fake-ali-secret-" + fakebase.RandomHex(15)
 	}
 	if opts.Transition == 0 {
 		opts.Transition = 30 * time.Millisecond
@@ -92,8 +87,7 @@ func New(t testing.TB, opts Options) *Fake {
 		snapshots: map[string]bool{}, tokens: map[string]tokenUse{}, nonces: map[string]bool{}, failing: map[string]bool{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /{$}", f.serve)
-	f.API = apifake.New(t, mux, append([]apifake.Option{apifake.WithName("ecsfake"), apifake.WithErrorBody(errorBody)}, opts.API...)...)
-	f.URL = f.API.URL
+	f.Serve(t, mux, "ecsfake", "", errorBody, opts.API)
 	return f
 }
 
@@ -104,9 +98,6 @@ func (f *Fake) Credentials() alicloud.Credentials {
 
 // Region returns the region the fake serves.
 func (f *Fake) Region() string { return f.opts.Region }
-
-// Client returns an HTTP client for the fake.
-func (f *Fake) Client() *http.Client { return f.API.Client() }
 
 // ThrottleBody is ECS's flow-control answer, for a Respond(400, ThrottleBody) rule.
 var ThrottleBody = errorJSON("Throttling.User", "Request was denied due to user flow control.")
@@ -204,24 +195,14 @@ func (f *Fake) UserData(id string) string {
 func (f *Fake) Images() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var out []string
-	for id := range f.images {
-		out = append(out, id)
-	}
-	slices.Sort(out)
-	return out
+	return fakebase.SortedKeys(f.images, nil)
 }
 
 // Snapshots returns the ids of the snapshots that exist, sorted.
 func (f *Fake) Snapshots() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var out []string
-	for id := range f.snapshots {
-		out = append(out, id)
-	}
-	slices.Sort(out)
-	return out
+	return fakebase.SortedKeys(f.snapshots, nil)
 }
 
 func (in *instance) enter(status string, now time.Time) {

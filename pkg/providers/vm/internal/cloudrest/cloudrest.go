@@ -1,5 +1,5 @@
-// Package cloudrest is what the vm provider's cloud clients share: the settings of the JSON
-// clients' rest clients (Options) and the cache of the OAuth2 access tokens they get from
+// Package cloudrest is what the vm provider's cloud clients share: the settings of their
+// rest clients (Options, embedded by every client's Config) and the cache of the OAuth2 access tokens they get from
 // their token endpoints (Source) (gce, azure); an HTTP client that signs each request just
 // before it is sent (oci, alicloud); and the "already gone" rule of deletes (IgnoreNotFound).
 package cloudrest

@@ -14,12 +14,12 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
-	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/sindri/deploy/v3/internal/apifake"
+	"github.com/sindri/deploy/v3/pkg/providers/vm/internal/fakebase"
 	"github.com/sindri/deploy/v3/pkg/providers/vm/oci"
 )
 
@@ -51,10 +51,9 @@ type Options struct {
 
 // Fake is a running OCI fake. Its methods are safe for concurrent use.
 type Fake struct {
-	// API is the fault-injecting server in front of the fake; URL its endpoint (without the
-	// API version).
-	API *apifake.Server
-	URL string
+	// Server is the fault-injecting server in front of the fake (API) and its endpoint (URL,
+	// without the API version).
+	fakebase.Server
 
 	opts Options
 
@@ -130,9 +129,7 @@ func New(t testing.TB, opts Options) *Fake {
 	mux.HandleFunc("GET "+v+"/images", f.handle(f.listImages, "compartmentId", "sortBy", "sortOrder", "page", "limit", "displayName", "lifecycleState"))
 	mux.HandleFunc("GET "+v+"/images/{id}", f.handle(f.getImage))
 	mux.HandleFunc("DELETE "+v+"/images/{id}", f.handle(f.deleteImage))
-	f.API = apifake.New(t, mux, append([]apifake.Option{apifake.WithName("ocifake"),
-		apifake.WithRequestID("opc-request-id"), apifake.WithErrorBody(errorBody)}, opts.API...)...)
-	f.URL = f.API.URL
+	f.Serve(t, mux, "ocifake", "opc-request-id", errorBody, opts.API)
 	return f
 }
 
@@ -144,9 +141,6 @@ func (f *Fake) Credentials() oci.Credentials {
 // Region returns the region the fake serves; Compartment its compartment.
 func (f *Fake) Region() string      { return f.opts.Region }
 func (f *Fake) Compartment() string { return f.opts.Compartment }
-
-// Client returns an HTTP client for the fake.
-func (f *Fake) Client() *http.Client { return f.API.Client() }
 
 // errorBody is OCI's error body for the apifake rules' Status answers.
 func errorBody(status int) any {
@@ -256,14 +250,7 @@ func (f *Fake) UserData(id string) string {
 func (f *Fake) Images() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var out []string
-	for id, im := range f.images {
-		if im.LifecycleState != oci.ImageDeleted {
-			out = append(out, id)
-		}
-	}
-	slices.Sort(out)
-	return out
+	return fakebase.SortedKeys(f.images, func(im *oci.Image) bool { return im.LifecycleState != oci.ImageDeleted })
 }
 
 func (in *instance) enter(state string, now time.Time) {
