@@ -71,18 +71,10 @@ type instance struct {
 // New starts a fake for t with opts.
 func New(t testing.TB, opts Options) *Fake {
 	t.Helper()
-	if opts.Region == "" {
-		opts.Region = "cn-hangzhou"
-	}
-	if opts.AccessKeyID == "" {
-		opts.AccessKeyID = "LTAIfakeEcsTestKey01"
-	}
-	if opts.AccessKeySecret == "" {
-		opts.AccessKeySecret = "fake-ali-secret-" + fakebase.RandomHex(15)
-	}
-	if opts.Transition == 0 {
-		opts.Transition = 30 * time.Millisecond
-	}
+	fakebase.Default(&opts.Region, "cn-hangzhou")
+	fakebase.Default(&opts.AccessKeyID, "LTAIfakeEcsTestKey01")
+	fakebase.Default(&opts.AccessKeySecret, "fake-ali-secret-"+fakebase.RandomHex(15))
+	fakebase.Default(&opts.Transition, 30*time.Millisecond)
 	f := &Fake{opts: opts, instances: map[string]*instance{}, images: map[string]*alicloud.Image{},
 		snapshots: map[string]bool{}, tokens: map[string]tokenUse{}, nonces: map[string]bool{}, failing: map[string]bool{}}
 	mux := http.NewServeMux()

@@ -85,26 +85,15 @@ func (f *Fake) SubnetID() string {
 // New starts a fake for t with opts.
 func New(t testing.TB, opts Options) *Fake {
 	t.Helper()
-	def := func(s *string, v string) {
-		if *s == "" {
-			*s = v
-		}
-	}
-	def(&opts.Subscription, "00000000-0000-0000-0000-0000000000a1")
-	def(&opts.ResourceGroup, "sindri-packer")
-	def(&opts.Location, "westus2")
-	def(&opts.Tenant, "00000000-0000-0000-0000-0000000000b2")
-	def(&opts.ClientID, "00000000-0000-0000-0000-0000000000c3")
-	def(&opts.ClientSecret, "fake-azure-secret-"+randomHex(12))
-	if opts.Transition == 0 {
-		opts.Transition = 30 * time.Millisecond
-	}
-	if opts.OpReads == 0 {
-		opts.OpReads = 2
-	}
-	if opts.PageSize == 0 {
-		opts.PageSize = 2
-	}
+	fakebase.Default(&opts.Subscription, "00000000-0000-0000-0000-0000000000a1")
+	fakebase.Default(&opts.ResourceGroup, "sindri-packer")
+	fakebase.Default(&opts.Location, "westus2")
+	fakebase.Default(&opts.Tenant, "00000000-0000-0000-0000-0000000000b2")
+	fakebase.Default(&opts.ClientID, "00000000-0000-0000-0000-0000000000c3")
+	fakebase.Default(&opts.ClientSecret, "fake-azure-secret-"+randomHex(12))
+	fakebase.Default(&opts.Transition, 30*time.Millisecond)
+	fakebase.Default(&opts.OpReads, 2)
+	fakebase.Default(&opts.PageSize, 2)
 	f := &Fake{opts: opts, tokens: map[string]bool{}, vms: map[string]*vm{}, nics: map[string]*azure.NIC{}, ips: map[string]*azure.PublicIP{},
 		disks: map[string]string{}, images: map[string]*azure.Image{}, ops: map[string]*operation{}, failing: map[string]string{}}
 	rg := "/subscriptions/{sub}/resourceGroups/{rg}/providers/"

@@ -78,21 +78,11 @@ type image struct {
 // New starts a fake for t with opts.
 func New(t testing.TB, opts Options) *Fake {
 	t.Helper()
-	if opts.Region == "" {
-		opts.Region = "us-west-2"
-	}
-	if opts.AccessKeyID == "" {
-		opts.AccessKeyID = "AKIAFAKEEC2TEST00001"
-	}
-	if opts.SecretAccessKey == "" {
-		opts.SecretAccessKey = "fake-secret-" + fakebase.RandomHex(20)
-	}
-	if opts.Transition == 0 {
-		opts.Transition = 30 * time.Millisecond
-	}
-	if opts.PageSize == 0 {
-		opts.PageSize = 2
-	}
+	fakebase.Default(&opts.Region, "us-west-2")
+	fakebase.Default(&opts.AccessKeyID, "AKIAFAKEEC2TEST00001")
+	fakebase.Default(&opts.SecretAccessKey, "fake-secret-"+fakebase.RandomHex(20))
+	fakebase.Default(&opts.Transition, 30*time.Millisecond)
+	fakebase.Default(&opts.PageSize, 2)
 	f := &Fake{opts: opts, instances: map[string]*instance{}, images: map[string]*image{},
 		snapshots: map[string]bool{}, tokens: map[string]tokenUse{}, failing: map[string]ec2.StateReason{}}
 	mux := http.NewServeMux()

@@ -80,21 +80,11 @@ type operation struct {
 // New starts a fake for t with opts.
 func New(t testing.TB, opts Options) *Fake {
 	t.Helper()
-	if opts.Project == "" {
-		opts.Project = "sindri-test"
-	}
-	if opts.Zone == "" {
-		opts.Zone = "us-central1-a"
-	}
-	if opts.Transition == 0 {
-		opts.Transition = 30 * time.Millisecond
-	}
-	if opts.OpReads == 0 {
-		opts.OpReads = 2
-	}
-	if opts.PageSize == 0 {
-		opts.PageSize = 2
-	}
+	fakebase.Default(&opts.Project, "sindri-test")
+	fakebase.Default(&opts.Zone, "us-central1-a")
+	fakebase.Default(&opts.Transition, 30*time.Millisecond)
+	fakebase.Default(&opts.OpReads, 2)
+	fakebase.Default(&opts.PageSize, 2)
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)

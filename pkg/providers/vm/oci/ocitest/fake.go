@@ -83,18 +83,10 @@ type instance struct {
 // New starts a fake for t with opts.
 func New(t testing.TB, opts Options) *Fake {
 	t.Helper()
-	if opts.Region == "" {
-		opts.Region = "us-phoenix-1"
-	}
-	if opts.Tenancy == "" {
-		opts.Tenancy = "ocid1.tenancy.oc1..faketenancy"
-	}
-	if opts.User == "" {
-		opts.User = "ocid1.user.oc1..fakeuser"
-	}
-	if opts.Fingerprint == "" {
-		opts.Fingerprint = "12:34:56:78:9a:bc:de:f0:12:34:56:78:9a:bc:de:f0"
-	}
+	fakebase.Default(&opts.Region, "us-phoenix-1")
+	fakebase.Default(&opts.Tenancy, "ocid1.tenancy.oc1..faketenancy")
+	fakebase.Default(&opts.User, "ocid1.user.oc1..fakeuser")
+	fakebase.Default(&opts.Fingerprint, "12:34:56:78:9a:bc:de:f0:12:34:56:78:9a:bc:de:f0")
 	if opts.Key == nil {
 		k, err := rsa.GenerateKey(rand.Reader, 2048)
 		if err != nil {
@@ -102,15 +94,9 @@ func New(t testing.TB, opts Options) *Fake {
 		}
 		opts.Key = k
 	}
-	if opts.Compartment == "" {
-		opts.Compartment = "ocid1.compartment.oc1..fakecompartment"
-	}
-	if opts.Transition == 0 {
-		opts.Transition = 30 * time.Millisecond
-	}
-	if opts.PageSize == 0 {
-		opts.PageSize = 2
-	}
+	fakebase.Default(&opts.Compartment, "ocid1.compartment.oc1..fakecompartment")
+	fakebase.Default(&opts.Transition, 30*time.Millisecond)
+	fakebase.Default(&opts.PageSize, 2)
 	if opts.Lag == nil {
 		opts.Lag = apifake.NewLag(0, 1)
 	}
