@@ -164,13 +164,9 @@ func (f *Fake) Kill(id string) {
 func (f *Fake) Instances(key, value string) []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var out []string
-	for _, id := range f.order {
-		if in := f.instances[id]; !in.released && in.Tags.Map()[key] == value {
-			out = append(out, id)
-		}
-	}
-	return out
+	return fakebase.InOrder(f.order, f.instances, func(in *instance) bool {
+		return !in.released && in.Tags.Map()[key] == value
+	})
 }
 
 // UserData returns the user data instance id was created with (decoded).

@@ -183,15 +183,10 @@ func (f *Fake) Instances(key, value string) []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	now := time.Now()
-	var out []string
-	for _, id := range f.order {
-		in := f.instances[id]
+	return fakebase.InOrder(f.order, f.instances, func(in *instance) bool {
 		f.settle(in, now)
-		if in.State.Name != ec2.StateTerminated && ec2.TagMap(in.Tags)[key] == value {
-			out = append(out, id)
-		}
-	}
-	return out
+		return in.State.Name != ec2.StateTerminated && ec2.TagMap(in.Tags)[key] == value
+	})
 }
 
 // UserData returns the user data instance id was launched with (decoded).

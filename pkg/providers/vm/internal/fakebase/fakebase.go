@@ -73,3 +73,15 @@ func Patterns(patterns ...string) []*regexp.Regexp {
 	}
 	return out
 }
+
+// InOrder returns the keys in order (a fake's creation order) whose values in m keep
+// accepts. keep may step the value's state first.
+func InOrder[V any](order []string, m map[string]V, keep func(V) bool) []string {
+	var out []string
+	for _, k := range order {
+		if keep(m[k]) {
+			out = append(out, k)
+		}
+	}
+	return out
+}

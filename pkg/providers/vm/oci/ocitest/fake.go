@@ -204,15 +204,10 @@ func (f *Fake) Instances(key, value string) []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	now := time.Now()
-	var out []string
-	for _, id := range f.order {
-		in := f.instances[id]
+	return fakebase.InOrder(f.order, f.instances, func(in *instance) bool {
 		f.settle(in, now)
-		if in.LifecycleState != oci.StateTerminated && in.FreeformTags[key] == value {
-			out = append(out, id)
-		}
-	}
-	return out
+		return in.LifecycleState != oci.StateTerminated && in.FreeformTags[key] == value
+	})
 }
 
 // Metadata returns the metadata instance id was launched with.
