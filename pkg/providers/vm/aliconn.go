@@ -35,9 +35,9 @@ func aliConnect(p *Provider, s *providers.Spec, region string) (cloudAPI, error)
 	if region == "" {
 		return nil, fmt.Errorf("%s: no Alibaba Cloud region: set providers.packer.alibaba.region, or ALICLOUD_REGION on the executor: %w", Name, providers.ErrInvalidSpec)
 	}
-	c, err := alicloud.New(alicloud.Config{Region: region, Endpoint: p.cfg.ECSEndpoint, Provider: Name,
+	c, err := alicloud.New(alicloud.Config{Region: region, Endpoint: p.cfg.ECSEndpoint,
 		Credentials: alicloud.Credentials{AccessKeyID: p.credential(s, "ALICLOUD_ACCESS_KEY"), AccessKeySecret: p.credential(s, "ALICLOUD_SECRET_KEY")},
-		HTTPClient:  p.cfg.HTTPClient, Timeout: p.cfg.APITimeout, BackoffBase: p.cfg.BackoffBase, Recorder: p.cfg.Recorder})
+		Options:     p.restOptions()})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", Name, err)
 	}

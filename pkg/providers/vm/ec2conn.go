@@ -52,16 +52,12 @@ func (p *Provider) ec2Client(s *providers.Spec, region string) (*ec2.Client, err
 	c, err := ec2.New(ec2.Config{
 		Region:   region,
 		Endpoint: p.cfg.EC2Endpoint,
-		Provider: Name,
 		Credentials: ec2.Credentials{
 			AccessKeyID:     p.credential(s, "AWS_ACCESS_KEY_ID"),
 			SecretAccessKey: p.credential(s, "AWS_SECRET_ACCESS_KEY"),
 			SessionToken:    p.credential(s, "AWS_SESSION_TOKEN"),
 		},
-		HTTPClient:  p.cfg.HTTPClient,
-		Timeout:     p.cfg.APITimeout,
-		BackoffBase: p.cfg.BackoffBase,
-		Recorder:    p.cfg.Recorder,
+		Options: p.restOptions(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", Name, err)

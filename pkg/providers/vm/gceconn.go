@@ -70,7 +70,8 @@ func (p *Provider) gceProject(s *providers.Spec, k *gce.Key) string {
 	return k.ProjectID
 }
 
-// restOptions are the transport settings of the JSON cloud clients.
+// restOptions are the transport settings of the cloud clients (PollInterval is the JSON
+// clients'; the signing clients' callers wait with it themselves).
 func (p *Provider) restOptions() cloudrest.Options {
 	return cloudrest.Options{Provider: Name, HTTPClient: p.cfg.HTTPClient, Timeout: p.cfg.APITimeout, BackoffBase: p.cfg.BackoffBase,
 		Recorder: p.cfg.Recorder, PollInterval: p.cfg.PollInterval}

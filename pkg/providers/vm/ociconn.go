@@ -56,10 +56,10 @@ func ociConnect(p *Provider, s *providers.Spec, region string) (cloudAPI, error)
 	if err != nil {
 		return nil, fmt.Errorf("%s: OCI_KEY_FILE: %w: %w", Name, err, providers.ErrAuth)
 	}
-	c, err := oci.New(oci.Config{Region: region, Endpoint: p.cfg.OCIEndpoint, Provider: Name,
+	c, err := oci.New(oci.Config{Region: region, Endpoint: p.cfg.OCIEndpoint,
 		Credentials: oci.Credentials{TenancyOCID: p.credential(s, "OCI_TENANCY_OCID"), UserOCID: p.credential(s, "OCI_USER_OCID"),
 			Fingerprint: p.credential(s, "OCI_FINGERPRINT"), PrivateKey: key},
-		HTTPClient: p.cfg.HTTPClient, Timeout: p.cfg.APITimeout, BackoffBase: p.cfg.BackoffBase, Recorder: p.cfg.Recorder})
+		Options: p.restOptions()})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", Name, err)
 	}

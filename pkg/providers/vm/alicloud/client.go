@@ -25,20 +25,10 @@ type Config struct {
 	Endpoint string
 	// Credentials sign every request; both parts are required.
 	Credentials Credentials
-	// Provider names the platform in errors ("packer").
-	Provider string
-	// HTTPClient's transport sends the signed requests; nil means http.DefaultTransport.
-	HTTPClient *http.Client
-	// Timeout, MaxRetries, BackoffBase and Jitter are the rest client's; MaxRetries and
-	// BackoffBase also bound the client's own retries of throttled (HTTP 400) answers.
-	Timeout     time.Duration
-	MaxRetries  int
-	BackoffBase time.Duration
-	Jitter      func(time.Duration) time.Duration
-	// Recorder, when set, records every request before it is signed.
-	Recorder *rest.Recorder
-	// Now is the signing clock; nil means time.Now.
-	Now func() time.Time
+	// Options are the transport settings (Provider: "" means "alicloud"; Now: the signing
+	// clock). MaxRetries and BackoffBase also bound the client's own retries of throttled
+	// (HTTP 400) answers; the Recorder records every request before it is signed.
+	cloudrest.Options
 }
 
 // Client calls the ECS API of one region with one AccessKey. It is safe for concurrent use.
@@ -67,29 +57,10 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Provider == "" {
 		cfg.Provider = "alicloud"
 	}
-	now := cfg.Now
-	if now == nil {
-		now = time.Now
-	}
-	cr := cfg.Credentials
-	hc := cloudrest.SigningClient(cfg.HTTPClient, func(r *http.Request) error { return sign(r, cr, now()) })
-	timeout := cfg.Timeout
-	if timeout <= 0 {
-		timeout = rest.DefaultTimeout
-	}
-	rc, err := rest.New(rest.Config{
-		BaseURL:        cfg.Endpoint,
-		Provider:       cfg.Provider,
-		Decode:         decode,
-		HTTPClient:     hc,
-		Timeout:        cfg.Timeout,
-		AttemptTimeout: timeout,
-		MaxRetries:     cfg.MaxRetries,
-		BackoffBase:    cfg.BackoffBase,
-		Jitter:         cfg.Jitter,
-		Secrets:        []string{cfg.Credentials.AccessKeySecret},
-		Recorder:       cfg.Recorder,
-	})
+	now, cr := cfg.Clock(), cfg.Credentials
+	rcfg := cfg.Signed(cfg.Endpoint, func(r *http.Request) error { return sign(r, cr, now()) }, cr.AccessKeySecret)
+	rcfg.Decode = decode
+	rc, err := rest.New(rcfg)
 	if err != nil {
 		return nil, err
 	}

@@ -12,20 +12,13 @@ import (
 	"github.com/sindri/deploy/v3/pkg/providers/internal/rest"
 	"github.com/sindri/deploy/v3/pkg/providers/vm/alicloud"
 	"github.com/sindri/deploy/v3/pkg/providers/vm/alicloud/alicloudtest"
+	"github.com/sindri/deploy/v3/pkg/providers/vm/internal/cloudtest"
 )
 
 func newClient(t *testing.T, f *alicloudtest.Fake, rec *rest.Recorder, tweak ...func(*alicloud.Config)) *alicloud.Client {
 	t.Helper()
-	cfg := alicloud.Config{Region: f.Region(), Endpoint: f.URL, Credentials: f.Credentials(), HTTPClient: f.Client(),
-		Provider: "packer", BackoffBase: time.Millisecond, Timeout: 2 * time.Second, Recorder: rec}
-	for _, tw := range tweak {
-		tw(&cfg)
-	}
-	c, err := alicloud.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	cfg := alicloud.Config{Region: f.Region(), Endpoint: f.URL, Credentials: f.Credentials(), Options: cloudtest.Options(f.Client(), rec)}
+	return cloudtest.New(t, cfg, alicloud.New, tweak...)
 }
 
 func wait(t *testing.T, c *alicloud.Client, id, status string) alicloud.Instance {

@@ -12,7 +12,7 @@ import (
 	"github.com/sindri/deploy/v3/pkg/providers/internal/rest"
 	"github.com/sindri/deploy/v3/pkg/providers/vm/azure"
 	"github.com/sindri/deploy/v3/pkg/providers/vm/azure/azuretest"
-	"github.com/sindri/deploy/v3/pkg/providers/vm/internal/cloudrest"
+	"github.com/sindri/deploy/v3/pkg/providers/vm/internal/cloudtest"
 )
 
 func newClient(t *testing.T, f *azuretest.Fake, secret string, rec *rest.Recorder) *azure.Client {
@@ -20,8 +20,7 @@ func newClient(t *testing.T, f *azuretest.Fake, secret string, rec *rest.Recorde
 	o := f.Options()
 	c, err := azure.New(azure.Config{Subscription: o.Subscription, ResourceGroup: o.ResourceGroup, TenantID: o.Tenant,
 		ClientID: o.ClientID, ClientSecret: secret, Endpoint: f.URL, LoginEndpoint: f.URL,
-		Options: cloudrest.Options{Provider: "packer", HTTPClient: f.Client(), Timeout: 2 * time.Second,
-			BackoffBase: time.Millisecond, Recorder: rec, PollInterval: time.Millisecond}})
+		Options: cloudtest.Options(f.Client(), rec)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/sindri/deploy/v3/pkg/providers/internal/rest"
+	"github.com/sindri/deploy/v3/pkg/providers/vm/internal/cloudrest"
 )
 
 // APIVersion is the EC2 API version every request names.
@@ -40,18 +41,9 @@ type Config struct {
 	Endpoint string
 	// Credentials sign every request. AccessKeyID and SecretAccessKey are required.
 	Credentials Credentials
-	// Provider names the platform in errors ("packer").
-	Provider string
-	// HTTPClient, Timeout, MaxRetries, BackoffBase and Jitter are the rest client's.
-	HTTPClient  *http.Client
-	Timeout     time.Duration
-	MaxRetries  int
-	BackoffBase time.Duration
-	Jitter      func(time.Duration) time.Duration
-	// Recorder, when set, records every request, credentials removed.
-	Recorder *rest.Recorder
-	// Now is the signing clock; nil means time.Now.
-	Now func() time.Time
+	// Options are the transport settings (Provider: "" means "ec2"; Now: the signing
+	// clock). The Recorder records every request, credentials removed.
+	cloudrest.Options
 }
 
 // Client calls the EC2 Query API of one region with one credential. It is safe for
@@ -79,31 +71,14 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Provider == "" {
 		cfg.Provider = "ec2"
 	}
-	now := cfg.Now
-	if now == nil {
-		now = time.Now
-	}
 	secrets := []string{cfg.Credentials.SecretAccessKey}
 	if cfg.Credentials.SessionToken != "" {
 		secrets = append(secrets, cfg.Credentials.SessionToken)
 	}
-	rc, err := rest.New(rest.Config{
-		BaseURL:          cfg.Endpoint,
-		Provider:         cfg.Provider,
-		Auth:             signer(cfg.Credentials, cfg.Region, now),
-		RequestIDHeaders: []string{"X-Amzn-Requestid", "X-Amz-Request-Id"},
-		Decode:           decode,
-		HTTPClient:       cfg.HTTPClient,
-		Timeout:          cfg.Timeout,
-		AttemptTimeout:   orTimeout(cfg.Timeout),
-		MaxRetries:       cfg.MaxRetries,
-		BackoffBase:      cfg.BackoffBase,
-		Jitter:           cfg.Jitter,
-		Secrets:          secrets,
-		Recorder:         cfg.Recorder,
-		Unmarshal:        xml.Unmarshal,
-		Accept:           "text/xml",
-	})
+	rcfg := cfg.Rest(cfg.Endpoint, signer(cfg.Credentials, cfg.Region, cfg.Clock()), secrets...)
+	rcfg.RequestIDHeaders = []string{"X-Amzn-Requestid", "X-Amz-Request-Id"}
+	rcfg.Decode, rcfg.Unmarshal, rcfg.Accept = decode, xml.Unmarshal, "text/xml"
+	rc, err := rest.New(rcfg)
 	if err != nil {
 		return nil, err
 	}
@@ -197,14 +172,4 @@ func tagParams(p url.Values, prefix string, tags []Tag) {
 		p.Set(k+".Key", t.Key)
 		p.Set(k+".Value", t.Value)
 	}
-}
-
-// orTimeout is the bound of each attempt: t, else the rest client's default. EC2 answers in
-// well under a second; a held request is retried rather than waited out to the caller's
-// deadline.
-func orTimeout(t time.Duration) time.Duration {
-	if t > 0 {
-		return t
-	}
-	return rest.DefaultTimeout
 }

@@ -14,20 +14,13 @@ import (
 	"github.com/sindri/deploy/v3/pkg/providers/internal/rest"
 	"github.com/sindri/deploy/v3/pkg/providers/vm/ec2"
 	"github.com/sindri/deploy/v3/pkg/providers/vm/ec2/ec2test"
+	"github.com/sindri/deploy/v3/pkg/providers/vm/internal/cloudtest"
 )
 
 func newClient(t *testing.T, f *ec2test.Fake, rec *rest.Recorder, tweak ...func(*ec2.Config)) *ec2.Client {
 	t.Helper()
-	cfg := ec2.Config{Region: f.Region(), Endpoint: f.URL, Credentials: f.Credentials(), HTTPClient: f.Client(),
-		Provider: "packer", BackoffBase: time.Millisecond, Timeout: 2 * time.Second, Recorder: rec}
-	for _, tw := range tweak {
-		tw(&cfg)
-	}
-	c, err := ec2.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	cfg := ec2.Config{Region: f.Region(), Endpoint: f.URL, Credentials: f.Credentials(), Options: cloudtest.Options(f.Client(), rec)}
+	return cloudtest.New(t, cfg, ec2.New, tweak...)
 }
 
 // wait polls instance id until it is in state.

@@ -17,7 +17,7 @@ import (
 	"github.com/sindri/deploy/v3/pkg/providers/internal/rest"
 	"github.com/sindri/deploy/v3/pkg/providers/vm/gce"
 	"github.com/sindri/deploy/v3/pkg/providers/vm/gce/gcetest"
-	"github.com/sindri/deploy/v3/pkg/providers/vm/internal/cloudrest"
+	"github.com/sindri/deploy/v3/pkg/providers/vm/internal/cloudtest"
 )
 
 func newClient(t *testing.T, f *gcetest.Fake, keyJSON []byte, rec *rest.Recorder) *gce.Client {
@@ -27,8 +27,7 @@ func newClient(t *testing.T, f *gcetest.Fake, keyJSON []byte, rec *rest.Recorder
 		t.Fatal(err)
 	}
 	c, err := gce.New(gce.Config{Project: f.Project(), Zone: f.Zone(), Key: k, Endpoint: f.Endpoint,
-		Options: cloudrest.Options{Provider: "packer", HTTPClient: f.Client(), Timeout: 2 * time.Second,
-			BackoffBase: time.Millisecond, Recorder: rec, PollInterval: time.Millisecond}})
+		Options: cloudtest.Options(f.Client(), rec)})
 	if err != nil {
 		t.Fatal(err)
 	}

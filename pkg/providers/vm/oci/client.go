@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"time"
 
 	"github.com/sindri/deploy/v3/pkg/providers/internal/rest"
 	"github.com/sindri/deploy/v3/pkg/providers/vm/internal/cloudrest"
@@ -23,19 +22,9 @@ type Config struct {
 	Endpoint string
 	// Credentials sign every request; all four parts are required.
 	Credentials Credentials
-	// Provider names the platform in errors ("packer").
-	Provider string
-	// HTTPClient's transport sends the signed requests; nil means http.DefaultTransport.
-	HTTPClient *http.Client
-	// Timeout, MaxRetries, BackoffBase and Jitter are the rest client's.
-	Timeout     time.Duration
-	MaxRetries  int
-	BackoffBase time.Duration
-	Jitter      func(time.Duration) time.Duration
-	// Recorder, when set, records every request (no signature is ever recorded).
-	Recorder *rest.Recorder
-	// Now is the signing clock; nil means time.Now.
-	Now func() time.Time
+	// Options are the transport settings (Provider: "" means "oci"; Now: the signing clock).
+	// The Recorder records every request (no signature is ever recorded).
+	cloudrest.Options
 }
 
 // Client calls the Core Services API of one region with one API key. It is safe for
@@ -67,29 +56,10 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Provider == "" {
 		cfg.Provider = "oci"
 	}
-	now := cfg.Now
-	if now == nil {
-		now = time.Now
-	}
-	cr := cfg.Credentials
-	hc := cloudrest.SigningClient(cfg.HTTPClient, func(r *http.Request) error { return sign(r, cr, now()) })
-	timeout := cfg.Timeout
-	if timeout <= 0 {
-		timeout = rest.DefaultTimeout
-	}
-	rc, err := rest.New(rest.Config{
-		BaseURL:          cfg.Endpoint + "/" + APIVersion,
-		Provider:         cfg.Provider,
-		RequestIDHeaders: []string{"Opc-Request-Id"},
-		Decode:           decode,
-		HTTPClient:       hc,
-		Timeout:          cfg.Timeout,
-		AttemptTimeout:   timeout,
-		MaxRetries:       cfg.MaxRetries,
-		BackoffBase:      cfg.BackoffBase,
-		Jitter:           cfg.Jitter,
-		Recorder:         cfg.Recorder,
-	})
+	now, cr := cfg.Clock(), cfg.Credentials
+	rcfg := cfg.Signed(cfg.Endpoint+"/"+APIVersion, func(r *http.Request) error { return sign(r, cr, now()) })
+	rcfg.RequestIDHeaders, rcfg.Decode = []string{"Opc-Request-Id"}, decode
+	rc, err := rest.New(rcfg)
 	if err != nil {
 		return nil, err
 	}

@@ -14,22 +14,15 @@ import (
 	"github.com/sindri/deploy/v3/internal/apifake"
 	"github.com/sindri/deploy/v3/pkg/providers"
 	"github.com/sindri/deploy/v3/pkg/providers/internal/rest"
+	"github.com/sindri/deploy/v3/pkg/providers/vm/internal/cloudtest"
 	"github.com/sindri/deploy/v3/pkg/providers/vm/oci"
 	"github.com/sindri/deploy/v3/pkg/providers/vm/oci/ocitest"
 )
 
 func newClient(t *testing.T, f *ocitest.Fake, rec *rest.Recorder, tweak ...func(*oci.Config)) *oci.Client {
 	t.Helper()
-	cfg := oci.Config{Region: f.Region(), Endpoint: f.URL, Credentials: f.Credentials(), HTTPClient: f.Client(),
-		Provider: "packer", BackoffBase: time.Millisecond, Timeout: 2 * time.Second, Recorder: rec}
-	for _, tw := range tweak {
-		tw(&cfg)
-	}
-	c, err := oci.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	cfg := oci.Config{Region: f.Region(), Endpoint: f.URL, Credentials: f.Credentials(), Options: cloudtest.Options(f.Client(), rec)}
+	return cloudtest.New(t, cfg, oci.New, tweak...)
 }
 
 func launchDetails(f *ocitest.Fake, image, env string) oci.LaunchDetails {

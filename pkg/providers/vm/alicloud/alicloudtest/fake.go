@@ -9,17 +9,15 @@
 package alicloudtest
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"net/http"
-	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/sindri/deploy/v3/internal/apifake"
 	"github.com/sindri/deploy/v3/pkg/providers/vm/alicloud"
+	"github.com/sindri/deploy/v3/pkg/providers/vm/internal/fakebase"
 )
 
 // Options shape a Fake.
@@ -40,9 +38,8 @@ type Options struct {
 
 // Fake is a running ECS fake. Its methods are safe for concurrent use.
 type Fake struct {
-	// API is the fault-injecting server in front of the fake; URL its endpoint.
-	API *apifake.Server
-	URL string
+	// Server is the fault-injecting server in front of the fake (API) and its endpoint (URL).
+	fakebase.Server
 
 	opts Options
 
@@ -74,26 +71,15 @@ type instance struct {
 // New starts a fake for t with opts.
 func New(t testing.TB, opts Options) *Fake {
 	t.Helper()
-	if opts.Region == "" {
-		opts.Region = "cn-hangzhou"
-	}
-	if opts.AccessKeyID == "" {
-		opts.AccessKeyID = "LTAIfakeEcsTestKey01"
-	}
-	if opts.AccessKeySecret == "" {
-		b := make([]byte, 15)
-		_, _ = rand.Read(b)
-		opts.AccessKeySecret = "fake-ali-secret-" + hex.EncodeToString(b)
-	}
-	if opts.Transition == 0 {
-		opts.Transition = 30 * time.Millisecond
-	}
+	fakebase.Default(&opts.Region, "cn-hangzhou")
+	fakebase.Default(&opts.AccessKeyID, "LTAIfakeEcsTestKey01")
+	fakebase.Default(&opts.AccessKeySecret, "fake-ali-secret-"+fakebase.RandomHex(15))
+	fakebase.Default(&opts.Transition, 30*time.Millisecond)
 	f := &Fake{opts: opts, instances: map[string]*instance{}, images: map[string]*alicloud.Image{},
 		snapshots: map[string]bool{}, tokens: map[string]tokenUse{}, nonces: map[string]bool{}, failing: map[string]bool{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /{$}", f.serve)
-	f.API = apifake.New(t, mux, append([]apifake.Option{apifake.WithName("ecsfake"), apifake.WithErrorBody(errorBody)}, opts.API...)...)
-	f.URL = f.API.URL
+	f.Serve(t, mux, "ecsfake", "", errorBody, opts.API)
 	return f
 }
 
@@ -104,9 +90,6 @@ func (f *Fake) Credentials() alicloud.Credentials {
 
 // Region returns the region the fake serves.
 func (f *Fake) Region() string { return f.opts.Region }
-
-// Client returns an HTTP client for the fake.
-func (f *Fake) Client() *http.Client { return f.API.Client() }
 
 // ThrottleBody is ECS's flow-control answer, for a Respond(400, ThrottleBody) rule.
 var ThrottleBody = errorJSON("Throttling.User", "Request was denied due to user flow control.")
@@ -181,13 +164,9 @@ func (f *Fake) Kill(id string) {
 func (f *Fake) Instances(key, value string) []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var out []string
-	for _, id := range f.order {
-		if in := f.instances[id]; !in.released && in.Tags.Map()[key] == value {
-			out = append(out, id)
-		}
-	}
-	return out
+	return fakebase.InOrder(f.order, f.instances, func(in *instance) bool {
+		return !in.released && in.Tags.Map()[key] == value
+	})
 }
 
 // UserData returns the user data instance id was created with (decoded).
@@ -204,24 +183,14 @@ func (f *Fake) UserData(id string) string {
 func (f *Fake) Images() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var out []string
-	for id := range f.images {
-		out = append(out, id)
-	}
-	slices.Sort(out)
-	return out
+	return fakebase.SortedKeys(f.images, nil)
 }
 
 // Snapshots returns the ids of the snapshots that exist, sorted.
 func (f *Fake) Snapshots() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var out []string
-	for id := range f.snapshots {
-		out = append(out, id)
-	}
-	slices.Sort(out)
-	return out
+	return fakebase.SortedKeys(f.snapshots, nil)
 }
 
 func (in *instance) enter(status string, now time.Time) {

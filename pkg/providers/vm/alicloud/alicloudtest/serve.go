@@ -18,6 +18,7 @@ import (
 
 	"github.com/sindri/deploy/v3/internal/apifake"
 	"github.com/sindri/deploy/v3/pkg/providers/vm/alicloud"
+	"github.com/sindri/deploy/v3/pkg/providers/vm/internal/fakebase"
 )
 
 // maxSkew is how far a request's Timestamp may be from the fake's clock (ECS: 15 minutes).
@@ -31,13 +32,7 @@ type action struct {
 	handle   func(f *Fake, p url.Values, now time.Time) (any, *apiError)
 }
 
-func params(patterns ...string) []*regexp.Regexp {
-	out := make([]*regexp.Regexp, len(patterns))
-	for i, p := range patterns {
-		out[i] = regexp.MustCompile(`^` + p + `$`)
-	}
-	return out
-}
+var params = fakebase.Patterns
 
 var common = []string{"Action", "Version", "Format", "AccessKeyId", "SignatureMethod", "SignatureVersion",
 	"SignatureNonce", "Timestamp", "Signature"}

@@ -13,8 +13,6 @@
 package azuretest
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -24,6 +22,7 @@ import (
 
 	"github.com/sindri/deploy/v3/internal/apifake"
 	"github.com/sindri/deploy/v3/pkg/providers/vm/azure"
+	"github.com/sindri/deploy/v3/pkg/providers/vm/internal/fakebase"
 )
 
 // Options shape a Fake.
@@ -46,10 +45,9 @@ type Options struct {
 
 // Fake is a running Resource Manager fake. Its methods are safe for concurrent use.
 type Fake struct {
-	// API is the fault-injecting server in front of the fake; URL its root, which serves
-	// both the management and the login endpoint.
-	API *apifake.Server
-	URL string
+	// Server is the fault-injecting server in front of the fake (API) and its root (URL),
+	// which serves both the management and the login endpoint.
+	fakebase.Server
 
 	opts Options
 
@@ -87,26 +85,15 @@ func (f *Fake) SubnetID() string {
 // New starts a fake for t with opts.
 func New(t testing.TB, opts Options) *Fake {
 	t.Helper()
-	def := func(s *string, v string) {
-		if *s == "" {
-			*s = v
-		}
-	}
-	def(&opts.Subscription, "00000000-0000-0000-0000-0000000000a1")
-	def(&opts.ResourceGroup, "sindri-packer")
-	def(&opts.Location, "westus2")
-	def(&opts.Tenant, "00000000-0000-0000-0000-0000000000b2")
-	def(&opts.ClientID, "00000000-0000-0000-0000-0000000000c3")
-	def(&opts.ClientSecret, "fake-azure-secret-"+randomHex(12))
-	if opts.Transition == 0 {
-		opts.Transition = 30 * time.Millisecond
-	}
-	if opts.OpReads == 0 {
-		opts.OpReads = 2
-	}
-	if opts.PageSize == 0 {
-		opts.PageSize = 2
-	}
+	fakebase.Default(&opts.Subscription, "00000000-0000-0000-0000-0000000000a1")
+	fakebase.Default(&opts.ResourceGroup, "sindri-packer")
+	fakebase.Default(&opts.Location, "westus2")
+	fakebase.Default(&opts.Tenant, "00000000-0000-0000-0000-0000000000b2")
+	fakebase.Default(&opts.ClientID, "00000000-0000-0000-0000-0000000000c3")
+	fakebase.Default(&opts.ClientSecret, "fake-azure-secret-"+randomHex(12))
+	fakebase.Default(&opts.Transition, 30*time.Millisecond)
+	fakebase.Default(&opts.OpReads, 2)
+	fakebase.Default(&opts.PageSize, 2)
 	f := &Fake{opts: opts, tokens: map[string]bool{}, vms: map[string]*vm{}, nics: map[string]*azure.NIC{}, ips: map[string]*azure.PublicIP{},
 		disks: map[string]string{}, images: map[string]*azure.Image{}, ops: map[string]*operation{}, failing: map[string]string{}}
 	rg := "/subscriptions/{sub}/resourceGroups/{rg}/providers/"
@@ -130,17 +117,12 @@ func New(t testing.TB, opts Options) *Fake {
 	mux.HandleFunc("GET "+rg+"Microsoft.Compute/images", f.listImages)
 	mux.HandleFunc("GET "+rg+"Microsoft.Compute/images/{name}", f.getImage)
 	mux.HandleFunc("DELETE "+rg+"Microsoft.Compute/images/{name}", f.deleteImage)
-	f.API = apifake.New(t, mux, append([]apifake.Option{apifake.WithName("azurefake"),
-		apifake.WithRequestID("x-ms-request-id"), apifake.WithErrorBody(errorBody)}, opts.API...)...)
-	f.URL = f.API.URL
+	f.Serve(t, mux, "azurefake", "x-ms-request-id", errorBody, opts.API)
 	return f
 }
 
 // Options returns the fake's settings (the service principal among them).
 func (f *Fake) Options() Options { return f.opts }
-
-// Client returns an HTTP client for the fake.
-func (f *Fake) Client() *http.Client { return f.API.Client() }
 
 func (f *Fake) rgID() string {
 	return "/subscriptions/" + f.opts.Subscription + "/resourceGroups/" + f.opts.ResourceGroup
@@ -236,11 +218,7 @@ func fail(w http.ResponseWriter, status int, code, format string, args ...any) {
 	apifake.WriteJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": fmt.Sprintf(format, args...)}})
 }
 
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
+var randomHex = fakebase.RandomHex
 
 // newOp records an async operation whose status check reports, and sets its URL on w.
 // Caller holds f.mu.

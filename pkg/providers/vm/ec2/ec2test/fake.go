@@ -8,18 +8,16 @@
 package ec2test
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/xml"
 	"fmt"
 	"net/http"
-	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/sindri/deploy/v3/internal/apifake"
 	"github.com/sindri/deploy/v3/pkg/providers/vm/ec2"
+	"github.com/sindri/deploy/v3/pkg/providers/vm/internal/fakebase"
 )
 
 // Options shape a Fake.
@@ -44,9 +42,8 @@ type Options struct {
 
 // Fake is a running EC2 fake. Its methods are safe for concurrent use.
 type Fake struct {
-	// API is the fault-injecting server in front of the fake; URL its endpoint.
-	API *apifake.Server
-	URL string
+	// Server is the fault-injecting server in front of the fake (API) and its endpoint (URL).
+	fakebase.Server
 
 	opts Options
 
@@ -81,30 +78,16 @@ type image struct {
 // New starts a fake for t with opts.
 func New(t testing.TB, opts Options) *Fake {
 	t.Helper()
-	if opts.Region == "" {
-		opts.Region = "us-west-2"
-	}
-	if opts.AccessKeyID == "" {
-		opts.AccessKeyID = "AKIAFAKEEC2TEST00001"
-	}
-	if opts.SecretAccessKey == "" {
-		b := make([]byte, 20)
-		_, _ = rand.Read(b)
-		opts.SecretAccessKey = "fake-secret-" + hex.EncodeToString(b)
-	}
-	if opts.Transition == 0 {
-		opts.Transition = 30 * time.Millisecond
-	}
-	if opts.PageSize == 0 {
-		opts.PageSize = 2
-	}
+	fakebase.Default(&opts.Region, "us-west-2")
+	fakebase.Default(&opts.AccessKeyID, "AKIAFAKEEC2TEST00001")
+	fakebase.Default(&opts.SecretAccessKey, "fake-secret-"+fakebase.RandomHex(20))
+	fakebase.Default(&opts.Transition, 30*time.Millisecond)
+	fakebase.Default(&opts.PageSize, 2)
 	f := &Fake{opts: opts, instances: map[string]*instance{}, images: map[string]*image{},
 		snapshots: map[string]bool{}, tokens: map[string]tokenUse{}, failing: map[string]ec2.StateReason{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /{$}", f.serve)
-	f.API = apifake.New(t, mux, append([]apifake.Option{apifake.WithName("ec2fake"),
-		apifake.WithRequestID("X-Amzn-Requestid"), apifake.WithErrorBody(errorBody)}, opts.API...)...)
-	f.URL = f.API.URL
+	f.Serve(t, mux, "ec2fake", "X-Amzn-Requestid", errorBody, opts.API)
 	return f
 }
 
@@ -115,9 +98,6 @@ func (f *Fake) Credentials() ec2.Credentials {
 
 // Region returns the region the fake serves.
 func (f *Fake) Region() string { return f.opts.Region }
-
-// Client returns an HTTP client for the fake.
-func (f *Fake) Client() *http.Client { return f.API.Client() }
 
 // errorBody is EC2's XML error for the apifake rules' Status answers.
 func errorBody(status int) any {
@@ -203,15 +183,10 @@ func (f *Fake) Instances(key, value string) []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	now := time.Now()
-	var out []string
-	for _, id := range f.order {
-		in := f.instances[id]
+	return fakebase.InOrder(f.order, f.instances, func(in *instance) bool {
 		f.settle(in, now)
-		if in.State.Name != ec2.StateTerminated && ec2.TagMap(in.Tags)[key] == value {
-			out = append(out, id)
-		}
-	}
-	return out
+		return in.State.Name != ec2.StateTerminated && ec2.TagMap(in.Tags)[key] == value
+	})
 }
 
 // UserData returns the user data instance id was launched with (decoded).
@@ -228,26 +203,14 @@ func (f *Fake) UserData(id string) string {
 func (f *Fake) Images() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var out []string
-	for id, im := range f.images {
-		if !im.deregistered {
-			out = append(out, id)
-		}
-	}
-	slices.Sort(out)
-	return out
+	return fakebase.SortedKeys(f.images, func(im *image) bool { return !im.deregistered })
 }
 
 // Snapshots returns the ids of the snapshots that exist, sorted.
 func (f *Fake) Snapshots() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var out []string
-	for id := range f.snapshots {
-		out = append(out, id)
-	}
-	slices.Sort(out)
-	return out
+	return fakebase.SortedKeys(f.snapshots, nil)
 }
 
 // enter moves in into state now.

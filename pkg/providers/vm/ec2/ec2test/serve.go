@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/sindri/deploy/v3/pkg/providers/vm/ec2"
+	"github.com/sindri/deploy/v3/pkg/providers/vm/internal/fakebase"
 )
 
 const xmlns = "http://ec2.amazonaws.com/doc/2016-11-15/"
@@ -27,13 +28,7 @@ type action struct {
 	handle   func(f *Fake, p url.Values, now time.Time) (any, *apiError)
 }
 
-func params(patterns ...string) []*regexp.Regexp {
-	out := make([]*regexp.Regexp, len(patterns))
-	for i, p := range patterns {
-		out[i] = regexp.MustCompile(`^` + p + `$`)
-	}
-	return out
-}
+var params = fakebase.Patterns
 
 var filterParams = []string{`Filter\.\d+\.Name`, `Filter\.\d+\.Value\.\d+`}
 

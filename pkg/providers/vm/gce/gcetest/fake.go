@@ -13,7 +13,6 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
@@ -26,6 +25,7 @@ import (
 
 	"github.com/sindri/deploy/v3/internal/apifake"
 	"github.com/sindri/deploy/v3/pkg/providers/vm/gce"
+	"github.com/sindri/deploy/v3/pkg/providers/vm/internal/fakebase"
 )
 
 // Options shape a Fake.
@@ -44,10 +44,9 @@ type Options struct {
 
 // Fake is a running Compute Engine fake. Its methods are safe for concurrent use.
 type Fake struct {
-	// API is the fault-injecting server in front of the fake; URL its root. Endpoint is the
-	// Compute root a gce.Client takes.
-	API      *apifake.Server
-	URL      string
+	// Server is the fault-injecting server in front of the fake (API) and its root (URL).
+	fakebase.Server
+	// Endpoint is the Compute root a gce.Client takes.
 	Endpoint string
 
 	opts    Options
@@ -81,21 +80,11 @@ type operation struct {
 // New starts a fake for t with opts.
 func New(t testing.TB, opts Options) *Fake {
 	t.Helper()
-	if opts.Project == "" {
-		opts.Project = "sindri-test"
-	}
-	if opts.Zone == "" {
-		opts.Zone = "us-central1-a"
-	}
-	if opts.Transition == 0 {
-		opts.Transition = 30 * time.Millisecond
-	}
-	if opts.OpReads == 0 {
-		opts.OpReads = 2
-	}
-	if opts.PageSize == 0 {
-		opts.PageSize = 2
-	}
+	fakebase.Default(&opts.Project, "sindri-test")
+	fakebase.Default(&opts.Zone, "us-central1-a")
+	fakebase.Default(&opts.Transition, 30*time.Millisecond)
+	fakebase.Default(&opts.OpReads, 2)
+	fakebase.Default(&opts.PageSize, 2)
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
@@ -116,8 +105,7 @@ func New(t testing.TB, opts Options) *Fake {
 	mux.HandleFunc("GET "+global+"images/{name}", f.getImage)
 	mux.HandleFunc("DELETE "+global+"images/{name}", f.deleteImage)
 	mux.HandleFunc("GET "+global+"operations/{op}", f.getOperation)
-	f.API = apifake.New(t, mux, append([]apifake.Option{apifake.WithName("gcefake"), apifake.WithErrorBody(errorBody)}, opts.API...)...)
-	f.URL = f.API.URL
+	f.Serve(t, mux, "gcefake", "", errorBody, opts.API)
 	f.Endpoint = f.URL + "/compute/v1/"
 	pkcs8, _ := x509.MarshalPKCS8PrivateKey(key)
 	f.keyJSON, _ = json.Marshal(map[string]string{"type": "service_account", "project_id": opts.Project,
@@ -134,9 +122,6 @@ func (f *Fake) Project() string { return f.opts.Project }
 
 // Zone is the zone the fake serves.
 func (f *Fake) Zone() string { return f.opts.Zone }
-
-// Client returns an HTTP client for the fake.
-func (f *Fake) Client() *http.Client { return f.API.Client() }
 
 // AddImage adds a READY image with labels (GCE label form) created at created.
 func (f *Fake) AddImage(name string, labels map[string]string, created time.Time) {
@@ -220,11 +205,7 @@ func fail(w http.ResponseWriter, status int, reason, format string, args ...any)
 	apifake.WriteJSON(w, status, googleError(status, reason, fmt.Sprintf(format, args...)))
 }
 
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
+var randomHex = fakebase.RandomHex
 
 var (
 	nameRE  = regexp.MustCompile(`^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$`)

@@ -1,5 +1,5 @@
-// Package cloudrest is what the vm provider's cloud clients share: the settings of the JSON
-// clients' rest clients (Options) and the cache of the OAuth2 access tokens they get from
+// Package cloudrest is what the vm provider's cloud clients share: the settings of their
+// rest clients (Options, embedded by every client's Config) and the cache of the OAuth2 access tokens they get from
 // their token endpoints (Source) (gce, azure); an HTTP client that signs each request just
 // before it is sent (oci, alicloud); and the "already gone" rule of deletes (IgnoreNotFound).
 package cloudrest
@@ -20,14 +20,28 @@ import (
 type Options struct {
 	// Provider names the platform in errors.
 	Provider string
-	// HTTPClient, Timeout (per attempt; 0: 30s), BackoffBase and Recorder are the rest
-	// clients'.
+	// HTTPClient, Timeout (per attempt; 0: 30s), MaxRetries, BackoffBase, Jitter and
+	// Recorder are the rest clients'. The signing clients (ec2, oci, alicloud) send through
+	// HTTPClient's transport; MaxRetries and BackoffBase also bound alicloud's own retries of
+	// throttled answers.
 	HTTPClient  *http.Client
 	Timeout     time.Duration
+	MaxRetries  int
 	BackoffBase time.Duration
+	Jitter      func(time.Duration) time.Duration
 	Recorder    *rest.Recorder
 	// PollInterval is how often a long-running operation is read (0: 2s).
 	PollInterval time.Duration
+	// Now is the signing clock of the signing clients; nil means time.Now.
+	Now func() time.Time
+}
+
+// Clock is Now or time.Now.
+func (o Options) Clock() func() time.Time {
+	if o.Now == nil {
+		return time.Now
+	}
+	return o.Now
 }
 
 // Poll is PollInterval or its default.
@@ -45,7 +59,16 @@ func (o Options) Rest(base string, auth func(*http.Request) error, secrets ...st
 		attempt = 30 * time.Second
 	}
 	return rest.Config{BaseURL: base, Provider: o.Provider, Auth: auth, HTTPClient: o.HTTPClient, Timeout: o.Timeout,
-		AttemptTimeout: attempt, BackoffBase: o.BackoffBase, Recorder: o.Recorder, Secrets: secrets}
+		AttemptTimeout: attempt, MaxRetries: o.MaxRetries, BackoffBase: o.BackoffBase, Jitter: o.Jitter,
+		Recorder: o.Recorder, Secrets: secrets}
+}
+
+// Signed is Rest for a client whose requests sign sends through SigningClient (o's
+// HTTPClient's transport beneath), with no auth hook.
+func (o Options) Signed(base string, sign func(*http.Request) error, secrets ...string) rest.Config {
+	c := o.Rest(base, nil, secrets...)
+	c.HTTPClient = SigningClient(o.HTTPClient, sign)
+	return c
 }
 
 // Source gets a token with Request (built afresh for each fetch: a signed assertion

@@ -14,12 +14,12 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
-	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/sindri/deploy/v3/internal/apifake"
+	"github.com/sindri/deploy/v3/pkg/providers/vm/internal/fakebase"
 	"github.com/sindri/deploy/v3/pkg/providers/vm/oci"
 )
 
@@ -51,10 +51,9 @@ type Options struct {
 
 // Fake is a running OCI fake. Its methods are safe for concurrent use.
 type Fake struct {
-	// API is the fault-injecting server in front of the fake; URL its endpoint (without the
-	// API version).
-	API *apifake.Server
-	URL string
+	// Server is the fault-injecting server in front of the fake (API) and its endpoint (URL,
+	// without the API version).
+	fakebase.Server
 
 	opts Options
 
@@ -84,18 +83,10 @@ type instance struct {
 // New starts a fake for t with opts.
 func New(t testing.TB, opts Options) *Fake {
 	t.Helper()
-	if opts.Region == "" {
-		opts.Region = "us-phoenix-1"
-	}
-	if opts.Tenancy == "" {
-		opts.Tenancy = "ocid1.tenancy.oc1..faketenancy"
-	}
-	if opts.User == "" {
-		opts.User = "ocid1.user.oc1..fakeuser"
-	}
-	if opts.Fingerprint == "" {
-		opts.Fingerprint = "12:34:56:78:9a:bc:de:f0:12:34:56:78:9a:bc:de:f0"
-	}
+	fakebase.Default(&opts.Region, "us-phoenix-1")
+	fakebase.Default(&opts.Tenancy, "ocid1.tenancy.oc1..faketenancy")
+	fakebase.Default(&opts.User, "ocid1.user.oc1..fakeuser")
+	fakebase.Default(&opts.Fingerprint, "12:34:56:78:9a:bc:de:f0:12:34:56:78:9a:bc:de:f0")
 	if opts.Key == nil {
 		k, err := rsa.GenerateKey(rand.Reader, 2048)
 		if err != nil {
@@ -103,15 +94,9 @@ func New(t testing.TB, opts Options) *Fake {
 		}
 		opts.Key = k
 	}
-	if opts.Compartment == "" {
-		opts.Compartment = "ocid1.compartment.oc1..fakecompartment"
-	}
-	if opts.Transition == 0 {
-		opts.Transition = 30 * time.Millisecond
-	}
-	if opts.PageSize == 0 {
-		opts.PageSize = 2
-	}
+	fakebase.Default(&opts.Compartment, "ocid1.compartment.oc1..fakecompartment")
+	fakebase.Default(&opts.Transition, 30*time.Millisecond)
+	fakebase.Default(&opts.PageSize, 2)
 	if opts.Lag == nil {
 		opts.Lag = apifake.NewLag(0, 1)
 	}
@@ -130,9 +115,7 @@ func New(t testing.TB, opts Options) *Fake {
 	mux.HandleFunc("GET "+v+"/images", f.handle(f.listImages, "compartmentId", "sortBy", "sortOrder", "page", "limit", "displayName", "lifecycleState"))
 	mux.HandleFunc("GET "+v+"/images/{id}", f.handle(f.getImage))
 	mux.HandleFunc("DELETE "+v+"/images/{id}", f.handle(f.deleteImage))
-	f.API = apifake.New(t, mux, append([]apifake.Option{apifake.WithName("ocifake"),
-		apifake.WithRequestID("opc-request-id"), apifake.WithErrorBody(errorBody)}, opts.API...)...)
-	f.URL = f.API.URL
+	f.Serve(t, mux, "ocifake", "opc-request-id", errorBody, opts.API)
 	return f
 }
 
@@ -144,9 +127,6 @@ func (f *Fake) Credentials() oci.Credentials {
 // Region returns the region the fake serves; Compartment its compartment.
 func (f *Fake) Region() string      { return f.opts.Region }
 func (f *Fake) Compartment() string { return f.opts.Compartment }
-
-// Client returns an HTTP client for the fake.
-func (f *Fake) Client() *http.Client { return f.API.Client() }
 
 // errorBody is OCI's error body for the apifake rules' Status answers.
 func errorBody(status int) any {
@@ -224,15 +204,10 @@ func (f *Fake) Instances(key, value string) []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	now := time.Now()
-	var out []string
-	for _, id := range f.order {
-		in := f.instances[id]
+	return fakebase.InOrder(f.order, f.instances, func(in *instance) bool {
 		f.settle(in, now)
-		if in.LifecycleState != oci.StateTerminated && in.FreeformTags[key] == value {
-			out = append(out, id)
-		}
-	}
-	return out
+		return in.LifecycleState != oci.StateTerminated && in.FreeformTags[key] == value
+	})
 }
 
 // Metadata returns the metadata instance id was launched with.
@@ -256,14 +231,7 @@ func (f *Fake) UserData(id string) string {
 func (f *Fake) Images() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var out []string
-	for id, im := range f.images {
-		if im.LifecycleState != oci.ImageDeleted {
-			out = append(out, id)
-		}
-	}
-	slices.Sort(out)
-	return out
+	return fakebase.SortedKeys(f.images, func(im *oci.Image) bool { return im.LifecycleState != oci.ImageDeleted })
 }
 
 func (in *instance) enter(state string, now time.Time) {
