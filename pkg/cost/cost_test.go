@@ -11,6 +11,7 @@ import (
 
 	"github.com/sindri/deploy/v3/pkg/cost"
 	"github.com/sindri/deploy/v3/pkg/events"
+	"github.com/sindri/deploy/v3/pkg/events/eventstest"
 	"github.com/sindri/deploy/v3/pkg/providers"
 )
 
@@ -119,20 +120,7 @@ func TestPolicyCheck(t *testing.T) {
 
 func startJS(t *testing.T) jetstream.JetStream {
 	t.Helper()
-	srv, err := events.StartEmbedded(context.Background(), events.EmbeddedOptions{StoreDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
-	nc, err := srv.Connect()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, _, js := eventstest.Start(t, events.EmbeddedOptions{StoreDir: t.TempDir()}, false)
 	return js
 }
 

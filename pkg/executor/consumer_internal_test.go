@@ -8,6 +8,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/sindri/deploy/v3/pkg/events"
+	"github.com/sindri/deploy/v3/pkg/events/eventstest"
 )
 
 // An executor binds to the consumer as it is when its settings are the ones it wants, without a
@@ -16,14 +17,7 @@ import (
 func TestBindConsumerUpdatesOnlyWhenSettingsDiffer(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	srv, err := events.StartEmbedded(ctx, events.EmbeddedOptions{})
-	fatalIf(t, err)
-	t.Cleanup(srv.Close)
-	nc, err := srv.Connect()
-	fatalIf(t, err)
-	t.Cleanup(nc.Close)
-	js := jetStreamOn(t, nc)
-	fatalIf(t, events.Setup(ctx, js, events.SetupOptions{}))
+	_, nc, js := eventstest.Start(t, events.EmbeddedOptions{}, true)
 	var creates atomic.Int32
 	sub, err := nc.Subscribe("$JS.API.CONSUMER.CREATE.>", func(*nats.Msg) { creates.Add(1) })
 	fatalIf(t, err)

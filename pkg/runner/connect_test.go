@@ -10,6 +10,7 @@ import (
 
 	"github.com/sindri/deploy/v3/pkg/action"
 	"github.com/sindri/deploy/v3/pkg/events"
+	"github.com/sindri/deploy/v3/pkg/events/eventstest"
 	"github.com/sindri/deploy/v3/pkg/providers/providertest"
 	"github.com/sindri/deploy/v3/pkg/secrets"
 )
@@ -17,21 +18,7 @@ import (
 // startShared starts a NATS server with a client listener, as an operator's deployment.
 func startShared(t *testing.T) (*events.Embedded, jetstream.JetStream) {
 	t.Helper()
-	ctx := context.Background()
-	srv, err := events.StartEmbedded(ctx, events.EmbeddedOptions{StoreDir: t.TempDir(), Listen: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
-	nc, err := srv.Connect()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, _, js := eventstest.Start(t, events.EmbeddedOptions{StoreDir: t.TempDir(), Listen: true}, false)
 	return srv, js
 }
 

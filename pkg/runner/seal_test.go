@@ -14,6 +14,7 @@ import (
 
 	"github.com/sindri/deploy/v3/pkg/action"
 	"github.com/sindri/deploy/v3/pkg/events"
+	"github.com/sindri/deploy/v3/pkg/events/eventstest"
 	"github.com/sindri/deploy/v3/pkg/executor"
 	"github.com/sindri/deploy/v3/pkg/providers"
 	"github.com/sindri/deploy/v3/pkg/providers/providertest"
@@ -53,22 +54,7 @@ func newRemoteTrusting(t *testing.T, trusted []string) *remote {
 	}
 	rm := &remote{spy: providertest.NewFake(), dir: t.TempDir()}
 	rm.pub, _ = kp.PublicKey()
-	srv, err := events.StartEmbedded(ctx, events.EmbeddedOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
-	nc, err := srv.Connect()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	if rm.js, err = jetstream.New(nc); err != nil {
-		t.Fatal(err)
-	}
-	if err := events.Setup(ctx, rm.js, events.SetupOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	_, _, rm.js = eventstest.Start(t, events.EmbeddedOptions{}, true)
 	if rm.envs, err = events.OpenEnvStore(ctx, rm.js); err != nil {
 		t.Fatal(err)
 	}

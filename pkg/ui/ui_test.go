@@ -17,6 +17,7 @@ import (
 
 	"github.com/sindri/deploy/v3/pkg/cost"
 	"github.com/sindri/deploy/v3/pkg/events"
+	"github.com/sindri/deploy/v3/pkg/events/eventstest"
 	"github.com/sindri/deploy/v3/pkg/jobs"
 	"github.com/sindri/deploy/v3/pkg/providers"
 	"github.com/sindri/deploy/v3/pkg/ui"
@@ -37,23 +38,7 @@ type fixture struct {
 func newFixture(t *testing.T, with ...func(*ui.Options)) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	emb, err := events.StartEmbedded(ctx, events.EmbeddedOptions{StoreDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(emb.Close)
-	nc, err := emb.Connect()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := events.Setup(ctx, js, events.SetupOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	_, _, js := eventstest.Start(t, events.EmbeddedOptions{StoreDir: t.TempDir()}, true)
 	envs, err := events.OpenEnvStore(ctx, js)
 	if err != nil {
 		t.Fatal(err)
@@ -411,23 +396,7 @@ func TestLiveLogStreamsLinesAsTheyHappen(t *testing.T) {
 func TestPagesSayWhileTheHistoryIsRead(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	emb, err := events.StartEmbedded(ctx, events.EmbeddedOptions{StoreDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(emb.Close)
-	nc, err := emb.Connect()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := events.Setup(ctx, js, events.SetupOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	_, _, js := eventstest.Start(t, events.EmbeddedOptions{StoreDir: t.TempDir()}, true)
 	view, err := ui.New(ctx, js, ui.Options{})
 	if err != nil {
 		t.Fatal(err)
