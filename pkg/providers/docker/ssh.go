@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -38,17 +39,29 @@ func sshDialer(host, configFile string) (func(ctx context.Context, network, addr
 	return func(ctx context.Context, _, _ string) (net.Conn, error) {
 		// Not CommandContext: the connection outlives the dial's context; Close ends ssh.
 		cmd := exec.Command("ssh", args...)
-		stdin, err := cmd.StdinPipe()
+		// Our own pipes, not StdinPipe/StdoutPipe: Wait closes those as soon as ssh exits, so a
+		// read racing with it would get "file already closed" instead of the end of ssh's output
+		// and its reason on stderr.
+		inR, inW, err := os.Pipe()
 		if err != nil {
 			return nil, err
 		}
-		stdout, err := cmd.StdoutPipe()
+		outR, outW, err := os.Pipe()
 		if err != nil {
+			inR.Close()
+			inW.Close()
 			return nil, err
 		}
-		c := &cmdConn{cmd: cmd, in: stdin, out: stdout, host: u.Host}
+		cmd.Stdin, cmd.Stdout = inR, outW
+		c := &cmdConn{cmd: cmd, in: inW, out: outR, host: u.Host}
 		cmd.Stderr = &c.stderr
-		if err := cmd.Start(); err != nil {
+		err = cmd.Start()
+		// The child holds its own copies of these ends.
+		inR.Close()
+		outW.Close()
+		if err != nil {
+			inW.Close()
+			outR.Close()
 			return nil, fmt.Errorf("docker: run ssh for %s: %w", host, err)
 		}
 		c.exited = make(chan struct{})
@@ -81,23 +94,37 @@ const sshExitWait = 2 * time.Second
 func (c *cmdConn) Read(b []byte) (int, error) {
 	n, err := c.out.Read(b)
 	if err == io.EOF && n == 0 {
-		select {
-		case <-c.exited:
-		case <-time.After(sshExitWait):
-		}
-		if msg := strings.TrimSpace(c.stderr.String()); msg != "" {
-			return 0, fmt.Errorf("ssh %s: %s: %w", c.host, lastLine(msg), io.EOF)
-		}
+		return 0, c.reason(io.EOF)
 	}
 	return n, err
 }
 
-func (c *cmdConn) Write(b []byte) (int, error) { return c.in.Write(b) }
+func (c *cmdConn) Write(b []byte) (int, error) {
+	n, err := c.in.Write(b)
+	if err != nil {
+		// ssh has gone (a broken pipe): say why, as Read does.
+		return n, c.reason(err)
+	}
+	return n, nil
+}
+
+// reason waits briefly for ssh to exit and wraps err with the last line ssh wrote on stderr.
+func (c *cmdConn) reason(err error) error {
+	select {
+	case <-c.exited:
+	case <-time.After(sshExitWait):
+	}
+	if msg := strings.TrimSpace(c.stderr.String()); msg != "" {
+		return fmt.Errorf("ssh %s: %s: %w", c.host, lastLine(msg), err)
+	}
+	return err
+}
 
 // Close ends the ssh process and reaps it.
 func (c *cmdConn) Close() error {
 	c.once.Do(func() {
 		_ = c.in.Close()
+		_ = c.out.Close()
 		if c.cmd.Process != nil {
 			_ = c.cmd.Process.Kill()
 		}
