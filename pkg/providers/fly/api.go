@@ -205,6 +205,19 @@ func (a *api) destroyMachine(ctx context.Context, appName, id string) error {
 		Path: machinePath(appName, id), Query: url.Values{"force": {"true"}}}, nil)
 }
 
+// errExecUnanswered is the Recover verdict of an exec that failed after it may have reached
+// Fly: there is nothing to look up, and sending it again could run the command twice.
+var errExecUnanswered = errors.New("the command may have run: an exec is never sent twice")
+
+// exec runs a command on the machine and returns its output and exit status. It is not
+// idempotent: the client sends it again only when Fly certainly did not get it (429, a refused
+// connection); after a lost answer, a timeout, 408 or 5xx the error wraps errExecUnanswered.
+func (a *api) exec(ctx context.Context, appName, id string, req execRequest, out *execResponse) error {
+	return a.c.Do(ctx, rest.Request{Op: "exec in machine " + id, Method: http.MethodPost,
+		Path: machinePath(appName, id) + "/exec", Body: req,
+		Recover: func(context.Context) (bool, error) { return false, errExecUnanswered }}, out)
+}
+
 // maxWait is the longest /wait the API accepts (fly.md §3.9).
 const maxWait = 60 * time.Second
 

@@ -254,3 +254,20 @@ type lease struct {
 		Owner     string `json:"owner"`
 	} `json:"data"`
 }
+
+// execRequest is POST /v1/apps/{app}/machines/{id}/exec (MachineExecRequest): the argv in
+// command (the string cmd is deprecated) and the bound on the command in whole seconds. The
+// request's container, stdin and machine fields are not used: the command gets no input.
+type execRequest struct {
+	Command []string `json:"command"`
+	Timeout int      `json:"timeout"`
+}
+
+// execResponse is the exec reply (flydv1.ExecResponse), HTTP 200 whatever the command's
+// outcome; each field is left out when it is zero or empty.
+type execResponse struct {
+	Stdout     string `json:"stdout,omitempty"`
+	Stderr     string `json:"stderr,omitempty"`
+	ExitCode   int    `json:"exit_code,omitempty"`
+	ExitSignal int    `json:"exit_signal,omitempty"`
+}

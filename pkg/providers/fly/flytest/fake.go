@@ -206,6 +206,7 @@ func (f *Fake) routes() {
 	m.HandleFunc("POST /v1/apps/{app}/machines/{id}/lease", f.acquireLease)
 	m.HandleFunc("DELETE /v1/apps/{app}/machines/{id}/lease", f.releaseLease)
 	m.HandleFunc("POST /v1/apps/{app}/machines/{id}/metadata/{key}", f.setMetadata)
+	m.HandleFunc("POST /v1/apps/{app}/machines/{id}/exec", f.exec)
 	m.HandleFunc("GET /v1/apps/{app}/volumes", f.listVolumes)
 	m.HandleFunc("POST /v1/apps/{app}/volumes", f.createVolume)
 	m.HandleFunc("DELETE /v1/apps/{app}/volumes/{id}", f.deleteVolume)
