@@ -7,8 +7,8 @@
 // Transitions on a clock, /wait with integer-second timeouts and 408, destroyed machines
 // readable for a grace period, volumes bound to their machine for a while after it is
 // destroyed (412) and soft-deleted (pending_destroy) in lists, secrets with versions and
-// min_secrets_version, IP assignments, leases, a regional memory quota and fly-request-id on
-// every response. Unknown request fields, a missing Authorization header and a machine state
+// min_secrets_version, IP assignments, leases, a regional memory quota, exec on started
+// machines (a few deterministic commands, see run) and fly-request-id on every response. Unknown request fields, a missing Authorization header and a machine state
 // the table does not allow are violations that fail the test.
 package flytest
 
