@@ -36,7 +36,7 @@ func (p *Provider) Exec(ctx context.Context, s *providers.Spec, cmd []string, st
 	if st := sb.state(); st != stateRunning {
 		return 0, fmt.Errorf("e2b: sandbox %s of %s is %s: start it first (sindri-action local start, or /sindri start); a command does not resume it", sb.SandboxID, s.Env, st)
 	}
-	return p.runEnvd(ctx, sb, strings.Join(cmd, " "), stdout, stderr)
+	return p.runEnvd(ctx, sb, shellword.Join(cmd), stdout, stderr)
 }
 
 // readBack finds s's sandbox for verb and reads it in full: the listing has no domain,
