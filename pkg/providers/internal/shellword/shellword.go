@@ -10,8 +10,8 @@ const plain = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.
 
 // Join quotes each word that needs it and joins them with spaces, so that a POSIX shell
 // splits the line back into exactly words: nothing in it is expanded, substituted or taken
-// as an operator. A word that needs quotes is single-quoted, its own single quotes written
-// as '\”; the empty word is ”.
+// as an operator. A word that needs quotes is put in single quotes, each single quote in it
+// closed, backslash-escaped and reopened; the empty word is a pair of single quotes.
 func Join(words []string) string {
 	q := make([]string, len(words))
 	for i, w := range words {
