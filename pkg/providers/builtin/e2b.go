@@ -1,6 +1,7 @@
 package builtin
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -9,8 +10,9 @@ import (
 )
 
 // e2bSettings are the e2b block's settings. The API key is E2B_API_KEY (the executor's
-// environment or the block's api_key); E2B_API_URL and E2B_DOMAIN are read as the SDKs do.
-var e2bSettings = []string{"api_url", "domain", "api_key", "poll_interval"}
+// environment or the block's api_key); E2B_API_URL, E2B_DOMAIN and E2B_SANDBOX_URL are read as
+// the SDKs do.
+var e2bSettings = []string{"api_url", "domain", "sandbox_url", "api_key", "poll_interval"}
 
 // newE2B is the e2b row's constructor. A missing key is not an error here: the provider's
 // Check reports it and its operations return providers.MissingCredential.
@@ -21,6 +23,9 @@ func newE2B(getenv func(string) string, settings map[string]string) (providers.P
 	}
 	if v, ok := settings["domain"]; ok {
 		cfg.Domain = v
+	}
+	if v, ok := settings["sandbox_url"]; ok {
+		cfg.SandboxURL = v
 	}
 	if v, ok := settings["api_key"]; ok {
 		cfg.APIKey = v
@@ -34,7 +39,12 @@ func newE2B(getenv func(string) string, settings map[string]string) (providers.P
 	}
 	p, err := e2b.New(cfg)
 	if err != nil {
-		return nil, &SettingError{Setting: "api_url", Err: err}
+		setting := "api_url"
+		var ue *e2b.URLError
+		if errors.As(err, &ue) {
+			setting = ue.Setting
+		}
+		return nil, &SettingError{Setting: setting, Err: err}
 	}
 	return p, nil
 }

@@ -49,7 +49,13 @@ type sandbox struct {
 	State      string            `json:"state"`
 	Metadata   map[string]string `json:"metadata"`
 	Domain     *string           `json:"domain"`
-	Lifecycle  *struct {
+	// EnvdVersion is the in-sandbox agent's version; GET only.
+	EnvdVersion string `json:"envdVersion"`
+	// EnvdAccessToken is envd's X-Access-Token for a secure sandbox; GET only. It is a
+	// secret: never logged nor put in an error.
+	EnvdAccessToken string   `json:"envdAccessToken"`
+	Network         *network `json:"network"`
+	Lifecycle       *struct {
 		AutoResume bool   `json:"autoResume"`
 		OnTimeout  string `json:"onTimeout"`
 	} `json:"lifecycle"`

@@ -20,12 +20,12 @@ const (
 	testImage = "ghcr.io/sindri/test:1"
 )
 
-// newTestProvider returns a provider wired to a fresh fake, polling fast; rec, when set,
-// records the requests.
+// newTestProvider returns a provider wired to a fresh fake (its API and its envd), polling
+// fast; rec, when set, records the requests.
 func newTestProvider(t *testing.T, rec *rest.Recorder, opts ...apifake.Option) (*e2b.Provider, *e2btest.Fake) {
 	t.Helper()
 	f := e2btest.New(t, testKey, opts...)
-	p, err := e2b.New(e2b.Config{APIURL: f.URL(), APIKey: testKey, HTTPClient: f.API.Client(), Recorder: rec,
+	p, err := e2b.New(e2b.Config{APIURL: f.URL(), SandboxURL: f.URL(), APIKey: testKey, HTTPClient: f.API.Client(), Recorder: rec,
 		PollInterval: 2 * time.Millisecond, StableFor: 5 * time.Millisecond, DefaultTimeout: 20 * time.Second,
 		BackoffBase: time.Millisecond})
 	if err != nil {

@@ -23,11 +23,25 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/sindri/deploy/v3/pkg/providers"
 	"github.com/sindri/deploy/v3/pkg/providers/internal/rest"
 )
+
+// URLError is a Config URL that New cannot use. Setting is its executor.hcl name (api_url,
+// sandbox_url).
+type URLError struct {
+	Setting, URL string
+	Err          error
+}
+
+// Error implements error.
+func (e *URLError) Error() string { return fmt.Sprintf("e2b: %s %q: %v", e.Setting, e.URL, e.Err) }
+
+// Unwrap returns the cause.
+func (e *URLError) Unwrap() error { return e.Err }
 
 // Name is the provider's registry name.
 const Name = "e2b"
@@ -61,6 +75,10 @@ type Config struct {
 	APIURL string
 	// Domain is the sandboxes' domain (E2B_DOMAIN); empty means DefaultDomain.
 	Domain string
+	// SandboxURL, when set (E2B_SANDBOX_URL, the SDKs' name), is where envd requests go
+	// instead of https://49983-<id>.<domain>: a proxy that routes them by the
+	// E2b-Sandbox-Id and E2b-Sandbox-Port headers (a self-hosted cluster, the tests' fake).
+	SandboxURL string
 	// APIKey is E2B_API_KEY from the executor. Empty is allowed: a job may carry the key as a
 	// credential, and operations without one fail with providers.MissingCredential.
 	APIKey string
@@ -87,13 +105,14 @@ type Provider struct {
 }
 
 var (
-	_ providers.Provider = (*Provider)(nil)
-	_ providers.Checker  = (*Provider)(nil)
-	_ providers.Lister   = (*Provider)(nil)
+	_ providers.Provider  = (*Provider)(nil)
+	_ providers.Checker   = (*Provider)(nil)
+	_ providers.Lister    = (*Provider)(nil)
+	_ providers.Connector = (*Provider)(nil)
 )
 
 // New returns a Provider for cfg. It never fails for a missing key (operations report it);
-// it returns an error for an API URL that is not an absolute http(s) URL.
+// it returns a *URLError for an API or sandbox URL that is not an absolute http(s) URL.
 func New(cfg Config) (*Provider, error) {
 	if cfg.Domain == "" {
 		cfg.Domain = DefaultDomain
@@ -102,7 +121,13 @@ func New(cfg Config) (*Provider, error) {
 		cfg.APIURL = "https://api." + cfg.Domain
 	}
 	if _, err := rest.New(rest.Config{BaseURL: cfg.APIURL, Provider: Name}); err != nil {
-		return nil, fmt.Errorf("e2b: api_url %q: %w", cfg.APIURL, err)
+		return nil, &URLError{Setting: "api_url", URL: cfg.APIURL, Err: err}
+	}
+	if cfg.SandboxURL != "" {
+		if _, err := rest.New(rest.Config{BaseURL: cfg.SandboxURL, Provider: Name}); err != nil {
+			return nil, &URLError{Setting: "sandbox_url", URL: cfg.SandboxURL, Err: err}
+		}
+		cfg.SandboxURL = strings.TrimSuffix(cfg.SandboxURL, "/")
 	}
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = DefaultPollInterval

@@ -11,7 +11,8 @@
 // connect (200 running, 201 resumed), kill (204, 404 gone), the concurrency limit (429), the
 // plan's maximum timeout (400), X-Next-Token pagination, template builds (waiting →
 // building → ready | error, a new build cancelling the in-progress one of the same template)
-// and the refusal to delete a template that sandboxes use.
+// and the refusal to delete a template that sandboxes use. Its envd (envd.go) runs a few
+// commands through process.Process/Start, routed by the sandbox headers on the same server.
 package e2btest
 
 import (
@@ -55,11 +56,14 @@ type Fake struct {
 	PageSize int
 	// NoBase removes the public "base" template (a self-hosted cluster without it).
 	NoBase bool
+	// EnvdVersion is the envd version of new sandboxes; empty means DefaultEnvdVersion.
+	EnvdVersion string
 
 	mu        sync.Mutex
 	seq       int
 	sandboxes map[string]*Sandbox
 	templates map[string]*Template
+	pids      int
 }
 
 // Sandbox is the fake's record of a sandbox.
@@ -69,10 +73,13 @@ type Sandbox struct {
 	Metadata, EnvVars     map[string]string
 	AutoPause, AutoResume bool
 	Secure                bool
-	AllowInternetAccess   *bool
-	Network               *Network
-	CPUCount, MemoryMB    int
-	StartedAt, EndAt      time.Time
+	// EnvdVersion is its agent's version; EnvdToken the X-Access-Token its envd wants
+	// (secure sandboxes only).
+	EnvdVersion, EnvdToken string
+	AllowInternetAccess    *bool
+	Network                *Network
+	CPUCount, MemoryMB     int
+	StartedAt, EndAt       time.Time
 	// Crash makes the sandbox vanish at its first read (its template's image crashes).
 	Crash bool
 }
@@ -139,6 +146,7 @@ func New(t apifake.TB, key string, opts ...apifake.Option) *Fake {
 	mux.HandleFunc("GET /v2/templates", f.listTemplates)
 	mux.HandleFunc("DELETE /templates/{tid}", f.deleteTemplate)
 	mux.HandleFunc("/v1/", f.noV1)
+	mux.HandleFunc("POST "+EnvdPath, f.envdStart)
 	f.API = apifake.New(t, mux, append([]apifake.Option{apifake.WithName("e2bfake"),
 		apifake.WithRequestID("X-Request-Id"), apifake.WithErrorBody(errorBody)}, opts...)...)
 	return f
@@ -292,8 +300,12 @@ func (f *Fake) checkTimeout(t int) string {
 
 // slim is the Sandbox answer of create, connect and resume.
 func slim(sb *Sandbox) map[string]any {
-	return map[string]any{"templateID": sb.TemplateID, "sandboxID": sb.ID, "clientID": "6532622b", "alias": sb.Alias,
-		"envdVersion": "0.2.4", "domain": nil}
+	v := map[string]any{"templateID": sb.TemplateID, "sandboxID": sb.ID, "clientID": "6532622b", "alias": sb.Alias,
+		"envdVersion": sb.EnvdVersion, "domain": nil}
+	if sb.Secure {
+		v["envdAccessToken"] = sb.EnvdToken
+	}
+	return v
 }
 
 type newSandbox struct {
@@ -354,15 +366,16 @@ func (f *Fake) create(w http.ResponseWriter, r *http.Request) {
 	sb := &Sandbox{ID: f.next("i", 21), TemplateID: tpl.ID, State: "running", Metadata: req.Metadata, EnvVars: req.EnvVars,
 		AutoPause: *req.AutoPause, AutoResume: req.AutoResume != nil && req.AutoResume.Enabled, Secure: secure,
 		AllowInternetAccess: req.AllowInternetAccess, Network: req.Network, CPUCount: b.CPUCount, MemoryMB: b.MemoryMB,
-		StartedAt: now, EndAt: now.Add(time.Duration(*req.Timeout) * time.Second), Crash: b.FromImage == CrashImage}
+		StartedAt: now, EndAt: now.Add(time.Duration(*req.Timeout) * time.Second), Crash: b.FromImage == CrashImage,
+		EnvdVersion: f.envdVersion()}
 	if len(tpl.Names) > 0 {
 		sb.Alias = tpl.Names[0]
 	}
+	if secure {
+		sb.EnvdToken = "envd-token-" + sb.ID
+	}
 	f.sandboxes[sb.ID] = sb
 	out := slim(sb)
-	if secure {
-		out["envdAccessToken"] = "envd-token-" + sb.ID
-	}
 	if req.Network != nil && req.Network.AllowPublicTraffic != nil && !*req.Network.AllowPublicTraffic {
 		out["trafficAccessToken"] = "traffic-token-" + sb.ID
 	}
@@ -403,9 +416,12 @@ func (t *Template) ready() *Build {
 func (f *Fake) detail(sb *Sandbox, listed bool) map[string]any {
 	v := map[string]any{"templateID": sb.TemplateID, "alias": sb.Alias, "sandboxID": sb.ID, "clientID": "6532622b",
 		"startedAt": sb.StartedAt.Format(time.RFC3339), "endAt": sb.EndAt.Format(time.RFC3339), "cpuCount": sb.CPUCount,
-		"memoryMB": sb.MemoryMB, "diskSizeMB": 10240, "state": sb.State, "envdVersion": "0.2.4", "metadata": sb.Metadata}
+		"memoryMB": sb.MemoryMB, "diskSizeMB": 10240, "state": sb.State, "envdVersion": sb.EnvdVersion, "metadata": sb.Metadata}
 	if listed {
 		return v
+	}
+	if sb.Secure {
+		v["envdAccessToken"] = sb.EnvdToken
 	}
 	onTimeout := "kill"
 	if sb.AutoPause {
@@ -872,3 +888,10 @@ func (f *Fake) deleteTemplate(w http.ResponseWriter, r *http.Request) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func (f *Fake) envdVersion() string {
+	if f.EnvdVersion != "" {
+		return f.EnvdVersion
+	}
+	return DefaultEnvdVersion
+}

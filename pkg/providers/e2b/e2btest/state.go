@@ -76,6 +76,12 @@ func (f *Fake) Put(sb Sandbox) string {
 	if sb.TemplateID == "" {
 		sb.TemplateID = baseTemplate.ID
 	}
+	if sb.EnvdVersion == "" {
+		sb.EnvdVersion = f.envdVersion()
+	}
+	if sb.Secure && sb.EnvdToken == "" {
+		sb.EnvdToken = "envd-token-" + sb.ID
+	}
 	now := time.Now().UTC()
 	sb.StartedAt, sb.EndAt = now, now.Add(5*time.Minute)
 	f.sandboxes[sb.ID] = &sb
