@@ -166,6 +166,10 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 		g.Go(func() error { return reaper(gctx, js, cfg, idle, log) })
 	}
 	g.Go(func() error {
+		maintain(gctx, reg, maintainEvery, log)
+		return nil
+	})
+	g.Go(func() error {
 		// The environment gauge is an aid, not the executor's job: a failed watch is logged.
 		if err := envStates.Watch(gctx, js); err != nil {
 			log.Warn().Err(err).Msg("sindri_environments is not reported")

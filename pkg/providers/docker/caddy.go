@@ -71,10 +71,15 @@ type caddyRoute struct {
 	env, host, upstream string
 }
 
+// Maintain implements providers.Maintainer: it rewrites the proxy's routes (SyncRoutes), and
+// does nothing without a Caddy admin address.
+func (p *Provider) Maintain(ctx context.Context) error { return p.SyncRoutes(ctx) }
+
 // SyncRoutes loads into Caddy one route per running, publicly routed environment on the
 // engine (containers carrying LabelPublicURL), replacing the routes of stopped and removed
 // ones. It does nothing when the provider has no Caddy admin address. Deploy, Start, Stop and
-// Destroy call it; an executor may call it at start-up to repair a Caddy that lost its config.
+// Destroy call it, and Maintain: the executor runs that at start-up and every few minutes, which
+// repairs a Caddy that lost its config (restarted without --resume, reloaded by hand).
 // Errors wrap providers.ErrUnavailable (Caddy or the engine unreachable, Caddy refusing).
 func (p *Provider) SyncRoutes(ctx context.Context) error {
 	cs := p.caddy

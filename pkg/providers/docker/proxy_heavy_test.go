@@ -210,6 +210,42 @@ func TestPublicURLThroughCaddy(t *testing.T) {
 		t.Errorf("an unknown host reached an environment: %q", body)
 	}
 
+	// A Caddy that lost its routes (restarted without --resume, reloaded by hand) gets them back
+	// from the executor's housekeeping pass.
+	req, err := http.NewRequestWithContext(testCtx(t), http.MethodDelete, admin+"/config/apps/http/servers/sindri_previews", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("DELETE the routes from Caddy: %s", res.Status)
+	}
+	// With its server gone Caddy no longer listens there: the name does not answer.
+	gone, err := http.NewRequestWithContext(testCtx(t), http.MethodGet, "http://"+listen+"/", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone.Host = envs[0] + ".preview.test:" + port
+	if res, err := (&http.Client{Timeout: 5 * time.Second}).Do(gone); err == nil {
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if strings.Contains(string(body), "sindri-test ok") {
+			t.Fatalf("the routes were not removed from Caddy: %s %q", res.Status, body)
+		}
+	}
+	if err := p.Maintain(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	for _, env := range envs {
+		if status, body := viaProxy(t, listen, env+".preview.test:"+port); status != http.StatusOK || !strings.Contains(body, "sindri-test ok "+hostnameOf(t, cli, env)) {
+			t.Errorf("after Maintain, Host %s: got %d %q, want the environment's answer", env, status, body)
+		}
+	}
+
 	st, err := p.Status(testCtx(t), newSpec(envs[0], image1, sameConfig))
 	if err != nil {
 		t.Fatal(err)
