@@ -107,8 +107,9 @@ func (p *Provider) existing(ctx context.Context, s *providers.Spec, verb string)
 	return l, nil
 }
 
-// shellJoin quotes each word for a POSIX shell, single-quoted (a quote in it as '\”), and
-// joins them: the shell sees exactly the words, whatever they hold.
+// shellJoin quotes each word for a POSIX shell in single quotes (a quote inside closes them,
+// adds an escaped quote and opens them again) and joins them: the shell sees exactly the
+// words, whatever they hold.
 func shellJoin(words []string) string {
 	q := make([]string, len(words))
 	for i, w := range words {
