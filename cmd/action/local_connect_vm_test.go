@@ -1,15 +1,10 @@
 package main
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/sindri/deploy/v3/pkg/config"
 	"github.com/sindri/deploy/v3/pkg/providers/vm"
-	"github.com/sindri/deploy/v3/pkg/providers/vm/ec2/ec2test"
 )
 
 // `local connect` on a packer environment, against the EC2 fake, across separate local calls:
@@ -20,25 +15,8 @@ import (
 // run in pkg/providers/vm's tests, against an SSH fake and Debian's sshd.
 func TestLocalConnectVM(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	cfgPath := filepath.Join(dir, "sindri.yaml")
-	yaml := []byte("version: \"3.0\"\nname: connect-vm\ndeployment:\n  provider: packer\nproviders:\n  packer:\n    cloud: aws\n    region: us-west-2\n")
-	if err := os.WriteFile(cfgPath, yaml, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	c, diags := config.Load(cfgPath, yaml)
-	if c == nil {
-		t.Fatal(diags)
-	}
-	f := ec2test.New(t, ec2test.Options{Region: "us-west-2", Transition: 10 * time.Millisecond})
-	f.AddImage("sindri-dev-20261206000000", vm.ImageTags(c.Providers.Packer), time.Now())
+	cfgPath, f, env, _ := awsLocal(t, []byte("version: \"3.0\"\nname: connect-vm\ndeployment:\n  provider: packer\nproviders:\n  packer:\n    cloud: aws\n    region: us-west-2\n"))
 	cr := f.Credentials()
-	env := map[string]string{
-		"HOME": dir, "PATH": "/usr/bin:/bin", "USER": "tester",
-		"AWS_ACCESS_KEY_ID": cr.AccessKeyID, "AWS_SECRET_ACCESS_KEY": cr.SecretAccessKey,
-		"SINDRI_PACKER_EC2_ENDPOINT": f.URL, "SINDRI_PACKER_BINARY": filepath.Join(dir, "no-packer"),
-		"SINDRI_PACKER_REGIONS": "us-west-2", "SINDRI_PACKER_POLL_INTERVAL": "20ms",
-	}
 	sh := localShell(t, func(k string) string { return env[k] }, cr.SecretAccessKey)
 	sh(0, "local", "vm", "deploy", "--cloud", "aws", "-c", cfgPath)
 	if out := sh(0, "local", "connect", "-c", cfgPath); !strings.Contains(out, "ssh ubuntu@203.0.113.") {

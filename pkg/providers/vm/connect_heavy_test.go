@@ -48,7 +48,11 @@ func TestExecOverRealSSH(t *testing.T) {
 	touch := []string{"touch", marker}
 	// Another sshd (its own host key) answering at the instance's address.
 	other := testsshd.Start(t, providertest.ToolBinary(t, "sshd", "SINDRI_SSHD_BIN"))
-	testsshd.WriteFile(t, other.AuthorizedKeys, readFile(t, rs.srv.AuthorizedKeys))
+	keys, err := os.ReadFile(rs.srv.AuthorizedKeys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testsshd.WriteFile(t, other.AuthorizedKeys, string(keys)) // it would let the key in
 	noKey := maps.Clone(rs.env)
 	delete(noKey, DeliveryKeyVar)
 	for _, tc := range []struct {
@@ -74,13 +78,4 @@ func TestExecOverRealSSH(t *testing.T) {
 	if _, err := os.Stat(marker); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("a refused Exec ran its command (%v)", err)
 	}
-}
-
-func readFile(t *testing.T, path string) string {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }

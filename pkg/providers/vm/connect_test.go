@@ -10,6 +10,7 @@ import (
 	"github.com/sindri/deploy/v3/pkg/providers"
 	"github.com/sindri/deploy/v3/pkg/providers/providertest"
 	"github.com/sindri/deploy/v3/pkg/providers/vm"
+	"github.com/sindri/deploy/v3/pkg/providers/vm/ec2/ec2test"
 )
 
 // execKey is the delivery secret of the Exec tests.
@@ -21,14 +22,7 @@ const execKey = "exec-test-delivery-secret-0123456789abcdef"
 // Connection is the Deploy's way in.
 func TestExecOverSSH(t *testing.T) {
 	t.Parallel()
-	_, f := newEnvFake(t)
-	p := newProviderFor(t, f, vm.DeliveryKeyVar, execKey)
-	s := envSpec(t, "exec")
-	s.Secrets = []providers.SecretValue{{Name: "API_TOKEN", Value: providertest.Canary("exec-value")}}
-	d, err := p.Deploy(t.Context(), s, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p, _, d := deployWithSecret(t, "exec")
 	local := envSpec(t, "exec") // `local connect`: no secrets, no labels to deploy with
 	c, err := p.Connection(t.Context(), local)
 	if err != nil || !reflect.DeepEqual(c, d.Connection) {
@@ -46,13 +40,8 @@ func TestExecOverSSH(t *testing.T) {
 // that is not running, and no instance.
 func TestExecRefusals(t *testing.T) {
 	t.Parallel()
-	_, f := newEnvFake(t)
-	p := newProviderFor(t, f, vm.DeliveryKeyVar, execKey)
+	p, f, _ := deployWithSecret(t, "exec-refused")
 	s := envSpec(t, "exec-refused")
-	s.Secrets = []providers.SecretValue{{Name: "API_TOKEN", Value: providertest.Canary("exec-value")}}
-	if _, err := p.Deploy(t.Context(), s, nil); err != nil {
-		t.Fatal(err)
-	}
 	bare := envSpec(t, "exec-nopin") // no secrets: the deploy never connects
 	if _, err := p.Deploy(t.Context(), bare, nil); err != nil {
 		t.Fatal(err)
@@ -94,4 +83,19 @@ func TestExecRefusals(t *testing.T) {
 	if _, err := p.Exec(t.Context(), s, nil, &bytes.Buffer{}, &bytes.Buffer{}); !errors.Is(err, providers.ErrInvalidSpec) {
 		t.Errorf("Exec without a command: %v, want ErrInvalidSpec", err)
 	}
+}
+
+// deployWithSecret deploys env with a secret and the delivery key execKey on a new EC2 fake,
+// through its SSH fake, which pins the host key.
+func deployWithSecret(t *testing.T, env string) (*vm.Provider, *ec2test.Fake, *providers.Deployment) {
+	t.Helper()
+	_, f := newEnvFake(t)
+	p := newProviderFor(t, f, vm.DeliveryKeyVar, execKey)
+	s := envSpec(t, env)
+	s.Secrets = []providers.SecretValue{{Name: "API_TOKEN", Value: providertest.Canary("exec-value")}}
+	d, err := p.Deploy(t.Context(), s, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, f, d
 }
