@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"golang.org/x/crypto/ssh"
 
 	"github.com/sindri/deploy/v3/pkg/providers"
+	"github.com/sindri/deploy/v3/pkg/providers/internal/shellword"
 )
 
 var _ providers.Connector = (*Provider)(nil)
@@ -32,7 +32,7 @@ func (p *Provider) Connection(ctx context.Context, s *providers.Spec) (*provider
 // Exec implements providers.Connector over SSH, the way the secrets are delivered: it logs in
 // to the running instance as the login user with the environment's delivery key (derived from
 // DeliveryKeyVar), requires the host key pinned by the first delivery (never trusting one on
-// first use), and runs cmd, its words quoted for the login shell, in the login directory
+// first use), and runs cmd, its words quoted for the login shell (shellword), in the login directory
 // (the user's home), with the secrets exported as the user's login shells have them. There is
 // no terminal and no standard input. A command killed by a signal is 128 plus its number.
 // Errors: ErrNotFound when there is no instance; ErrAuth when DeliveryKeyVar is not set or no
@@ -77,7 +77,7 @@ func (p *Provider) Exec(ctx context.Context, s *providers.Spec, cmd []string, st
 		return 0, fmt.Errorf("%s: run a command on instance %s: ssh to %s as %s with the delivery key derived from %s: %w", Name, in.ID, addr, p.cfg.SSHUser, DeliveryKeyVar, err)
 	}
 	defer client.Close()
-	err = runSession(ctx, client, profileScript(p.secretsPath)+shellJoin(cmd), nil, stdout, stderr)
+	err = runSession(ctx, client, profileScript(p.secretsPath)+shellword.Join(cmd), nil, stdout, stderr)
 	var exit *ssh.ExitError
 	switch {
 	case err == nil:
@@ -105,15 +105,4 @@ func (p *Provider) existing(ctx context.Context, s *providers.Spec, verb string)
 		return nil, fmt.Errorf("%s: %s %s: no instance: %w", Name, verb, s.Env, providers.ErrNotFound)
 	}
 	return l, nil
-}
-
-// shellJoin quotes each word for a POSIX shell in single quotes (a quote inside closes them,
-// adds an escaped quote and opens them again) and joins them: the shell sees exactly the
-// words, whatever they hold.
-func shellJoin(words []string) string {
-	q := make([]string, len(words))
-	for i, w := range words {
-		q[i] = "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
-	}
-	return strings.Join(q, " ")
 }
