@@ -29,28 +29,12 @@ func TestLocalVMGuideCommands(t *testing.T) {
 	if err != nil {
 		t.Skipf("the guide example is not on this machine: %v", err)
 	}
-	dir := t.TempDir()
-	cfgPath := filepath.Join(dir, "sindri.yaml")
-	if err := os.WriteFile(cfgPath, yaml, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	c, diags := config.Load(cfgPath, yaml)
-	if c == nil {
-		t.Fatal(diags)
-	}
-	f := ec2test.New(t, ec2test.Options{Region: "us-west-2", Transition: 10 * time.Millisecond})
-	ami := f.AddImage("sindri-dev-20261205000000", vm.ImageTags(c.Providers.Packer), time.Now())
+	cfgPath, f, env, ami := awsLocal(t, yaml)
 	cr := f.Credentials()
-	env := map[string]string{
-		"HOME": dir, "PATH": "/usr/bin:/bin", "USER": "tester",
-		"AWS_ACCESS_KEY_ID": cr.AccessKeyID, "AWS_SECRET_ACCESS_KEY": cr.SecretAccessKey,
-		"SINDRI_PACKER_EC2_ENDPOINT": f.URL, "SINDRI_PACKER_BINARY": filepath.Join(dir, "no-packer"),
-		"SINDRI_PACKER_REGIONS": "us-west-2", "SINDRI_PACKER_POLL_INTERVAL": "20ms",
-	}
 	getenv := func(k string) string { return env[k] }
 	sh := localShell(t, getenv, cr.SecretAccessKey)
+	arts := filepath.Join(filepath.Dir(cfgPath), "plan")
 	sh(2, "local", "vm", "deploy", "--cloud", "gcp", "-c", cfgPath)
-	arts := filepath.Join(dir, "plan")
 	out := sh(0, "local", "plan", "-c", cfgPath, "-artifacts", arts)
 	launch, err := os.ReadFile(filepath.Join(arts, "ec2", "run-instances.txt"))
 	if err != nil || !strings.Contains(string(launch), "ImageId="+ami) || !strings.Contains(string(launch), "InstanceType=t3.large") {
@@ -80,4 +64,31 @@ func TestLocalVMGuideCommands(t *testing.T) {
 	if !strings.Contains(out, "AWS_ACCESS_KEY_ID is set") || strings.Contains(out, cr.AccessKeyID) {
 		t.Errorf("vm doctor:\n%s", out)
 	}
+}
+
+// awsLocal writes yaml, a packer config on AWS us-west-2, as sindri.yaml in a new folder,
+// starts an EC2 fake holding the image built from it (ami), and returns the file, the fake and
+// the environment of `local` calls on it (the packer settings pointing at the fake, no packer
+// binary, the folder as HOME).
+func awsLocal(t *testing.T, yaml []byte) (cfgPath string, f *ec2test.Fake, env map[string]string, ami string) {
+	t.Helper()
+	dir := t.TempDir()
+	cfgPath = filepath.Join(dir, "sindri.yaml")
+	if err := os.WriteFile(cfgPath, yaml, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, diags := config.Load(cfgPath, yaml)
+	if c == nil {
+		t.Fatal(diags)
+	}
+	f = ec2test.New(t, ec2test.Options{Region: "us-west-2", Transition: 10 * time.Millisecond})
+	ami = f.AddImage("sindri-dev-20261205000000", vm.ImageTags(c.Providers.Packer), time.Now())
+	cr := f.Credentials()
+	env = map[string]string{
+		"HOME": dir, "PATH": "/usr/bin:/bin", "USER": "tester",
+		"AWS_ACCESS_KEY_ID": cr.AccessKeyID, "AWS_SECRET_ACCESS_KEY": cr.SecretAccessKey,
+		"SINDRI_PACKER_EC2_ENDPOINT": f.URL, "SINDRI_PACKER_BINARY": filepath.Join(dir, "no-packer"),
+		"SINDRI_PACKER_REGIONS": "us-west-2", "SINDRI_PACKER_POLL_INTERVAL": "20ms",
+	}
+	return cfgPath, f, env, ami
 }

@@ -30,44 +30,13 @@ var authorizedRE = regexp.MustCompile(`(?m)^ssh_authorized_keys:\n  - (ssh-ed255
 // other than the pinned one is refused. No secret value is in the user data, the EC2
 // requests, the reporter's lines or the deployment.
 func TestDeploySecretsOverRealSSH(t *testing.T) {
-	sshd := providertest.ToolBinary(t, "sshd", "SINDRI_SSHD_BIN")
-	srv := testsshd.Start(t, sshd)
-	f := ec2test.New(t, ec2test.Options{PublicIP: "127.0.0.1", Transition: 20 * time.Millisecond})
-	cr := f.Credentials()
-	env := map[string]string{"AWS_ACCESS_KEY_ID": cr.AccessKeyID, "AWS_SECRET_ACCESS_KEY": cr.SecretAccessKey,
-		DeliveryKeyVar: "heavy-test-delivery-secret-abcdefghijklmnop"}
-	rec := &rest.Recorder{}
-	p := New(Config{Getenv: func(k string) string { return env[k] }, EC2Endpoint: f.URL, HTTPClient: f.Client(),
-		PollInterval: 20 * time.Millisecond, BackoffBase: time.Millisecond, Recorder: rec,
-		SSHUser: srv.User, SSHPort: srv.Port})
-	p.secretsPath = filepath.Join(t.TempDir(), "etc", "sindri", "secrets.env")
-	c, diags := config.Load("sindri.yaml", []byte("version: \"3.0\"\nname: s\ndeployment:\n  provider: packer\nproviders:\n  packer: {cloud: aws, region: us-west-2}\n"))
-	if c == nil {
-		t.Fatal(diags)
-	}
-	f.AddImage("sindri-dev-20261206000000", ImageTags(c.Providers.Packer), time.Now())
+	rs := newRealSSH(t)
+	f, cr, rec, p := rs.f, rs.cr, rs.rec, rs.p
 	const v1, v2 = "tok en $HOME 'q' \"dq\" value-one", "second-value-two"
-	s := &providers.Spec{Env: "sshsecrets", Config: c, Labels: map[string]string{providers.LabelRepo: "acme/app"},
-		Options: providers.Options{Timeout: time.Minute},
-		Secrets: []providers.SecretValue{{Name: "API_TOKEN", Value: providertest.Canary(v1)}, {Name: "DB_URL", Value: providertest.Canary("postgres://u:pw-canary@db/x")}}}
+	s := rs.spec("sshsecrets", providers.SecretValue{Name: "API_TOKEN", Value: providertest.Canary(v1)},
+		providers.SecretValue{Name: "DB_URL", Value: providertest.Canary("postgres://u:pw-canary@db/x")})
 
-	// cloud-init: once the instance is launched, its user data's key is authorized.
-	installed := make(chan string, 1)
-	go func() {
-		for range 2000 {
-			if ids := f.Instances(providers.LabelEnv, "sshsecrets"); len(ids) == 1 {
-				ud := f.UserData(ids[0])
-				m := authorizedRE.FindStringSubmatch(ud)
-				if m != nil {
-					testsshd.WriteFile(t, srv.AuthorizedKeys, m[1]+"\n")
-				}
-				installed <- ud
-				return
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-		close(installed)
-	}()
+	installed := rs.authorizeOnLaunch(t, "sshsecrets")
 	lines := &providertest.Recorder{}
 	d, err := p.Deploy(t.Context(), s, lines)
 	if err != nil {
@@ -130,6 +99,77 @@ func TestDeploySecretsOverRealSSH(t *testing.T) {
 	if got, _ := os.ReadFile(p.secretsPath); strings.Contains(string(got), "third-value") {
 		t.Errorf("secrets were sent to a host whose key changed")
 	}
+}
+
+// realSSH is an EC2 fake whose instances are a real sshd (Debian's, through scripts/tools.sh;
+// the fake gives them 127.0.0.1), and a provider on it with a delivery secret, its secrets
+// written to a temporary folder. It skips the test without SINDRI_HEAVY=1.
+type realSSH struct {
+	srv *testsshd.Server
+	f   *ec2test.Fake
+	cr  ec2.Credentials
+	rec *rest.Recorder
+	p   *Provider
+	cfg *config.Config
+	// env is the provider's executor environment.
+	env map[string]string
+}
+
+func newRealSSH(t *testing.T) *realSSH {
+	t.Helper()
+	sshd := providertest.ToolBinary(t, "sshd", "SINDRI_SSHD_BIN")
+	rs := &realSSH{srv: testsshd.Start(t, sshd), rec: &rest.Recorder{}}
+	rs.f = ec2test.New(t, ec2test.Options{PublicIP: "127.0.0.1", Transition: 20 * time.Millisecond})
+	rs.cr = rs.f.Credentials()
+	rs.env = map[string]string{"AWS_ACCESS_KEY_ID": rs.cr.AccessKeyID, "AWS_SECRET_ACCESS_KEY": rs.cr.SecretAccessKey,
+		DeliveryKeyVar: "heavy-test-delivery-secret-abcdefghijklmnop"}
+	rs.p = rs.provider(rs.srv.Port, rs.env)
+	rs.p.secretsPath = filepath.Join(t.TempDir(), "etc", "sindri", "secrets.env")
+	var diags config.Diagnostics
+	rs.cfg, diags = config.Load("sindri.yaml", []byte("version: \"3.0\"\nname: s\ndeployment:\n  provider: packer\nproviders:\n  packer: {cloud: aws, region: us-west-2}\n"))
+	if rs.cfg == nil {
+		t.Fatal(diags)
+	}
+	rs.f.AddImage("sindri-dev-20261206000000", ImageTags(rs.cfg.Providers.Packer), time.Now())
+	return rs
+}
+
+// provider is a provider on the fake with the executor environment env, reaching instances'
+// sshd on port.
+func (rs *realSSH) provider(port int, env map[string]string) *Provider {
+	return New(Config{Getenv: func(k string) string { return env[k] }, EC2Endpoint: rs.f.URL, HTTPClient: rs.f.Client(),
+		PollInterval: 20 * time.Millisecond, BackoffBase: time.Millisecond, Recorder: rs.rec,
+		SSHUser: rs.srv.User, SSHPort: port})
+}
+
+// spec is the job of env with secrets.
+func (rs *realSSH) spec(env string, secrets ...providers.SecretValue) *providers.Spec {
+	return &providers.Spec{Env: env, Config: rs.cfg, Labels: map[string]string{providers.LabelRepo: "acme/app"},
+		Options: providers.Options{Timeout: time.Minute}, Secrets: secrets}
+}
+
+// authorizeOnLaunch plays cloud-init for the sshd: once env's instance is launched, the key
+// of its user data is authorized. The channel gets the user data (closed when no instance
+// came).
+func (rs *realSSH) authorizeOnLaunch(t *testing.T, env string) <-chan string {
+	t.Helper()
+	f, srv := rs.f, rs.srv
+	installed := make(chan string, 1)
+	go func() {
+		for range 2000 {
+			if ids := f.Instances(providers.LabelEnv, env); len(ids) == 1 {
+				ud := f.UserData(ids[0])
+				if m := authorizedRE.FindStringSubmatch(ud); m != nil {
+					testsshd.WriteFile(t, srv.AuthorizedKeys, m[1]+"\n")
+				}
+				installed <- ud
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		close(installed)
+	}()
+	return installed
 }
 
 // retagHostKey pins another host key fingerprint on instance id.

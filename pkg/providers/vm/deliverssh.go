@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strconv"
 	"strings"
@@ -39,14 +40,10 @@ func (p *Provider) deliverSecrets(ctx context.Context, c cloudAPI, in Instance, 
 	if !launched && !dl.derived {
 		return false, fmt.Sprintf("the secrets were not written to instance %s: it was launched by an earlier deploy, whose throwaway delivery key is gone; set %s on the executor (or as a job credential) so that every deploy can write them, or destroy the environment and deploy again", in.ID, DeliveryKeyVar), nil
 	}
-	host := in.PublicIP
-	if host == "" {
-		host = in.PrivateIP
-	}
-	if host == "" {
+	addr := p.sshAddr(in)
+	if addr == "" {
 		return false, "", fmt.Errorf("%s: deliver secrets to instance %s: it has no address: %w", Name, in.ID, providers.ErrWorkloadFailed)
 	}
-	addr := net.JoinHostPort(host, strconv.Itoa(p.cfg.SSHPort))
 	if timeout <= 0 {
 		timeout = p.cfg.BootTimeout
 	}
@@ -57,7 +54,7 @@ func (p *Provider) deliverSecrets(ctx context.Context, c cloudAPI, in Instance, 
 	var client *ssh.Client
 	var hostKey string
 	for attempt := 0; ; attempt++ {
-		client, hostKey, err = p.sshConnect(wctx, addr, dl, pinned)
+		client, hostKey, err = p.sshConnect(wctx, addr, dl.signer, pinned)
 		if err == nil {
 			break
 		}
@@ -72,10 +69,16 @@ func (p *Provider) deliverSecrets(ctx context.Context, c cloudAPI, in Instance, 
 		}
 	}
 	defer client.Close()
-	out, err := runWithStdin(wctx, client, writeScript(p.secretsPath), dl.content)
-	if err != nil {
-		return false, "", fmt.Errorf("%s: write the secrets on instance %s: %w", Name, in.ID, err)
+	var stdout, stderr bytes.Buffer
+	if err := runSession(wctx, client, writeScript(p.secretsPath), bytes.NewReader(dl.content), &stdout, &stderr); err != nil {
+		// The script's standard error holds no secret.
+		tail := strings.TrimSpace(stderr.String())
+		if len(tail) > 500 {
+			tail = tail[len(tail)-500:]
+		}
+		return false, "", fmt.Errorf("%s: write the secrets on instance %s: %w: %s", Name, in.ID, err, tail)
 	}
+	out := stdout.String()
 	set := map[string]string{LabelSecretsDigest: dl.digest(), LabelSSHHostKey: hostKey}
 	if !dl.derived {
 		set[LabelSecretsDigest] = "unkeyed"
@@ -88,9 +91,27 @@ func (p *Provider) deliverSecrets(ctx context.Context, c cloudAPI, in Instance, 
 	return changed, "", nil
 }
 
-// sshConnect opens one SSH connection to addr with dl's key and returns it with the host
-// key's fingerprint; a host key other than pinned (when set) is errHostKeyChanged.
-func (p *Provider) sshConnect(ctx context.Context, addr string, dl *secretDelivery, pinned string) (*ssh.Client, string, error) {
+// sshAddr is the address of in's sshd: its public IP, else its private one, and
+// Config.SSHPort; "" when it has no address.
+func (p *Provider) sshAddr(in Instance) string {
+	host := instanceHost(in)
+	if host == "" {
+		return ""
+	}
+	return net.JoinHostPort(host, strconv.Itoa(p.cfg.SSHPort))
+}
+
+// instanceHost is the address a user reaches in at: its public IP, else its private one.
+func instanceHost(in Instance) string {
+	if in.PublicIP != "" {
+		return in.PublicIP
+	}
+	return in.PrivateIP
+}
+
+// sshConnect opens one SSH connection to addr as the login user with key and returns it with
+// the host key's fingerprint; a host key other than pinned (when set) is errHostKeyChanged.
+func (p *Provider) sshConnect(ctx context.Context, addr string, key ssh.Signer, pinned string) (*ssh.Client, string, error) {
 	dial := p.cfg.Dial
 	if dial == nil {
 		dial = (&net.Dialer{}).DialContext
@@ -106,7 +127,7 @@ func (p *Provider) sshConnect(ctx context.Context, addr string, dl *secretDelive
 	var seen string
 	cfg := &ssh.ClientConfig{
 		User: p.cfg.SSHUser,
-		Auth: []ssh.AuthMethod{ssh.PublicKeys(dl.signer)},
+		Auth: []ssh.AuthMethod{ssh.PublicKeys(key)},
 		HostKeyCallback: func(_ string, _ net.Addr, key ssh.PublicKey) error {
 			seen = hostKeyPin(key)
 			if pinned != "" && seen != pinned {
@@ -136,25 +157,17 @@ func hostKeyPin(key ssh.PublicKey) string {
 	return "sha256-" + hex.EncodeToString(sum[:24])
 }
 
-// runWithStdin runs command in a session of client with stdin as its input and returns its
-// standard output; a failure quotes the tail of its standard error (the script's, which
-// holds no secret). Cancelling ctx closes the client.
-func runWithStdin(ctx context.Context, client *ssh.Client, command string, stdin []byte) (string, error) {
+// runSession runs command in a session of client, without a terminal, with stdin as its
+// input (nil: none, the remote end reads end of file) and its output copied to stdout and
+// stderr. A command that ran and failed is *ssh.ExitError. Cancelling ctx closes the client.
+func runSession(ctx context.Context, client *ssh.Client, command string, stdin io.Reader, stdout, stderr io.Writer) error {
 	sess, err := client.NewSession()
 	if err != nil {
-		return "", err
+		return err
 	}
 	defer sess.Close()
 	stop := context.AfterFunc(ctx, func() { client.Close() })
 	defer stop()
-	var stdout, stderr bytes.Buffer
-	sess.Stdin, sess.Stdout, sess.Stderr = bytes.NewReader(stdin), &stdout, &stderr
-	if err := sess.Run(command); err != nil {
-		tail := strings.TrimSpace(stderr.String())
-		if len(tail) > 500 {
-			tail = tail[len(tail)-500:]
-		}
-		return "", fmt.Errorf("%w: %s", err, tail)
-	}
-	return stdout.String(), nil
+	sess.Stdin, sess.Stdout, sess.Stderr = stdin, stdout, stderr
+	return sess.Run(command)
 }

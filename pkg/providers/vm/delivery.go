@@ -81,26 +81,42 @@ func (p *Provider) newDelivery(s *providers.Spec, region string) (*secretDeliver
 		return nil, fmt.Errorf("%s: secrets: %w: %w", Name, err, providers.ErrInvalidSpec)
 	}
 	d.content = content
-	seed := make([]byte, ed25519.SeedSize)
-	switch secret := p.credential(s, DeliveryKeyVar); {
-	case secret == "":
-		_, _ = rand.Read(seed)
-	case len(secret) < minDeliveryKey:
-		return nil, fmt.Errorf("%s: %s is shorter than %d characters: %w: set it to a long random value (openssl rand -hex 32), the same on every executor",
-			Name, DeliveryKeyVar, minDeliveryKey, providers.ErrInvalidSpec)
-	default:
-		m := hmac.New(sha256.New, []byte(secret))
-		m.Write([]byte("sindri-deploy vm delivery key v1\x00" + region + "\x00" + s.Env))
-		seed = m.Sum(nil)
-		d.derived = true
-		m = hmac.New(sha256.New, seed)
-		m.Write([]byte("secrets digest"))
-		d.digestKey = m.Sum(nil)
+	if d.signer, d.digestKey, err = p.derivedKey(s, region); err != nil {
+		return nil, err
 	}
-	if d.signer, err = ssh.NewSignerFromKey(ed25519.NewKeyFromSeed(seed)); err != nil {
-		return nil, fmt.Errorf("%s: delivery key: %w", Name, err)
+	d.derived = d.signer != nil
+	if !d.derived {
+		seed := make([]byte, ed25519.SeedSize)
+		_, _ = rand.Read(seed)
+		if d.signer, err = ssh.NewSignerFromKey(ed25519.NewKeyFromSeed(seed)); err != nil {
+			return nil, fmt.Errorf("%s: delivery key: %w", Name, err)
+		}
 	}
 	return d, nil
+}
+
+// derivedKey is the environment's delivery key in region, derived from the delivery secret
+// (DeliveryKeyVar), and the key of its secrets digest; a nil signer when the secret is not
+// set. Errors wrap providers.ErrInvalidSpec: a delivery secret shorter than 32 characters.
+func (p *Provider) derivedKey(s *providers.Spec, region string) (ssh.Signer, []byte, error) {
+	secret := p.credential(s, DeliveryKeyVar)
+	switch {
+	case secret == "":
+		return nil, nil, nil
+	case len(secret) < minDeliveryKey:
+		return nil, nil, fmt.Errorf("%s: %s is shorter than %d characters: %w: set it to a long random value (openssl rand -hex 32), the same on every executor",
+			Name, DeliveryKeyVar, minDeliveryKey, providers.ErrInvalidSpec)
+	}
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte("sindri-deploy vm delivery key v1\x00" + region + "\x00" + s.Env))
+	seed := m.Sum(nil)
+	m = hmac.New(sha256.New, seed)
+	m.Write([]byte("secrets digest"))
+	signer, err := ssh.NewSignerFromKey(ed25519.NewKeyFromSeed(seed))
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: delivery key: %w", Name, err)
+	}
+	return signer, m.Sum(nil), nil
 }
 
 // authorizedKey is the public key's authorized_keys line; a plan's throwaway key, which the

@@ -237,10 +237,7 @@ func tagsDiffer(in Instance, want map[string]string) bool {
 
 // connection is how a user reaches in.
 func connection(in Instance, region string) *providers.Connection {
-	host := in.PublicIP
-	if host == "" {
-		host = in.PrivateIP
-	}
+	host := instanceHost(in)
 	return &providers.Connection{
 		SSHCommand:   "ssh " + sshUser + "@" + host,
 		Instructions: fmt.Sprintf("instance %s in %s (%s); log in as %s with %s", in.ID, region, host, sshUser, in.Login),

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -18,9 +20,10 @@ import (
 
 // sshFake plays the sshd of every instance of a cloud fake, for tests without a real sshd
 // (TestDeploySecretsOverRealSSH has one): it lets a key in only when an instance's user data
-// authorizes it (as cloud-init would), runs nothing but the delivery's write command (its
-// stdin kept per key, answering changed or unchanged as the script does), and refuses every
-// other request.
+// authorizes it (as cloud-init would), runs the delivery's write command (its stdin kept per
+// key, answering changed or unchanged as the script does) and any other command through this
+// machine's sh (Exec's), and refuses every other request (a terminal among them), keeping their
+// types.
 type sshFake struct {
 	// instances lists the cloud fake's environment instances; userData gives one's.
 	instances func() []string
@@ -32,6 +35,10 @@ type sshFake struct {
 	files  map[string][]byte // authorized key line -> content last written
 	writes int
 	runs   int // write commands run, changed or not
+	// refused are the types of the requests refused; stdin what other commands were sent on
+	// their standard input.
+	refused []string
+	stdin   []byte
 }
 
 func newSSHFake(t *testing.T, instances func() []string, userData func(id string) string) *sshFake {
@@ -103,17 +110,21 @@ func (s *sshFake) serve(c net.Conn) {
 	}
 }
 
-// session runs the write command: anything else is refused.
+// session runs the write command, or another one through sh: anything else is refused.
 func (s *sshFake) session(key string, ch ssh.Channel, reqs <-chan *ssh.Request) {
 	defer ch.Close()
 	for req := range reqs {
 		if req.Type != "exec" || len(req.Payload) < 4 {
+			s.mu.Lock()
+			s.refused = append(s.refused, req.Type)
+			s.mu.Unlock()
 			_ = req.Reply(false, nil)
 			continue
 		}
 		cmd := string(req.Payload[4:])
 		if !strings.HasPrefix(cmd, "set -eu\n") || !strings.Contains(cmd, "install -o") {
-			_ = req.Reply(false, nil)
+			_ = req.Reply(true, nil)
+			s.run(cmd, ch)
 			return
 		}
 		_ = req.Reply(true, nil)
@@ -133,6 +144,37 @@ func (s *sshFake) session(key string, ch ssh.Channel, reqs <-chan *ssh.Request) 
 		_, _ = ch.SendRequest("exit-status", false, status)
 		return
 	}
+}
+
+// run runs cmd with sh, its standard input from ch (kept), its output to ch's streams, and
+// sends its exit status.
+func (s *sshFake) run(cmd string, ch ssh.Channel) {
+	c := exec.Command("sh", "-c", cmd)
+	c.Stdout, c.Stderr = ch, ch.Stderr()
+	var in bytes.Buffer
+	c.Stdin = io.TeeReader(ch, &in)
+	code := 0
+	if err := c.Run(); err != nil {
+		code = 255
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		}
+	}
+	_, _ = io.Copy(&in, ch)
+	s.mu.Lock()
+	s.stdin = append(s.stdin, in.Bytes()...)
+	s.mu.Unlock()
+	status := make([]byte, 4)
+	binary.BigEndian.PutUint32(status, uint32(code))
+	_, _ = ch.SendRequest("exit-status", false, status)
+}
+
+// requests returns the types of the requests the fake refused, and what commands other than
+// the write command were sent on their standard input.
+func (s *sshFake) requests() (refused []string, stdin string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.refused), string(s.stdin)
 }
 
 // written returns the content last written by the key that the user data ud authorizes,
