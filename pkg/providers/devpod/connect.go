@@ -10,6 +10,7 @@ import (
 
 	"github.com/sindri/deploy/v3/pkg/providers"
 	"github.com/sindri/deploy/v3/pkg/providers/internal/cli"
+	"github.com/sindri/deploy/v3/pkg/providers/internal/shellword"
 )
 
 var _ providers.Connector = (*Provider)(nil)
@@ -43,7 +44,7 @@ func (p *Provider) Exec(ctx context.Context, s *providers.Spec, cmd []string, st
 	if st != wsRunning {
 		return 0, fmt.Errorf("%s: workspace %s is %s: start it first", Name, l.ID, st)
 	}
-	line := shellJoin(cmd) + `; printf '\n` + exitMarker + `%d\n' "$?"`
+	line := shellword.Join(cmd) + `; printf '\n` + exitMarker + `%d\n' "$?"`
 	var out bytes.Buffer
 	env, secrets := p.env(call{home: l.Home})
 	_, err = cli.Run(ctx, cli.Cmd{Path: p.cfg.Binary, Setting: setting, Provider: Name, Name: "devpod ssh",
@@ -78,12 +79,3 @@ type lineWriter struct{ w io.Writer }
 
 func (l lineWriter) Log(line string)         { fmt.Fprintln(l.w, line) }
 func (lineWriter) Progress(string, int, int) {}
-
-// shellJoin quotes each word for a POSIX shell and joins them.
-func shellJoin(words []string) string {
-	q := make([]string, len(words))
-	for i, w := range words {
-		q[i] = "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
-	}
-	return strings.Join(q, " ")
-}

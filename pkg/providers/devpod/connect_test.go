@@ -37,7 +37,7 @@ func TestExecThroughDevpodSSH(t *testing.T) {
 		t.Fatalf("no devpod ssh call: %+v", calls)
 	}
 	want := []string{"ssh", "sindri-pr-42", "--workdir", "/alt/home/developer/workspace", "--command",
-		`'sh' '-c' 'echo it'\''s here; exit 3'; printf '\nsindri-exit-status=%d\n' "$?"`}
+		`sh -c 'echo it'\''s here; exit 3'; printf '\nsindri-exit-status=%d\n' "$?"`}
 	if got := calls[i].Args; !slices.Equal(got, want) {
 		t.Errorf("devpod %q, want devpod %q", got, want)
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/sindri/deploy/v3/pkg/providers"
+	"github.com/sindri/deploy/v3/pkg/providers/internal/shellword"
 )
 
 var _ providers.Connector = (*Provider)(nil)
@@ -39,20 +40,7 @@ func (p *Provider) Exec(ctx context.Context, s *providers.Spec, cmd []string, _,
 		return 0, err
 	}
 	run := strings.Replace(c.ExecCommand, " -it ", " ", 1)
-	run = strings.TrimSuffix(run, "/bin/bash") + shellWords(cmd)
+	run = strings.TrimSuffix(run, "/bin/bash") + shellword.Join(cmd)
 	return 0, fmt.Errorf("kubernetes: running a command in %s needs a stream to the node's kubelet, which the executor does not open: %w; run it with kubectl: %s",
 		s.Env, providers.ErrUnsupported, run)
-}
-
-// shellWords quotes the words that need it for a POSIX shell.
-func shellWords(words []string) string {
-	q := make([]string, len(words))
-	for i, w := range words {
-		if w != "" && strings.Trim(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,@%+") == "" {
-			q[i] = w
-			continue
-		}
-		q[i] = "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
-	}
-	return strings.Join(q, " ")
 }

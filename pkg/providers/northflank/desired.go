@@ -13,6 +13,7 @@ import (
 	"github.com/sindri/deploy/v3/pkg/catalog"
 	"github.com/sindri/deploy/v3/pkg/config"
 	"github.com/sindri/deploy/v3/pkg/providers"
+	"github.com/sindri/deploy/v3/pkg/providers/internal/shellword"
 )
 
 // Settings Sindri applies when the config leaves them open.
@@ -231,7 +232,7 @@ func (d *desired) healthChecks(nf *config.NorthflankConfig) []healthCheck {
 	case "http":
 		hc.Protocol, hc.Path, hc.Port = "HTTP", h.Path, deref(h.Port, 0)
 	case "command":
-		hc.Protocol, hc.Cmd = "CMD", shellJoin(h.Command)
+		hc.Protocol, hc.Cmd = "CMD", shellword.Join(h.Command)
 	default:
 		hc.Protocol, hc.Port = "TCP", deref(h.Port, 0)
 	}
@@ -294,20 +295,6 @@ func (d *desired) redactedBody() serviceBody {
 		}
 	}
 	return b
-}
-
-func shellJoin(argv []string) string {
-	out := make([]string, len(argv))
-	for i, a := range argv {
-		if a != "" && strings.IndexFunc(a, func(r rune) bool {
-			return !(r == '-' || r == '_' || r == '/' || r == '.' || r == ':' || r == '=' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
-		}) < 0 {
-			out[i] = a
-			continue
-		}
-		out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-	}
-	return strings.Join(out, " ")
 }
 
 func deref(p *int, def int) int {
