@@ -57,7 +57,7 @@ func TestMain(m *testing.M) {
 // prepare builds the action binary into dir and makes sure the engine answers and the test
 // image exists (building it with scripts/build-test-image.sh when it does not).
 func prepare(dir string) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
 	bin := filepath.Join(dir, "sindri-action")
 	build := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags", e2eLDFlags, "-o", bin, ".")
