@@ -33,7 +33,7 @@ report:
 	  | grep -E '^(chaos:|--- |ok|FAIL|panic)'
 	set -o pipefail; SINDRI_CHAOS=1 SINDRI_CHAOS_JOBS=$(CHAOS_JOBS) SINDRI_CHAOS_ENVS=$(CHAOS_ENVS) $(GO) test -count=1 -v -timeout 30m \
 	  -run '^TestChaosCluster$$' ./cmd/executor | grep -E '^(chaos-cluster:|--- |ok|FAIL|panic)'
-	set -o pipefail; SINDRI_HEAVY=1 $(GO) test -count=1 -v -run '^(TestE2EPullRequestLifecycle|TestE2ERequestsWithKeptStore|TestE2EConditionalLookupsWithKeptStore|TestLoadConcurrentActions)$$' ./cmd/action \
+	set -o pipefail; SINDRI_HEAVY=1 $(GO) test -count=1 -v -run '^(TestE2EPullRequestLifecycle|TestE2ERequestsWithKeptStore|TestE2EConditionalLookupsWithKeptStore|TestE2EChatOpsDeployDestroy|TestLoadConcurrentActions)$$' ./cmd/action \
 	  | grep -E 'GitHub API|load:|^(--- |ok|FAIL|panic)'
 	$(GO) test -run '^$$' -bench . -benchtime 200x ./pkg/executor
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./cmd/executor

@@ -145,7 +145,11 @@ func TestE2EChatOpsDeployDestroy(t *testing.T) {
 	for _, step := range []struct{ verb, status string }{{"deploy", "ready"}, {"connect", ""}, {"destroy", "destroyed"}} {
 		body := "/sindri " + step.verb
 		id := r.gh.AddComment(e2ePR, e2eActor, body)
+		// The requests each command costs (`make report` prints them), on a runner that
+		// forgets its env records between runs, as the embedded default does.
+		r.gh.ResetCounts()
 		res := r.invoke("issue_comment", commentPayload(t, "created", id, e2eActor, body), nil)
+		t.Logf("GitHub API, fresh runner, %s: %s", body, requestLog(r.gh))
 		if step.verb == "connect" {
 			// A status job answered with a reply holding the way in: docker exec, exactly.
 			comments := r.gh.Comments(e2ePR)
