@@ -30,7 +30,8 @@ func (a *api) listSandboxes(ctx context.Context, meta map[string]string) ([]sand
 	return paginate[sandbox](ctx, a.c, "list sandboxes", "v2/sandboxes", url.Values{"metadata": {filter.Encode()}})
 }
 
-// paginate reads every page of a listing, following X-Next-Token, 100 items a page.
+// paginate reads every page of a listing, following X-Next-Token, 100 items a page. op is
+// also the requests' metric name (rest.Request.Operation), so it holds no identifier.
 func paginate[T any](ctx context.Context, c *rest.Client, op, path string, q url.Values) ([]T, error) {
 	var out []T
 	next := ""
@@ -44,7 +45,7 @@ func paginate[T any](ctx context.Context, c *rest.Client, op, path string, q url
 		}
 		var page []T
 		var reply rest.Reply
-		if err := c.Do(ctx, rest.Request{Op: op, Path: path, Query: pq, Reply: &reply}, &page); err != nil {
+		if err := c.Do(ctx, rest.Request{Op: op, Operation: op, Path: path, Query: pq, Reply: &reply}, &page); err != nil {
 			return nil, err
 		}
 		out = append(out, page...)
@@ -65,7 +66,7 @@ func sandboxPath(id string, rest ...string) string {
 // getSandbox returns one sandbox; a sandbox that is gone (or being killed) matches ErrNotFound.
 func (a *api) getSandbox(ctx context.Context, id string) (sandbox, error) {
 	var sb sandbox
-	err := a.c.Do(ctx, rest.Request{Op: "get sandbox " + id, Path: sandboxPath(id)}, &sb)
+	err := a.c.Do(ctx, rest.Request{Op: "get sandbox " + id, Operation: "get sandbox", Path: sandboxPath(id)}, &sb)
 	return sb, err
 }
 
@@ -73,20 +74,20 @@ func (a *api) getSandbox(ctx context.Context, id string) (sandbox, error) {
 // ambiguous, whether the sandbox exists after all.
 func (a *api) createSandbox(ctx context.Context, body newSandbox, secrets []string, recover func(context.Context) (bool, error)) (createdSandbox, error) {
 	var out createdSandbox
-	err := a.c.Do(ctx, rest.Request{Op: "create sandbox", Method: http.MethodPost, Path: "sandboxes", Body: body,
+	err := a.c.Do(ctx, rest.Request{Op: "create sandbox", Operation: "create sandbox", Method: http.MethodPost, Path: "sandboxes", Body: body,
 		Secrets: secrets, Recover: recover}, &out)
 	return out, err
 }
 
 // setTimeout sets the sandbox's end to now + seconds (capped by the plan, silently).
 func (a *api) setTimeout(ctx context.Context, id string, seconds int) error {
-	return a.c.Do(ctx, rest.Request{Op: "set timeout of sandbox " + id, Method: http.MethodPost, Path: sandboxPath(id, "timeout"),
+	return a.c.Do(ctx, rest.Request{Op: "set timeout of sandbox " + id, Operation: "set sandbox timeout", Method: http.MethodPost, Path: sandboxPath(id, "timeout"),
 		Body: map[string]int{"timeout": seconds}, Idempotent: true}, nil)
 }
 
 // pause pauses a running sandbox; a paused one (409) is success.
 func (a *api) pause(ctx context.Context, id string) error {
-	err := a.c.Do(ctx, rest.Request{Op: "pause sandbox " + id, Method: http.MethodPost, Path: sandboxPath(id, "pause"), Idempotent: true}, nil)
+	err := a.c.Do(ctx, rest.Request{Op: "pause sandbox " + id, Operation: "pause sandbox", Method: http.MethodPost, Path: sandboxPath(id, "pause"), Idempotent: true}, nil)
 	if isConflict(err) {
 		return nil
 	}
@@ -96,7 +97,7 @@ func (a *api) pause(ctx context.Context, id string) error {
 // connect resumes a paused sandbox (201) or extends a running one (200) to now + seconds.
 func (a *api) connect(ctx context.Context, id string, seconds int) (createdSandbox, error) {
 	var out createdSandbox
-	err := a.c.Do(ctx, rest.Request{Op: "connect sandbox " + id, Method: http.MethodPost, Path: sandboxPath(id, "connect"),
+	err := a.c.Do(ctx, rest.Request{Op: "connect sandbox " + id, Operation: "connect sandbox", Method: http.MethodPost, Path: sandboxPath(id, "connect"),
 		Body: map[string]int{"timeout": seconds}, Idempotent: true}, &out)
 	return out, err
 }
@@ -104,7 +105,7 @@ func (a *api) connect(ctx context.Context, id string, seconds int) (createdSandb
 // resume resumes a paused sandbox with autoPause overridden: the one call that changes a
 // sandbox's lifecycle in place. A running sandbox (409) is success.
 func (a *api) resume(ctx context.Context, id string, seconds int, autoPause bool) error {
-	err := a.c.Do(ctx, rest.Request{Op: "resume sandbox " + id, Method: http.MethodPost, Path: sandboxPath(id, "resume"),
+	err := a.c.Do(ctx, rest.Request{Op: "resume sandbox " + id, Operation: "resume sandbox", Method: http.MethodPost, Path: sandboxPath(id, "resume"),
 		Body: map[string]any{"timeout": seconds, "autoPause": autoPause}, Idempotent: true}, nil)
 	if isConflict(err) {
 		return nil
@@ -114,7 +115,7 @@ func (a *api) resume(ctx context.Context, id string, seconds int, autoPause bool
 
 // kill removes a sandbox, running or paused; one already gone is success.
 func (a *api) kill(ctx context.Context, id string) error {
-	err := a.c.Do(ctx, rest.Request{Op: "kill sandbox " + id, Method: http.MethodDelete, Path: sandboxPath(id)}, nil)
+	err := a.c.Do(ctx, rest.Request{Op: "kill sandbox " + id, Operation: "kill sandbox", Method: http.MethodDelete, Path: sandboxPath(id)}, nil)
 	if isGone(err) {
 		return nil
 	}
@@ -129,7 +130,7 @@ func (a *api) listTemplates(ctx context.Context) ([]template, error) {
 // aliasExists reports whether a template answers to alias: 200 (the team's) and 403
 // (another team's, such as E2B's public ones) both mean it exists.
 func (a *api) aliasExists(ctx context.Context, alias string) (bool, error) {
-	err := a.c.Do(ctx, rest.Request{Op: "look up template " + alias, Path: "templates/aliases/" + url.PathEscape(alias)}, nil)
+	err := a.c.Do(ctx, rest.Request{Op: "look up template " + alias, Operation: "look up template", Path: "templates/aliases/" + url.PathEscape(alias)}, nil)
 	switch {
 	case err == nil, errors.Is(err, providers.ErrAuth) && status(err) == http.StatusForbidden:
 		return true, nil
@@ -143,7 +144,7 @@ func (a *api) aliasExists(ctx context.Context, alias string) (bool, error) {
 // is taken by the team).
 func (a *api) requestBuild(ctx context.Context, req buildRequest) (buildIDs, error) {
 	var out buildIDs
-	err := a.c.Do(ctx, rest.Request{Op: "request template build " + req.Name, Method: http.MethodPost, Path: "v3/templates",
+	err := a.c.Do(ctx, rest.Request{Op: "request template build " + req.Name, Operation: "request template build", Method: http.MethodPost, Path: "v3/templates",
 		Body: req, Idempotent: true}, &out)
 	return out, err
 }
@@ -151,7 +152,7 @@ func (a *api) requestBuild(ctx context.Context, req buildRequest) (buildIDs, err
 // startBuild starts a registered build from an image. A retry of a start that took effect is
 // refused with 400 (not waiting); the caller observes the build's status instead.
 func (a *api) startBuild(ctx context.Context, ids buildIDs, body buildStart, secrets []string) error {
-	return a.c.Do(ctx, rest.Request{Op: "start template build " + ids.TemplateID, Method: http.MethodPost,
+	return a.c.Do(ctx, rest.Request{Op: "start template build " + ids.TemplateID, Operation: "start template build", Method: http.MethodPost,
 		Path: "v2/templates/" + url.PathEscape(ids.TemplateID) + "/builds/" + url.PathEscape(ids.BuildID),
 		Body: body, Secrets: secrets, Idempotent: true}, nil)
 }
@@ -159,7 +160,7 @@ func (a *api) startBuild(ctx context.Context, ids buildIDs, body buildStart, sec
 // buildStatus reads a build's status and its log entries from offset.
 func (a *api) buildStatus(ctx context.Context, ids buildIDs, offset int) (buildInfo, error) {
 	var out buildInfo
-	err := a.c.Do(ctx, rest.Request{Op: "get template build status " + ids.TemplateID,
+	err := a.c.Do(ctx, rest.Request{Op: "get template build status " + ids.TemplateID, Operation: "get template build status",
 		Path:  "templates/" + url.PathEscape(ids.TemplateID) + "/builds/" + url.PathEscape(ids.BuildID) + "/status",
 		Query: url.Values{"logsOffset": {fmt.Sprint(offset)}}}, &out)
 	return out, err
@@ -168,7 +169,7 @@ func (a *api) buildStatus(ctx context.Context, ids buildIDs, offset int) (buildI
 // deleteTemplate removes a template; one already gone is success. A template that sandboxes
 // still use is refused with 400.
 func (a *api) deleteTemplate(ctx context.Context, id string) error {
-	err := a.c.Do(ctx, rest.Request{Op: "delete template " + id, Method: http.MethodDelete, Path: "templates/" + url.PathEscape(id)}, nil)
+	err := a.c.Do(ctx, rest.Request{Op: "delete template " + id, Operation: "delete template", Method: http.MethodDelete, Path: "templates/" + url.PathEscape(id)}, nil)
 	if isGone(err) {
 		return nil
 	}

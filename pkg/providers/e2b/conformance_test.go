@@ -8,6 +8,7 @@ import (
 	"github.com/sindri/deploy/v3/internal/apifake"
 	"github.com/sindri/deploy/v3/pkg/config"
 	"github.com/sindri/deploy/v3/pkg/providers"
+	"github.com/sindri/deploy/v3/pkg/providers/e2b"
 	"github.com/sindri/deploy/v3/pkg/providers/e2b/e2btest"
 	"github.com/sindri/deploy/v3/pkg/providers/providertest"
 )
@@ -81,4 +82,11 @@ func TestConformanceE2B(t *testing.T) {
 func TestConformanceFaultsE2B(t *testing.T) {
 	t.Parallel()
 	providertest.Conformance(t, e2bConformance(t, true))
+}
+
+// TestRequestOperationsE2B checks the metric operation of every request a deploy, stop, start
+// and destroy report: a fixed phrase, never a method alone or an id. Not parallel: the
+// request observer is process-wide.
+func TestRequestOperationsE2B(t *testing.T) {
+	providertest.RequestOperations(t, e2b.Name, e2bConformance(t, false))
 }

@@ -133,7 +133,7 @@ func machinePath(appName, id string) string {
 
 func (a *api) getApp(ctx context.Context, name string) (*app, error) {
 	var out app
-	if err := a.c.Do(ctx, rest.Request{Op: "get app " + name, Path: appPath(name)}, &out); err != nil {
+	if err := a.c.Do(ctx, rest.Request{Op: "get app " + name, Operation: "get app", Path: appPath(name)}, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -141,18 +141,18 @@ func (a *api) getApp(ctx context.Context, name string) (*app, error) {
 
 func (a *api) listApps(ctx context.Context, org string) ([]app, error) {
 	var out appList
-	err := a.c.Do(ctx, rest.Request{Op: "list apps", Path: "apps", Query: url.Values{"org_slug": {org}}}, &out)
+	err := a.c.Do(ctx, rest.Request{Op: "list apps", Operation: "list apps", Path: "apps", Query: url.Values{"org_slug": {org}}}, &out)
 	return out.Apps, err
 }
 
 // createApp creates the app; recover reports whether a lost create took effect.
 func (a *api) createApp(ctx context.Context, name, org string, recover func(context.Context) (bool, error)) error {
-	return a.c.Do(ctx, rest.Request{Op: "create app " + name, Method: http.MethodPost, Path: "apps",
+	return a.c.Do(ctx, rest.Request{Op: "create app " + name, Operation: "create app", Method: http.MethodPost, Path: "apps",
 		Body: createAppRequest{Name: name, OrgSlug: org}, Recover: recover}, nil)
 }
 
 func (a *api) deleteApp(ctx context.Context, name string) error {
-	return a.c.Do(ctx, rest.Request{Op: "delete app " + name, Method: http.MethodDelete, Path: appPath(name)}, nil)
+	return a.c.Do(ctx, rest.Request{Op: "delete app " + name, Operation: "delete app", Method: http.MethodDelete, Path: appPath(name)}, nil)
 }
 
 // listMachines lists the app's machines carrying metadata key=value (destroyed ones left out).
@@ -162,13 +162,13 @@ func (a *api) listMachines(ctx context.Context, appName, key, value string) ([]m
 	if key != "" {
 		q.Set("metadata."+key, value)
 	}
-	err := a.c.Do(ctx, rest.Request{Op: "list machines of " + appName, Path: appPath(appName) + "/machines", Query: q}, &out)
+	err := a.c.Do(ctx, rest.Request{Op: "list machines of " + appName, Operation: "list machines", Path: appPath(appName) + "/machines", Query: q}, &out)
 	return out, err
 }
 
 func (a *api) getMachine(ctx context.Context, appName, id string) (*machine, error) {
 	var out machine
-	if err := a.c.Do(ctx, rest.Request{Op: "get machine " + id, Path: machinePath(appName, id)}, &out); err != nil {
+	if err := a.c.Do(ctx, rest.Request{Op: "get machine " + id, Operation: "get machine", Path: machinePath(appName, id)}, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -176,32 +176,32 @@ func (a *api) getMachine(ctx context.Context, appName, id string) (*machine, err
 
 // createMachine is not idempotent: recover must find a machine a lost create made.
 func (a *api) createMachine(ctx context.Context, appName string, req createMachineRequest, out *machine, recover func(context.Context) (bool, error)) error {
-	return a.c.Do(ctx, rest.Request{Op: "create machine in " + appName, Method: http.MethodPost,
+	return a.c.Do(ctx, rest.Request{Op: "create machine in " + appName, Operation: "create machine", Method: http.MethodPost,
 		Path: appPath(appName) + "/machines", Body: req, Recover: recover}, out)
 }
 
 // updateMachine replaces the whole config: sending the same config twice makes the same
 // machine, so it is retried like a PUT.
 func (a *api) updateMachine(ctx context.Context, appName, id string, req updateMachineRequest, out *machine) error {
-	return a.c.Do(ctx, rest.Request{Op: "update machine " + id, Method: http.MethodPost,
+	return a.c.Do(ctx, rest.Request{Op: "update machine " + id, Operation: "update machine", Method: http.MethodPost,
 		Path: machinePath(appName, id), Body: req, Idempotent: true}, out)
 }
 
 // machineAction posts start, stop or suspend. Each is a request for a state, so sending it
 // twice asks for the same state: retried like a PUT.
 func (a *api) machineAction(ctx context.Context, appName, id, action string) error {
-	return a.c.Do(ctx, rest.Request{Op: action + " machine " + id, Method: http.MethodPost,
+	return a.c.Do(ctx, rest.Request{Op: action + " machine " + id, Operation: action + " machine", Method: http.MethodPost,
 		Path: machinePath(appName, id) + "/" + action, Idempotent: true}, nil)
 }
 
 // setMachineMetadata sets one metadata key without a new machine version.
 func (a *api) setMachineMetadata(ctx context.Context, appName, id, key, value string) error {
-	return a.c.Do(ctx, rest.Request{Op: "set metadata of machine " + id, Method: http.MethodPost,
+	return a.c.Do(ctx, rest.Request{Op: "set metadata of machine " + id, Operation: "set machine metadata", Method: http.MethodPost,
 		Path: machinePath(appName, id) + "/metadata/" + url.PathEscape(key), Body: map[string]string{"value": value}, Idempotent: true}, nil)
 }
 
 func (a *api) destroyMachine(ctx context.Context, appName, id string) error {
-	return a.c.Do(ctx, rest.Request{Op: "destroy machine " + id, Method: http.MethodDelete,
+	return a.c.Do(ctx, rest.Request{Op: "destroy machine " + id, Operation: "destroy machine", Method: http.MethodDelete,
 		Path: machinePath(appName, id), Query: url.Values{"force": {"true"}}}, nil)
 }
 
@@ -213,7 +213,7 @@ var errExecUnanswered = errors.New("the command may have run: an exec is never s
 // idempotent: the client sends it again only when Fly certainly did not get it (429, a refused
 // connection); after a lost answer, a timeout, 408 or 5xx the error wraps errExecUnanswered.
 func (a *api) exec(ctx context.Context, appName, id string, req execRequest, out *execResponse) error {
-	return a.c.Do(ctx, rest.Request{Op: "exec in machine " + id, Method: http.MethodPost,
+	return a.c.Do(ctx, rest.Request{Op: "exec in machine " + id, Operation: "exec in machine", Method: http.MethodPost,
 		Path: machinePath(appName, id) + "/exec", Body: req,
 		Recover: func(context.Context) (bool, error) { return false, errExecUnanswered }}, out)
 }
@@ -225,41 +225,41 @@ const maxWait = 60 * time.Second
 // is returned as is, for the caller to call again.
 func (a *api) wait(ctx context.Context, appName, id, state string, timeout time.Duration) error {
 	secs := int(min(max(timeout, time.Second), maxWait) / time.Second)
-	return a.w.Do(ctx, rest.Request{Op: "wait for machine " + id + " " + state, Path: machinePath(appName, id) + "/wait",
+	return a.w.Do(ctx, rest.Request{Op: "wait for machine " + id + " " + state, Operation: "wait for machine", Path: machinePath(appName, id) + "/wait",
 		Query: url.Values{"state": {state}, "timeout": {strconv.Itoa(secs)}}}, nil)
 }
 
 func (a *api) acquireLease(ctx context.Context, appName, id string, ttl time.Duration) (string, error) {
 	var out lease
-	err := a.c.Do(ctx, rest.Request{Op: "lease machine " + id, Method: http.MethodPost, Path: machinePath(appName, id) + "/lease",
+	err := a.c.Do(ctx, rest.Request{Op: "lease machine " + id, Operation: "lease machine", Method: http.MethodPost, Path: machinePath(appName, id) + "/lease",
 		Query: url.Values{"ttl": {strconv.Itoa(int(ttl / time.Second))}}}, &out)
 	return out.Data.Nonce, err
 }
 
 func (a *api) releaseLease(ctx context.Context, appName, id, nonce string) error {
-	return a.c.Do(ctx, rest.Request{Op: "release lease of machine " + id, Method: http.MethodDelete, Path: machinePath(appName, id) + "/lease",
+	return a.c.Do(ctx, rest.Request{Op: "release lease of machine " + id, Operation: "release machine lease", Method: http.MethodDelete, Path: machinePath(appName, id) + "/lease",
 		Header: http.Header{"fly-machine-lease-nonce": {nonce}}}, nil)
 }
 
 func (a *api) listVolumes(ctx context.Context, appName string) ([]volume, error) {
 	var out []volume
-	err := a.c.Do(ctx, rest.Request{Op: "list volumes of " + appName, Path: appPath(appName) + "/volumes"}, &out)
+	err := a.c.Do(ctx, rest.Request{Op: "list volumes of " + appName, Operation: "list volumes", Path: appPath(appName) + "/volumes"}, &out)
 	return out, err
 }
 
 func (a *api) createVolume(ctx context.Context, appName string, req createVolumeRequest, out *volume, recover func(context.Context) (bool, error)) error {
-	return a.c.Do(ctx, rest.Request{Op: "create volume " + req.Name, Method: http.MethodPost,
+	return a.c.Do(ctx, rest.Request{Op: "create volume " + req.Name, Operation: "create volume", Method: http.MethodPost,
 		Path: appPath(appName) + "/volumes", Body: req, Recover: recover}, out)
 }
 
 func (a *api) deleteVolume(ctx context.Context, appName, id string) error {
-	return a.c.Do(ctx, rest.Request{Op: "delete volume " + id, Method: http.MethodDelete,
+	return a.c.Do(ctx, rest.Request{Op: "delete volume " + id, Operation: "delete volume", Method: http.MethodDelete,
 		Path: appPath(appName) + "/volumes/" + url.PathEscape(id)}, nil)
 }
 
 func (a *api) listSecrets(ctx context.Context, appName string) ([]appSecret, error) {
 	var out secretsReply
-	err := a.c.Do(ctx, rest.Request{Op: "list secrets of " + appName, Path: appPath(appName) + "/secrets"}, &out)
+	err := a.c.Do(ctx, rest.Request{Op: "list secrets of " + appName, Operation: "list secrets", Path: appPath(appName) + "/secrets"}, &out)
 	return out.Secrets, err
 }
 
@@ -268,18 +268,18 @@ func (a *api) listSecrets(ctx context.Context, appName string) ([]appSecret, err
 // values, which never reach a recording or an error.
 func (a *api) setSecrets(ctx context.Context, appName string, values map[string]*string, redact []string) (uint64, error) {
 	var out secretsReply
-	err := a.c.Do(ctx, rest.Request{Op: "set secrets of " + appName, Method: http.MethodPost, Path: appPath(appName) + "/secrets",
+	err := a.c.Do(ctx, rest.Request{Op: "set secrets of " + appName, Operation: "set secrets", Method: http.MethodPost, Path: appPath(appName) + "/secrets",
 		Body: secretsRequest{Values: values}, Secrets: redact, Idempotent: true}, &out)
 	return out.Version, err
 }
 
 func (a *api) listIPs(ctx context.Context, appName string) ([]ipAssignment, error) {
 	var out ipAssignments
-	err := a.c.Do(ctx, rest.Request{Op: "list IP assignments of " + appName, Path: appPath(appName) + "/ip_assignments"}, &out)
+	err := a.c.Do(ctx, rest.Request{Op: "list IP assignments of " + appName, Operation: "list IP assignments", Path: appPath(appName) + "/ip_assignments"}, &out)
 	return out.IPs, err
 }
 
 func (a *api) allocateIP(ctx context.Context, appName, kind string, recover func(context.Context) (bool, error)) error {
-	return a.c.Do(ctx, rest.Request{Op: "allocate " + kind + " address for " + appName, Method: http.MethodPost,
+	return a.c.Do(ctx, rest.Request{Op: "allocate " + kind + " address for " + appName, Operation: "allocate IP address", Method: http.MethodPost,
 		Path: appPath(appName) + "/ip_assignments", Body: allocateIPRequest{Type: kind}, Recover: recover}, nil)
 }

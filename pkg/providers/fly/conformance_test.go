@@ -7,6 +7,7 @@ import (
 
 	"github.com/sindri/deploy/v3/internal/apifake"
 	"github.com/sindri/deploy/v3/pkg/providers"
+	"github.com/sindri/deploy/v3/pkg/providers/fly"
 	"github.com/sindri/deploy/v3/pkg/providers/fly/flytest"
 	"github.com/sindri/deploy/v3/pkg/providers/providertest"
 )
@@ -69,4 +70,11 @@ func TestConformanceFly(t *testing.T) {
 func TestConformanceFaultsFly(t *testing.T) {
 	t.Parallel()
 	providertest.Conformance(t, flyConformance(t, true))
+}
+
+// TestRequestOperationsFly checks the metric operation of every request a deploy, stop, start
+// and destroy report: a fixed phrase, never a method alone or an id. Not parallel: the
+// request observer is process-wide.
+func TestRequestOperationsFly(t *testing.T) {
+	providertest.RequestOperations(t, fly.Name, flyConformance(t, false))
 }

@@ -39,8 +39,9 @@ func (a *api) do(ctx context.Context, req rest.Request, out any) (*pagination, e
 	return env.Pagination, nil
 }
 
-// pages follows pagination.cursor until hasNextPage is false, calling page with each data.
-func (a *api) pages(ctx context.Context, op, path string, page func(json.RawMessage) error) error {
+// pages follows pagination.cursor until hasNextPage is false, calling page with each data;
+// operation is the requests' metric name (rest.Request.Operation), op without identifiers.
+func (a *api) pages(ctx context.Context, op, operation, path string, page func(json.RawMessage) error) error {
 	cursor := ""
 	for i := 0; ; i++ {
 		q := url.Values{"per_page": {strconv.Itoa(perPage)}}
@@ -48,7 +49,7 @@ func (a *api) pages(ctx context.Context, op, path string, page func(json.RawMess
 			q.Set("cursor", cursor)
 		}
 		var raw json.RawMessage
-		pg, err := a.do(ctx, rest.Request{Op: op, Path: path, Query: q}, &raw)
+		pg, err := a.do(ctx, rest.Request{Op: op, Operation: operation, Path: path, Query: q}, &raw)
 		if err != nil {
 			return err
 		}
@@ -70,7 +71,7 @@ var deleteChildren = url.Values{"delete_child_objects": {"true"}}
 
 func (a *api) getProject(ctx context.Context, id string) (project, error) {
 	var out project
-	_, err := a.do(ctx, rest.Request{Op: "get project " + id, Path: projectPath(id)}, &out)
+	_, err := a.do(ctx, rest.Request{Op: "get project " + id, Operation: "get project", Path: projectPath(id)}, &out)
 	return out, err
 }
 
@@ -78,7 +79,7 @@ func (a *api) getProject(ctx context.Context, id string) (project, error) {
 // the caller to judge.
 func (a *api) createProject(ctx context.Context, b projectBody) (project, error) {
 	var out project
-	_, err := a.do(ctx, rest.Request{Op: "create project " + b.Name, Method: http.MethodPost, Path: "projects", Body: b,
+	_, err := a.do(ctx, rest.Request{Op: "create project " + b.Name, Operation: "create project", Method: http.MethodPost, Path: "projects", Body: b,
 		Recover: a.exists(func(ctx context.Context) error { p, err := a.getProject(ctx, slug(b.Name)); out = p; return err })}, &out)
 	if isConflict(err) {
 		return existing(ctx, err, func(ctx context.Context) error { p, gerr := a.getProject(ctx, slug(b.Name)); out = p; return gerr }, &out)
@@ -87,13 +88,13 @@ func (a *api) createProject(ctx context.Context, b projectBody) (project, error)
 }
 
 func (a *api) deleteProject(ctx context.Context, id string) error {
-	_, err := a.do(ctx, rest.Request{Op: "delete project " + id, Method: http.MethodDelete, Path: projectPath(id), Query: deleteChildren}, nil)
+	_, err := a.do(ctx, rest.Request{Op: "delete project " + id, Operation: "delete project", Method: http.MethodDelete, Path: projectPath(id), Query: deleteChildren}, nil)
 	return err
 }
 
 func (a *api) listProjects(ctx context.Context) ([]project, error) {
 	var out []project
-	err := a.pages(ctx, "list projects", "projects", func(raw json.RawMessage) error {
+	err := a.pages(ctx, "list projects", "list projects", "projects", func(raw json.RawMessage) error {
 		var d struct {
 			Projects []project `json:"projects"`
 		}
@@ -106,13 +107,13 @@ func (a *api) listProjects(ctx context.Context) ([]project, error) {
 
 func (a *api) getService(ctx context.Context, p, s string) (service, error) {
 	var out service
-	_, err := a.do(ctx, rest.Request{Op: "get service " + s, Path: servicePath(p, s)}, &out)
+	_, err := a.do(ctx, rest.Request{Op: "get service " + s, Operation: "get service", Path: servicePath(p, s)}, &out)
 	return out, err
 }
 
 func (a *api) listServices(ctx context.Context, p string) ([]service, error) {
 	var out []service
-	err := a.pages(ctx, "list services of "+p, projectPath(p)+"/services", func(raw json.RawMessage) error {
+	err := a.pages(ctx, "list services of "+p, "list services", projectPath(p)+"/services", func(raw json.RawMessage) error {
 		var d struct {
 			Services []service `json:"services"`
 		}
@@ -128,7 +129,7 @@ func (a *api) listServices(ctx context.Context, p string) ([]service, error) {
 func (a *api) createService(ctx context.Context, p string, b serviceBody, secrets []string) (service, error) {
 	var out service
 	get := func(ctx context.Context) error { s, err := a.getService(ctx, p, slug(b.Name)); out = s; return err }
-	_, err := a.do(ctx, rest.Request{Op: "create service " + b.Name, Method: http.MethodPost, Path: projectPath(p) + "/services/deployment",
+	_, err := a.do(ctx, rest.Request{Op: "create service " + b.Name, Operation: "create service", Method: http.MethodPost, Path: projectPath(p) + "/services/deployment",
 		Body: b, Secrets: secrets, Recover: a.exists(get)}, &out)
 	if isConflict(err) {
 		return existing(ctx, err, get, &out)
@@ -137,32 +138,32 @@ func (a *api) createService(ctx context.Context, p string, b serviceBody, secret
 }
 
 func (a *api) patchService(ctx context.Context, p, s string, b serviceSettings, secrets []string) error {
-	_, err := a.do(ctx, rest.Request{Op: "update service " + s, Method: http.MethodPatch,
+	_, err := a.do(ctx, rest.Request{Op: "update service " + s, Operation: "update service", Method: http.MethodPatch,
 		Path: projectPath(p) + "/services/deployment/" + url.PathEscape(s), Body: b, Secrets: secrets, Idempotent: true}, nil)
 	return err
 }
 
 func (a *api) deleteService(ctx context.Context, p, s string) error {
-	_, err := a.do(ctx, rest.Request{Op: "delete service " + s, Method: http.MethodDelete, Path: servicePath(p, s), Query: deleteChildren}, nil)
+	_, err := a.do(ctx, rest.Request{Op: "delete service " + s, Operation: "delete service", Method: http.MethodDelete, Path: servicePath(p, s), Query: deleteChildren}, nil)
 	return err
 }
 
 // pause and resume are idempotent in effect: pausing twice or a 409 on resume of a running
 // service leave the state asked for, so they are retried like PUTs.
 func (a *api) pause(ctx context.Context, p, s string) error {
-	_, err := a.do(ctx, rest.Request{Op: "pause service " + s, Method: http.MethodPost, Path: servicePath(p, s) + "/pause", Idempotent: true}, nil)
+	_, err := a.do(ctx, rest.Request{Op: "pause service " + s, Operation: "pause service", Method: http.MethodPost, Path: servicePath(p, s) + "/pause", Idempotent: true}, nil)
 	return err
 }
 
 func (a *api) resume(ctx context.Context, p, s string) error {
-	_, err := a.do(ctx, rest.Request{Op: "resume service " + s, Method: http.MethodPost, Path: servicePath(p, s) + "/resume", Idempotent: true}, nil)
+	_, err := a.do(ctx, rest.Request{Op: "resume service " + s, Operation: "resume service", Method: http.MethodPost, Path: servicePath(p, s) + "/resume", Idempotent: true}, nil)
 	return err
 }
 
 // listVolumes reads the project's volumes; data is a bare array here (B5).
 func (a *api) listVolumes(ctx context.Context, p string) ([]volume, error) {
 	var out []volume
-	err := a.pages(ctx, "list volumes of "+p, projectPath(p)+"/volumes", func(raw json.RawMessage) error {
+	err := a.pages(ctx, "list volumes of "+p, "list volumes", projectPath(p)+"/volumes", func(raw json.RawMessage) error {
 		var d []volume
 		err := json.Unmarshal(raw, &d)
 		out = append(out, d...)
@@ -187,7 +188,7 @@ func (a *api) createVolume(ctx context.Context, p string, b volumeBody) (volume,
 		}
 		return &providers.APIError{Provider: Name, Op: "find volume " + b.Name, Status: http.StatusNotFound}
 	}
-	_, err := a.do(ctx, rest.Request{Op: "create volume " + b.Name, Method: http.MethodPost, Path: projectPath(p) + "/volumes",
+	_, err := a.do(ctx, rest.Request{Op: "create volume " + b.Name, Operation: "create volume", Method: http.MethodPost, Path: projectPath(p) + "/volumes",
 		Body: b, Recover: a.exists(find)}, &out)
 	if isConflict(err) {
 		return existing(ctx, err, find, &out)
@@ -196,7 +197,7 @@ func (a *api) createVolume(ctx context.Context, p string, b volumeBody) (volume,
 }
 
 func (a *api) deleteVolume(ctx context.Context, p, v string) error {
-	_, err := a.do(ctx, rest.Request{Op: "delete volume " + v, Method: http.MethodDelete, Path: projectPath(p) + "/volumes/" + url.PathEscape(v)}, nil)
+	_, err := a.do(ctx, rest.Request{Op: "delete volume " + v, Operation: "delete volume", Method: http.MethodDelete, Path: projectPath(p) + "/volumes/" + url.PathEscape(v)}, nil)
 	return err
 }
 
@@ -204,7 +205,7 @@ func (a *api) containers(ctx context.Context, p, s string) ([]container, error) 
 	var d struct {
 		Containers []container `json:"containers"`
 	}
-	_, err := a.do(ctx, rest.Request{Op: "list containers of " + s, Path: servicePath(p, s) + "/containers"}, &d)
+	_, err := a.do(ctx, rest.Request{Op: "list containers of " + s, Operation: "list containers", Path: servicePath(p, s) + "/containers"}, &d)
 	return d.Containers, err
 }
 
@@ -212,7 +213,7 @@ func (a *api) containers(ctx context.Context, p, s string) ([]container, error) 
 func (a *api) logs(ctx context.Context, p, s string, n int) ([]string, error) {
 	var d []logLine
 	q := url.Values{"type": {"runtime"}, "queryType": {"range"}, "lineLimit": {strconv.Itoa(n)}, "direction": {"backward"}}
-	if _, err := a.do(ctx, rest.Request{Op: "get logs of " + s, Path: servicePath(p, s) + "/logs", Query: q}, &d); err != nil {
+	if _, err := a.do(ctx, rest.Request{Op: "get logs of " + s, Operation: "get logs", Path: servicePath(p, s) + "/logs", Query: q}, &d); err != nil {
 		return nil, err
 	}
 	out := make([]string, 0, len(d))

@@ -137,3 +137,10 @@ func TestConformanceNorthflank(t *testing.T) {
 func TestConformanceFaultsNorthflank(t *testing.T) {
 	providertest.Conformance(t, northflankConformance(t, true))
 }
+
+// TestRequestOperationsNorthflank checks the metric operation of every request a deploy, stop, start
+// and destroy report: a fixed phrase, never a method alone or an id. Not parallel: the
+// request observer is process-wide.
+func TestRequestOperationsNorthflank(t *testing.T) {
+	providertest.RequestOperations(t, northflank.Name, northflankConformance(t, false))
+}

@@ -139,7 +139,7 @@ func (a *apiV2) list(ctx context.Context) ([]pod, error) {
 	var out struct {
 		Pods []v2Pod `json:"pods"`
 	}
-	if err := a.c.Do(ctx, rest.Request{Op: "list pods", Path: "pods"}, &out); err != nil {
+	if err := a.c.Do(ctx, rest.Request{Op: "list pods", Operation: "list pods", Path: "pods"}, &out); err != nil {
 		return nil, err
 	}
 	pods := make([]pod, len(out.Pods))
@@ -151,7 +151,7 @@ func (a *apiV2) list(ctx context.Context) ([]pod, error) {
 
 func (a *apiV2) get(ctx context.Context, id string) (pod, error) {
 	var v v2Pod
-	if err := a.c.Do(ctx, rest.Request{Op: "get pod " + id, Path: "pods/" + url.PathEscape(id)}, &v); err != nil {
+	if err := a.c.Do(ctx, rest.Request{Op: "get pod " + id, Operation: "get pod", Path: "pods/" + url.PathEscape(id)}, &v); err != nil {
 		return pod{}, err
 	}
 	return v.pod(), nil
@@ -178,14 +178,14 @@ func mounts(s podSpec) *v2Mounts {
 
 func (a *apiV2) create(ctx context.Context, s podSpec, recover func(context.Context) (bool, error)) (pod, error) {
 	var v v2Pod
-	err := a.c.Do(ctx, rest.Request{Op: "create pod " + s.Name, Method: http.MethodPost, Path: "pods",
+	err := a.c.Do(ctx, rest.Request{Op: "create pod " + s.Name, Operation: "create pod", Method: http.MethodPost, Path: "pods",
 		Body: a.createBody(s), Recover: recover, Secrets: a.secrets}, &v)
 	return v.pod(), err
 }
 
 func (a *apiV2) update(ctx context.Context, id string, s podSpec) (pod, error) {
 	var v v2Pod
-	err := a.c.Do(ctx, rest.Request{Op: "update pod " + id, Method: http.MethodPatch, Path: "pods/" + url.PathEscape(id),
+	err := a.c.Do(ctx, rest.Request{Op: "update pod " + id, Operation: "update pod", Method: http.MethodPatch, Path: "pods/" + url.PathEscape(id),
 		Body:       v2Update{Image: s.Image, Disk: s.DiskGB, Mounts: mounts(s), Ports: s.Ports, Env: s.Env},
 		Idempotent: true, Secrets: a.secrets}, &v)
 	return v.pod(), err
@@ -193,12 +193,12 @@ func (a *apiV2) update(ctx context.Context, id string, s podSpec) (pod, error) {
 
 func (a *apiV2) act(ctx context.Context, id string, act podAction) error {
 	// A transition names its target state, so sending it twice is harmless.
-	return a.c.Do(ctx, rest.Request{Op: string(act) + " pod " + id, Method: http.MethodPost,
+	return a.c.Do(ctx, rest.Request{Op: string(act) + " pod " + id, Operation: string(act) + " pod", Method: http.MethodPost,
 		Path: "pods/" + url.PathEscape(id) + "/action", Body: map[string]string{"action": string(act)}, Idempotent: true}, nil)
 }
 
 func (a *apiV2) terminate(ctx context.Context, id string) error {
-	return a.c.Do(ctx, rest.Request{Op: "terminate pod " + id, Method: http.MethodDelete, Path: "pods/" + url.PathEscape(id)}, nil)
+	return a.c.Do(ctx, rest.Request{Op: "terminate pod " + id, Operation: "terminate pod", Method: http.MethodDelete, Path: "pods/" + url.PathEscape(id)}, nil)
 }
 
 // logs reads the backfill of GET /pods/{id}/logs, a server-sent event stream whose data lines

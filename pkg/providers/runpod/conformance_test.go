@@ -107,3 +107,10 @@ func TestConformanceRunPod(t *testing.T) {
 func TestConformanceFaultsRunPod(t *testing.T) {
 	providertest.Conformance(t, runpodConformance(t, true))
 }
+
+// TestRequestOperationsRunPod checks the metric operation of every request a deploy, stop, start
+// and destroy report: a fixed phrase, never a method alone or an id. Not parallel: the
+// request observer is process-wide.
+func TestRequestOperationsRunPod(t *testing.T) {
+	providertest.RequestOperations(t, runpod.Name, runpodConformance(t, false))
+}
