@@ -279,3 +279,14 @@ func TestConformanceFaultsVMAlicloud(t *testing.T) {
 	t.Parallel()
 	providertest.Conformance(t, aliCase.conformance(t, true))
 }
+
+// TestRequestOperationsVM checks the metric operation of every request a deploy, stop, start
+// and destroy report on each cloud: a fixed phrase, never a method alone or an id. Not
+// parallel: the request observer is process-wide.
+func TestRequestOperationsVM(t *testing.T) {
+	providertest.RequestOperations(t, vm.Name, vmConformance(t, false))
+	providertest.RequestOperations(t, vm.Name, ociCase.conformance(t, false))
+	providertest.RequestOperations(t, vm.Name, aliCase.conformance(t, false))
+	providertest.RequestOperations(t, vm.Name, gcpConformance(t, false))
+	providertest.RequestOperations(t, vm.Name, azureConformance(t, false))
+}

@@ -97,7 +97,7 @@ func (c *Client) call(ctx context.Context, action string, params url.Values, rea
 	}
 	wait := c.backoffBase
 	for attempt := 0; ; attempt++ {
-		err := c.rc.Do(ctx, rest.Request{Op: action, Method: http.MethodPost, Path: "/", Form: form,
+		err := c.rc.Do(ctx, rest.Request{Op: action, Operation: action, Method: http.MethodPost, Path: "/", Form: form,
 			Idempotent: true, ReadOnly: readOnly}, out)
 		var ae *providers.APIError
 		if err == nil || !errors.As(err, &ae) || !throttled(ae.Code) {

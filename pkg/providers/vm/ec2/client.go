@@ -135,7 +135,7 @@ func (c *Client) call(ctx context.Context, action string, params url.Values, rea
 		form[k] = v
 	}
 	return c.rc.Do(ctx, rest.Request{
-		Op: action, Method: http.MethodPost, Path: "/", Form: form,
+		Op: action, Operation: action, Method: http.MethodPost, Path: "/", Form: form,
 		Idempotent: true, ReadOnly: readOnly,
 	}, out)
 }

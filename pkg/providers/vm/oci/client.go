@@ -78,13 +78,14 @@ func (c *Client) DryRun(rec *rest.Recorder) *Client {
 // maxPages bounds a list's pagination (a looping opc-next-page is a platform bug).
 const maxPages = 100
 
-// list GETs path with q page after page (opc-next-page), appending each page's items.
+// list GETs path with q page after page (opc-next-page), appending each page's items. op is a
+// fixed phrase (it names the request in metrics), without ids.
 func list[T any](ctx context.Context, c *Client, op, path string, q url.Values) ([]T, error) {
 	var out []T
 	for range maxPages {
 		var page []T
 		var reply rest.Reply
-		if err := c.rc.Do(ctx, rest.Request{Op: op, Method: http.MethodGet, Path: path, Query: q, Reply: &reply}, &page); err != nil {
+		if err := c.rc.Do(ctx, rest.Request{Op: op, Operation: op, Method: http.MethodGet, Path: path, Query: q, Reply: &reply}, &page); err != nil {
 			return nil, err
 		}
 		out = append(out, page...)

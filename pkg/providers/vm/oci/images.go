@@ -19,7 +19,7 @@ func (c *Client) ListImages(ctx context.Context, compartmentID string) ([]Image,
 // GetImage returns image id; an unknown one is an error matching providers.ErrNotFound.
 func (c *Client) GetImage(ctx context.Context, id string) (*Image, error) {
 	var out Image
-	if err := c.rc.Do(ctx, rest.Request{Op: "get image", Method: http.MethodGet, Path: "images/" + url.PathEscape(id)}, &out); err != nil {
+	if err := c.rc.Do(ctx, rest.Request{Op: "get image", Operation: "get image", Method: http.MethodGet, Path: "images/" + url.PathEscape(id)}, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -27,5 +27,5 @@ func (c *Client) GetImage(ctx context.Context, id string) (*Image, error) {
 
 // DeleteImage deletes image id; one already gone is success.
 func (c *Client) DeleteImage(ctx context.Context, id string) error {
-	return cloudrest.IgnoreNotFound(c.rc.Do(ctx, rest.Request{Op: "delete image", Method: http.MethodDelete, Path: "images/" + url.PathEscape(id)}, nil))
+	return cloudrest.IgnoreNotFound(c.rc.Do(ctx, rest.Request{Op: "delete image", Operation: "delete image", Method: http.MethodDelete, Path: "images/" + url.PathEscape(id)}, nil))
 }

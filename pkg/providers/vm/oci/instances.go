@@ -14,7 +14,7 @@ import (
 // retried after an ambiguous failure.
 func (c *Client) LaunchInstance(ctx context.Context, d LaunchDetails, retryToken string) (*Instance, error) {
 	var out Instance
-	req := rest.Request{Op: "launch instance", Method: http.MethodPost, Path: "instances", Body: d}
+	req := rest.Request{Op: "launch instance", Operation: "launch instance", Method: http.MethodPost, Path: "instances", Body: d}
 	if retryToken != "" {
 		req.Header = http.Header{"Opc-Retry-Token": {retryToken}}
 		req.Idempotent = true
@@ -28,7 +28,7 @@ func (c *Client) LaunchInstance(ctx context.Context, d LaunchDetails, retryToken
 // GetInstance returns instance id; an unknown one is an error matching providers.ErrNotFound.
 func (c *Client) GetInstance(ctx context.Context, id string) (*Instance, error) {
 	var out Instance
-	if err := c.rc.Do(ctx, rest.Request{Op: "get instance", Method: http.MethodGet, Path: "instances/" + url.PathEscape(id)}, &out); err != nil {
+	if err := c.rc.Do(ctx, rest.Request{Op: "get instance", Operation: "get instance", Method: http.MethodGet, Path: "instances/" + url.PathEscape(id)}, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -70,7 +70,7 @@ type UpdateDetails struct {
 // UpdateInstance replaces instance id's freeform tags with d's and returns the instance.
 func (c *Client) UpdateInstance(ctx context.Context, id string, d UpdateDetails) (*Instance, error) {
 	var out Instance
-	if err := c.rc.Do(ctx, rest.Request{Op: "update instance", Method: http.MethodPut, Path: "instances/" + url.PathEscape(id), Body: d}, &out); err != nil {
+	if err := c.rc.Do(ctx, rest.Request{Op: "update instance", Operation: "update instance", Method: http.MethodPut, Path: "instances/" + url.PathEscape(id), Body: d}, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -79,7 +79,7 @@ func (c *Client) UpdateInstance(ctx context.Context, id string, d UpdateDetails)
 // TerminateInstance terminates instance id and deletes its boot volume
 // (preserveBootVolume=false); one already gone is success.
 func (c *Client) TerminateInstance(ctx context.Context, id string) error {
-	return cloudrest.IgnoreNotFound(c.rc.Do(ctx, rest.Request{Op: "terminate instance", Method: http.MethodDelete,
+	return cloudrest.IgnoreNotFound(c.rc.Do(ctx, rest.Request{Op: "terminate instance", Operation: "terminate instance", Method: http.MethodDelete,
 		Path: "instances/" + url.PathEscape(id), Query: url.Values{"preserveBootVolume": {"false"}}}, nil))
 }
 
@@ -96,7 +96,7 @@ func (c *Client) Addresses(ctx context.Context, compartmentID, id string) (publi
 			continue
 		}
 		var v Vnic
-		if err := c.rc.Do(ctx, rest.Request{Op: "get vnic", Method: http.MethodGet, Path: "vnics/" + url.PathEscape(a.VnicID)}, &v); err != nil {
+		if err := c.rc.Do(ctx, rest.Request{Op: "get vnic", Operation: "get vnic", Method: http.MethodGet, Path: "vnics/" + url.PathEscape(a.VnicID)}, &v); err != nil {
 			return "", "", err
 		}
 		if v.IsPrimary || private == "" {
