@@ -31,6 +31,7 @@ const CaddyServerName = "sindri_previews"
 // labelled containers, so a lost or out-of-order update is repaired by the next one.
 type caddySync struct {
 	admin  string   // admin API base URL, e.g. http://127.0.0.1:2019
+	shown  string   // admin, its password (if any) masked: the form messages name
 	listen []string // the server's listen addresses
 	https  bool
 	hc     *http.Client
@@ -62,7 +63,7 @@ func newCaddySync(admin, listen string, pub *publicURL) (*caddySync, error) {
 		}
 		addrs = append(addrs, a)
 	}
-	return &caddySync{admin: strings.TrimSuffix(u.String(), "/"), listen: addrs, https: pub.scheme == "https",
+	return &caddySync{admin: strings.TrimSuffix(u.String(), "/"), shown: strings.TrimSuffix(u.Redacted(), "/"), listen: addrs, https: pub.scheme == "https",
 		hc: &http.Client{Timeout: 15 * time.Second}}, nil
 }
 
@@ -172,7 +173,7 @@ func (cs *caddySync) load(ctx context.Context, routes []caddyRoute) error {
 		}
 		v = map[string]any{path[n-1]: v}
 	}
-	return fmt.Errorf("docker: caddy routes: the admin API at %s refused server %s: %w: %w", cs.admin, CaddyServerName, providers.ErrUnavailable, first)
+	return fmt.Errorf("docker: caddy routes: the admin API at %s refused server %s: %w: %w", cs.shown, CaddyServerName, providers.ErrUnavailable, first)
 }
 
 // caddyRefusal is a non-2xx answer of the admin API.
@@ -195,7 +196,7 @@ func (cs *caddySync) post(ctx context.Context, path string, v any) error {
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := cs.hc.Do(req)
 	if err != nil {
-		return providers.Transient(fmt.Errorf("docker: caddy routes: admin API at %s unreachable (caddy_admin): %w: %w", cs.admin, providers.ErrUnavailable, err))
+		return providers.Transient(fmt.Errorf("docker: caddy routes: admin API at %s unreachable (caddy_admin): %w: %w", cs.shown, providers.ErrUnavailable, err))
 	}
 	defer resp.Body.Close()
 	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))

@@ -246,3 +246,36 @@ func TestPullMeter(t *testing.T) {
 		t.Errorf("a pull without downloads reported %q", none.steps)
 	}
 }
+
+// TestCaddyErrorsMaskAdminPassword: an admin address with credentials is named in errors (which
+// the executor's housekeeping logs every pass) with its password masked, for an admin API that
+// does not answer and for one that refuses.
+func TestCaddyErrorsMaskAdminPassword(t *testing.T) {
+	pub, err := parsePublicURL("https://{env}.preview.example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refusing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "no", http.StatusBadRequest)
+	}))
+	defer refusing.Close()
+	down := httptest.NewServer(http.NotFoundHandler())
+	down.Close()
+	for _, base := range []string{refusing.URL, down.URL} {
+		admin := strings.Replace(base, "http://", "http://operator:s3cr3t-admin-pw@", 1)
+		cs, err := newCaddySync(admin, "", pub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = cs.load(t.Context(), nil)
+		if err == nil {
+			t.Fatalf("load through %s: no error", base)
+		}
+		if strings.Contains(err.Error(), "s3cr3t-admin-pw") {
+			t.Errorf("error names the admin password: %v", err)
+		}
+		if !strings.Contains(err.Error(), "operator:xxxxx@") {
+			t.Errorf("error %v does not name the admin address (masked)", err)
+		}
+	}
+}

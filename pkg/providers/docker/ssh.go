@@ -53,6 +53,9 @@ func sshDialer(host, configFile string) (func(ctx context.Context, network, addr
 			return nil, err
 		}
 		cmd.Stdin, cmd.Stdout = inR, outW
+		// Once ssh has exited, Wait gives up on its stderr after this long, even if a process it
+		// started still holds the pipe open; Close waits for Wait.
+		cmd.WaitDelay = sshExitWait
 		c := &cmdConn{cmd: cmd, in: inW, out: outR, host: u.Host}
 		cmd.Stderr = &c.stderr
 		err = cmd.Start()

@@ -69,14 +69,11 @@ func (p *Provider) deliverSecrets(ctx context.Context, c cloudAPI, in Instance, 
 		}
 	}
 	defer client.Close()
-	var stdout, stderr bytes.Buffer
-	if err := runSession(wctx, client, writeScript(p.secretsPath), bytes.NewReader(dl.content), &stdout, &stderr); err != nil {
+	// The instance's output is kept within bounds: its sshd is trusted only since first contact.
+	stdout, stderr := &tailBuffer{max: 4 << 10}, &tailBuffer{max: 500}
+	if err := runSession(wctx, client, writeScript(p.secretsPath), bytes.NewReader(dl.content), stdout, stderr); err != nil {
 		// The script's standard error holds no secret.
-		tail := strings.TrimSpace(stderr.String())
-		if len(tail) > 500 {
-			tail = tail[len(tail)-500:]
-		}
-		return false, "", fmt.Errorf("%s: write the secrets on instance %s: %w: %s", Name, in.ID, err, tail)
+		return false, "", fmt.Errorf("%s: write the secrets on instance %s: %w: %s", Name, in.ID, err, strings.TrimSpace(stderr.String()))
 	}
 	out := stdout.String()
 	set := map[string]string{LabelSecretsDigest: dl.digest(), LabelSSHHostKey: hostKey}
@@ -171,3 +168,24 @@ func runSession(ctx context.Context, client *ssh.Client, command string, stdin i
 	sess.Stdin, sess.Stdout, sess.Stderr = stdin, stdout, stderr
 	return sess.Run(command)
 }
+
+// tailBuffer keeps the last max bytes written to it.
+type tailBuffer struct {
+	max int
+	b   []byte
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	n := len(p)
+	if len(p) >= t.max {
+		t.b = append(t.b[:0], p[len(p)-t.max:]...)
+		return n, nil
+	}
+	if over := len(t.b) + len(p) - t.max; over > 0 {
+		t.b = t.b[over:]
+	}
+	t.b = append(t.b, p...)
+	return n, nil
+}
+
+func (t *tailBuffer) String() string { return string(t.b) }

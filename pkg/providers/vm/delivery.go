@@ -14,6 +14,7 @@ import (
 
 	"github.com/sindri/deploy/v3/pkg/providers"
 	"github.com/sindri/deploy/v3/pkg/providers/internal/cli"
+	"github.com/sindri/deploy/v3/pkg/providers/internal/shellword"
 )
 
 // DeliveryKeyVar names the executor variable (or job credential) holding the delivery
@@ -164,6 +165,7 @@ func (d *secretDelivery) userData(path string) (topLevel, files string) {
 // profileScript exports each KEY=VALUE line of path into a login shell, values verbatim
 // (the file is not sourced: a value may hold spaces, quotes or $).
 func profileScript(path string) string {
+	path = shellword.Quote(path)
 	return "if [ -r " + path + " ]; then\n" +
 		"  while IFS= read -r sindri_line || [ -n \"$sindri_line\" ]; do\n" +
 		"    case $sindri_line in [A-Za-z_]*=*) export \"$sindri_line\" ;; esac\n" +
@@ -176,7 +178,7 @@ func profileScript(path string) string {
 // it writes path (0600, the login user's) only when the content differs, and says
 // "changed" or "unchanged". It holds no secret.
 func writeScript(path string) string {
-	q := "'" + path + "'"
+	q := shellword.Quote(path)
 	return strings.Join([]string{
 		"set -eu", "umask 077",
 		"tmp=$(mktemp)", `trap 'rm -f "$tmp"' EXIT`, `cat >"$tmp"`,

@@ -104,3 +104,22 @@ func TestLastRun(t *testing.T) {
 		t.Errorf("lastRun = %q, %q, %v; want the run-2 entry", id, name, err)
 	}
 }
+
+// TestTailBufferKeepsTheEnd: what an instance prints is held within the bound, its end kept.
+func TestTailBufferKeepsTheEnd(t *testing.T) {
+	b := &tailBuffer{max: 8}
+	for _, w := range []string{"abc", "defgh", "ij", "", "0123456789XY"} {
+		if n, err := b.Write([]byte(w)); n != len(w) || err != nil {
+			t.Fatalf("Write(%q) = %d, %v", w, n, err)
+		}
+	}
+	if got := b.String(); got != "456789XY" {
+		t.Errorf("after a long write: %q, want the last 8 bytes", got)
+	}
+	b = &tailBuffer{max: 8}
+	b.Write([]byte("abcdef"))
+	b.Write([]byte("ghij"))
+	if got := b.String(); got != "cdefghij" {
+		t.Errorf("after short writes: %q, want cdefghij", got)
+	}
+}

@@ -49,7 +49,7 @@ func TestJoinRoundTrip(t *testing.T) {
 
 func TestQuoteLeavesPlainWordsBare(t *testing.T) {
 	t.Parallel()
-	for w, want := range map[string]string{"echo": "echo", "a/b.c": "a/b.c", "": "''", "A=b": "'A=b'", "a b": "'a b'", "it's": `'it'\''s'`} {
+	for w, want := range map[string]string{"echo": "echo", "a/b.c": "a/b.c", "": "''", "A=b": "'A=b'", "a b": "'a b'", "it's": `'it'\''s'`, "if": "'if'", "done": "'done'"} {
 		if got := shellword.Quote(w); got != want {
 			t.Errorf("Quote(%q) = %s, want %s", w, got, want)
 		}
@@ -68,5 +68,23 @@ func TestJoinFirstWordIsTheCommand(t *testing.T) {
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.ExitCode() != 127 {
 		t.Errorf("sh -c %s: %v, want exit 127 (command not found)", shellword.Join([]string{"SINDRI_NO_SUCH_CMD=1"}), err)
+	}
+}
+
+// TestJoinFirstWordIsNeverSyntax: a first word that bash would take as syntax (a reserved word)
+// is run as a command, so a missing one is "command not found" (127), not a syntax error.
+func TestJoinFirstWordIsNeverSyntax(t *testing.T) {
+	t.Parallel()
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("no bash in PATH")
+	}
+	for _, w := range []string{"if", "do", "done", "case", "coproc", "function", "while", "select", "until"} {
+		line := shellword.Join([]string{w, "x"})
+		err := exec.Command(bash, "-c", line).Run()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 127 {
+			t.Errorf("bash -c %s: %v, want exit 127 (command not found)", line, err)
+		}
 	}
 }
