@@ -132,6 +132,23 @@ func Transient(err error) error {
 	return retryableError{err}
 }
 
+// permanentError marks an error as never worth retrying, whatever it wraps.
+type permanentError struct{ err error }
+
+func (e permanentError) Error() string { return e.err.Error() }
+func (e permanentError) Unwrap() error { return e.err }
+
+// Permanent wraps err so that IsRetryable reports false even when err wraps a transient
+// cause (a 5xx, a deadline): for an operation that must not be sent again once it may have
+// reached the platform (a command run inside an environment). errors.Is and errors.As still
+// see err's causes.
+func Permanent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return permanentError{err}
+}
+
 // retryAfterError carries the delay a platform asked for.
 type retryAfterError struct {
 	err   error
@@ -171,6 +188,10 @@ func IsRetryable(err error) bool {
 		return false
 	}
 	if errors.Is(err, context.Canceled) {
+		return false
+	}
+	var pe permanentError
+	if errors.As(err, &pe) {
 		return false
 	}
 	var re retryableError

@@ -66,6 +66,9 @@ func TestIsRetryable(t *testing.T) {
 		{"net timeout", fmt.Errorf("get: %w", timeoutErr{}), true},
 		{"not found", fmt.Errorf("x: %w", providers.ErrNotFound), false},
 		{"invalid spec", providers.ErrInvalidSpec, false},
+		{"permanent 503", providers.Permanent(&providers.APIError{Provider: "e2b", Status: 503}), false},
+		{"permanent deadline", fmt.Errorf("exec: %w", providers.Permanent(context.DeadlineExceeded)), false},
+		{"transient around permanent", providers.Transient(providers.Permanent(errors.New("sent"))), false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package e2b
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/sindri/deploy/v3/pkg/providers"
 )
@@ -16,6 +17,28 @@ func (p *Provider) url(id, domain string, port int) string {
 		domain = p.cfg.Domain
 	}
 	return fmt.Sprintf("https://%d-%s.%s", port, id, domain)
+}
+
+// checkSandboxID refuses a sandbox id that is not [a-z0-9]+ (what E2B gives): it becomes part
+// of the host name that envd's access token is sent to.
+func checkSandboxID(id string) error {
+	if id == "" || strings.Trim(id, "abcdefghijklmnopqrstuvwxyz0123456789") != "" {
+		return fmt.Errorf("sandbox id %q from the API is not lower-case letters and digits: no request carrying the sandbox's access token is sent for it", id)
+	}
+	return nil
+}
+
+// checkDomain refuses a sandbox domain that is not dot-separated [a-z0-9-] labels: it is the
+// host name that envd's access token is sent to. from names where it came from.
+func checkDomain(domain, from string) error {
+	ok := domain != "" && strings.Trim(domain, "abcdefghijklmnopqrstuvwxyz0123456789.-") == ""
+	for label := range strings.SplitSeq(domain, ".") {
+		ok = ok && label != ""
+	}
+	if !ok {
+		return fmt.Errorf("%s %q is not a host name of lower-case letters, digits, dots and dashes: no request carrying the sandbox's access token is sent to it", from, domain)
+	}
+	return nil
 }
 
 // connection says how to reach sandbox id.

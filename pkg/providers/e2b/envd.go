@@ -98,7 +98,9 @@ var connectStatus = map[string]int{
 // runEnvd runs line with `/bin/bash -l -c` in running sandbox sb (a GET answer: its envd
 // version and token), copying its output to stdout and stderr, and returns its exit code.
 // The request is sent once and never again: once envd may have it, the command may be
-// running. The access token is redacted from every error.
+// running, so every failure after that is an execUnansweredError, which no retry takes up,
+// but envd's 401 (ErrAuth: it refused the token before running anything). The access token
+// is redacted from every error, and is sent only to a checked host (envdURL).
 func (p *Provider) runEnvd(ctx context.Context, sb sandbox, line string, stdout, stderr io.Writer) (int, error) {
 	op := "run command in sandbox " + sb.SandboxID
 	body := startRequest{Process: processConfig{Cmd: "/bin/bash", Args: []string{"-l", "-c", line}}}
@@ -109,7 +111,10 @@ func (p *Provider) runEnvd(ctx context.Context, sb sandbox, line string, stdout,
 	if err != nil {
 		return 0, fmt.Errorf("e2b: %s: %w", op, err)
 	}
-	url := p.envdURL(sb)
+	url, err := p.envdURL(sb)
+	if err != nil {
+		return 0, fmt.Errorf("e2b: %s: %w", op, err)
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(envelope(0, msg)))
 	if err != nil {
 		return 0, fmt.Errorf("e2b: %s: %w", op, err)
@@ -131,9 +136,18 @@ func (p *Provider) runEnvd(ctx context.Context, sb sandbox, line string, stdout,
 		req.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(envdLegacyUser+":")))
 	}
 	redact := rest.NewRedactor(sb.EnvdAccessToken)
+	code, err := p.sendEnvd(req, op, url, redact, stdout, stderr)
+	if err != nil && !errors.Is(err, providers.ErrAuth) {
+		return 0, unanswered(ctx, err, redact)
+	}
+	return code, err
+}
+
+// sendEnvd sends Start request req and reads its answer to the command's end.
+func (p *Provider) sendEnvd(req *http.Request, op, url string, redact *rest.Redactor, stdout, stderr io.Writer) (int, error) {
 	resp, err := p.envdClient().Do(req)
 	if err != nil {
-		return 0, fmt.Errorf("e2b: %s: %s", op, redact.String(err.Error()))
+		return 0, fmt.Errorf("e2b: %s: %w", op, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -155,9 +169,9 @@ func readStream(r io.Reader, op, url string, redact *rest.Redactor, stdout, stde
 		flags, msg, err := readEnvelope(r)
 		switch {
 		case errors.Is(err, io.EOF) && end != nil:
-			return end.ExitCode, nil // a stream cut after the end event lost nothing
+			return exitCode(end, op, redact) // a stream cut after the end event lost nothing
 		case err != nil:
-			return 0, fmt.Errorf("e2b: %s: the stream broke before the command ended (it may still run in the sandbox): %s", op, redact.String(err.Error()))
+			return 0, fmt.Errorf("e2b: %s: the stream broke before the command ended (it may still run in the sandbox): %w", op, err)
 		case flags&flagCompressed != 0:
 			return 0, fmt.Errorf("e2b: %s: envd sent a compressed message, which was not asked for", op)
 		case flags&flagEndStream != 0:
@@ -197,14 +211,59 @@ func finish(msg []byte, end *endEvent, op, url string, redact *rest.Redactor) (i
 		return 0, envdError(op, url, status, es.Error.Code, es.Error.Message, redact)
 	case end == nil:
 		return 0, fmt.Errorf("e2b: %s: the stream ended without the command's end", op)
-	case !end.Exited && end.Error != nil:
-		return 0, fmt.Errorf("e2b: %s: the command did not run to its end: %s", op, redact.String(*end.Error))
 	}
-	return end.ExitCode, nil
+	return exitCode(end, op, redact)
 }
 
-// envdError is an error answer of envd or the sandbox proxy, never retryable here: the
-// command may have started.
+// exitCode is the exit code end reports, as envd's handler fills it from Go's
+// os.ProcessState: a command that exited has exited true and its code (a non-zero one
+// comes with the error "exit status N", which is no failure of the call); one a signal
+// killed has exited false, exitCode -1 and the error and status "signal: NAME", and exits
+// 128 plus the signal's number here, as a shell gives it.
+func exitCode(end *endEvent, op string, redact *rest.Redactor) (int, error) {
+	if end.Exited {
+		return end.ExitCode, nil
+	}
+	text := end.Status
+	if end.Error != nil {
+		text = *end.Error
+	}
+	if n, ok := signalNumber(text); ok {
+		return 128 + n, nil
+	}
+	if end.Error == nil && end.Status == "" {
+		return end.ExitCode, nil // an envd that says nothing but the code
+	}
+	return 0, fmt.Errorf("e2b: %s: the command did not run to its end: %s", op, redact.String(text))
+}
+
+// linuxSignals are the numbers of the signals by the names Go gives them on Linux (envd's
+// "signal: NAME").
+var linuxSignals = map[string]int{
+	"hangup": 1, "interrupt": 2, "quit": 3, "illegal instruction": 4, "trace/breakpoint trap": 5,
+	"aborted": 6, "bus error": 7, "floating point exception": 8, "killed": 9,
+	"user defined signal 1": 10, "segmentation fault": 11, "user defined signal 2": 12,
+	"broken pipe": 13, "alarm clock": 14, "terminated": 15,
+}
+
+// signalNumber reads the signal out of text, "signal: killed", "signal: aborted (core
+// dumped)" or, for a signal Go has no name for, "signal: signal 40".
+func signalNumber(text string) (int, bool) {
+	name, ok := strings.CutPrefix(text, "signal: ")
+	if !ok {
+		return 0, false
+	}
+	name = strings.TrimSuffix(name, " (core dumped)")
+	if v, ok := strings.CutPrefix(name, "signal "); ok {
+		n, err := strconv.Atoi(v)
+		return n, err == nil && n > 0 && n < 128
+	}
+	n, ok := linuxSignals[name]
+	return n, ok
+}
+
+// envdError is an error answer of envd or the sandbox proxy. runEnvd makes every one but the
+// 401 an execUnansweredError: the command may have started.
 func envdError(op, url string, status int, code, message string, redact *rest.Redactor) error {
 	e := &providers.APIError{Provider: Name, Op: op, Method: http.MethodPost, URL: url, Status: status,
 		Code: redact.String(code), Message: redact.String(message)}
@@ -244,12 +303,23 @@ func readEnvelope(r io.Reader) (flags byte, msg []byte, err error) {
 }
 
 // envdURL is Start's URL for sandbox sb: through Config.SandboxURL when set, else the
-// sandbox's own envd host.
-func (p *Provider) envdURL(sb sandbox) string {
-	if p.cfg.SandboxURL != "" {
-		return p.cfg.SandboxURL + envdStartPath
+// sandbox's own envd host. The sandbox's id goes into the URL or a header either way, and its
+// domain into the host, next to the access token: both are checked first (checkHost).
+func (p *Provider) envdURL(sb sandbox) (string, error) {
+	if err := checkSandboxID(sb.SandboxID); err != nil {
+		return "", err
 	}
-	return p.url(sb.SandboxID, deref(sb.Domain), envdPort) + envdStartPath
+	if p.cfg.SandboxURL != "" {
+		return p.cfg.SandboxURL + envdStartPath, nil
+	}
+	domain, from := deref(sb.Domain), "the sandbox's domain in the API's answer"
+	if domain == "" {
+		domain, from = p.cfg.Domain, "E2B_DOMAIN (setting domain)"
+	}
+	if err := checkDomain(domain, from); err != nil {
+		return "", err
+	}
+	return p.url(sb.SandboxID, domain, envdPort) + envdStartPath, nil
 }
 
 // envdClient is the configured HTTP client without redirects (the access token must not

@@ -1,6 +1,7 @@
 package e2b
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -70,3 +71,28 @@ func explain(err error, d *desired) error {
 	}
 	return err
 }
+
+// execUnansweredError is Exec's failure once its request may have reached envd: an answer of
+// the sandbox proxy or envd other than a refused token (a 502, a 5xx, an error at the end of
+// the stream such as unavailable), a connection lost or a stream broken, the caller's
+// context ending. The command may have run, or may be running, so it is never sent again:
+// providers.IsRetryable reports false (runEnvd wraps it in providers.Permanent), and it does
+// not unwrap to the cause, whose status or transport error alone would read as retryable.
+// It unwraps to the context's error when the context ended, so that errors.Is(err,
+// context.DeadlineExceeded) holds.
+type execUnansweredError struct {
+	cause  string // redacted
+	ctxErr error
+}
+
+// unanswered makes err, a failure after sending, an execUnansweredError.
+func unanswered(ctx context.Context, err error, redact *rest.Redactor) error {
+	return providers.Permanent(&execUnansweredError{cause: redact.String(err.Error()), ctxErr: ctx.Err()})
+}
+
+func (e *execUnansweredError) Error() string {
+	return e.cause + "; the command may have run, so it was not sent again: look inside the sandbox before running it again"
+}
+
+// Unwrap returns the context's error, if it ended.
+func (e *execUnansweredError) Unwrap() error { return e.ctxErr }

@@ -23,8 +23,13 @@ func (p *Provider) Connection(ctx context.Context, s *providers.Spec) (*provider
 // sandbox.commands.run does: the words of cmd are quoted into one line for `/bin/bash -l -c`,
 // run as the template's user in its home directory, without a terminal or standard input.
 // A paused sandbox is not resumed (envd's proxy would resume one with autoResume on the
-// request): Exec says so. Errors: ErrNotFound when the environment has no sandbox;
-// ErrInvalidSpec for an empty cmd; envd's refusals as *providers.APIError, never retried.
+// request): Exec says so. A command killed by a signal returns 128 plus the signal, as shells
+// do. Errors: ErrNotFound when the environment has no sandbox; ErrInvalidSpec for an empty
+// cmd; ErrAuth when envd refuses the access token; a sandbox id or domain that is not a plain
+// host name, refused before anything is sent; once the request may have reached envd, any
+// failure (a proxy or envd error, a Connect error at the end of the stream, a lost
+// connection, ctx's end, which errors.Is still finds) as an error saying the command may have
+// run, which providers.IsRetryable never retries.
 func (p *Provider) Exec(ctx context.Context, s *providers.Spec, cmd []string, stdout, stderr io.Writer) (int, error) {
 	if len(cmd) == 0 {
 		return 0, fmt.Errorf("e2b: exec: %w: no command", providers.ErrInvalidSpec)

@@ -2,11 +2,15 @@ package e2b_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"net/http"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/sindri/deploy/v3/internal/apifake"
 	"github.com/sindri/deploy/v3/pkg/providers"
 	"github.com/sindri/deploy/v3/pkg/providers/e2b"
 	"github.com/sindri/deploy/v3/pkg/providers/e2b/e2btest"
@@ -44,6 +48,10 @@ func TestExec(t *testing.T) {
 		{"quoting", []string{"echo", "a  b", "it's", "$HOME", "x;y", `"q"`, "*", ""}, 0, "a  b it's $HOME x;y \"q\" * \n", ""},
 		{"sandbox env", []string{"printenv", "INSTALL_PROFILE"}, 0, "minimal\n", ""},
 		{"exit code", []string{"exit", "3"}, 3, "", ""},
+		{"killed", []string{"sh", "-c", "kill -9 $$"}, 137, "", ""},
+		{"terminated", []string{"bash", "-c", "kill -15 $$"}, 143, "", ""},
+		{"interrupted", []string{"sh", "-c", "kill -2 $$"}, 130, "", ""},
+		{"signal without a name", []string{"sh", "-c", "kill -40 $$"}, 168, "", ""},
 		{"stderr only", []string{"no-such-tool", "--help"}, 127, "", "no-such-tool: command not found"},
 	}
 	for _, version := range []string{"0.2.4", "0.5.1"} {
@@ -140,6 +148,75 @@ func TestExecRefusedToken(t *testing.T) {
 	}
 	if out.Len()+errOut.Len() != 0 {
 		t.Errorf("output %q %q from a refused command", out.String(), errOut.String())
+	}
+}
+
+// TestExecNotRetriedOnceSent: whatever goes wrong once the request may have reached envd (the
+// proxy's 502, envd's 503, a Connect error at the end of the stream, an
+// answer lost after the command ran, a reset, the caller's deadline), the request was sent
+// once, the error says the command may have run, is not retryable, and names no token.
+func TestExecNotRetriedOnceSent(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name     string
+		arrange  func(f *e2btest.Fake, id string)
+		deadline bool
+	}{
+		{"proxy 502", func(f *e2btest.Fake, id string) {
+			f.API.Add(apifake.Rule{Route: envdRoute, Times: 1, Action: apifake.Respond(http.StatusBadGateway,
+				map[string]any{"code": http.StatusBadGateway, "message": "The sandbox was not found", "sandboxId": id})})
+		}, false},
+		{"end of stream unavailable", func(f *e2btest.Fake, _ string) {
+			f.Lock(func(f *e2btest.Fake) { f.EnvdStreamError = "unavailable" })
+		}, false},
+		{"end of stream resource_exhausted", func(f *e2btest.Fake, _ string) {
+			f.Lock(func(f *e2btest.Fake) { f.EnvdStreamError = "resource_exhausted" })
+		}, false},
+		{"answer lost after running", func(f *e2btest.Fake, _ string) {
+			f.API.Add(apifake.Rule{Route: envdRoute, Times: 1, Action: apifake.ApplyThenDrop()})
+		}, false},
+		{"connection reset", func(f *e2btest.Fake, _ string) {
+			f.API.Add(apifake.Rule{Route: envdRoute, Times: 1, Action: apifake.Reset()})
+		}, false},
+		{"503 from envd", func(f *e2btest.Fake, _ string) {
+			f.API.Add(apifake.Rule{Route: envdRoute, Times: 1, Action: apifake.Respond(http.StatusServiceUnavailable, nil)})
+		}, false},
+		{"deadline", func(f *e2btest.Fake, _ string) {
+			f.API.Add(apifake.Rule{Route: envdRoute, Times: 1, Action: apifake.Hang()})
+		}, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			p, f, s, _ := deployed(t, "sindri-exec-once", "")
+			tc.arrange(f, f.Sandboxes(s.Env)[0])
+			ctx := ctxFor(t)
+			if tc.deadline {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, 300*time.Millisecond)
+				defer cancel()
+			}
+			code, err := p.Exec(ctx, s, []string{"echo", "once"}, &bytes.Buffer{}, &bytes.Buffer{})
+			if n := f.API.Count(envdRoute); n != 1 {
+				t.Errorf("envd got %d requests, want 1", n)
+			}
+			if err == nil || !strings.Contains(err.Error(), "may have run") {
+				t.Fatalf("Exec = %d, %v; want an error saying the command may have run", code, err)
+			}
+			if providers.IsRetryable(err) {
+				t.Errorf("error is retryable: %v", err)
+			}
+			var ae *providers.APIError
+			if errors.As(err, &ae) {
+				t.Errorf("error unwraps to the APIError %v, whose status reads as retryable", ae)
+			}
+			if got := errors.Is(err, context.DeadlineExceeded); got != tc.deadline {
+				t.Errorf("errors.Is(err, context.DeadlineExceeded) = %t, want %t: %v", got, tc.deadline, err)
+			}
+			if strings.Contains(err.Error(), "envd-token-") {
+				t.Errorf("error %q carries the access token", err)
+			}
+		})
 	}
 }
 

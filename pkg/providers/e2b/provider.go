@@ -21,8 +21,11 @@ package e2b
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -31,14 +34,17 @@ import (
 )
 
 // URLError is a Config URL that New cannot use. Setting is its executor.hcl name (api_url,
-// sandbox_url).
+// sandbox_url), Variable its environment variable; the message names both, never the URL,
+// which may carry a login.
 type URLError struct {
-	Setting, URL string
-	Err          error
+	Setting, Variable, URL string
+	Err                    error
 }
 
 // Error implements error.
-func (e *URLError) Error() string { return fmt.Sprintf("e2b: %s %q: %v", e.Setting, e.URL, e.Err) }
+func (e *URLError) Error() string {
+	return fmt.Sprintf("e2b: %s (setting %s): %v", e.Variable, e.Setting, e.Err)
+}
 
 // Unwrap returns the cause.
 func (e *URLError) Unwrap() error { return e.Err }
@@ -78,6 +84,7 @@ type Config struct {
 	// SandboxURL, when set (E2B_SANDBOX_URL, the SDKs' name), is where envd requests go
 	// instead of https://49983-<id>.<domain>: a proxy that routes them by the
 	// E2b-Sandbox-Id and E2b-Sandbox-Port headers (a self-hosted cluster, the tests' fake).
+	// It must be https, or http to a loopback host: the requests carry envd's access token.
 	SandboxURL string
 	// APIKey is E2B_API_KEY from the executor. Empty is allowed: a job may carry the key as a
 	// credential, and operations without one fail with providers.MissingCredential.
@@ -112,7 +119,8 @@ var (
 )
 
 // New returns a Provider for cfg. It never fails for a missing key (operations report it);
-// it returns a *URLError for an API or sandbox URL that is not an absolute http(s) URL.
+// it returns a *URLError for an API or sandbox URL that is not an absolute http(s) URL, or a
+// sandbox URL with plain http to a host that is not loopback.
 func New(cfg Config) (*Provider, error) {
 	if cfg.Domain == "" {
 		cfg.Domain = DefaultDomain
@@ -121,11 +129,11 @@ func New(cfg Config) (*Provider, error) {
 		cfg.APIURL = "https://api." + cfg.Domain
 	}
 	if _, err := rest.New(rest.Config{BaseURL: cfg.APIURL, Provider: Name}); err != nil {
-		return nil, &URLError{Setting: "api_url", URL: cfg.APIURL, Err: err}
+		return nil, &URLError{Setting: "api_url", Variable: "E2B_API_URL", URL: cfg.APIURL, Err: err}
 	}
 	if cfg.SandboxURL != "" {
-		if _, err := rest.New(rest.Config{BaseURL: cfg.SandboxURL, Provider: Name}); err != nil {
-			return nil, &URLError{Setting: "sandbox_url", URL: cfg.SandboxURL, Err: err}
+		if err := checkSandboxURL(cfg.SandboxURL); err != nil {
+			return nil, &URLError{Setting: "sandbox_url", Variable: "E2B_SANDBOX_URL", URL: cfg.SandboxURL, Err: err}
 		}
 		cfg.SandboxURL = strings.TrimSuffix(cfg.SandboxURL, "/")
 	}
@@ -139,6 +147,24 @@ func New(cfg Config) (*Provider, error) {
 		cfg.StableFor = DefaultStableFor
 	}
 	return &Provider{cfg: cfg}, nil
+}
+
+// checkSandboxURL accepts an absolute https URL, or http to a loopback host only (127.0.0.0/8,
+// ::1, localhost): envd's requests carry the sandbox's access token, which plain http would
+// show to the network.
+func checkSandboxURL(raw string) error {
+	if _, err := rest.New(rest.Config{BaseURL: raw, Provider: Name}); err != nil {
+		return err
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return err
+	}
+	host := u.Hostname()
+	if ip := net.ParseIP(host); u.Scheme == "http" && !strings.EqualFold(host, "localhost") && (ip == nil || !ip.IsLoopback()) {
+		return errors.New("plain http is allowed only to a loopback host (127.0.0.0/8, ::1, localhost): envd's requests carry the sandbox's access token; use https")
+	}
+	return nil
 }
 
 // Name implements providers.Provider.

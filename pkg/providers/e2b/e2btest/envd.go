@@ -28,9 +28,13 @@ import (
 // before envd 0.3.0) and for a missing user before envd 0.4.0 (unauthenticated, "no user
 // specified"). The process is `/bin/bash -l -c LINE`, LINE split as a POSIX shell splits
 // quoted words; unquoted shell syntax is not run (exit 2). Commands: `echo WORDS...`,
-// `printenv NAME` (the sandbox's envVars and the request's envs), `exit N`; anything else is
-// bash's 127 "command not found" on stderr. Events: start, a keepalive, stdout and stderr as
-// separate data events, end (exitCode left out when 0, as the JSON mapping does).
+// `printenv NAME` (the sandbox's envVars and the request's envs), `exit N`, `sh -c 'kill -N
+// $$'` (or bash: killed by signal N); anything else is bash's 127 "command not found" on
+// stderr. Events: start, a keepalive, stdout and stderr as separate data events, end as
+// envd's handler makes it from Go's os.ProcessState (exited, exitCode left out when 0 as the
+// JSON mapping does, "exit status N" as the error of a non-zero exit; for a signal exited
+// false, exitCode -1, "signal: killed"). Fake.EnvdStreamError ends the next stream with a
+// Connect error after the start event.
 
 // EnvdPath is the route of process.Process/Start.
 const EnvdPath = "/process.Process/Start"
@@ -86,6 +90,10 @@ func (f *Fake) envdStart(w http.ResponseWriter, r *http.Request) {
 	}
 	f.pids++
 	pid := 1000 + f.pids
+	streamErr := ""
+	if sb != nil && snap.State == "running" {
+		streamErr, f.EnvdStreamError = f.EnvdStreamError, ""
+	}
 	f.mu.Unlock()
 	switch {
 	case sb == nil || snap.State != "running":
@@ -126,21 +134,51 @@ func (f *Fake) envdStart(w http.ResponseWriter, r *http.Request) {
 	for k, v := range req.Process.Envs {
 		env[k] = v
 	}
-	code, stdout, stderr := run(req, env)
+	out := run(req, env)
 	writeEvent(w, map[string]any{"start": map[string]any{"pid": pid}})
+	if streamErr != "" {
+		writeEndStream(w, streamErr, "the stream failed")
+		return
+	}
 	writeEvent(w, map[string]any{"keepalive": map[string]any{}})
-	if stdout != "" {
-		writeEvent(w, map[string]any{"data": map[string]any{"stdout": []byte(stdout)}})
+	if out.stdout != "" {
+		writeEvent(w, map[string]any{"data": map[string]any{"stdout": []byte(out.stdout)}})
 	}
-	if stderr != "" {
-		writeEvent(w, map[string]any{"data": map[string]any{"stderr": []byte(stderr)}})
+	if out.stderr != "" {
+		writeEvent(w, map[string]any{"data": map[string]any{"stderr": []byte(out.stderr)}})
 	}
-	end := map[string]any{"exited": true, "status": fmt.Sprintf("exit status %d", code)}
-	if code != 0 {
-		end["exitCode"] = code
-	}
-	writeEvent(w, map[string]any{"end": end})
+	writeEvent(w, map[string]any{"end": out.end()})
 	writeFrame(w, endStream, []byte("{}"))
+}
+
+// outcome is how the fake's process ended: exit code, or the signal that killed it.
+type outcome struct {
+	code, signal   int
+	stdout, stderr string
+}
+
+// signalNames are the names Go's os.ProcessState gives signals on Linux, which envd
+// reports; others are "signal N".
+var signalNames = map[int]string{1: "hangup", 2: "interrupt", 3: "quit", 6: "aborted", 9: "killed", 13: "broken pipe", 15: "terminated"}
+
+// end is the ProcessEvent.End envd's handler makes from Go's os.ProcessState and the error of
+// cmd.Wait: exited with its code (left out when 0, as the JSON mapping does) and, when not 0,
+// the error "exit status N"; killed by a signal, not exited, exitCode -1 and "signal: NAME" as
+// both status and error.
+func (o outcome) end() map[string]any {
+	if o.signal != 0 {
+		name, ok := signalNames[o.signal]
+		if !ok {
+			name = fmt.Sprintf("signal %d", o.signal)
+		}
+		text := "signal: " + name
+		return map[string]any{"exitCode": -1, "status": text, "error": text}
+	}
+	end := map[string]any{"exited": true, "status": fmt.Sprintf("exit status %d", o.code)}
+	if o.code != 0 {
+		end["exitCode"], end["error"] = o.code, fmt.Sprintf("exit status %d", o.code)
+	}
+	return end
 }
 
 // envdTarget is the sandbox a request is for: the Host's <port>-<id> label, else the
@@ -186,38 +224,54 @@ func (f *Fake) decodeStart(r *http.Request, version string) (envdStart, error) {
 }
 
 // run runs the request's process: only /bin/bash -l -c LINE.
-func run(req envdStart, env map[string]string) (code int, stdout, stderr string) {
+func run(req envdStart, env map[string]string) outcome {
 	p := req.Process
 	if p.Cmd != "/bin/bash" || len(p.Args) != 3 || p.Args[0] != "-l" || p.Args[1] != "-c" {
-		return 2, "", fmt.Sprintf("fake envd runs only /bin/bash -l -c LINE, not %s %q\n", p.Cmd, p.Args)
+		return outcome{code: 2, stderr: fmt.Sprintf("fake envd runs only /bin/bash -l -c LINE, not %s %q\n", p.Cmd, p.Args)}
 	}
 	words, err := splitWords(p.Args[2])
 	if err != nil {
-		return 2, "", "fake envd: " + err.Error() + "\n"
+		return outcome{code: 2, stderr: "fake envd: " + err.Error() + "\n"}
 	}
 	if len(words) == 0 {
-		return 0, "", ""
+		return outcome{}
 	}
 	switch args := words[1:]; words[0] {
 	case "echo":
-		return 0, strings.Join(args, " ") + "\n", ""
+		return outcome{stdout: strings.Join(args, " ") + "\n"}
 	case "printenv":
 		v, ok := env[strings.Join(args, "")]
 		if len(args) != 1 || !ok {
-			return 1, "", ""
+			return outcome{code: 1}
 		}
-		return 0, v + "\n", ""
+		return outcome{stdout: v + "\n"}
 	case "exit":
 		n := 0
 		if len(args) > 0 {
 			var err error
 			if n, err = strconv.Atoi(args[0]); err != nil {
-				return 2, "", fmt.Sprintf("bash: line 1: exit: %s: numeric argument required\n", args[0])
+				return outcome{code: 2, stderr: fmt.Sprintf("bash: line 1: exit: %s: numeric argument required\n", args[0])}
 			}
 		}
-		return n & 0xff, "", ""
+		return outcome{code: n & 0xff}
+	case "sh", "bash":
+		return selfKill(words[0], args)
 	}
-	return 127, "", fmt.Sprintf("bash: line 1: %s: command not found\n", words[0])
+	return outcome{code: 127, stderr: fmt.Sprintf("bash: line 1: %s: command not found\n", words[0])}
+}
+
+// selfKill runs `sh -c 'kill -N $$'` (or bash), the only script the fake runs: the shell
+// signals itself and, bash running a one-command -c line by exec, it is the process envd
+// waits for, killed by signal N.
+func selfKill(shell string, args []string) outcome {
+	if len(args) == 2 && args[0] == "-c" && strings.HasPrefix(args[1], "kill -") {
+		if num, ok := strings.CutSuffix(args[1][len("kill -"):], " $$"); ok {
+			if n, err := strconv.Atoi(num); err == nil && n > 0 && n < 65 {
+				return outcome{signal: n}
+			}
+		}
+	}
+	return outcome{code: 2, stderr: fmt.Sprintf("fake envd: %s runs only -c 'kill -N $$', not %q\n", shell, args)}
 }
 
 // splitWords splits line as a POSIX shell splits words: blanks separate, '...' is literal,

@@ -20,8 +20,35 @@ func frame(msg string) []byte {
 
 const echoHi = `{"process":{"cmd":"/bin/bash","args":["-l","-c","echo hi"]}}`
 
+// TestEnvdStreamError: Fake.EnvdStreamError ends the next stream with that Connect error
+// after the start event, once.
+func TestEnvdStreamError(t *testing.T) {
+	t.Parallel()
+	f := e2btest.New(t, "e2b_k")
+	id := f.Put(e2btest.Sandbox{EnvdVersion: "0.5.1"})
+	f.Lock(func(f *e2btest.Fake) { f.EnvdStreamError = "unavailable" })
+	for i, want := range []string{`"start":{"pid":`, `"stdout":"aGkK"`} {
+		req, err := http.NewRequest(http.MethodPost, f.URL()+e2btest.EnvdPath, bytes.NewReader(frame(echoHi)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/connect+json")
+		req.Header.Set("E2b-Sandbox-Id", id)
+		req.Header.Set("E2b-Sandbox-Port", "49983")
+		resp, err := f.API.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if failed := strings.Contains(string(body), `"code":"unavailable"`); !strings.Contains(string(body), want) || failed != (i == 0) {
+			t.Errorf("request %d: %q, want %q and the error on the first only", i+1, body, want)
+		}
+	}
+}
+
 // TestEnvdRefusals sends raw requests to the fake's envd and checks each refusal's status
-// and body against envd's and the proxy's.
+// and body against envd's and the proxy's, and the end events of an exit and a signal.
 func TestEnvdRefusals(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
@@ -44,6 +71,12 @@ func TestEnvdRefusals(t *testing.T) {
 		{"paused", e2btest.Sandbox{Secure: true, State: "paused", EnvdVersion: "0.5.1"}, nil, echoHi, 502, "not found", false},
 		{"paused with autoResume is resumed", e2btest.Sandbox{Secure: true, State: "paused", AutoResume: true, EnvdVersion: "0.5.1"}, nil, echoHi, 200, `"stdout":"aGkK"`, false},
 		{"unknown sandbox", e2btest.Sandbox{}, map[string]string{"E2b-Sandbox-Id": "inosuch"}, echoHi, 502, "not found", false},
+		{"non-zero exit", e2btest.Sandbox{Secure: true, EnvdVersion: "0.5.1"}, nil, `{"process":{"cmd":"/bin/bash","args":["-l","-c","exit 3"]}}`, 200,
+			`"end":{"error":"exit status 3","exitCode":3,"exited":true,"status":"exit status 3"}`, false},
+		{"killed by a signal", e2btest.Sandbox{Secure: true, EnvdVersion: "0.5.1"}, nil, `{"process":{"cmd":"/bin/bash","args":["-l","-c","sh -c 'kill -9 $$'"]}}`, 200,
+			`"end":{"error":"signal: killed","exitCode":-1,"status":"signal: killed"}`, false},
+		{"other script", e2btest.Sandbox{Secure: true, EnvdVersion: "0.5.1"}, nil, `{"process":{"cmd":"/bin/bash","args":["-l","-c","sh -c 'rm -rf /'"]}}`, 200,
+			`"exitCode":2,"exited":true`, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -58,6 +58,10 @@ type Fake struct {
 	NoBase bool
 	// EnvdVersion is the envd version of new sandboxes; empty means DefaultEnvdVersion.
 	EnvdVersion string
+	// EnvdStreamError, when set, is the Connect error code (unavailable, internal, ...) the
+	// next envd Start ends its stream with once the process has started, as when envd or the
+	// proxy fails mid-stream; it is cleared once used.
+	EnvdStreamError string
 
 	mu        sync.Mutex
 	seq       int
