@@ -10,6 +10,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -115,7 +116,9 @@ type Client struct {
 }
 
 // New returns a Client for cfg, with defaults for its zero fields. It returns an error when
-// BaseURL or Provider is missing or BaseURL is not an absolute http(s) URL.
+// BaseURL or Provider is missing, or BaseURL is not an absolute https URL (http only to a
+// loopback address, a test's fake or a local proxy, or to a name under .internal, the top-level
+// domain kept for private networks: Fly's _api.internal inside its WireGuard network).
 func New(cfg Config) (*Client, error) {
 	if cfg.Provider == "" {
 		return nil, errors.New("rest: provider name is required")
@@ -123,6 +126,9 @@ func New(cfg Config) (*Client, error) {
 	base, err := url.Parse(cfg.BaseURL)
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
 		return nil, fmt.Errorf("rest: %s: base URL must be an absolute http(s) URL", cfg.Provider)
+	}
+	if base.Scheme == "http" && !private(base.Hostname()) {
+		return nil, fmt.Errorf("rest: %s: base URL must be https: plain http would carry the credentials in clear text, and is accepted only to a loopback address (127.0.0.0/8, ::1, localhost) or a name under .internal (a private network's, e.g. Fly's _api.internal)", cfg.Provider)
 	}
 	base.Path = strings.TrimSuffix(base.Path, "/") + "/"
 	base.RawPath = ""
@@ -500,4 +506,15 @@ func orDefault(d, def time.Duration) time.Duration {
 		return def
 	}
 	return d
+}
+
+// private reports whether host (a URL's host name) is this machine (localhost or a loopback IP
+// address) or a name under .internal.
+func private(host string) bool {
+	host = strings.ToLower(host)
+	if host == "localhost" || strings.HasSuffix(host, ".internal") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }

@@ -161,9 +161,24 @@ func TestMessageIsBounded(t *testing.T) {
 
 func TestNewRejectsBadConfig(t *testing.T) {
 	t.Parallel()
-	for _, cfg := range []Config{{BaseURL: "https://api.example"}, {Provider: "p"}, {Provider: "p", BaseURL: "api.example/v1"}} {
+	for _, cfg := range []Config{{BaseURL: "https://api.example"}, {Provider: "p"}, {Provider: "p", BaseURL: "api.example/v1"},
+		{Provider: "p", BaseURL: "http://api.example/v1"}, {Provider: "p", BaseURL: "http://10.0.0.8:8080"},
+		{Provider: "p", BaseURL: "http://localhost.example.com"}, {Provider: "p", BaseURL: "http://[::2]/"},
+		{Provider: "p", BaseURL: "http://internal.example.com"}} {
 		if _, err := New(cfg); err == nil {
 			t.Errorf("New(%+v) succeeded, want an error", cfg)
+		}
+	}
+}
+
+// TestNewAcceptsHTTPSAndLoopbackHTTP: https anywhere; plain http only to this machine, where
+// the tests' fakes (and a local proxy) listen, and to private .internal names (Fly's API inside
+// its network).
+func TestNewAcceptsHTTPSAndLoopbackHTTP(t *testing.T) {
+	t.Parallel()
+	for _, u := range []string{"https://api.example/v1", "http://127.0.0.1:8080", "http://127.3.4.5/", "http://[::1]:9/x", "http://localhost:1234", "http://_api.internal:4280/v1"} {
+		if _, err := New(Config{Provider: "p", BaseURL: u}); err != nil {
+			t.Errorf("New(%s): %v", u, err)
 		}
 	}
 }
