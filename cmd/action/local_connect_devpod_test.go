@@ -1,14 +1,11 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // `local connect` on the real devpod and its docker backend, across separate local calls (as
@@ -37,11 +34,7 @@ func TestLocalConnectDevPod(t *testing.T) {
 	}
 	call := func(args ...string) (int, string, string) {
 		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		defer cancel()
-		var out, errOut bytes.Buffer
-		code := run(ctx, append([]string{"local"}, args...), getenv, &out, &errOut)
-		return code, out.String(), errOut.String()
+		return localWith(t, getenv, args...)
 	}
 	cfg := filepath.Join(dir, "sindri.yaml")
 	env := "connect-devpod-e2e"

@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/sindri/deploy/v3/pkg/providers/e2b/e2btest"
 )
@@ -29,11 +26,7 @@ func TestLocalConnectE2B(t *testing.T) {
 	}
 	call := func(args ...string) (int, string, string) {
 		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		var out, errOut bytes.Buffer
-		code := run(ctx, append([]string{"local"}, args...), getenv, &out, &errOut)
-		return code, out.String(), errOut.String()
+		return localWith(t, getenv, args...)
 	}
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "sindri.yaml")

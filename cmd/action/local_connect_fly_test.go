@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/sindri/deploy/v3/pkg/action"
 	"github.com/sindri/deploy/v3/pkg/providers"
@@ -26,11 +24,7 @@ func TestLocalConnectFly(t *testing.T) {
 		"SINDRI_LOCAL_STORE": filepath.Join(dir, "store")}
 	call := func(args ...string) (int, string, string) {
 		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		var out, errOut bytes.Buffer
-		code := run(ctx, append([]string{"local"}, args...), func(k string) string { return env[k] }, &out, &errOut)
-		return code, out.String(), errOut.String()
+		return localWith(t, func(k string) string { return env[k] }, args...)
 	}
 	cfg := filepath.Join(dir, "sindri.yaml")
 	name := "connect-fly-e2e"

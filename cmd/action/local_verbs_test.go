@@ -140,10 +140,17 @@ func TestDoctorDocker(t *testing.T) {
 // local runs `sindri-action local args...` in process with the test's environment, from dir.
 func local(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
+	return localWith(t, os.Getenv, args...)
+}
+
+// localWith runs `sindri-action local args...` in process with the environment getenv reads,
+// and returns its exit code, stdout and stderr.
+func localWith(t *testing.T, getenv func(string) string, args ...string) (int, string, string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	var out, errOut bytes.Buffer
-	code := run(ctx, append([]string{"local"}, args...), os.Getenv, &out, &errOut)
+	code := run(ctx, append([]string{"local"}, args...), getenv, &out, &errOut)
 	return code, out.String(), errOut.String()
 }
 

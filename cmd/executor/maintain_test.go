@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -29,24 +27,6 @@ func (m *maintained) Maintain(context.Context) error {
 	return nil
 }
 
-// syncBuf is a log sink safe for the maintain goroutine's writes and the test's reads.
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestMaintainRunsAtStartAndAgain: a provider's housekeeping runs when the executor starts and
 // again on every tick; a failure is logged with the provider's name and does not stop the loop;
 // providers without housekeeping are left alone.
@@ -58,7 +38,7 @@ func TestMaintainRunsAtStartAndAgain(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var logs syncBuf
+	var logs lockedBuf
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
