@@ -21,11 +21,8 @@ package e2b
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -120,7 +117,8 @@ var (
 
 // New returns a Provider for cfg. It never fails for a missing key (operations report it);
 // it returns a *URLError for an API or sandbox URL that is not an absolute http(s) URL, or a
-// sandbox URL with plain http to a host that is not loopback.
+// sandbox URL with plain http to a host that is neither loopback nor .internal (the REST kit's
+// rule).
 func New(cfg Config) (*Provider, error) {
 	if cfg.Domain == "" {
 		cfg.Domain = DefaultDomain
@@ -132,7 +130,9 @@ func New(cfg Config) (*Provider, error) {
 		return nil, &URLError{Setting: "api_url", Variable: "E2B_API_URL", URL: cfg.APIURL, Err: err}
 	}
 	if cfg.SandboxURL != "" {
-		if err := checkSandboxURL(cfg.SandboxURL); err != nil {
+		// The REST kit's rule: https, or plain http only to this machine (envd's requests carry
+		// the sandbox's access token).
+		if _, err := rest.New(rest.Config{BaseURL: cfg.SandboxURL, Provider: Name}); err != nil {
 			return nil, &URLError{Setting: "sandbox_url", Variable: "E2B_SANDBOX_URL", URL: cfg.SandboxURL, Err: err}
 		}
 		cfg.SandboxURL = strings.TrimSuffix(cfg.SandboxURL, "/")
@@ -147,24 +147,6 @@ func New(cfg Config) (*Provider, error) {
 		cfg.StableFor = DefaultStableFor
 	}
 	return &Provider{cfg: cfg}, nil
-}
-
-// checkSandboxURL accepts an absolute https URL, or http to a loopback host only (127.0.0.0/8,
-// ::1, localhost): envd's requests carry the sandbox's access token, which plain http would
-// show to the network.
-func checkSandboxURL(raw string) error {
-	if _, err := rest.New(rest.Config{BaseURL: raw, Provider: Name}); err != nil {
-		return err
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return err
-	}
-	host := u.Hostname()
-	if ip := net.ParseIP(host); u.Scheme == "http" && !strings.EqualFold(host, "localhost") && (ip == nil || !ip.IsLoopback()) {
-		return errors.New("plain http is allowed only to a loopback host (127.0.0.0/8, ::1, localhost): envd's requests carry the sandbox's access token; use https")
-	}
-	return nil
 }
 
 // Name implements providers.Provider.
